@@ -1,0 +1,49 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "member")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// `alice` for local members, `alice@other.example` for remote ones; lowercase.
+    #[sea_orm(unique)]
+    pub handle: String,
+    pub username: String,
+    pub domain: Option<String>,
+    #[sea_orm(unique)]
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub bio_html: Option<String>,
+    pub sector: Option<String>,
+    pub organization: Option<String>,
+    pub country: Option<String>,
+    pub pronouns: Option<String>,
+    pub interests: Json,
+    pub links: Json,
+    pub is_admin: bool,
+    /// ACTIVE, PENDING (awaiting approval) or SUSPENDED.
+    pub status: String,
+    pub local: bool,
+    #[sea_orm(unique)]
+    pub ap_id: String,
+    pub url: Option<String>,
+    pub inbox_url: Option<String>,
+    pub shared_inbox_url: Option<String>,
+    pub outbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub public_key_pem: Option<String>,
+    pub private_key_pem: Option<String>,
+    pub avatar_url: Option<String>,
+    pub manually_approves_followers: bool,
+    pub discoverable: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub last_refreshed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,51 @@
+//! sea-orm entities (one module per table) and connection set-up.
+pub mod group;
+pub mod invite;
+pub mod login_failure;
+pub mod member;
+pub mod membership;
+pub mod refresh_token;
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
+
+/// Connects and applies pending migrations.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(10));
+    if url.starts_with("sqlite:") {
+        // One writer at a time is SQLite's model; WAL lets readers proceed meanwhile.
+        opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    } else {
+        opts.max_connections(16);
+    }
+    let db = Database::connect(opts).await?;
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock up front
+/// (`BEGIN IMMEDIATE`) so that read-then-write transactions wait for each other instead of
+/// failing with SQLITE_BUSY when they upgrade.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.begin_with_options(TransactionOptions {
+            isolation_level: None,
+            access_mode: None,
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        })
+        .await
+    } else {
+        db.begin().await
+    }
+}

@@ -1,0 +1,384 @@
+//! Groups and memberships: creation, joining (open or by approval), leaving, roles.
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use crate::config::GroupCreation;
+use crate::db::{self, group, membership};
+use crate::domain::pagination::{Page, PageRequest};
+use crate::domain::viewer::Viewer;
+use crate::domain::{markdown, members, validate};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// The group every fresh instance has; Mastodon users follow it as `@community@DOMAIN`.
+pub const DEFAULT_GROUP: &str = "community";
+
+pub const JOIN_OPEN: &str = "OPEN";
+pub const JOIN_APPROVAL: &str = "APPROVAL";
+
+/// Membership roles, highest first. The database stores their names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Pending,
+    Member,
+    Moderator,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "OWNER",
+            Role::Admin => "ADMIN",
+            Role::Moderator => "MODERATOR",
+            Role::Member => "MEMBER",
+            Role::Pending => "PENDING",
+        }
+    }
+    pub fn parse(s: &str) -> Role {
+        match s {
+            "OWNER" => Role::Owner,
+            "ADMIN" => Role::Admin,
+            "MODERATOR" => Role::Moderator,
+            "MEMBER" => Role::Member,
+            _ => Role::Pending,
+        }
+    }
+}
+
+pub struct NewGroup {
+    pub slug: String,
+    pub name: String,
+    pub summary: Option<String>,
+    pub requires_approval: bool,
+    pub manually_approves_followers: bool,
+}
+
+/// Creates the default group at start-up when it is missing (no owner until `create-admin`).
+pub async fn ensure_default_group(state: &AppState) -> AppResult<()> {
+    if find_local(&state.db, DEFAULT_GROUP).await?.is_some() {
+        return Ok(());
+    }
+    let txn = db::begin_write(&state.db).await?;
+    if find_local(&txn, DEFAULT_GROUP).await?.is_none() {
+        insert_local(
+            &txn,
+            state,
+            DEFAULT_GROUP,
+            "Community",
+            Some("Everyone on this instance: introductions, announcements and open conversation.".into()),
+            JOIN_OPEN,
+            false,
+            None,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_local<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    slug: &str,
+    name: &str,
+    summary: Option<String>,
+    join_mode: &str,
+    manually_approves_followers: bool,
+    created_by: Option<Uuid>,
+) -> AppResult<group::Model> {
+    let now = Utc::now();
+    let ap_id = state.group_url(slug);
+    Ok(group::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        handle: Set(slug.to_string()),
+        slug: Set(slug.to_string()),
+        domain: Set(None),
+        name: Set(name.to_string()),
+        summary_html: Set(summary.as_deref().map(markdown::render)),
+        summary: Set(summary),
+        join_mode: Set(join_mode.to_string()),
+        local: Set(true),
+        url: Set(Some(ap_id.clone())),
+        inbox_url: Set(Some(format!("{ap_id}/inbox"))),
+        shared_inbox_url: Set(Some(format!("{}/inbox", state.base_url()))),
+        outbox_url: Set(Some(format!("{ap_id}/outbox"))),
+        followers_url: Set(Some(format!("{ap_id}/followers"))),
+        ap_id: Set(ap_id),
+        public_key_pem: Set(None),
+        private_key_pem: Set(None),
+        avatar_url: Set(None),
+        manually_approves_followers: Set(manually_approves_followers),
+        created_by: Set(created_by),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_refreshed_at: Set(None),
+    }
+    .insert(conn)
+    .await?)
+}
+
+pub async fn create(
+    state: &AppState,
+    viewer: &Viewer,
+    input: NewGroup,
+) -> AppResult<(group::Model, membership::Model)> {
+    let me = viewer.active_member()?;
+    if state.config.group_creation == GroupCreation::Admins && !me.is_admin {
+        return Err(AppError::forbidden("only instance admins may create groups here"));
+    }
+    let slug = input.slug.trim().to_string();
+    validate::local_name("slug", &slug)?;
+    let name = validate::required_text("name", &input.name, 100)?;
+    let summary = validate::text("summary", input.summary.as_deref(), 2000)?;
+    let join_mode = if input.requires_approval { JOIN_APPROVAL } else { JOIN_OPEN };
+
+    let txn = db::begin_write(&state.db).await?;
+    members::ensure_name_free(&txn, &slug).await?;
+    let g = insert_local(&txn, state, &slug, &name, summary, join_mode, input.manually_approves_followers, Some(me.id))
+        .await?;
+    let m = insert_membership(&txn, g.id, me.id, Role::Owner).await?;
+    txn.commit().await?;
+    Ok((g, m))
+}
+
+async fn insert_membership<C: ConnectionTrait>(
+    conn: &C,
+    group_id: Uuid,
+    member_id: Uuid,
+    role: Role,
+) -> AppResult<membership::Model> {
+    Ok(membership::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        group_id: Set(group_id),
+        member_id: Set(member_id),
+        role: Set(role.as_str().to_string()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(conn)
+    .await?)
+}
+
+/// New active members join the default group (if it exists) as members.
+pub async fn join_default_group<C: ConnectionTrait>(conn: &C, member_id: Uuid) -> AppResult<()> {
+    if let Some(g) = find_local(conn, DEFAULT_GROUP).await? {
+        if membership_of(conn, g.id, member_id).await?.is_none() {
+            insert_membership(conn, g.id, member_id, Role::Member).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The instance admin owns the default group.
+pub async fn make_default_group_owner<C: ConnectionTrait>(conn: &C, member_id: Uuid) -> AppResult<()> {
+    let Some(g) = find_local(conn, DEFAULT_GROUP).await? else { return Ok(()) };
+    match membership_of(conn, g.id, member_id).await? {
+        Some(m) => {
+            let mut row: membership::ActiveModel = m.into();
+            row.role = Set(Role::Owner.as_str().to_string());
+            row.update(conn).await?;
+        }
+        None => {
+            insert_membership(conn, g.id, member_id, Role::Owner).await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn find_local<C: ConnectionTrait>(conn: &C, slug: &str) -> AppResult<Option<group::Model>> {
+    Ok(group::Entity::find()
+        .filter(group::Column::Handle.eq(slug))
+        .filter(group::Column::Local.eq(true))
+        .one(conn)
+        .await?)
+}
+
+pub async fn find_by_handle<C: ConnectionTrait>(conn: &C, handle: &str) -> AppResult<Option<group::Model>> {
+    let handle = members::normalize_handle(handle);
+    Ok(group::Entity::find().filter(group::Column::Handle.eq(handle)).one(conn).await?)
+}
+
+pub async fn find_by_id<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<Option<group::Model>> {
+    Ok(group::Entity::find_by_id(id).one(conn).await?)
+}
+
+pub async fn get<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<group::Model> {
+    find_by_id(conn, id).await?.ok_or_else(|| AppError::not_found("group"))
+}
+
+pub async fn membership_of<C: ConnectionTrait>(
+    conn: &C,
+    group_id: Uuid,
+    member_id: Uuid,
+) -> AppResult<Option<membership::Model>> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::GroupId.eq(group_id))
+        .filter(membership::Column::MemberId.eq(member_id))
+        .one(conn)
+        .await?)
+}
+
+/// Joins a local group: MEMBER for open groups, PENDING where moderators approve members.
+/// Joining again answers the existing membership.
+pub async fn join(state: &AppState, viewer: &Viewer, group_id: Uuid) -> AppResult<membership::Model> {
+    let me = viewer.active_member()?;
+    let txn = db::begin_write(&state.db).await?;
+    let g = get(&txn, group_id).await?;
+    if !g.local {
+        return Err(AppError::bad_input("groupId", "this group lives on another server; use follow to follow it"));
+    }
+    if let Some(existing) = membership_of(&txn, g.id, me.id).await? {
+        return Ok(existing);
+    }
+    let role = if g.join_mode == JOIN_APPROVAL { Role::Pending } else { Role::Member };
+    let m = insert_membership(&txn, g.id, me.id, role).await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+/// Leaves a group. The last owner must hand ownership on first.
+pub async fn leave(state: &AppState, viewer: &Viewer, group_id: Uuid) -> AppResult<bool> {
+    let me = viewer.member()?;
+    let txn = db::begin_write(&state.db).await?;
+    get(&txn, group_id).await?;
+    let m = membership_of(&txn, group_id, me.id).await?.ok_or_else(|| AppError::not_found("membership"))?;
+    if Role::parse(&m.role) == Role::Owner && owner_count(&txn, group_id).await? <= 1 {
+        return Err(AppError::conflict("the last owner cannot leave; make someone else owner first"));
+    }
+    membership::Entity::delete_by_id(m.id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+async fn owner_count<C: ConnectionTrait>(conn: &C, group_id: Uuid) -> AppResult<u64> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::GroupId.eq(group_id))
+        .filter(membership::Column::Role.eq(Role::Owner.as_str()))
+        .count(conn)
+        .await?)
+}
+
+/// The role the viewer acts with in a group: instance admins act as owners.
+async fn acting_role<C: ConnectionTrait>(conn: &C, viewer: &Viewer, group_id: Uuid) -> AppResult<Option<Role>> {
+    let me = viewer.active_member()?;
+    if me.is_admin {
+        return Ok(Some(Role::Owner));
+    }
+    Ok(membership_of(conn, group_id, me.id).await?.map(|m| Role::parse(&m.role)))
+}
+
+/// May `actor` move someone from `from` to `to`?
+/// Owners may do anything; admins manage moderators, members and join requests; moderators
+/// approve join requests.
+fn may_change(actor: Role, from: Role, to: Role) -> bool {
+    match actor {
+        Role::Owner => true,
+        Role::Admin => from < Role::Admin && to < Role::Admin,
+        Role::Moderator => from == Role::Pending && to == Role::Member,
+        _ => false,
+    }
+}
+
+/// Changes a member's role in a group (also how join requests are approved: PENDING → MEMBER).
+pub async fn set_role(
+    state: &AppState,
+    viewer: &Viewer,
+    group_id: Uuid,
+    member_id: Uuid,
+    role: Role,
+) -> AppResult<membership::Model> {
+    let txn = db::begin_write(&state.db).await?;
+    let g = get(&txn, group_id).await?;
+    let actor = acting_role(&txn, viewer, g.id)
+        .await?
+        .ok_or_else(|| AppError::forbidden("you are not a member of this group"))?;
+    let target = membership_of(&txn, g.id, member_id).await?.ok_or_else(|| AppError::not_found("membership"))?;
+    let from = Role::parse(&target.role);
+    if !may_change(actor, from, role) {
+        return Err(AppError::forbidden(format!(
+            "your role in this group does not allow changing {} to {}",
+            from.as_str(),
+            role.as_str()
+        )));
+    }
+    if from == Role::Owner && role != Role::Owner && owner_count(&txn, g.id).await? <= 1 {
+        return Err(AppError::conflict("a group needs at least one owner"));
+    }
+    let mut row: membership::ActiveModel = target.into();
+    row.role = Set(role.as_str().to_string());
+    let updated = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Removes a member (or declines a join request). Moderators remove plain members and
+/// requests; the role rules of [`set_role`] apply otherwise.
+pub async fn remove_member(state: &AppState, viewer: &Viewer, group_id: Uuid, member_id: Uuid) -> AppResult<bool> {
+    let txn = db::begin_write(&state.db).await?;
+    let g = get(&txn, group_id).await?;
+    let actor = acting_role(&txn, viewer, g.id)
+        .await?
+        .ok_or_else(|| AppError::forbidden("you are not a member of this group"))?;
+    let target = membership_of(&txn, g.id, member_id).await?.ok_or_else(|| AppError::not_found("membership"))?;
+    let from = Role::parse(&target.role);
+    let allowed = actor == Role::Owner
+        || (actor >= Role::Moderator && from < actor && from <= Role::Member)
+        || (actor == Role::Admin && from < Role::Admin);
+    if !allowed {
+        return Err(AppError::forbidden("your role in this group does not allow removing this member"));
+    }
+    if from == Role::Owner && owner_count(&txn, g.id).await? <= 1 {
+        return Err(AppError::conflict("a group needs at least one owner"));
+    }
+    membership::Entity::delete_by_id(target.id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+pub async fn list(state: &AppState, page: PageRequest) -> AppResult<Page<group::Model>> {
+    let total = group::Entity::find().count(&state.db).await?;
+    let mut q = group::Entity::find();
+    if let Some(after) = page.after {
+        q = q.filter(group::Column::Id.gt(after));
+    }
+    let rows = q.order_by_asc(group::Column::Id).limit(page.first + 1).all(&state.db).await?;
+    Ok(Page::from_overfetch(rows, page, total))
+}
+
+/// Memberships of a group. Join requests (PENDING) are shown only to the group's moderators.
+pub async fn memberships(
+    state: &AppState,
+    viewer: &Viewer,
+    group_id: Uuid,
+    page: PageRequest,
+) -> AppResult<Page<membership::Model>> {
+    let show_pending = match viewer.optional()? {
+        Some(_) => matches!(acting_role(&state.db, viewer, group_id).await, Ok(Some(r)) if r >= Role::Moderator),
+        None => false,
+    };
+    let mut filter = Condition::all().add(membership::Column::GroupId.eq(group_id));
+    if !show_pending {
+        filter = filter.add(membership::Column::Role.ne(Role::Pending.as_str()));
+    }
+    let total = membership::Entity::find().filter(filter.clone()).count(&state.db).await?;
+    let mut q = membership::Entity::find().filter(filter);
+    if let Some(after) = page.after {
+        q = q.filter(membership::Column::Id.gt(after));
+    }
+    let rows = q.order_by_asc(membership::Column::Id).limit(page.first + 1).all(&state.db).await?;
+    Ok(Page::from_overfetch(rows, page, total))
+}
+
+pub async fn load_many<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppResult<Vec<group::Model>> {
+    Ok(group::Entity::find().filter(group::Column::Id.is_in(ids.iter().copied())).all(conn).await?)
+}
+
+pub async fn count_local<C: ConnectionTrait>(conn: &C) -> AppResult<u64> {
+    Ok(group::Entity::find().filter(group::Column::Local.eq(true)).count(conn).await?)
+}

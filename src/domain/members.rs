@@ -1,0 +1,407 @@
+//! Accounts and profiles: registration (open, approval, invite-only), sign-in with rate
+//! limiting, profile updates, look-ups and search.
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use crate::auth::{hash_password, hash_token, verify_password};
+use crate::config::RegistrationMode;
+use crate::db::{self, group, invite, login_failure, member};
+use crate::domain::pagination::{Page, PageRequest};
+use crate::domain::sessions::{self, Session};
+use crate::domain::viewer::{Viewer, STATUS_ACTIVE, STATUS_PENDING, STATUS_SUSPENDED};
+use crate::domain::{groups, markdown, validate};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub struct NewAccount {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub display_name: Option<String>,
+    pub invite_code: Option<String>,
+}
+
+/// Profile fields to change; `None` leaves a field as it is, an empty string clears it.
+#[derive(Default)]
+pub struct ProfileChanges {
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub sector: Option<Option<String>>,
+    pub organization: Option<String>,
+    pub country: Option<String>,
+    pub pronouns: Option<String>,
+    pub interests: Option<Vec<String>>,
+    pub links: Option<Vec<String>>,
+}
+
+pub const SECTORS: &[&str] = &["FUNDER", "RESEARCHER", "PRACTITIONER", "POLICYMAKER", "EDUCATOR", "COMMUNITY", "OTHER"];
+
+/// A local account about to be written.
+struct LocalAccount<'a> {
+    username: &'a str,
+    email: &'a str,
+    password_hash: String,
+    display_name: Option<String>,
+    status: &'a str,
+    is_admin: bool,
+}
+
+/// Creates a local account row (no commit): shared by `register` and `weave create-admin`.
+async fn insert_local<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    account: LocalAccount<'_>,
+) -> AppResult<member::Model> {
+    let LocalAccount { username, email, password_hash, display_name, status, is_admin } = account;
+    ensure_name_free(conn, username).await?;
+    if member::Entity::find().filter(member::Column::Email.eq(email)).one(conn).await?.is_some() {
+        return Err(AppError::conflict("an account with this email already exists"));
+    }
+    let now = Utc::now();
+    let ap_id = state.member_url(username);
+    let row = member::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        handle: Set(username.to_string()),
+        username: Set(username.to_string()),
+        domain: Set(None),
+        email: Set(Some(email.to_string())),
+        password_hash: Set(Some(password_hash)),
+        display_name: Set(display_name),
+        bio: Set(None),
+        bio_html: Set(None),
+        sector: Set(None),
+        organization: Set(None),
+        country: Set(None),
+        pronouns: Set(None),
+        interests: Set(serde_json::json!([])),
+        links: Set(serde_json::json!([])),
+        is_admin: Set(is_admin),
+        status: Set(status.to_string()),
+        local: Set(true),
+        url: Set(Some(ap_id.clone())),
+        inbox_url: Set(Some(format!("{ap_id}/inbox"))),
+        shared_inbox_url: Set(Some(format!("{}/inbox", state.base_url()))),
+        outbox_url: Set(Some(format!("{ap_id}/outbox"))),
+        followers_url: Set(Some(format!("{ap_id}/followers"))),
+        ap_id: Set(ap_id),
+        public_key_pem: Set(None),
+        private_key_pem: Set(None),
+        avatar_url: Set(None),
+        manually_approves_followers: Set(false),
+        discoverable: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_refreshed_at: Set(None),
+    };
+    Ok(row.insert(conn).await?)
+}
+
+/// Usernames and group slugs share the `@name@domain` namespace, so each is checked against both.
+pub async fn ensure_name_free<C: ConnectionTrait>(conn: &C, name: &str) -> AppResult<()> {
+    let taken_by_member = member::Entity::find().filter(member::Column::Handle.eq(name)).count(conn).await? > 0;
+    let taken_by_group = group::Entity::find().filter(group::Column::Handle.eq(name)).count(conn).await? > 0;
+    if taken_by_member || taken_by_group {
+        return Err(AppError::conflict(format!("the name {name:?} is already taken")));
+    }
+    Ok(())
+}
+
+pub async fn register(state: &AppState, input: NewAccount) -> AppResult<Session> {
+    let username = input.username.trim().to_string();
+    validate::local_name("username", &username)?;
+    let email = validate::email(&input.email)?;
+    validate::password(&input.password)?;
+    let display_name = validate::text("displayName", input.display_name.as_deref(), 100)?;
+    let status = match state.config.registration_mode {
+        RegistrationMode::Closed => return Err(AppError::forbidden("registration is closed on this instance")),
+        RegistrationMode::Invite if input.invite_code.as_deref().map(str::trim).unwrap_or("").is_empty() => {
+            return Err(AppError::bad_input("inviteCode", "registration on this instance needs an invite code"))
+        }
+        RegistrationMode::Approval => STATUS_PENDING,
+        _ => STATUS_ACTIVE,
+    };
+    let password_hash = hash_password(input.password).await?;
+
+    let txn = db::begin_write(&state.db).await?;
+    let created = insert_local(
+        &txn,
+        state,
+        LocalAccount { username: &username, email: &email, password_hash, display_name, status, is_admin: false },
+    )
+    .await?;
+    if state.config.registration_mode == RegistrationMode::Invite {
+        let code = input.invite_code.as_deref().map(str::trim).unwrap_or_default();
+        let used = invite::Entity::update_many()
+            .col_expr(invite::Column::UsedBy, Expr::value(created.id))
+            .col_expr(invite::Column::UsedAt, Expr::value(Utc::now()))
+            .filter(invite::Column::CodeHash.eq(hash_token(code)))
+            .filter(invite::Column::UsedBy.is_null())
+            .filter(
+                Condition::any().add(invite::Column::ExpiresAt.is_null()).add(invite::Column::ExpiresAt.gt(Utc::now())),
+            )
+            .exec(&txn)
+            .await?;
+        if used.rows_affected != 1 {
+            return Err(AppError::bad_input("inviteCode", "this invite code is unknown, used or expired"));
+        }
+    }
+    if status == STATUS_ACTIVE {
+        groups::join_default_group(&txn, created.id).await?;
+    }
+    let session = sessions::issue(&txn, state, created, None).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// Signs in by username or email. Failures are counted per account and per client address;
+/// past the limit the answer is RATE_LIMITED until the window passes.
+pub async fn login(state: &AppState, username_or_email: &str, password: &str, ip: &str) -> AppResult<Session> {
+    let key = username_or_email.trim().to_lowercase();
+    let window_start = Utc::now() - Duration::seconds(state.config.login_window_secs);
+    let max = state.config.login_max_failures;
+    let account_failures = login_failure::Entity::find()
+        .filter(login_failure::Column::AccountKey.eq(&key))
+        .filter(login_failure::Column::CreatedAt.gt(window_start))
+        .count(&state.db)
+        .await?;
+    let ip_failures = login_failure::Entity::find()
+        .filter(login_failure::Column::Ip.eq(ip))
+        .filter(login_failure::Column::CreatedAt.gt(window_start))
+        .count(&state.db)
+        .await?;
+    if account_failures >= max || ip_failures >= max.saturating_mul(4) {
+        return Err(AppError::RateLimited("too many failed sign-in attempts; try again later".into()));
+    }
+
+    let column = if key.contains('@') { member::Column::Email } else { member::Column::Handle };
+    let found =
+        member::Entity::find().filter(column.eq(&key)).filter(member::Column::Local.eq(true)).one(&state.db).await?;
+    let hash = found.as_ref().and_then(|m| m.password_hash.clone()).unwrap_or_else(|| state.dummy_hash.clone());
+    let ok = verify_password(password.to_string(), hash).await? && found.is_some();
+    let Some(found) = found.filter(|_| ok) else {
+        login_failure::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            account_key: Set(key),
+            ip: Set(ip.to_string()),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&state.db)
+        .await?;
+        // Keep the table small: forget failures older than the window.
+        login_failure::Entity::delete_many()
+            .filter(login_failure::Column::CreatedAt.lt(window_start))
+            .exec(&state.db)
+            .await?;
+        return Err(AppError::Unauthenticated("wrong username, email or password".into()));
+    };
+    if found.status == STATUS_SUSPENDED {
+        return Err(AppError::forbidden("this account is suspended"));
+    }
+    let txn = db::begin_write(&state.db).await?;
+    login_failure::Entity::delete_many().filter(login_failure::Column::AccountKey.eq(&key)).exec(&txn).await?;
+    let session = sessions::issue(&txn, state, found, None).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+pub async fn update_profile(state: &AppState, viewer: &Viewer, changes: ProfileChanges) -> AppResult<member::Model> {
+    let me = viewer.member()?;
+    let mut row: member::ActiveModel =
+        member::Entity::find_by_id(me.id).one(&state.db).await?.ok_or_else(|| AppError::not_found("member"))?.into();
+    if let Some(v) = changes.display_name {
+        row.display_name = Set(validate::text("displayName", Some(&v), 100)?);
+    }
+    if let Some(v) = changes.bio {
+        let bio = validate::text("bio", Some(&v), 5000)?;
+        row.bio_html = Set(bio.as_deref().map(markdown::render));
+        row.bio = Set(bio);
+    }
+    if let Some(v) = changes.sector {
+        row.sector = Set(v);
+    }
+    if let Some(v) = changes.organization {
+        row.organization = Set(validate::text("organization", Some(&v), 200)?);
+    }
+    if let Some(v) = changes.country {
+        row.country = Set(validate::text("country", Some(&v), 64)?);
+    }
+    if let Some(v) = changes.pronouns {
+        row.pronouns = Set(validate::text("pronouns", Some(&v), 40)?);
+    }
+    if let Some(v) = changes.interests {
+        row.interests = Set(serde_json::json!(validate::labels("interests", &v, 30, 60)?));
+    }
+    if let Some(v) = changes.links {
+        if v.len() > 10 {
+            return Err(AppError::bad_input("links", "links may have at most 10 items"));
+        }
+        let links = v.iter().map(|l| validate::http_url("links", l)).collect::<AppResult<Vec<_>>>()?;
+        row.links = Set(serde_json::json!(links));
+    }
+    row.updated_at = Set(Utc::now());
+    Ok(row.update(&state.db).await?)
+}
+
+/// A member by handle: `alice` (local) or `alice@other.example` (remote, when known).
+pub async fn find_by_handle<C: ConnectionTrait>(conn: &C, handle: &str) -> AppResult<Option<member::Model>> {
+    let handle = normalize_handle(handle);
+    Ok(member::Entity::find().filter(member::Column::Handle.eq(handle)).one(conn).await?)
+}
+
+pub async fn find_by_id<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<Option<member::Model>> {
+    Ok(member::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// Lowercases and strips a leading `@`; `alice@` + local domain becomes `alice`.
+pub fn normalize_handle(handle: &str) -> String {
+    handle.trim().trim_start_matches('@').to_lowercase()
+}
+
+/// Members visible in the directory (active accounts, local and remote), optionally filtered by
+/// a search over username, display name and organization, in sign-up order.
+pub async fn list(state: &AppState, search: Option<&str>, page: PageRequest) -> AppResult<Page<member::Model>> {
+    let mut filter = Condition::all().add(member::Column::Status.eq(STATUS_ACTIVE));
+    if let Some(q) = search.map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
+        let lower = |c: member::Column| Expr::expr(Func::lower(Expr::col(c)));
+        filter = filter.add(
+            Condition::any()
+                .add(lower(member::Column::Handle).like(&pattern))
+                .add(lower(member::Column::DisplayName).like(&pattern))
+                .add(lower(member::Column::Organization).like(&pattern)),
+        );
+    }
+    let total = member::Entity::find().filter(filter.clone()).count(&state.db).await?;
+    let mut q = member::Entity::find().filter(filter);
+    if let Some(after) = page.after {
+        q = q.filter(member::Column::Id.gt(after));
+    }
+    let rows = q.order_by_asc(member::Column::Id).limit(page.first + 1).all(&state.db).await?;
+    Ok(Page::from_overfetch(rows, page, total))
+}
+
+/// LIKE patterns treat `%` and `_` as wildcards; a search for them means the characters.
+/// Without an ESCAPE clause the portable choice is to drop them.
+fn escape_like(s: &str) -> String {
+    s.chars().filter(|c| *c != '%' && *c != '_' && *c != '\\').collect()
+}
+
+/// Accounts awaiting approval, for admins.
+pub async fn pending(state: &AppState, viewer: &Viewer, page: PageRequest) -> AppResult<Page<member::Model>> {
+    viewer.admin()?;
+    let filter = member::Column::Status.eq(STATUS_PENDING);
+    let total = member::Entity::find().filter(filter.clone()).count(&state.db).await?;
+    let mut q = member::Entity::find().filter(filter);
+    if let Some(after) = page.after {
+        q = q.filter(member::Column::Id.gt(after));
+    }
+    let rows = q.order_by_asc(member::Column::Id).limit(page.first + 1).all(&state.db).await?;
+    Ok(Page::from_overfetch(rows, page, total))
+}
+
+/// Approves (ACTIVE) or suspends an account; admins only.
+pub async fn set_status(state: &AppState, viewer: &Viewer, member_id: Uuid, approve: bool) -> AppResult<member::Model> {
+    let admin = viewer.admin()?;
+    if admin.id == member_id {
+        return Err(AppError::bad_input("memberId", "admins cannot change their own account status"));
+    }
+    let txn = db::begin_write(&state.db).await?;
+    let target = member::Entity::find_by_id(member_id)
+        .one(&txn)
+        .await?
+        .filter(|m| m.local)
+        .ok_or_else(|| AppError::not_found("member"))?;
+    let was_pending = target.status == STATUS_PENDING;
+    let mut row: member::ActiveModel = target.into();
+    row.status = Set(if approve { STATUS_ACTIVE } else { STATUS_SUSPENDED }.to_string());
+    row.updated_at = Set(Utc::now());
+    let updated = row.update(&txn).await?;
+    if approve && was_pending {
+        groups::join_default_group(&txn, updated.id).await?;
+    }
+    if !approve {
+        sessions::revoke_all(&txn, updated.id).await?;
+    }
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Makes a single-use invite code; admins only. Only its hash is stored.
+pub async fn create_invite(state: &AppState, viewer: &Viewer, valid_days: Option<i32>) -> AppResult<String> {
+    let admin = viewer.admin()?;
+    let days = valid_days.unwrap_or(14);
+    if !(1..=365).contains(&days) {
+        return Err(AppError::bad_input("validDays", "validDays must be between 1 and 365"));
+    }
+    let code = crate::auth::random_token(18);
+    let now = Utc::now();
+    invite::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        code_hash: Set(hash_token(&code)),
+        created_by: Set(Some(admin.id)),
+        used_by: Set(None),
+        used_at: Set(None),
+        expires_at: Set(Some(now + Duration::days(i64::from(days)))),
+        created_at: Set(now),
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(code)
+}
+
+/// `weave create-admin`: makes an active admin account (or promotes an existing local one)
+/// and gives it ownership of the default group.
+pub async fn create_admin(state: &AppState, username: &str, email: &str, password: &str) -> AppResult<member::Model> {
+    let username = username.trim();
+    let email = validate::email(email)?;
+    validate::password(password)?;
+    let txn = db::begin_write(&state.db).await?;
+    let existing = find_by_handle(&txn, username).await?.filter(|m| m.local);
+    let admin = match existing {
+        Some(m) => {
+            let mut row: member::ActiveModel = m.into();
+            row.is_admin = Set(true);
+            row.status = Set(STATUS_ACTIVE.to_string());
+            row.updated_at = Set(Utc::now());
+            row.update(&txn).await?
+        }
+        None => {
+            validate::local_name("username", username)?;
+            let hash = hash_password(password.to_string()).await?;
+            insert_local(
+                &txn,
+                state,
+                LocalAccount {
+                    username,
+                    email: &email,
+                    password_hash: hash,
+                    display_name: None,
+                    status: STATUS_ACTIVE,
+                    is_admin: true,
+                },
+            )
+            .await?
+        }
+    };
+    groups::make_default_group_owner(&txn, admin.id).await?;
+    txn.commit().await?;
+    Ok(admin)
+}
+
+pub async fn count_local<C: ConnectionTrait>(conn: &C) -> AppResult<u64> {
+    Ok(member::Entity::find()
+        .filter(member::Column::Local.eq(true))
+        .filter(member::Column::Status.eq(STATUS_ACTIVE))
+        .count(conn)
+        .await?)
+}
+
+/// Used by the GraphQL layer to load a member by id without N+1 (one `IN` query).
+pub async fn load_many<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppResult<Vec<member::Model>> {
+    Ok(member::Entity::find().filter(member::Column::Id.is_in(ids.iter().copied())).all(conn).await?)
+}

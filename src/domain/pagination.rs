@@ -1,0 +1,59 @@
+//! Relay-style keyset pagination over UUID v7 primary keys (time-ordered).
+use base64::Engine as _;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+pub const DEFAULT_PAGE: u64 = 20;
+pub const MAX_PAGE: u64 = 100;
+
+/// A validated page request: at most [`MAX_PAGE`] rows after an optional cursor.
+#[derive(Clone, Copy, Debug)]
+pub struct PageRequest {
+    pub first: u64,
+    pub after: Option<Uuid>,
+}
+
+impl PageRequest {
+    pub fn new(first: Option<i32>, after: Option<&str>) -> AppResult<Self> {
+        let first = match first {
+            None => DEFAULT_PAGE,
+            Some(n) if n < 0 => return Err(AppError::bad_input("first", "first must not be negative")),
+            Some(n) if n as u64 > MAX_PAGE => {
+                return Err(AppError::bad_input("first", format!("first may be at most {MAX_PAGE}")))
+            }
+            Some(n) => n as u64,
+        };
+        let after = after.map(decode_cursor).transpose()?;
+        Ok(PageRequest { first, after })
+    }
+}
+
+/// One page of rows plus what the connection needs.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next: bool,
+    pub total: u64,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from a query that fetched `first + 1` rows.
+    pub fn from_overfetch(mut items: Vec<T>, req: PageRequest, total: u64) -> Self {
+        let has_next = items.len() as u64 > req.first;
+        items.truncate(req.first as usize);
+        Page { items, has_next, total }
+    }
+}
+
+pub fn encode_cursor(id: Uuid) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+pub fn decode_cursor(cursor: &str) -> AppResult<Uuid> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| Uuid::from_slice(&b).ok())
+        .ok_or_else(|| AppError::bad_input("after", "after is not a cursor from this API"))
+}

@@ -1,0 +1,344 @@
+//! GraphQL over HTTP (POST and GET on `/graphql`), GraphiQL for browsers, and the
+//! `graphql-transport-ws` subscription transport on the same path.
+//!
+//! The request handling follows the GraphQL-over-HTTP specification rather than a library
+//! default: `application/json` and `application/graphql-response+json` are both served (chosen by
+//! `Accept`), mutations over GET are refused with 405, malformed requests answer 400, and with
+//! `application/graphql-response+json` a request that fails before execution answers 400 too.
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{web, HttpRequest, HttpResponse};
+use async_graphql::parser::types::OperationType;
+use async_graphql::{Data, Variables};
+use async_graphql_actix_web::GraphQLSubscription;
+use serde::Deserialize;
+
+use super::{Loaders, WeaveSchema};
+use crate::domain::viewer::{Viewer, STATUS_SUSPENDED};
+use crate::state::{AppState, State};
+
+/// The client's address, for rate limits.
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub String);
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+#[derive(Deserialize)]
+struct RequestBody {
+    query: Option<serde_json::Value>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<serde_json::Value>,
+    variables: Option<serde_json::Value>,
+    extensions: Option<serde_json::Value>,
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/graphql")
+            .route(web::post().to(post))
+            .route(web::get().to(get))
+            .route(web::route().to(method_not_allowed)),
+    );
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, "GET, POST"))
+        .json(serde_json::json!({"errors": [{"message": "use GET or POST"}]}))
+}
+
+/// Which media type to answer with, from `Accept`. `None`: nothing we can produce.
+fn negotiate(headers: &HeaderMap) -> Option<&'static str> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(JSON);
+    };
+    let mut best: Option<(&'static str, f32)> = None;
+    for part in accept.split(',') {
+        let mut pieces = part.split(';');
+        let media = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = pieces
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q <= 0.0 {
+            continue;
+        }
+        let candidate = match media.as_str() {
+            GRAPHQL_RESPONSE_JSON => GRAPHQL_RESPONSE_JSON,
+            JSON => JSON,
+            "application/*" | "*/*" => GRAPHQL_RESPONSE_JSON,
+            _ => continue,
+        };
+        let better = match best {
+            None => true,
+            Some((b, bq)) => q > bq || (q == bq && candidate == GRAPHQL_RESPONSE_JSON && b != candidate),
+        };
+        if better {
+            best = Some((candidate, q));
+        }
+    }
+    best.map(|(m, _)| m)
+}
+
+fn request_error(media: &str, status: actix_web::http::StatusCode, message: &str) -> HttpResponse {
+    let status = if media == JSON && status.is_success() { actix_web::http::StatusCode::BAD_REQUEST } else { status };
+    HttpResponse::build(status)
+        .content_type(format!("{media}; charset=utf-8"))
+        .json(serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] }))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(|v| v.trim().to_string())
+}
+
+/// Turns an `Authorization` value (or `None`) into the viewer. A token that does not verify,
+/// names no member, or names a suspended one makes an `Invalid` viewer: an error wherever
+/// identity matters, never anonymous.
+pub async fn resolve_viewer(state: &AppState, authorization: Option<&str>) -> Viewer {
+    let Some(raw) = authorization.map(str::trim).filter(|s| !s.is_empty()) else { return Viewer::Anonymous };
+    let Some(token) = raw.strip_prefix("Bearer ").or_else(|| raw.strip_prefix("bearer ")) else {
+        return Viewer::Invalid("Authorization must be `Bearer <accessToken>`".into());
+    };
+    let claims = match state.jwt.verify(token.trim()) {
+        Ok(c) => c,
+        Err(crate::error::AppError::Unauthenticated(why)) => return Viewer::Invalid(why),
+        Err(_) => return Viewer::Invalid("invalid access token".into()),
+    };
+    match crate::domain::members::find_by_id(&state.db, claims.sub).await {
+        Ok(Some(m)) if m.local && m.status != STATUS_SUSPENDED => Viewer::Member(Box::new(m)),
+        Ok(Some(_)) => Viewer::Invalid("this account is suspended".into()),
+        Ok(None) => Viewer::Invalid("the access token's account no longer exists".into()),
+        Err(_) => Viewer::Invalid("could not check the access token".into()),
+    }
+}
+
+pub fn client_ip(state: &AppState, req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    let ip = if state.config.trust_proxy { info.realip_remote_addr() } else { info.peer_addr() };
+    ip.unwrap_or("unknown").to_string()
+}
+
+async fn execute(
+    state: web::Data<State>,
+    schema: web::Data<WeaveSchema>,
+    req: HttpRequest,
+    media: &'static str,
+    body: RequestBody,
+    is_get: bool,
+) -> HttpResponse {
+    let query = match body.query {
+        Some(serde_json::Value::String(q)) => q,
+        Some(_) => return request_error(media, actix_web::http::StatusCode::BAD_REQUEST, "`query` must be a string"),
+        None => return request_error(media, actix_web::http::StatusCode::BAD_REQUEST, "`query` is required"),
+    };
+    let operation_name = match body.operation_name {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(_) => {
+            return request_error(media, actix_web::http::StatusCode::BAD_REQUEST, "`operationName` must be a string")
+        }
+    };
+    let variables = match body.variables {
+        None | Some(serde_json::Value::Null) => Variables::default(),
+        Some(v @ serde_json::Value::Object(_)) => Variables::from_json(v),
+        Some(_) => {
+            return request_error(media, actix_web::http::StatusCode::BAD_REQUEST, "`variables` must be an object")
+        }
+    };
+    if !matches!(body.extensions, None | Some(serde_json::Value::Null) | Some(serde_json::Value::Object(_))) {
+        return request_error(media, actix_web::http::StatusCode::BAD_REQUEST, "`extensions` must be an object");
+    }
+    if is_get {
+        // GET must not change anything: find the operation that would run.
+        if let Ok(doc) = async_graphql::parser::parse_query(&query) {
+            let op_type = match (&operation_name, &doc.operations) {
+                (_, async_graphql::parser::types::DocumentOperations::Single(op)) => Some(op.node.ty),
+                (Some(name), async_graphql::parser::types::DocumentOperations::Multiple(ops)) => {
+                    ops.get(name.as_str()).map(|op| op.node.ty)
+                }
+                (None, async_graphql::parser::types::DocumentOperations::Multiple(ops)) => {
+                    ops.values().next().filter(|_| ops.len() == 1).map(|op| op.node.ty)
+                }
+            };
+            if matches!(op_type, Some(OperationType::Mutation) | Some(OperationType::Subscription)) {
+                return HttpResponse::MethodNotAllowed()
+                    .insert_header((header::ALLOW, "POST"))
+                    .content_type(format!("{media}; charset=utf-8"))
+                    .json(serde_json::json!({"errors": [{"message": "only queries may be sent with GET; use POST"}]}));
+            }
+        }
+    }
+
+    let authorization = bearer(req.headers());
+    let viewer = resolve_viewer(&state, authorization.as_deref()).await;
+    let mut request = async_graphql::Request::new(query).variables(variables);
+    if let Some(name) = operation_name {
+        request = request.operation_name(name);
+    }
+    let request = request.data(viewer).data(Loaders::new(&state.db)).data(ClientIp(client_ip(&state, &req)));
+    let mut response = schema.execute(request).await;
+    // Errors raised by the engine itself (syntax, validation, limits, input coercion) carry
+    // no code; every error a client sees has one.
+    for error in &mut response.errors {
+        let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
+        }
+    }
+
+    // A response with errors but no data, whose errors have no path, failed before execution
+    // (syntax, validation, unknown operation): a request error.
+    let request_failed = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let status = if media == GRAPHQL_RESPONSE_JSON && request_failed {
+        actix_web::http::StatusCode::BAD_REQUEST
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    match serde_json::to_vec(&response) {
+        Ok(body) => HttpResponse::build(status).content_type(format!("{media}; charset=utf-8")).body(body),
+        Err(e) => {
+            tracing::error!(error = %e, "serialising a GraphQL response");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+async fn post(
+    state: web::Data<State>,
+    schema: web::Data<WeaveSchema>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let Some(media) = negotiate(req.headers()) else {
+        return HttpResponse::NotAcceptable().body("accept application/graphql-response+json or application/json");
+    };
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    match content_type.as_deref() {
+        Some("application/json") | Some("application/graphql-response+json") => {}
+        None => {
+            return request_error(
+                media,
+                actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send Content-Type: application/json",
+            )
+        }
+        Some(_) => {
+            return request_error(
+                media,
+                actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send Content-Type: application/json",
+            )
+        }
+    }
+    let parsed: RequestBody = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(v @ serde_json::Value::Object(_)) => match serde_json::from_value(v) {
+            Ok(b) => b,
+            Err(_) => {
+                return request_error(media, actix_web::http::StatusCode::BAD_REQUEST, "malformed GraphQL request")
+            }
+        },
+        Ok(_) => {
+            return request_error(media, actix_web::http::StatusCode::BAD_REQUEST, "the body must be a JSON object")
+        }
+        Err(_) => return request_error(media, actix_web::http::StatusCode::BAD_REQUEST, "the body is not valid JSON"),
+    };
+    execute(state, schema, req, media, parsed, false).await
+}
+
+#[derive(Deserialize)]
+struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+async fn get(
+    state: web::Data<State>,
+    schema: web::Data<WeaveSchema>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> actix_web::Result<HttpResponse> {
+    let headers = req.headers();
+    let is_upgrade =
+        headers.get(header::UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if is_upgrade {
+        return websocket(state, schema, req, payload).await;
+    }
+    let params = web::Query::<GetParams>::from_query(req.query_string()).ok().map(|q| q.into_inner());
+    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    let no_query = params.as_ref().and_then(|p| p.query.as_ref()).is_none();
+    if wants_html && no_query {
+        let page = async_graphql::http::GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql")
+            .title("Weave GraphiQL")
+            .finish();
+        return Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page));
+    }
+    let Some(media) = negotiate(headers) else {
+        return Ok(HttpResponse::NotAcceptable().body("accept application/graphql-response+json or application/json"));
+    };
+    let Some(params) = params else {
+        return Ok(request_error(media, actix_web::http::StatusCode::BAD_REQUEST, "malformed query string"));
+    };
+    let parse_json = |s: Option<String>| -> Result<Option<serde_json::Value>, ()> {
+        s.map(|s| serde_json::from_str::<serde_json::Value>(&s).map_err(|_| ())).transpose()
+    };
+    let (Ok(variables), Ok(extensions)) = (parse_json(params.variables), parse_json(params.extensions)) else {
+        return Ok(request_error(
+            media,
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "`variables` and `extensions` must be JSON",
+        ));
+    };
+    let body = RequestBody {
+        query: params.query.map(serde_json::Value::String),
+        operation_name: params.operation_name.map(serde_json::Value::String),
+        variables,
+        extensions,
+    };
+    Ok(execute(state, schema, req, media, body, true).await)
+}
+
+/// `graphql-transport-ws`: the client authenticates in `connection_init` with
+/// `{"Authorization": "Bearer …"}` (or `{"authToken": "…"}`); a bad token closes the socket.
+async fn websocket(
+    state: web::Data<State>,
+    schema: web::Data<WeaveSchema>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> actix_web::Result<HttpResponse> {
+    let state = state.get_ref().clone();
+    let ip = client_ip(&state, &req);
+    GraphQLSubscription::new(schema.get_ref().clone())
+        .on_connection_init(move |value| {
+            let state = state.clone();
+            let ip = ip.clone();
+            async move {
+                let auth = value
+                    .get("Authorization")
+                    .or_else(|| value.get("authorization"))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+                    .or_else(|| value.get("authToken").and_then(|v| v.as_str()).map(|t| format!("Bearer {t}")));
+                let viewer = resolve_viewer(&state, auth.as_deref()).await;
+                if let Viewer::Invalid(why) = &viewer {
+                    return Err(async_graphql::Error::new(why.clone()));
+                }
+                let mut data = Data::default();
+                data.insert(viewer);
+                data.insert(Loaders::new(&state.db));
+                data.insert(ClientIp(ip));
+                Ok(data)
+            }
+        })
+        .start(&req, payload)
+}

@@ -1,0 +1,61 @@
+//! Per-request DataLoaders: lists that show each row's member or group load them in one query.
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::db::{group, member};
+use crate::domain::{groups, members};
+
+pub struct Loaders {
+    pub members: DataLoader<MemberLoader>,
+    pub groups: DataLoader<GroupLoader>,
+}
+
+impl Loaders {
+    /// Fresh per request, so nothing cached outlives it or crosses between viewers.
+    pub fn new(db: &DatabaseConnection) -> Self {
+        Loaders {
+            members: DataLoader::new(MemberLoader(db.clone()), tokio::spawn),
+            groups: DataLoader::new(GroupLoader(db.clone()), tokio::spawn),
+        }
+    }
+}
+
+pub struct MemberLoader(DatabaseConnection);
+pub struct GroupLoader(DatabaseConnection);
+
+/// Loader errors must be `Clone`; the cause was already logged when this was made.
+#[derive(Clone, Debug)]
+pub struct LoadError(Arc<String>);
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn load_error(e: crate::error::AppError) -> LoadError {
+    let gql: async_graphql::Error = e.into();
+    LoadError(Arc::new(gql.message))
+}
+
+impl Loader<Uuid> for MemberLoader {
+    type Value = member::Model;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, member::Model>, LoadError> {
+        let rows = members::load_many(&self.0, keys).await.map_err(load_error)?;
+        Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+    }
+}
+
+impl Loader<Uuid> for GroupLoader {
+    type Value = group::Model;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, group::Model>, LoadError> {
+        let rows = groups::load_many(&self.0, keys).await.map_err(load_error)?;
+        Ok(rows.into_iter().map(|g| (g.id, g)).collect())
+    }
+}

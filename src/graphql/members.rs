@@ -1,0 +1,148 @@
+//! Accounts, sessions and profiles.
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+
+use super::http::ClientIp;
+use super::types::{connection, parse_id, AuthPayload, Conn, Member, Result, Sector};
+use super::ContextExt as _;
+use crate::domain::members::{self, NewAccount, ProfileChanges};
+use crate::domain::pagination::PageRequest;
+use crate::domain::sessions;
+
+#[derive(InputObject)]
+pub struct RegisterInput {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub display_name: Option<String>,
+    /// Required when the instance is invite-only.
+    pub invite_code: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub username_or_email: String,
+    pub password: String,
+}
+
+/// Omitted fields stay as they are; an empty string (or `null` for `sector`) clears a field.
+#[derive(InputObject)]
+pub struct UpdateProfileInput {
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub sector: MaybeUndefined<Sector>,
+    pub organization: Option<String>,
+    pub country: Option<String>,
+    pub pronouns: Option<String>,
+    pub interests: Option<Vec<String>>,
+    pub links: Option<Vec<String>>,
+}
+
+#[derive(Default)]
+pub struct MemberQuery;
+
+#[Object]
+impl MemberQuery {
+    /// The signed-in member; null when not signed in.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
+        let Some(me) = ctx.viewer().optional()? else { return Ok(None) };
+        // Re-read: the token's snapshot may predate a profile change.
+        Ok(members::find_by_id(&ctx.state().db, me.id).await?.map(Member))
+    }
+
+    /// `alice` (local) or `alice@other.example` (remote).
+    async fn member(&self, ctx: &Context<'_>, handle: String) -> Result<Option<Member>> {
+        Ok(members::find_by_handle(&ctx.state().db, &handle).await?.map(Member))
+    }
+
+    /// The member directory, optionally searched by name, handle or organization.
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Member>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let rows = members::list(ctx.state(), search.as_deref(), page).await?;
+        Ok(connection(rows, |m| m.id, Member))
+    }
+
+    /// Accounts awaiting approval (instance admins).
+    async fn pending_members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Member>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let rows = members::pending(ctx.state(), ctx.viewer(), page).await?;
+        Ok(connection(rows, |m| m.id, Member))
+    }
+}
+
+#[derive(Default)]
+pub struct MemberMutation;
+
+#[Object]
+impl MemberMutation {
+    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+        let account = NewAccount {
+            username: input.username,
+            email: input.email,
+            password: input.password,
+            display_name: input.display_name,
+            invite_code: input.invite_code,
+        };
+        Ok(members::register(ctx.state(), account).await?.into())
+    }
+
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
+        let ip = ctx.data_opt::<ClientIp>().map(|c| c.0.as_str()).unwrap_or("unknown");
+        Ok(members::login(ctx.state(), &input.username_or_email, &input.password, ip).await?.into())
+    }
+
+    /// Rotates: the presented token stops working. Presenting it again revokes the sign-in.
+    async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
+        Ok(sessions::refresh(ctx.state(), &refresh_token).await?.into())
+    }
+
+    /// Ends the sign-in the refresh token belongs to.
+    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
+        Ok(sessions::logout(ctx.state(), &refresh_token).await?)
+    }
+
+    async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> Result<Member> {
+        let changes = ProfileChanges {
+            display_name: input.display_name,
+            bio: input.bio,
+            sector: match input.sector {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(s) => Some(Some(s.as_str().to_string())),
+            },
+            organization: input.organization,
+            country: input.country,
+            pronouns: input.pronouns,
+            interests: input.interests,
+            links: input.links,
+        };
+        Ok(Member(members::update_profile(ctx.state(), ctx.viewer(), changes).await?))
+    }
+
+    /// Approves an account awaiting approval (instance admins).
+    async fn approve_member(&self, ctx: &Context<'_>, member_id: ID) -> Result<Member> {
+        let id = parse_id("memberId", &member_id)?;
+        Ok(Member(members::set_status(ctx.state(), ctx.viewer(), id, true).await?))
+    }
+
+    /// Suspends an account and ends its sessions (instance admins).
+    async fn suspend_member(&self, ctx: &Context<'_>, member_id: ID) -> Result<Member> {
+        let id = parse_id("memberId", &member_id)?;
+        Ok(Member(members::set_status(ctx.state(), ctx.viewer(), id, false).await?))
+    }
+
+    /// A single-use invite code for invite-only registration (instance admins). Shown once.
+    async fn create_invite(&self, ctx: &Context<'_>, valid_days: Option<i32>) -> Result<String> {
+        Ok(members::create_invite(ctx.state(), ctx.viewer(), valid_days).await?)
+    }
+}

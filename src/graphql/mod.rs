@@ -1,0 +1,64 @@
+//! The GraphQL API: thin resolvers over `crate::domain`. Names follow the API contract in
+//! `schema/schema.graphql`, which `weave export-schema` regenerates.
+mod groups;
+pub mod http;
+mod loaders;
+mod members;
+mod types;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+use crate::domain::viewer::Viewer;
+use crate::state::{AppState, State};
+
+pub use loaders::Loaders;
+
+#[derive(MergedObject, Default)]
+pub struct Query(members::MemberQuery, groups::GroupQuery, types::InstanceQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(members::MemberMutation, groups::GroupMutation);
+
+pub type WeaveSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Query limits: deep or expensive documents are refused before they run.
+pub const MAX_DEPTH: usize = 12;
+pub const MAX_COMPLEXITY: usize = 5_000;
+
+pub fn build_schema(state: Option<State>) -> WeaveSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_recursive_depth(32)
+        .limit_directives(20);
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The SDL that `schema/schema.graphql` must equal.
+pub fn sdl() -> String {
+    build_schema(None).sdl()
+}
+
+/// What every resolver reaches for.
+pub(crate) trait ContextExt {
+    fn state(&self) -> &AppState;
+    fn viewer(&self) -> &Viewer;
+    fn loaders(&self) -> &Loaders;
+}
+
+impl ContextExt for async_graphql::Context<'_> {
+    fn state(&self) -> &AppState {
+        // Inserted by `build_schema` for every served schema.
+        self.data_unchecked::<State>()
+    }
+    fn viewer(&self) -> &Viewer {
+        // Inserted per request (HTTP) or per connection (WebSocket) by `http`.
+        self.data_unchecked::<Viewer>()
+    }
+    fn loaders(&self) -> &Loaders {
+        self.data_unchecked::<Loaders>()
+    }
+}

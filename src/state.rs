@@ -1,0 +1,30 @@
+//! What every request handler and worker shares: the database, the settings, the keys.
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::JwtKeys;
+use crate::config::Config;
+
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Config,
+    pub jwt: JwtKeys,
+    /// An argon2 hash of a random password, verified against when a login names no account so
+    /// that response times do not reveal which accounts exist.
+    pub dummy_hash: String,
+}
+
+pub type State = Arc<AppState>;
+
+impl AppState {
+    pub fn base_url(&self) -> String {
+        self.config.base_url()
+    }
+    pub fn member_url(&self, username: &str) -> String {
+        format!("{}/members/{}", self.base_url(), username)
+    }
+    pub fn group_url(&self, slug: &str) -> String {
+        format!("{}/groups/{}", self.base_url(), slug)
+    }
+}

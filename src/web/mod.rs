@@ -1,0 +1,39 @@
+//! The HTTP surface: routes, middleware, health check.
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{web as aw, App, HttpResponse, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+use crate::graphql;
+use crate::state::State;
+
+pub fn server(listener: TcpListener, state: State) -> anyhow::Result<Server> {
+    let schema = graphql::build_schema(Some(state.clone()));
+    let max_body = state.config.max_body_bytes;
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(TracingLogger::default())
+            .app_data(aw::Data::new(state.clone()))
+            .app_data(aw::Data::new(schema.clone()))
+            .app_data(aw::PayloadConfig::new(max_body))
+            .app_data(aw::JsonConfig::default().limit(max_body))
+            .route("/healthz", aw::get().to(healthz))
+            .configure(graphql::http::configure)
+    })
+    .listen(listener)?
+    .shutdown_timeout(5)
+    .run();
+    Ok(server)
+}
+
+/// Liveness and readiness: answers 200 when the database answers.
+async fn healthz(state: aw::Data<State>) -> HttpResponse {
+    match state.db.ping().await {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unreachable");
+            HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "database unavailable"}))
+        }
+    }
+}

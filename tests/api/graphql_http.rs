@@ -1,0 +1,143 @@
+//! GraphQL over HTTP: transport rules, limits, the WebSocket transport.
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::helpers::{code, spawn_app, spawn_with};
+
+#[tokio::test]
+async fn get_runs_queries_and_refuses_mutations() {
+    let app = spawn_app().await;
+    let url = format!("{}/graphql", app.address);
+    let resp = app
+        .client
+        .get(&url)
+        .query(&[("query", "{ instance { name version } }")])
+        .header("accept", "application/graphql-response+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/graphql-response+json"));
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["data"]["instance"]["name"], "Weave");
+
+    let resp = app
+        .client
+        .get(&url)
+        .query(&[("query", "mutation { logout(refreshToken:\"x\") }")])
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 405);
+
+    // Browsers get GraphiQL.
+    let resp = app.client.get(&url).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.unwrap().to_lowercase().contains("graphiql"));
+}
+
+#[tokio::test]
+async fn malformed_requests_answer_400() {
+    let app = spawn_app().await;
+    let url = format!("{}/graphql", app.address);
+    let post = |body: &'static str, accept: &'static str| {
+        app.client.post(&url).header("content-type", "application/json").header("accept", accept).body(body).send()
+    };
+    assert_eq!(post("{not json", "application/json").await.unwrap().status(), 400);
+    assert_eq!(post("[]", "application/json").await.unwrap().status(), 400);
+    assert_eq!(post("{\"variables\":{}}", "application/json").await.unwrap().status(), 400);
+    assert_eq!(
+        post("{\"query\":\"{__typename}\",\"variables\":\"x\"}", "application/json").await.unwrap().status(),
+        400
+    );
+    // A document that does not validate: 200 for application/json, 400 for graphql-response+json.
+    assert_eq!(post("{\"query\":\"{ nope }\"}", "application/json").await.unwrap().status(), 200);
+    let strict = post("{\"query\":\"{ nope }\"}", "application/graphql-response+json").await.unwrap();
+    assert_eq!(strict.status(), 400);
+    let body: Value = strict.json().await.unwrap();
+    assert!(body["errors"].is_array());
+    // Without a JSON content type.
+    let resp = app.client.post(&url).header("content-type", "text/plain").body("{}").send().await.unwrap();
+    assert_eq!(resp.status(), 415);
+}
+
+#[tokio::test]
+async fn page_size_is_capped_at_100() {
+    let app = spawn_app().await;
+    let ok = app.ok("{ members(first: 100) { totalCount } }", json!({}), None).await;
+    assert_eq!(ok["members"]["totalCount"], 0);
+    let v = app.gql("{ members(first: 101) { totalCount } }", json!({}), None).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT");
+    let v = app.gql("{ groups(first: -1) { totalCount } }", json!({}), None).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn deep_queries_are_refused() {
+    let app = spawn_app().await;
+    let mut q = String::from("{ groups { edges { node { members { edges { node { group { members { edges { node { group { members { edges { node { role } } } } } } } } } } } } } } }");
+    let v = app.gql(&q, json!({}), None).await;
+    assert!(v["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("too deep"), "{v}");
+    assert_eq!(code(&v), "BAD_USER_INPUT");
+    q = "{ groups { totalCount } }".into();
+    app.ok(&q, json!({}), None).await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let app = spawn_with(|c| c.max_body_bytes = 4096).await;
+    let big = json!({"query": format!("{{ instance {{ name }} }} # {}", "x".repeat(10_000))});
+    let resp = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("content-type", "application/json")
+        .body(big.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+}
+
+#[tokio::test]
+async fn errors_never_leak_internals() {
+    let app = spawn_app().await;
+    let v = app.gql("mutation { joinGroup(groupId: \"x\") { id } }", json!({}), None).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT");
+    assert_eq!(v["errors"][0]["extensions"]["field"], "groupId");
+    // Coercion errors carry a code too.
+    let v = app.gql("{ members(first: \"ten\") { totalCount } }", json!({}), None).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT");
+    let text = v.to_string().to_lowercase();
+    assert!(!text.contains("sqlx") && !text.contains("sea_orm") && !text.contains("panicked"));
+}
+
+async fn ws_connect(app: &crate::helpers::TestApp, init: Value) -> Option<Value> {
+    let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut ws, resp) = tokio_tungstenite::connect_async(req).await.expect("websocket upgrade");
+    assert_eq!(resp.headers()["sec-websocket-protocol"], "graphql-transport-ws");
+    ws.send(Message::Text(json!({"type": "connection_init", "payload": init}).to_string().into())).await.unwrap();
+    let reply = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next()).await.expect("a reply in time");
+    match reply {
+        Some(Ok(Message::Text(t))) => Some(serde_json::from_str(&t).unwrap()),
+        Some(Ok(Message::Close(_))) | None | Some(Err(_)) => None,
+        Some(Ok(other)) => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn websocket_transport_authenticates_in_connection_init() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let ack = ws_connect(&app, json!({"Authorization": format!("Bearer {}", alice.access)})).await;
+    assert_eq!(ack.unwrap()["type"], "connection_ack");
+    let anon = ws_connect(&app, json!({})).await;
+    assert_eq!(anon.unwrap()["type"], "connection_ack");
+    // A bad token closes the connection instead of continuing anonymously.
+    let refused = ws_connect(&app, json!({"Authorization": "Bearer forged"})).await;
+    assert!(refused.is_none(), "{refused:?}");
+}

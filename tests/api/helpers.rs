@@ -1,0 +1,180 @@
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+use weave::config::Config;
+
+/// One running instance, with its own database, stopped and cleaned up on drop.
+pub struct TestApp {
+    pub address: String,
+    pub state: weave::state::State,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    handle: actix_web::dev::ServerHandle,
+    _dir: tempfile::TempDir,
+    pg_database: Option<(String, String)>,
+}
+
+pub fn init_logs() {
+    if std::env::var("TEST_LOG").is_ok() {
+        weave::telemetry::init(weave::config::LogFormat::Text);
+    }
+}
+
+/// The PostgreSQL server to test against, if any.
+fn postgres_admin_url() -> Option<String> {
+    std::env::var("WEAVE_TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    let mut u = url::Url::parse(url).expect("DATABASE_URL is a URL");
+    u.set_path(&format!("/{db}"));
+    u.to_string()
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+/// Starts an instance after letting the test adjust its configuration.
+pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    init_logs();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (database_url, pg_database) = match postgres_admin_url() {
+        Some(admin) => {
+            let name = format!("weave_test_{}", uuid::Uuid::new_v4().simple());
+            let conn = sea_orm::Database::connect(&admin).await.expect("connect to PostgreSQL");
+            use sea_orm::ConnectionTrait;
+            conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            conn.close().await.ok();
+            (with_database(&admin, &name), Some((admin, name)))
+        }
+        None => (weave::config::sqlite_url(&dir.path().join("weave.db")), None),
+    };
+    let mut config = Config::for_database(&database_url, dir.path());
+    adjust(&mut config);
+    let app = weave::Application::build(config).await.expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        state,
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+        database_url,
+        handle,
+        _dir: dir,
+        pg_database,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sends the stop command without waiting: the server runs on the test's runtime,
+        // which is busy running this drop.
+        drop(self.handle.stop(false));
+        let Some((admin, name)) = self.pg_database.take() else { return };
+        // Runs on its own thread and runtime: Drop may run while the test's runtime unwinds.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async move {
+                if let Ok(conn) = sea_orm::Database::connect(&admin).await {
+                    use sea_orm::ConnectionTrait;
+                    let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                    let _ = conn.close().await;
+                }
+            })
+        })
+        .join();
+    }
+}
+
+pub struct Account {
+    pub id: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+impl TestApp {
+    /// POSTs a GraphQL request; answers the whole JSON response.
+    pub async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        let mut req = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .header("accept", "application/json")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        assert_eq!(resp.status().as_u16(), 200, "GraphQL over application/json answers 200");
+        resp.json().await.expect("json response")
+    }
+
+    /// Like [`gql`] but asserts there were no errors and returns `data`.
+    pub async fn ok(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        let v = self.gql(query, variables, token).await;
+        assert!(v.get("errors").is_none(), "unexpected errors: {v:#}");
+        v["data"].clone()
+    }
+
+    pub async fn register(&self, username: &str) -> Account {
+        let data = self
+            .ok(
+                "mutation($u:String!,$e:String!){ register(input:{username:$u,email:$e,password:\"correct horse battery\"}){ accessToken refreshToken member { id username } } }",
+                json!({"u": username, "e": format!("{username}@example.org")}),
+                None,
+            )
+            .await;
+        let r = &data["register"];
+        Account {
+            id: r["member"]["id"].as_str().expect("id").to_string(),
+            access: r["accessToken"].as_str().expect("access").to_string(),
+            refresh: r["refreshToken"].as_str().expect("refresh").to_string(),
+        }
+    }
+
+    /// Makes `username` the instance admin through the real CLI command, then signs in.
+    pub async fn admin(&self, username: &str) -> Account {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_weave"))
+            .args(["create-admin", "--username", username, "--email", &format!("{username}@example.org")])
+            .env("WEAVE_DATABASE_URL", &self.database_url)
+            .env("WEAVE_DATA_DIR", self._dir.path())
+            .env("WEAVE_DOMAIN", &self.state.config.domain)
+            .env("WEAVE_FEDERATION_DEBUG", "true")
+            .env("WEAVE_ADMIN_PASSWORD", "correct horse battery")
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run weave create-admin");
+        assert!(out.status.success(), "create-admin failed: {}", String::from_utf8_lossy(&out.stderr));
+        self.login(username, "correct horse battery").await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Account {
+        let data = self
+            .ok(
+                "mutation($u:String!,$p:String!){ login(input:{usernameOrEmail:$u,password:$p}){ accessToken refreshToken member { id username } } }",
+                json!({"u": username, "p": password}),
+                None,
+            )
+            .await;
+        let r = &data["login"];
+        Account {
+            id: r["member"]["id"].as_str().expect("id").to_string(),
+            access: r["accessToken"].as_str().expect("access").to_string(),
+            refresh: r["refreshToken"].as_str().expect("refresh").to_string(),
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self._dir.path().to_path_buf()
+    }
+}
+
+/// The `extensions.code` of the first error.
+pub fn code(v: &Value) -> &str {
+    v["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {v:#}"))
+}

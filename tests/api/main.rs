@@ -1,0 +1,10 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Integration tests: each starts the real server on a random port with a fresh database and
+//! speaks HTTP to it. SQLite always; PostgreSQL too when `WEAVE_TEST_DATABASE_URL` or
+//! `DATABASE_URL` points at one (a new database per test, dropped afterwards).
+mod auth;
+mod graphql_http;
+mod groups;
+mod helpers;
+mod members;
+mod ops;

@@ -1,0 +1,103 @@
+//! Profiles and the member directory.
+use serde_json::json;
+
+use crate::helpers::{code, spawn_app};
+
+const UPDATE: &str = "mutation($i:UpdateProfileInput!){ updateProfile(input:$i){ displayName bio bioHtml sector organization country pronouns interests links } }";
+
+#[tokio::test]
+async fn profile_update_sets_and_clears_every_field() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let input = json!({
+        "displayName": "Alice Doe",
+        "bio": "I weave **networks** <script>alert(1)</script>",
+        "sector": "FUNDER",
+        "organization": "The Systems Sanctuary",
+        "country": "CA",
+        "pronouns": "she/her",
+        "interests": ["learning infrastructure", "DEI", "dei", " "],
+        "links": ["https://example.org/alice"]
+    });
+    let p = app.ok(UPDATE, json!({"i": input}), Some(&alice.access)).await["updateProfile"].clone();
+    assert_eq!(p["displayName"], "Alice Doe");
+    assert_eq!(p["sector"], "FUNDER");
+    assert_eq!(p["organization"], "The Systems Sanctuary");
+    assert_eq!(p["country"], "CA");
+    assert_eq!(p["pronouns"], "she/her");
+    assert_eq!(p["interests"], json!(["learning infrastructure", "DEI"]));
+    assert_eq!(p["links"], json!(["https://example.org/alice"]));
+    let html = p["bioHtml"].as_str().unwrap();
+    assert!(html.contains("<strong>networks</strong>") && !html.contains("<script"), "{html}");
+
+    // Others see it too.
+    let seen = app.ok("{ member(handle:\"alice\"){ displayName sector email accountStatus } }", json!({}), None).await;
+    assert_eq!(seen["member"]["displayName"], "Alice Doe");
+    assert!(seen["member"]["email"].is_null(), "email is private");
+    assert!(seen["member"]["accountStatus"].is_null());
+
+    // Omitted fields stay, empty strings and null clear.
+    let p = app.ok(UPDATE, json!({"i": {"organization": "", "sector": null}}), Some(&alice.access)).await
+        ["updateProfile"]
+        .clone();
+    assert!(p["organization"].is_null());
+    assert!(p["sector"].is_null());
+    assert_eq!(p["displayName"], "Alice Doe");
+}
+
+#[tokio::test]
+async fn profile_update_validates_and_writes_nothing_on_error() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let v = app
+        .gql(UPDATE, json!({"i": {"displayName": "New Name", "links": ["javascript:alert(1)"]}}), Some(&alice.access))
+        .await;
+    assert_eq!(code(&v), "BAD_USER_INPUT");
+    assert_eq!(v["errors"][0]["extensions"]["field"], "links");
+    let v = app.gql(UPDATE, json!({"i": {"displayName": "x".repeat(101)}}), Some(&alice.access)).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT");
+    let v = app.gql(UPDATE, json!({"i": {"sector": "ASTRONAUT"}}), Some(&alice.access)).await;
+    assert!(v["errors"].is_array());
+    let me = app.ok("{ me { displayName links } }", json!({}), Some(&alice.access)).await;
+    assert!(me["me"]["displayName"].is_null());
+    assert_eq!(me["me"]["links"], json!([]));
+    // Anonymous cannot update.
+    assert_eq!(code(&app.gql(UPDATE, json!({"i": {"displayName": "x"}}), None).await), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn member_lookup_and_search_with_pagination() {
+    let app = spawn_app().await;
+    for name in ["alice", "bob", "carol", "dave", "erin"] {
+        app.register(name).await;
+    }
+    let found = app
+        .ok("{ member(handle:\"@Carol\"){ username } missing: member(handle:\"zed\"){ id } }", json!({}), None)
+        .await;
+    assert_eq!(found["member"]["username"], "carol");
+    assert!(found["missing"].is_null());
+
+    let q = "query($s:String,$f:Int,$a:String){ members(search:$s, first:$f, after:$a){ totalCount pageInfo { hasNextPage endCursor } edges { cursor node { username } } } }";
+    let page1 = app.ok(q, json!({"f": 2}), None).await["members"].clone();
+    assert_eq!(page1["totalCount"], 5);
+    assert_eq!(page1["pageInfo"]["hasNextPage"], true);
+    let names: Vec<_> = page1["edges"].as_array().unwrap().iter().map(|e| e["node"]["username"].clone()).collect();
+    assert_eq!(names, vec![json!("alice"), json!("bob")]);
+    let mut seen = names;
+    let mut after = page1["pageInfo"]["endCursor"].as_str().unwrap().to_string();
+    loop {
+        let page = app.ok(q, json!({"f": 2, "a": after}), None).await["members"].clone();
+        seen.extend(page["edges"].as_array().unwrap().iter().map(|e| e["node"]["username"].clone()));
+        if page["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].as_str().unwrap().to_string();
+    }
+    assert_eq!(seen.len(), 5);
+
+    let search = app.ok(q, json!({"s": "AR"}), None).await["members"].clone();
+    assert_eq!(search["totalCount"], 1);
+    assert_eq!(search["edges"][0]["node"]["username"], "carol");
+
+    assert_eq!(code(&app.gql(q, json!({"a": "not-a-cursor"}), None).await), "BAD_USER_INPUT");
+}

@@ -53,6 +53,8 @@ pub struct Config {
     /// Login attempts that may fail per account (and, ×4, per IP) in the rate-limit window.
     pub login_max_failures: u64,
     pub login_window_secs: i64,
+    /// Background delivery workers (0: none, deliveries wait for `delivery::run_once`).
+    pub delivery_workers: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -80,6 +82,7 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     login_max_failures: Option<u64>,
     login_window_secs: Option<i64>,
+    delivery_workers: Option<usize>,
 }
 
 impl Config {
@@ -147,6 +150,9 @@ impl Config {
             login_window_secs: parse_num("WEAVE_LOGIN_WINDOW_SECS", env("WEAVE_LOGIN_WINDOW_SECS"))?
                 .or(file.login_window_secs)
                 .unwrap_or(15 * 60),
+            delivery_workers: parse_num("WEAVE_DELIVERY_WORKERS", env("WEAVE_DELIVERY_WORKERS"))?
+                .or(file.delivery_workers)
+                .unwrap_or(2),
         };
         config.database_url = match database_url {
             Some(url) => url,
@@ -180,6 +186,7 @@ impl Config {
             max_body_bytes: 1024 * 1024,
             login_max_failures: 5,
             login_window_secs: 15 * 60,
+            delivery_workers: 0,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod federation;
 pub mod graphql;
 pub mod state;
 pub mod telemetry;
@@ -20,6 +21,7 @@ use anyhow::Context as _;
 
 use crate::auth::JwtKeys;
 use crate::config::Config;
+use crate::federation::Federation;
 use crate::state::{AppState, State};
 
 /// A built instance: its listener is bound, its database migrated, its server not yet polled.
@@ -27,22 +29,33 @@ pub struct Application {
     port: u16,
     server: Server,
     state: State,
+    federation: Federation,
 }
 
 impl Application {
     pub async fn build(mut config: Config) -> anyhow::Result<Application> {
-        let listener = TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+        let listener = bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let addr = listener.local_addr()?;
         if config.domain.is_empty() || config.domain.ends_with(":0") {
-            config.domain = addr.to_string();
+            // ActivityPub peers need a host name, not an IP literal: in debug mode a loopback
+            // server calls itself `localhost:PORT`.
+            config.domain = if config.federation_debug && addr.ip().is_loopback() {
+                format!("localhost:{}", addr.port())
+            } else {
+                addr.to_string()
+            };
         }
         let state = build_state(config).await?;
         domain::groups::ensure_default_group(&state)
             .await
             .map_err(|e| anyhow::anyhow!("creating the default group: {e:?}"))?;
-        let server = web::server(listener, state.clone())?;
+        let federation = federation::build(state.clone()).await?;
+        let server = web::server(listener, state.clone(), federation.clone())?;
+        if state.config.delivery_workers > 0 {
+            federation::delivery::spawn_workers(federation.clone(), state.config.delivery_workers);
+        }
         tracing::info!(address = %addr, domain = %state.config.domain, "weave is listening");
-        Ok(Application { port: addr.port(), server, state })
+        Ok(Application { port: addr.port(), server, state, federation })
     }
 
     pub fn port(&self) -> u16 {
@@ -53,6 +66,11 @@ impl Application {
         self.state.clone()
     }
 
+    /// The federation context (tests drain the delivery queue with it).
+    pub fn federation(&self) -> Federation {
+        self.federation.clone()
+    }
+
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }
@@ -60,6 +78,17 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Binds with SO_REUSEADDR so that a restarted server gets its port back at once.
+fn bind(addr: &str) -> anyhow::Result<TcpListener> {
+    use std::net::ToSocketAddrs as _;
+    let addr = addr.to_socket_addrs()?.next().ok_or_else(|| anyhow::anyhow!("{addr} names no address"))?;
+    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
 }
 
 /// Connects to the database (applying migrations) and prepares the shared state. Also used by

@@ -49,3 +49,10 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         db.begin().await
     }
 }
+pub mod delivery;
+pub mod domain_block;
+pub mod follow;
+pub mod inbound_activity;
+pub mod instance_actor;
+pub mod outbound_activity;
+pub mod remote_instance;

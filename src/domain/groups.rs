@@ -10,8 +10,9 @@ use crate::config::GroupCreation;
 use crate::db::{self, group, membership};
 use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::viewer::Viewer;
-use crate::domain::{markdown, members, validate};
+use crate::domain::{follows, markdown, members, validate};
 use crate::error::{AppError, AppResult};
+use crate::federation::actors::{ensure_keys, ActorKind, ApActor};
 use crate::state::AppState;
 
 /// The group every fresh instance has; Mastodon users follow it as `@community@DOMAIN`.
@@ -381,4 +382,60 @@ pub async fn load_many<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppResult<
 
 pub async fn count_local<C: ConnectionTrait>(conn: &C) -> AppResult<u64> {
     Ok(group::Entity::find().filter(group::Column::Local.eq(true)).count(conn).await?)
+}
+
+/// Changes to a group's profile and policies; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct GroupChanges {
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    pub requires_approval: Option<bool>,
+    pub manually_approves_followers: Option<bool>,
+}
+
+/// Updates a local group (its owners and admins); followers elsewhere receive an `Update`.
+pub async fn update(
+    state: &AppState,
+    viewer: &Viewer,
+    group_id: Uuid,
+    changes: GroupChanges,
+) -> AppResult<group::Model> {
+    let g = get(&state.db, group_id).await?;
+    if !g.local {
+        return Err(AppError::bad_input("groupId", "this group lives on another server"));
+    }
+    let role = acting_role(&state.db, viewer, g.id).await?;
+    if role.is_none_or(|r| r < Role::Admin) {
+        return Err(AppError::forbidden("only the group's owners and admins may change it"));
+    }
+    let mut row: group::ActiveModel = g.clone().into();
+    if let Some(name) = changes.name {
+        row.name = Set(validate::required_text("name", &name, 100)?);
+    }
+    if let Some(summary) = changes.summary {
+        let summary = validate::text("summary", Some(&summary), 2000)?;
+        row.summary_html = Set(summary.as_deref().map(markdown::render));
+        row.summary = Set(summary);
+    }
+    if let Some(approval) = changes.requires_approval {
+        row.join_mode = Set(if approval { JOIN_APPROVAL } else { JOIN_OPEN }.to_string());
+    }
+    if let Some(manual) = changes.manually_approves_followers {
+        row.manually_approves_followers = Set(manual);
+    }
+    row.updated_at = Set(Utc::now());
+    let federates = follows::has_remote_followers(&state.db, ActorKind::Group, g.id).await?;
+    if federates {
+        ensure_keys(state, ApActor::from_group(g).map_err(AppError::from)?).await.map_err(AppError::from)?;
+    }
+    let txn = db::begin_write(&state.db).await?;
+    let mut updated = row.update(&txn).await?;
+    if federates {
+        if let Some(fresh) = find_by_id(&txn, updated.id).await? {
+            updated = fresh;
+        }
+        follows::publish_update(&txn, state, &ApActor::from_group(updated.clone()).map_err(AppError::from)?).await?;
+    }
+    txn.commit().await?;
+    Ok(updated)
 }

@@ -14,8 +14,9 @@ use crate::db::{self, group, invite, login_failure, member};
 use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::sessions::{self, Session};
 use crate::domain::viewer::{Viewer, STATUS_ACTIVE, STATUS_PENDING, STATUS_SUSPENDED};
-use crate::domain::{groups, markdown, validate};
+use crate::domain::{follows, groups, markdown, validate};
 use crate::error::{AppError, AppResult};
+use crate::federation::actors::{ensure_keys, ActorKind, ApActor};
 use crate::state::AppState;
 
 pub struct NewAccount {
@@ -244,7 +245,21 @@ pub async fn update_profile(state: &AppState, viewer: &Viewer, changes: ProfileC
         row.links = Set(serde_json::json!(links));
     }
     row.updated_at = Set(Utc::now());
-    Ok(row.update(&state.db).await?)
+    // Followers elsewhere hear of the change, in the same transaction (keys made first).
+    let federates = follows::has_remote_followers(&state.db, ActorKind::Member, me.id).await?;
+    if federates {
+        ensure_keys(state, ApActor::from_member(me.clone()).map_err(AppError::from)?).await.map_err(AppError::from)?;
+    }
+    let txn = db::begin_write(&state.db).await?;
+    let mut updated = row.update(&txn).await?;
+    if federates {
+        if let Some(fresh) = find_by_id(&txn, updated.id).await? {
+            updated = fresh;
+        }
+        follows::publish_update(&txn, state, &ApActor::from_member(updated.clone()).map_err(AppError::from)?).await?;
+    }
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// A member by handle: `alice` (local) or `alice@other.example` (remote, when known).

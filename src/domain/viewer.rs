@@ -14,6 +14,8 @@ pub enum Viewer {
 pub const STATUS_ACTIVE: &str = "ACTIVE";
 pub const STATUS_PENDING: &str = "PENDING";
 pub const STATUS_SUSPENDED: &str = "SUSPENDED";
+/// A deleted account: the row stays as a tombstone (and keeps its keys to sign its Delete).
+pub const STATUS_DELETED: &str = "DELETED";
 
 impl Viewer {
     /// The signed-in member, or UNAUTHENTICATED.

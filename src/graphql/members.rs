@@ -7,6 +7,7 @@ use super::ContextExt as _;
 use crate::domain::members::{self, NewAccount, ProfileChanges};
 use crate::domain::pagination::PageRequest;
 use crate::domain::sessions;
+use crate::federation::actors::ActorSource;
 
 #[derive(InputObject)]
 pub struct RegisterInput {
@@ -51,7 +52,11 @@ impl MemberQuery {
 
     /// `alice` (local) or `alice@other.example` (remote).
     async fn member(&self, ctx: &Context<'_>, handle: String) -> Result<Option<Member>> {
-        Ok(members::find_by_handle(&ctx.state().db, &handle).await?.map(Member))
+        let actor = crate::federation::resolve::actor_by_handle(&ctx.fed(), &handle).await?;
+        Ok(actor.and_then(|a| match a.source {
+            ActorSource::Member(m) => Some(Member(*m)),
+            _ => None,
+        }))
     }
 
     /// The member directory, optionally searched by name, handle or organization.

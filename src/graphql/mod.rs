@@ -1,5 +1,6 @@
 //! The GraphQL API: thin resolvers over `crate::domain`. Names follow the API contract in
 //! `schema/schema.graphql`, which `weave export-schema` regenerates.
+mod federation;
 mod groups;
 pub mod http;
 mod loaders;
@@ -9,15 +10,16 @@ mod types;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::domain::viewer::Viewer;
+use crate::federation::{FedData, Federation};
 use crate::state::{AppState, State};
 
 pub use loaders::Loaders;
 
 #[derive(MergedObject, Default)]
-pub struct Query(members::MemberQuery, groups::GroupQuery, types::InstanceQuery);
+pub struct Query(members::MemberQuery, groups::GroupQuery, federation::FederationQuery, types::InstanceQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(members::MemberMutation, groups::GroupMutation);
+pub struct Mutation(members::MemberMutation, groups::GroupMutation, federation::FederationMutation);
 
 pub type WeaveSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -25,7 +27,7 @@ pub type WeaveSchema = Schema<Query, Mutation, EmptySubscription>;
 pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 5_000;
 
-pub fn build_schema(state: Option<State>) -> WeaveSchema {
+pub fn build_schema(state: Option<State>, federation: Option<Federation>) -> WeaveSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -34,12 +36,15 @@ pub fn build_schema(state: Option<State>) -> WeaveSchema {
     if let Some(state) = state {
         builder = builder.data(state);
     }
+    if let Some(federation) = federation {
+        builder = builder.data(federation);
+    }
     builder.finish()
 }
 
 /// The SDL that `schema/schema.graphql` must equal.
 pub fn sdl() -> String {
-    build_schema(None).sdl()
+    build_schema(None, None).sdl()
 }
 
 /// What every resolver reaches for.
@@ -47,6 +52,8 @@ pub(crate) trait ContextExt {
     fn state(&self) -> &AppState;
     fn viewer(&self) -> &Viewer;
     fn loaders(&self) -> &Loaders;
+    /// A federation request context (counts the remote fetches of this request).
+    fn fed(&self) -> FedData<State>;
 }
 
 impl ContextExt for async_graphql::Context<'_> {
@@ -60,5 +67,9 @@ impl ContextExt for async_graphql::Context<'_> {
     }
     fn loaders(&self) -> &Loaders {
         self.data_unchecked::<Loaders>()
+    }
+    fn fed(&self) -> FedData<State> {
+        // Inserted by `build_schema` for every served schema.
+        self.data_unchecked::<Federation>().to_request_data()
     }
 }

@@ -11,6 +11,7 @@ use crate::domain::groups::Role;
 use crate::domain::pagination::{encode_cursor, Page};
 use crate::domain::{self, viewer::STATUS_ACTIVE};
 use crate::error::AppError;
+use crate::federation::actors::ActorKind;
 
 pub type Result<T> = async_graphql::Result<T>;
 
@@ -182,6 +183,11 @@ impl Member {
     async fn url(&self) -> &str {
         &self.0.ap_id
     }
+    /// Accepted followers, here and on other servers.
+    async fn followers_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        let n = domain::follows::followers_count(&ctx.state().db, ActorKind::Member, self.0.id).await?;
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
+    }
     async fn is_admin(&self) -> bool {
         self.0.is_admin
     }
@@ -241,8 +247,10 @@ impl Group {
     async fn manually_approves_followers(&self) -> bool {
         self.0.manually_approves_followers
     }
-    async fn followers_count(&self) -> Result<i32> {
-        Ok(0)
+    /// Accepted followers, here and on other servers.
+    async fn followers_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        let n = domain::follows::followers_count(&ctx.state().db, ActorKind::Group, self.0.id).await?;
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
     /// Members and their roles; join requests (PENDING) only for the group's moderators.
     async fn members(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<Membership>> {

@@ -1,15 +1,20 @@
-//! The HTTP surface: routes, middleware, health check.
+//! The HTTP surface: routes, middleware, health check, HTML pages.
+pub mod pages;
+
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::{web as aw, App, HttpResponse, HttpServer};
 use tracing_actix_web::TracingLogger;
 
+use activitypub_federation::config::FederationMiddleware;
+
+use crate::federation::Federation;
 use crate::graphql;
 use crate::state::State;
 
-pub fn server(listener: TcpListener, state: State) -> anyhow::Result<Server> {
-    let schema = graphql::build_schema(Some(state.clone()));
+pub fn server(listener: TcpListener, state: State, federation: Federation) -> anyhow::Result<Server> {
+    let schema = graphql::build_schema(Some(state.clone()), Some(federation.clone()));
     let max_body = state.config.max_body_bytes;
     let server = HttpServer::new(move || {
         App::new()
@@ -20,6 +25,11 @@ pub fn server(listener: TcpListener, state: State) -> anyhow::Result<Server> {
             .app_data(aw::JsonConfig::default().limit(max_body))
             .route("/healthz", aw::get().to(healthz))
             .configure(graphql::http::configure)
+            .service(
+                aw::scope("")
+                    .wrap(FederationMiddleware::new(federation.clone()))
+                    .configure(crate::federation::collections::configure),
+            )
     })
     .listen(listener)?
     .shutdown_timeout(5)

@@ -7,10 +7,20 @@ use weave::config::Config;
 pub struct TestApp {
     pub address: String,
     pub state: weave::state::State,
+    pub federation: weave::federation::Federation,
     pub client: reqwest::Client,
     pub database_url: String,
+    pub config: Config,
     handle: actix_web::dev::ServerHandle,
     _dir: tempfile::TempDir,
+    pg_database: Option<(String, String)>,
+}
+
+/// A stopped instance whose database and port are kept for [`Stopped::start`].
+pub struct Stopped {
+    config: Config,
+    database_url: String,
+    dir: Option<tempfile::TempDir>,
     pg_database: Option<(String, String)>,
 }
 
@@ -55,19 +65,80 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     };
     let mut config = Config::for_database(&database_url, dir.path());
     adjust(&mut config);
-    let app = weave::Application::build(config).await.expect("build app");
+    start(config, database_url, dir, pg_database).await
+}
+
+async fn start(
+    mut config: Config,
+    database_url: String,
+    dir: tempfile::TempDir,
+    pg_database: Option<(String, String)>,
+) -> TestApp {
+    let app = weave::Application::build(config.clone()).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
+    // Restarts come back on the same port and domain.
+    config.bind = format!("127.0.0.1:{}", app.port());
+    config.domain = state.config.domain.clone();
+    let federation = app.federation();
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         state,
+        federation,
         client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
         database_url,
+        config,
         handle,
         _dir: dir,
         pg_database,
+    }
+}
+
+impl Stopped {
+    pub async fn start(mut self) -> TestApp {
+        let dir = self.dir.take().expect("stopped app has its directory");
+        start(self.config.clone(), self.database_url.clone(), dir, self.pg_database.take()).await
+    }
+}
+
+impl TestApp {
+    /// Stops the server (gracefully) and keeps its database for a later start.
+    pub async fn stop(mut self) -> Stopped {
+        self.handle.stop(true).await;
+        self.state.db.clone().close().await.ok();
+        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temp dir"));
+        Stopped {
+            config: self.config.clone(),
+            database_url: self.database_url.clone(),
+            dir: Some(dir),
+            pg_database: self.pg_database.take(),
+        }
+    }
+
+    /// Delivers everything due (as if at `now`), repeating until the queue is quiet.
+    pub async fn deliver_at(&self, now: chrono::DateTime<chrono::Utc>) -> weave::federation::delivery::Report {
+        let mut total = weave::federation::delivery::Report::default();
+        for _ in 0..20 {
+            let r = weave::federation::delivery::run_once(&self.federation, now, 1000).await.expect("delivery round");
+            total.sent += r.sent;
+            total.retried += r.retried;
+            total.failed += r.failed;
+            total.skipped += r.skipped;
+            if r.total() == 0 {
+                break;
+            }
+        }
+        total
+    }
+
+    pub async fn deliver(&self) -> weave::federation::delivery::Report {
+        self.deliver_at(chrono::Utc::now()).await
+    }
+
+    pub fn domain(&self) -> &str {
+        &self.state.config.domain
     }
 }
 
@@ -76,20 +147,31 @@ impl Drop for TestApp {
         // Sends the stop command without waiting: the server runs on the test's runtime,
         // which is busy running this drop.
         drop(self.handle.stop(false));
-        let Some((admin, name)) = self.pg_database.take() else { return };
-        // Runs on its own thread and runtime: Drop may run while the test's runtime unwinds.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            rt.block_on(async move {
-                if let Ok(conn) = sea_orm::Database::connect(&admin).await {
-                    use sea_orm::ConnectionTrait;
-                    let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
-                    let _ = conn.close().await;
-                }
-            })
-        })
-        .join();
+        drop_pg(self.pg_database.take());
     }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        drop_pg(self.pg_database.take());
+    }
+}
+
+/// Drops a per-test PostgreSQL database, on its own thread and runtime (Drop may run while
+/// the test's runtime unwinds).
+fn drop_pg(db: Option<(String, String)>) {
+    let Some((admin, name)) = db else { return };
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async move {
+            if let Ok(conn) = sea_orm::Database::connect(&admin).await {
+                use sea_orm::ConnectionTrait;
+                let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                let _ = conn.close().await;
+            }
+        })
+    })
+    .join();
 }
 
 pub struct Account {

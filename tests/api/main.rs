@@ -3,8 +3,12 @@
 //! speaks HTTP to it. SQLite always; PostgreSQL too when `WEAVE_TEST_DATABASE_URL` or
 //! `DATABASE_URL` points at one (a new database per test, dropped afterwards).
 mod auth;
+mod federation;
+mod fixtures;
 mod graphql_http;
 mod groups;
 mod helpers;
+mod inbox;
 mod members;
 mod ops;
+mod peer;

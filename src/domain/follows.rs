@@ -1,0 +1,432 @@
+//! Follows between actors, local or remote: following partner networks from here, accepting
+//! (or, where approval is manual, reviewing) followers from elsewhere, and the activities
+//! each step publishes. GraphQL mutations and inbox handlers both end here.
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use crate::db::{self, follow, group, member};
+use crate::domain::groups::{self, Role};
+use crate::domain::outbox::{self, Outgoing};
+use crate::domain::pagination::{Page, PageRequest};
+use crate::domain::viewer::Viewer;
+use crate::error::{AppError, AppResult};
+use crate::federation::activities;
+use crate::federation::actors::{ensure_keys, ActorKind, ApActor};
+use crate::state::AppState;
+
+pub const FOLLOW_PENDING: &str = "PENDING";
+pub const FOLLOW_ACCEPTED: &str = "ACCEPTED";
+
+fn fed(e: crate::federation::FedError) -> AppError {
+    e.into()
+}
+
+async fn find_pair<C: ConnectionTrait>(
+    conn: &C,
+    follower: &ApActor,
+    target: &ApActor,
+) -> AppResult<Option<follow::Model>> {
+    Ok(follow::Entity::find()
+        .filter(follow::Column::FollowerKind.eq(follower.kind.as_str()))
+        .filter(follow::Column::FollowerId.eq(follower.row_id))
+        .filter(follow::Column::TargetKind.eq(target.kind.as_str()))
+        .filter(follow::Column::TargetId.eq(target.row_id))
+        .one(conn)
+        .await?)
+}
+
+fn manually_approves(actor: &ApActor) -> bool {
+    match &actor.source {
+        crate::federation::actors::ActorSource::Member(m) => m.manually_approves_followers,
+        crate::federation::actors::ActorSource::Group(g) => g.manually_approves_followers,
+        crate::federation::actors::ActorSource::Instance => true,
+    }
+}
+
+/// The signed-in member follows `target` (resolved by the caller). Remote targets get a
+/// `Follow` and the follow stays PENDING until their `Accept`; local targets are followed at once
+/// (or PENDING where they approve followers by hand). Following again answers the existing follow.
+pub async fn follow(state: &AppState, viewer: &Viewer, target: ApActor) -> AppResult<follow::Model> {
+    let me = viewer.active_member()?;
+    if target.kind == ActorKind::Instance {
+        return Err(AppError::bad_input("handle", "instances cannot be followed"));
+    }
+    if target.kind == ActorKind::Member && target.row_id == me.id {
+        return Err(AppError::bad_input("handle", "you cannot follow yourself"));
+    }
+    let follower = ApActor::from_member(me.clone()).map_err(fed)?;
+    if let Some(existing) = find_pair(&state.db, &follower, &target).await? {
+        return Ok(existing);
+    }
+    // Keys first: on SQLite a write outside the transaction below would wait on it.
+    let follower = if target.local { follower } else { ensure_keys(state, follower).await.map_err(fed)? };
+    let txn = db::begin_write(&state.db).await?;
+    let ap_id = outbox::activity_id(state, "Follow");
+    let now = Utc::now();
+    let state_str = if target.local && !manually_approves(&target) { FOLLOW_ACCEPTED } else { FOLLOW_PENDING };
+    let row = follow::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        ap_id: Set(ap_id.clone()),
+        follower_kind: Set(follower.kind.as_str().into()),
+        follower_id: Set(follower.row_id),
+        target_kind: Set(target.kind.as_str().into()),
+        target_id: Set(target.row_id),
+        state: Set(state_str.into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    if !target.local {
+        outbox::enqueue(
+            &txn,
+            state,
+            Outgoing {
+                actor_kind: follower.kind,
+                actor_id: follower.row_id,
+                payload: activities::follow(&ap_id, follower.id.as_str(), target.id.as_str()),
+                ap_id,
+                kind: "Follow",
+                public: false,
+                inboxes: vec![target.delivery_inbox()],
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Stops following; remote targets get an `Undo`. Answers whether there was a follow.
+pub async fn unfollow(state: &AppState, viewer: &Viewer, target: ApActor) -> AppResult<bool> {
+    let me = viewer.member()?;
+    let follower = ApActor::from_member(me.clone()).map_err(fed)?;
+    let Some(existing) = find_pair(&state.db, &follower, &target).await? else { return Ok(false) };
+    let follower = if target.local { follower } else { ensure_keys(state, follower).await.map_err(fed)? };
+    let txn = db::begin_write(&state.db).await?;
+    follow::Entity::delete_by_id(existing.id).exec(&txn).await?;
+    if !target.local {
+        let ap_id = outbox::activity_id(state, "Undo");
+        outbox::enqueue(
+            &txn,
+            state,
+            Outgoing {
+                actor_kind: follower.kind,
+                actor_id: follower.row_id,
+                payload: activities::undo_follow(&ap_id, follower.id.as_str(), &existing.ap_id, target.id.as_str()),
+                ap_id,
+                kind: "Undo",
+                public: false,
+                inboxes: vec![target.delivery_inbox()],
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// A remote actor asks to follow a local one. Accepted at once (with a signed `Accept`) unless
+/// the target approves followers by hand. A repeated `Follow` (Mastodon retries) re-sends the
+/// `Accept` of an accepted follow.
+pub async fn receive_follow(
+    state: &AppState,
+    follower: &ApActor,
+    target: &ApActor,
+    follow_ap_id: &str,
+) -> AppResult<()> {
+    let target = ensure_keys(state, target.clone()).await.map_err(fed)?;
+    let manual = manually_approves(&target);
+    let txn = db::begin_write(&state.db).await?;
+    let now = Utc::now();
+    let row = match find_pair(&txn, follower, &target).await? {
+        Some(existing) => {
+            let mut row: follow::ActiveModel = existing.into();
+            row.ap_id = Set(follow_ap_id.to_string());
+            row.updated_at = Set(now);
+            row.update(&txn).await?
+        }
+        None => {
+            follow::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ap_id: Set(follow_ap_id.to_string()),
+                follower_kind: Set(follower.kind.as_str().into()),
+                follower_id: Set(follower.row_id),
+                target_kind: Set(target.kind.as_str().into()),
+                target_id: Set(target.row_id),
+                state: Set(if manual { FOLLOW_PENDING } else { FOLLOW_ACCEPTED }.into()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    if row.state == FOLLOW_ACCEPTED {
+        enqueue_response(&txn, state, &target, follower, &row.ap_id, true).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn enqueue_response<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    target: &ApActor,
+    follower: &ApActor,
+    follow_ap_id: &str,
+    accept: bool,
+) -> AppResult<()> {
+    let kind = if accept { "Accept" } else { "Reject" };
+    let ap_id = outbox::activity_id(state, kind);
+    outbox::enqueue(
+        conn,
+        state,
+        Outgoing {
+            actor_kind: target.kind,
+            actor_id: target.row_id,
+            payload: activities::respond_to_follow(
+                kind,
+                &ap_id,
+                target.id.as_str(),
+                follow_ap_id,
+                follower.id.as_str(),
+            ),
+            ap_id,
+            kind,
+            public: false,
+            inboxes: vec![follower.delivery_inbox()],
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A remote actor accepted or rejected one of our follows.
+pub async fn receive_response(
+    state: &AppState,
+    responder: &ApActor,
+    follow_ap_id: &str,
+    accepted: bool,
+) -> AppResult<()> {
+    let txn = db::begin_write(&state.db).await?;
+    let Some(row) = follow::Entity::find().filter(follow::Column::ApId.eq(follow_ap_id)).one(&txn).await? else {
+        return Ok(());
+    };
+    // Only the followed actor may answer.
+    if row.target_kind != responder.kind.as_str() || row.target_id != responder.row_id {
+        return Err(AppError::forbidden("only the followed actor may answer a follow"));
+    }
+    if accepted {
+        let mut active: follow::ActiveModel = row.into();
+        active.state = Set(FOLLOW_ACCEPTED.into());
+        active.updated_at = Set(Utc::now());
+        active.update(&txn).await?;
+    } else {
+        follow::Entity::delete_by_id(row.id).exec(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A remote follower stopped following.
+pub async fn receive_undo(
+    state: &AppState,
+    follower: &ApActor,
+    follow_ap_id: &str,
+    target: Option<&str>,
+) -> AppResult<()> {
+    let mut cond = Condition::any().add(follow::Column::ApId.eq(follow_ap_id));
+    if let Some(target) = target {
+        if let Some(t) = ApActor::by_ap_id(state, target).await.map_err(fed)? {
+            cond = cond.add(
+                Condition::all()
+                    .add(follow::Column::TargetKind.eq(t.kind.as_str()))
+                    .add(follow::Column::TargetId.eq(t.row_id)),
+            );
+        }
+    }
+    follow::Entity::delete_many()
+        .filter(follow::Column::FollowerKind.eq(follower.kind.as_str()))
+        .filter(follow::Column::FollowerId.eq(follower.row_id))
+        .filter(cond)
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// A remote actor is gone: its follows (both ways) and its row go too.
+pub async fn forget_remote_actor(state: &AppState, kind: ActorKind, id: Uuid) -> AppResult<()> {
+    let txn = db::begin_write(&state.db).await?;
+    let is_local = match kind {
+        ActorKind::Member => member::Entity::find_by_id(id).one(&txn).await?.is_some_and(|m| m.local),
+        ActorKind::Group => group::Entity::find_by_id(id).one(&txn).await?.is_some_and(|g| g.local),
+        ActorKind::Instance => true,
+    };
+    if is_local {
+        return Err(AppError::forbidden("local actors cannot be deleted from the wire"));
+    }
+    follow::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(follow::Column::FollowerKind.eq(kind.as_str()))
+                        .add(follow::Column::FollowerId.eq(id)),
+                )
+                .add(
+                    Condition::all()
+                        .add(follow::Column::TargetKind.eq(kind.as_str()))
+                        .add(follow::Column::TargetId.eq(id)),
+                ),
+        )
+        .exec(&txn)
+        .await?;
+    match kind {
+        ActorKind::Member => {
+            member::Entity::delete_by_id(id).exec(&txn).await?;
+        }
+        ActorKind::Group => {
+            group::Entity::delete_by_id(id).exec(&txn).await?;
+        }
+        ActorKind::Instance => {}
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Accepted followers of an actor.
+pub async fn followers_count<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<u64> {
+    Ok(follow::Entity::find()
+        .filter(follow::Column::TargetKind.eq(kind.as_str()))
+        .filter(follow::Column::TargetId.eq(id))
+        .filter(follow::Column::State.eq(FOLLOW_ACCEPTED))
+        .count(conn)
+        .await?)
+}
+
+/// May the viewer decide on follow requests to this actor? The member themselves, or a group's
+/// owners and admins (and instance admins).
+async fn may_review(state: &AppState, viewer: &Viewer, target: &ApActor) -> AppResult<()> {
+    let me = viewer.active_member()?;
+    if !target.local {
+        return Err(AppError::forbidden("only local actors' followers can be reviewed here"));
+    }
+    let allowed = match target.kind {
+        ActorKind::Member => target.row_id == me.id,
+        ActorKind::Group => {
+            me.is_admin
+                || groups::membership_of(&state.db, target.row_id, me.id)
+                    .await?
+                    .is_some_and(|m| Role::parse(&m.role) >= Role::Admin)
+        }
+        ActorKind::Instance => false,
+    };
+    if !allowed {
+        return Err(AppError::forbidden("only the group's owners and admins may review its followers"));
+    }
+    Ok(())
+}
+
+/// Follow requests awaiting a decision, for a local group.
+pub async fn pending_requests(
+    state: &AppState,
+    viewer: &Viewer,
+    group_id: Uuid,
+    page: PageRequest,
+) -> AppResult<Page<follow::Model>> {
+    let g = groups::get(&state.db, group_id).await?;
+    let target = ApActor::from_group(g).map_err(fed)?;
+    may_review(state, viewer, &target).await?;
+    let filter = Condition::all()
+        .add(follow::Column::TargetKind.eq(ActorKind::Group.as_str()))
+        .add(follow::Column::TargetId.eq(group_id))
+        .add(follow::Column::State.eq(FOLLOW_PENDING));
+    let total = follow::Entity::find().filter(filter.clone()).count(&state.db).await?;
+    let mut q = follow::Entity::find().filter(filter);
+    if let Some(after) = page.after {
+        q = q.filter(follow::Column::Id.gt(after));
+    }
+    let rows = q.order_by_asc(follow::Column::Id).limit(page.first + 1).all(&state.db).await?;
+    Ok(Page::from_overfetch(rows, page, total))
+}
+
+/// Accepts or rejects a pending follow request; the follower's server hears a signed answer.
+pub async fn review(
+    state: &AppState,
+    viewer: &Viewer,
+    follow_id: Uuid,
+    accept: bool,
+) -> AppResult<Option<follow::Model>> {
+    let row = follow::Entity::find_by_id(follow_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("follow request"))?;
+    let target_kind = ActorKind::parse(&row.target_kind).ok_or_else(|| AppError::not_found("follow request"))?;
+    let follower_kind = ActorKind::parse(&row.follower_kind).ok_or_else(|| AppError::not_found("follow request"))?;
+    let target = ApActor::by_row(state, target_kind, row.target_id)
+        .await
+        .map_err(fed)?
+        .ok_or_else(|| AppError::not_found("actor"))?;
+    may_review(state, viewer, &target).await?;
+    if row.state != FOLLOW_PENDING {
+        return Err(AppError::conflict("this follow request was already answered"));
+    }
+    let follower = ApActor::by_row(state, follower_kind, row.follower_id)
+        .await
+        .map_err(fed)?
+        .ok_or_else(|| AppError::not_found("follower"))?;
+    let target = ensure_keys(state, target).await.map_err(fed)?;
+    let txn = db::begin_write(&state.db).await?;
+    let result = if accept {
+        let mut active: follow::ActiveModel = row.clone().into();
+        active.state = Set(FOLLOW_ACCEPTED.into());
+        active.updated_at = Set(Utc::now());
+        Some(active.update(&txn).await?)
+    } else {
+        follow::Entity::delete_by_id(row.id).exec(&txn).await?;
+        None
+    };
+    if !follower.local {
+        enqueue_response(&txn, state, &target, &follower, &row.ap_id, accept).await?;
+    }
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// Publishes an actor's new profile to its followers (profile or group changes). Runs in the
+/// caller's transaction; the actor must already have keys.
+pub async fn publish_update<C: ConnectionTrait>(conn: &C, state: &AppState, actor: &ApActor) -> AppResult<()> {
+    let inboxes = outbox::follower_inboxes(conn, actor.kind, actor.row_id).await?;
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let json = actor.to_json(state).map_err(fed)?;
+    let ap_id = outbox::activity_id(state, "Update");
+    let followers = json.followers.as_ref().map(|u| u.to_string());
+    let payload = activities::update_actor(&ap_id, &json, followers.as_deref()).map_err(fed)?;
+    outbox::enqueue(
+        conn,
+        state,
+        Outgoing {
+            actor_kind: actor.kind,
+            actor_id: actor.row_id,
+            ap_id,
+            kind: "Update",
+            payload,
+            public: true,
+            inboxes,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Whether anyone remote follows the actor (so publishing needs its keys).
+pub async fn has_remote_followers<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<bool> {
+    Ok(!outbox::follower_inboxes(conn, kind, id).await?.is_empty())
+}

@@ -1,0 +1,66 @@
+//! Instance-level moderation: the domain block list.
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::db::{self, delivery, domain_block};
+use crate::domain::outbox::{DELIVERY_PENDING, DELIVERY_SKIPPED};
+use crate::domain::validate;
+use crate::domain::viewer::Viewer;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// `host` or `host:port`, lowercase, as blocks are matched.
+fn normalize_domain(input: &str) -> AppResult<String> {
+    let d = input.trim().trim_end_matches('.').to_lowercase();
+    let d = d.strip_prefix("https://").or_else(|| d.strip_prefix("http://")).unwrap_or(&d).trim_end_matches('/');
+    let parsed = url::Url::parse(&format!("http://{d}/")).ok();
+    match parsed {
+        Some(u) if u.host_str().is_some() && u.path() == "/" && !d.contains('@') && !d.is_empty() => {
+            Ok(crate::federation::authority(&u))
+        }
+        _ => Err(AppError::bad_input("domain", "domain must be a host name such as social.example")),
+    }
+}
+
+/// Blocks a server: its activities are refused, nothing more is delivered to it.
+pub async fn block(
+    state: &AppState,
+    viewer: &Viewer,
+    domain: &str,
+    reason: Option<&str>,
+) -> AppResult<domain_block::Model> {
+    viewer.admin()?;
+    let domain = normalize_domain(domain)?;
+    if domain == state.config.domain.to_lowercase() {
+        return Err(AppError::bad_input("domain", "an instance cannot block itself"));
+    }
+    let reason = validate::text("reason", reason, 500)?;
+    let txn = db::begin_write(&state.db).await?;
+    if let Some(existing) = domain_block::Entity::find_by_id(domain.clone()).one(&txn).await? {
+        return Ok(existing);
+    }
+    let row =
+        domain_block::ActiveModel { domain: Set(domain.clone()), reason: Set(reason), created_at: Set(Utc::now()) }
+            .insert(&txn)
+            .await?;
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::State, sea_orm::sea_query::Expr::value(DELIVERY_SKIPPED))
+        .col_expr(delivery::Column::LastError, sea_orm::sea_query::Expr::value("domain blocked"))
+        .filter(delivery::Column::State.eq(DELIVERY_PENDING))
+        .filter(delivery::Column::Domain.eq(domain))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+pub async fn unblock(state: &AppState, viewer: &Viewer, domain: &str) -> AppResult<bool> {
+    viewer.admin()?;
+    let domain = normalize_domain(domain)?;
+    Ok(domain_block::Entity::delete_by_id(domain).exec(&state.db).await?.rows_affected > 0)
+}
+
+pub async fn list(state: &AppState, viewer: &Viewer) -> AppResult<Vec<domain_block::Model>> {
+    viewer.admin()?;
+    Ok(domain_block::Entity::find().order_by_asc(domain_block::Column::Domain).all(&state.db).await?)
+}

@@ -1,0 +1,140 @@
+//! The transactional outbox. A change that must federate calls [`enqueue`] with the same
+//! transaction: the activity row and one delivery row per distinct inbox commit (or vanish)
+//! together with the change. Delivery workers (`federation::delivery`) send them later.
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use url::Url;
+use uuid::Uuid;
+
+use crate::db::{delivery, domain_block, follow, group, member, outbound_activity};
+use crate::error::AppResult;
+use crate::federation::actors::ActorKind;
+use crate::state::AppState;
+
+pub const DELIVERY_PENDING: &str = "PENDING";
+pub const DELIVERY_DONE: &str = "DONE";
+pub const DELIVERY_FAILED: &str = "FAILED";
+pub const DELIVERY_SKIPPED: &str = "SKIPPED";
+
+/// An activity to publish.
+pub struct Outgoing {
+    pub actor_kind: ActorKind,
+    pub actor_id: Uuid,
+    /// Its id (also inside `payload`).
+    pub ap_id: String,
+    pub kind: &'static str,
+    /// The activity without `@context` (added here).
+    pub payload: serde_json::Value,
+    /// Listed in the actor's public outbox.
+    pub public: bool,
+    pub inboxes: Vec<Url>,
+}
+
+/// A fresh activity id under the actor's URL.
+pub fn activity_id(state: &AppState, kind: &str) -> String {
+    format!("{}/activities/{}/{}", state.base_url(), kind.to_lowercase(), Uuid::now_v7())
+}
+
+/// Writes the activity and its deliveries. Inboxes on this instance, on blocked domains, or
+/// repeated (several followers behind one shared inbox) are left out.
+pub async fn enqueue<C: ConnectionTrait>(conn: &C, state: &AppState, out: Outgoing) -> AppResult<Uuid> {
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let mut payload = out.payload;
+    if let Some(obj) = payload.as_object_mut() {
+        obj.insert("@context".into(), crate::federation::context());
+    }
+    outbound_activity::ActiveModel {
+        id: Set(id),
+        ap_id: Set(out.ap_id),
+        actor_kind: Set(out.actor_kind.as_str().into()),
+        actor_id: Set(out.actor_id),
+        kind: Set(out.kind.into()),
+        payload: Set(payload.to_string()),
+        public: Set(out.public),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+
+    let local = state.config.domain.to_lowercase();
+    let blocked: BTreeSet<String> =
+        domain_block::Entity::find().all(conn).await?.into_iter().map(|b| b.domain.to_lowercase()).collect();
+    let mut seen = BTreeSet::new();
+    let mut rows = Vec::new();
+    for inbox in out.inboxes {
+        let authority = crate::federation::authority(&inbox);
+        if authority.is_empty() || authority == local || !seen.insert(inbox.to_string()) {
+            continue;
+        }
+        let host = inbox.host_str().unwrap_or_default().to_lowercase();
+        let is_blocked =
+            blocked.contains(&authority) || blocked.iter().any(|b| host == *b || host.ends_with(&format!(".{b}")));
+        if is_blocked {
+            continue;
+        }
+        rows.push(delivery::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            activity_id: Set(id),
+            inbox_url: Set(inbox.to_string()),
+            domain: Set(authority),
+            state: Set(DELIVERY_PENDING.into()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            locked_until: Set(None),
+            last_error: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+    }
+    // Bounded batches keep every engine under its bind-parameter limit.
+    for chunk in rows.chunks(500) {
+        delivery::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
+    }
+    Ok(id)
+}
+
+/// The inboxes of an actor's accepted remote followers: shared inboxes where the follower's
+/// server has one, each once.
+pub async fn follower_inboxes<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<Vec<Url>> {
+    let followers_of = |follower_kind: &str| {
+        Query::select()
+            .column(follow::Column::FollowerId)
+            .from(follow::Entity)
+            .and_where(Expr::col(follow::Column::TargetKind).eq(kind.as_str()))
+            .and_where(Expr::col(follow::Column::TargetId).eq(id))
+            .and_where(Expr::col(follow::Column::FollowerKind).eq(follower_kind))
+            .and_where(Expr::col(follow::Column::State).eq(crate::domain::follows::FOLLOW_ACCEPTED))
+            .to_owned()
+    };
+    let members: Vec<(Option<String>, Option<String>)> = member::Entity::find()
+        .select_only()
+        .column(member::Column::SharedInboxUrl)
+        .column(member::Column::InboxUrl)
+        .filter(member::Column::Local.eq(false))
+        .filter(member::Column::Id.in_subquery(followers_of(ActorKind::Member.as_str())))
+        .distinct()
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let groups: Vec<(Option<String>, Option<String>)> = group::Entity::find()
+        .select_only()
+        .column(group::Column::SharedInboxUrl)
+        .column(group::Column::InboxUrl)
+        .filter(group::Column::Local.eq(false))
+        .filter(group::Column::Id.in_subquery(followers_of(ActorKind::Group.as_str())))
+        .distinct()
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut out = BTreeSet::new();
+    for (shared, inbox) in members.into_iter().chain(groups) {
+        if let Some(u) = shared.or(inbox).and_then(|u| Url::parse(&u).ok()) {
+            out.insert(u);
+        }
+    }
+    Ok(out.into_iter().collect())
+}

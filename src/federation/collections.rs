@@ -1,0 +1,213 @@
+//! Actor documents (content-negotiated with HTML pages), outboxes and followers collections,
+//! and stored activities by id.
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::actors::{ActorKind, ApActor};
+use super::{wants_activity_json, FedData};
+use crate::db::outbound_activity;
+use crate::domain::{follows, groups, members};
+use crate::state::State;
+
+pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
+const OUTBOX_PAGE: u64 = 20;
+
+pub fn activity_json(body: &serde_json::Value) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ACTIVITY_JSON)
+        .insert_header((header::VARY, "Accept"))
+        .insert_header(("Access-Control-Allow-Origin", "*"))
+        .body(body.to_string())
+}
+
+fn accepts_ap(req: &HttpRequest) -> bool {
+    wants_activity_json(req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()))
+}
+
+fn with_context(mut v: serde_json::Value) -> serde_json::Value {
+    if let Some(o) = v.as_object_mut() {
+        o.insert("@context".into(), super::context());
+    }
+    v
+}
+
+async fn local_actor(data: &FedData<State>, kind: ActorKind, name: &str) -> Option<ApActor> {
+    let state = data.app_data();
+    match kind {
+        ActorKind::Member => members::find_by_handle(&state.db, name)
+            .await
+            .ok()
+            .flatten()
+            .filter(|m| m.local)
+            .and_then(|m| ApActor::from_member(m).ok()),
+        ActorKind::Group => groups::find_local(&state.db, &name.to_lowercase())
+            .await
+            .ok()
+            .flatten()
+            .and_then(|g| ApActor::from_group(g).ok()),
+        ActorKind::Instance => super::actors::instance(state).await.ok(),
+    }
+}
+
+async fn actor_response(req: HttpRequest, data: FedData<State>, kind: ActorKind, name: &str) -> HttpResponse {
+    let Some(actor) = local_actor(&data, kind, name).await else {
+        return HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("not found");
+    };
+    if activitypub_federation::traits::Object::is_deleted(&actor) {
+        let tombstone = serde_json::json!({ "id": actor.id, "type": "Tombstone" });
+        return HttpResponse::Gone().content_type(ACTIVITY_JSON).body(with_context(tombstone).to_string());
+    }
+    if !accepts_ap(&req) {
+        return crate::web::pages::actor_page(data.app_data(), &actor).await;
+    }
+    use activitypub_federation::traits::Object as _;
+    match actor.into_json(&data).await.map(serde_json::to_value) {
+        Ok(Ok(json)) => activity_json(&with_context(json)),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "serialising an actor");
+            HttpResponse::InternalServerError().finish()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "building an actor document");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+pub async fn member(req: HttpRequest, path: web::Path<String>, data: FedData<State>) -> HttpResponse {
+    actor_response(req, data, ActorKind::Member, &path).await
+}
+
+pub async fn group(req: HttpRequest, path: web::Path<String>, data: FedData<State>) -> HttpResponse {
+    actor_response(req, data, ActorKind::Group, &path).await
+}
+
+pub async fn instance(req: HttpRequest, data: FedData<State>) -> HttpResponse {
+    if !accepts_ap(&req) {
+        return HttpResponse::Found().insert_header((header::LOCATION, "/")).finish();
+    }
+    actor_response(req, data, ActorKind::Instance, "").await
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+    max_id: Option<Uuid>,
+}
+
+async fn outbox(data: FedData<State>, kind: ActorKind, name: &str, q: PageQuery) -> HttpResponse {
+    let Some(actor) = local_actor(&data, kind, name).await else { return HttpResponse::NotFound().finish() };
+    let state = data.app_data();
+    let outbox_url = format!("{}/outbox", actor.id);
+    let base = outbound_activity::Entity::find()
+        .filter(outbound_activity::Column::ActorKind.eq(kind.as_str()))
+        .filter(outbound_activity::Column::ActorId.eq(actor.row_id))
+        .filter(outbound_activity::Column::Public.eq(true));
+    let Ok(total) = base.clone().count(&state.db).await else { return HttpResponse::ServiceUnavailable().finish() };
+    if q.page.is_none() {
+        return activity_json(&with_context(serde_json::json!({
+            "id": outbox_url,
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "first": format!("{outbox_url}?page=true"),
+        })));
+    }
+    let mut page = base.order_by_desc(outbound_activity::Column::Id).limit(OUTBOX_PAGE + 1);
+    if let Some(max) = q.max_id {
+        page = page.filter(outbound_activity::Column::Id.lt(max));
+    }
+    let Ok(mut rows) = page.all(&state.db).await else { return HttpResponse::ServiceUnavailable().finish() };
+    let more = rows.len() as u64 > OUTBOX_PAGE;
+    rows.truncate(OUTBOX_PAGE as usize);
+    let items: Vec<serde_json::Value> = rows
+        .iter()
+        .filter_map(|r| serde_json::from_str::<serde_json::Value>(&r.payload).ok())
+        .map(|mut v| {
+            if let Some(o) = v.as_object_mut() {
+                o.remove("@context");
+            }
+            v
+        })
+        .collect();
+    let mut body = serde_json::json!({
+        "id": match q.max_id { Some(m) => format!("{outbox_url}?page=true&max_id={m}"), None => format!("{outbox_url}?page=true") },
+        "type": "OrderedCollectionPage",
+        "partOf": outbox_url,
+        "totalItems": total,
+        "orderedItems": items,
+    });
+    if let (true, Some(last)) = (more, rows.last()) {
+        body["next"] = serde_json::json!(format!("{outbox_url}?page=true&max_id={}", last.id));
+    }
+    activity_json(&with_context(body))
+}
+
+pub async fn member_outbox(path: web::Path<String>, q: web::Query<PageQuery>, data: FedData<State>) -> HttpResponse {
+    outbox(data, ActorKind::Member, &path, q.into_inner()).await
+}
+
+pub async fn group_outbox(path: web::Path<String>, q: web::Query<PageQuery>, data: FedData<State>) -> HttpResponse {
+    outbox(data, ActorKind::Group, &path, q.into_inner()).await
+}
+
+/// Followers collections say how many, not who.
+async fn followers(data: FedData<State>, kind: ActorKind, name: &str) -> HttpResponse {
+    let Some(actor) = local_actor(&data, kind, name).await else { return HttpResponse::NotFound().finish() };
+    let Ok(total) = follows::followers_count(&data.app_data().db, kind, actor.row_id).await else {
+        return HttpResponse::ServiceUnavailable().finish();
+    };
+    activity_json(&with_context(serde_json::json!({
+        "id": format!("{}/followers", actor.id),
+        "type": "OrderedCollection",
+        "totalItems": total,
+    })))
+}
+
+pub async fn member_followers(path: web::Path<String>, data: FedData<State>) -> HttpResponse {
+    followers(data, ActorKind::Member, &path).await
+}
+
+pub async fn group_followers(path: web::Path<String>, data: FedData<State>) -> HttpResponse {
+    followers(data, ActorKind::Group, &path).await
+}
+
+/// A public activity we published, by its id.
+pub async fn activity(req: HttpRequest, data: FedData<State>) -> HttpResponse {
+    let id = format!("{}{}", data.app_data().base_url(), req.path());
+    match outbound_activity::Entity::find()
+        .filter(outbound_activity::Column::ApId.eq(id))
+        .one(&data.app_data().db)
+        .await
+    {
+        Ok(Some(a)) if a.public => match serde_json::from_str::<serde_json::Value>(&a.payload) {
+            Ok(v) => activity_json(&v),
+            Err(_) => HttpResponse::InternalServerError().finish(),
+        },
+        Ok(_) => HttpResponse::NotFound().finish(),
+        Err(_) => HttpResponse::ServiceUnavailable().finish(),
+    }
+}
+
+/// All federation routes; they need the library's middleware (see `web::server`).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use super::{inbox, wellknown};
+    cfg.route("/.well-known/webfinger", web::get().to(wellknown::webfinger))
+        .route("/.well-known/nodeinfo", web::get().to(wellknown::nodeinfo_links))
+        .route("/.well-known/host-meta", web::get().to(wellknown::host_meta))
+        .route("/nodeinfo/2.1", web::get().to(wellknown::nodeinfo))
+        .route("/inbox", web::post().to(inbox::post_inbox))
+        .route("/actor", web::get().to(instance))
+        .route("/actor/inbox", web::post().to(inbox::post_inbox))
+        .route("/members/{name}", web::get().to(member))
+        .route("/members/{name}/inbox", web::post().to(inbox::post_inbox))
+        .route("/members/{name}/outbox", web::get().to(member_outbox))
+        .route("/members/{name}/followers", web::get().to(member_followers))
+        .route("/groups/{slug}", web::get().to(group))
+        .route("/groups/{slug}/inbox", web::post().to(inbox::post_inbox))
+        .route("/groups/{slug}/outbox", web::get().to(group_outbox))
+        .route("/groups/{slug}/followers", web::get().to(group_followers))
+        .route("/activities/{kind}/{id}", web::get().to(activity));
+}

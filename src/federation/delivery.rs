@@ -1,0 +1,288 @@
+//! Delivery workers for the transactional outbox. A worker claims due deliveries (on
+//! PostgreSQL with `FOR UPDATE SKIP LOCKED`, so replicas share the queue; SQLite has one
+//! writer), signs each with its actor's key through activitypub_federation, POSTs it, and
+//! records the outcome: done, retry later with exponential backoff (about two days in all), or
+//! failed. Servers that fail for two days are marked dead and skipped until they answer again.
+//! Everything lives in the database: a restarted worker picks up where the last one stopped.
+use std::time::Duration;
+
+use activitypub_federation::activity_sending::SendActivityTask;
+use activitypub_federation::traits::Activity;
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt as _;
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+use url::Url;
+
+use super::actors::{ActorKind, ApActor};
+use super::{FedData, FedError, Federation};
+use crate::db::{self, delivery, outbound_activity, remote_instance};
+use crate::domain::outbox::{DELIVERY_DONE, DELIVERY_FAILED, DELIVERY_PENDING, DELIVERY_SKIPPED};
+use crate::state::{AppState, State};
+
+/// Seconds to wait after the n-th failed attempt; after the last, the delivery fails.
+const BACKOFF_SECS: [i64; 10] = [60, 300, 900, 3_600, 7_200, 14_400, 28_800, 43_200, 43_200, 43_200];
+/// A server failing without a single success for this long is dead.
+const DEAD_AFTER_SECS: i64 = 2 * 24 * 3_600;
+/// How long a claimed delivery is held before another worker may take it (crash recovery).
+const LEASE_SECS: i64 = 120;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl Report {
+    pub fn total(&self) -> usize {
+        self.sent + self.retried + self.failed + self.skipped
+    }
+}
+
+/// A stored activity, re-serialised exactly as it was written.
+#[derive(Debug)]
+struct Stored {
+    id: Url,
+    actor: Url,
+    json: serde_json::Value,
+}
+
+impl Serialize for Stored {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.json.serialize(s)
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for Stored {
+    type DataType = State;
+    type Error = FedError;
+    fn id(&self) -> &Url {
+        &self.id
+    }
+    fn actor(&self) -> &Url {
+        &self.actor
+    }
+    async fn verify(&self, _: &FedData<State>) -> Result<(), FedError> {
+        Ok(())
+    }
+    async fn receive(self, _: &FedData<State>) -> Result<(), FedError> {
+        Ok(())
+    }
+}
+
+/// Claims up to `limit` deliveries due at `now` and leases them to this worker.
+async fn claim(state: &AppState, now: DateTime<Utc>, limit: u64) -> Result<Vec<delivery::Model>, sea_orm::DbErr> {
+    let txn = db::begin_write(&state.db).await?;
+    let mut q = delivery::Entity::find()
+        .filter(delivery::Column::State.eq(DELIVERY_PENDING))
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .filter(
+            sea_orm::Condition::any()
+                .add(delivery::Column::LockedUntil.is_null())
+                .add(delivery::Column::LockedUntil.lt(Utc::now())),
+        )
+        .order_by_asc(delivery::Column::NextAttemptAt)
+        .limit(limit);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let rows = q.all(&txn).await?;
+    if !rows.is_empty() {
+        delivery::Entity::update_many()
+            .col_expr(delivery::Column::LockedUntil, Expr::value(Utc::now() + chrono::Duration::seconds(LEASE_SECS)))
+            .filter(delivery::Column::Id.is_in(rows.iter().map(|r| r.id)))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(rows)
+}
+
+enum Outcome {
+    Sent,
+    Retry(String),
+    Skipped(String),
+}
+
+async fn send(fed: &Federation, row: &delivery::Model) -> Outcome {
+    let state: &AppState = fed;
+    if is_dead(state, &row.domain).await {
+        return Outcome::Skipped("the receiving server is marked dead".into());
+    }
+    let activity = match outbound_activity::Entity::find_by_id(row.activity_id).one(&state.db).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return Outcome::Skipped("activity no longer exists".into()),
+        Err(e) => return Outcome::Retry(format!("database: {e}")),
+    };
+    let Some(kind) = ActorKind::parse(&activity.actor_kind) else {
+        return Outcome::Skipped("unknown actor kind".into());
+    };
+    let signer = match ApActor::by_row(state, kind, activity.actor_id).await {
+        Ok(Some(a)) if a.private_key_pem.is_some() => a,
+        Ok(_) => return Outcome::Skipped("the signing actor has no key".into()),
+        Err(e) => return Outcome::Retry(format!("loading the signer: {e}")),
+    };
+    let (Ok(json), Ok(inbox), Ok(id)) = (
+        serde_json::from_str::<serde_json::Value>(&activity.payload),
+        Url::parse(&row.inbox_url),
+        Url::parse(&activity.ap_id),
+    ) else {
+        return Outcome::Skipped("stored activity or inbox is malformed".into());
+    };
+    let stored = Stored { id, actor: signer.id.clone(), json };
+    let data = fed.to_request_data();
+    let tasks = match SendActivityTask::prepare(&stored, &signer, vec![inbox], &data).await {
+        Ok(t) => t,
+        Err(e) => return Outcome::Retry(format!("preparing: {e}")),
+    };
+    let Some(task) = tasks.into_iter().next() else {
+        return Outcome::Skipped("inbox refused by policy (blocked, local or not allowed)".into());
+    };
+    match task.sign_and_send(&data).await {
+        Ok(()) => Outcome::Sent,
+        Err(e) => Outcome::Retry(e.to_string()),
+    }
+}
+
+/// Runs one round: claims what is due at `now`, sends it (several at a time), records the
+/// outcomes. Tests call this to drain the queue; workers call it in a loop.
+pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Result<Report, sea_orm::DbErr> {
+    let state: State = (**fed).clone();
+    let rows = claim(&state, now, limit).await?;
+    let outcomes: Vec<(delivery::Model, Outcome)> = futures_util::stream::iter(rows)
+        .map(|row| async move {
+            let outcome = send(fed, &row).await;
+            (row, outcome)
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    let mut report = Report::default();
+    for (row, outcome) in outcomes {
+        let attempts = row.attempts + 1;
+        let mut active: delivery::ActiveModel = row.clone().into();
+        active.attempts = Set(attempts);
+        active.locked_until = Set(None);
+        active.updated_at = Set(Utc::now());
+        match outcome {
+            Outcome::Sent => {
+                active.state = Set(DELIVERY_DONE.into());
+                active.last_error = Set(None);
+                report.sent += 1;
+                mark_alive(&state, &row.domain).await;
+            }
+            Outcome::Skipped(why) => {
+                active.state = Set(DELIVERY_SKIPPED.into());
+                active.last_error = Set(Some(why));
+                report.skipped += 1;
+            }
+            Outcome::Retry(why) => {
+                tracing::debug!(inbox = %row.inbox_url, attempt = attempts, error = %why, "delivery failed");
+                record_failure(&state, &row.domain, now).await;
+                match BACKOFF_SECS.get((attempts - 1).max(0) as usize) {
+                    Some(wait) => {
+                        active.next_attempt_at = Set(now + chrono::Duration::seconds(*wait));
+                        report.retried += 1;
+                    }
+                    None => {
+                        active.state = Set(DELIVERY_FAILED.into());
+                        report.failed += 1;
+                    }
+                }
+                active.last_error = Set(Some(why.chars().take(500).collect()));
+            }
+        }
+        active.update(&state.db).await?;
+    }
+    Ok(report)
+}
+
+async fn is_dead(state: &AppState, domain: &str) -> bool {
+    matches!(
+        remote_instance::Entity::find_by_id(domain.to_string()).one(&state.db).await,
+        Ok(Some(r)) if r.dead_since.is_some()
+    )
+}
+
+/// A server answered (a delivery succeeded or it sent us a valid activity): not dead.
+pub async fn mark_alive(state: &AppState, domain: &str) {
+    let row = remote_instance::ActiveModel {
+        domain: Set(domain.to_string()),
+        failures: Set(0),
+        first_failure_at: Set(None),
+        dead_since: Set(None),
+        last_success_at: Set(Some(Utc::now())),
+    };
+    let result = remote_instance::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(remote_instance::Column::Domain)
+                .update_columns([
+                    remote_instance::Column::Failures,
+                    remote_instance::Column::FirstFailureAt,
+                    remote_instance::Column::DeadSince,
+                    remote_instance::Column::LastSuccessAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&state.db)
+        .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, %domain, "recording instance health");
+    }
+}
+
+async fn record_failure(state: &AppState, domain: &str, now: DateTime<Utc>) {
+    let existing = remote_instance::Entity::find_by_id(domain.to_string()).one(&state.db).await.ok().flatten();
+    let result = match existing {
+        Some(r) => {
+            let first = r.first_failure_at.unwrap_or(now);
+            let dead = (now - first).num_seconds() >= DEAD_AFTER_SECS;
+            let mut active: remote_instance::ActiveModel = r.clone().into();
+            active.failures = Set(r.failures.saturating_add(1));
+            active.first_failure_at = Set(Some(first));
+            if dead && r.dead_since.is_none() {
+                tracing::warn!(%domain, "marking instance dead after two days of failed deliveries");
+                active.dead_since = Set(Some(now));
+            }
+            active.update(&state.db).await.map(|_| ())
+        }
+        None => remote_instance::ActiveModel {
+            domain: Set(domain.to_string()),
+            failures: Set(1),
+            first_failure_at: Set(Some(now)),
+            dead_since: Set(None),
+            last_success_at: Set(None),
+        }
+        .insert(&state.db)
+        .await
+        .map(|_| ()),
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, %domain, "recording instance health");
+    }
+}
+
+/// Starts `n` background workers. Each loops over [`run_once`], pausing when idle.
+pub fn spawn_workers(fed: Federation, n: usize) {
+    for worker in 0..n {
+        let fed = fed.clone();
+        tokio::spawn(async move {
+            loop {
+                match run_once(&fed, Utc::now(), 50).await {
+                    Ok(r) if r.total() > 0 => continue,
+                    Ok(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+                    Err(e) => {
+                        tracing::warn!(worker, error = %e, "delivery worker");
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,151 @@
+//! Inboxes: `POST /inbox` (shared) and the per-actor inboxes. Every request is checked in this
+//! order: size and JSON shape (400), blocked domain (403), `Date` within the clock-skew window
+//! and a valid HTTP signature by the activity's actor over a matching `Digest` (401), then
+//! deduplication by activity id (a repeat answers 202 and does nothing), then the domain.
+use activitypub_federation::actix_web::inbox::{receive_activity_with_hook, ReceiveActivityHook};
+use activitypub_federation::error::Error as ApError;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use url::Url;
+use uuid::Uuid;
+
+use super::activities::Inbound;
+use super::actors::ApActor;
+use super::{FedData, FedError};
+use crate::db::inbound_activity;
+use crate::state::State;
+
+/// How far in the future a request's `Date` may be (clock skew), as Mastodon allows.
+const MAX_FUTURE_SKEW_SECS: i64 = 60 * 60;
+
+struct Dedup;
+
+impl ReceiveActivityHook<Inbound, ApActor, State> for Dedup {
+    async fn hook(self, activity: &Inbound, actor: &ApActor, data: &FedData<State>) -> Result<(), FedError> {
+        let row = inbound_activity::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ap_id: Set(activity.id.to_string()),
+            actor_ap_id: Set(actor.id.to_string()),
+            kind: Set(activity.kind.chars().take(64).collect()),
+            received_at: Set(Utc::now()),
+        };
+        match row.insert(&data.app_data().db).await {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+                Err(FedError::Duplicate)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+fn status(code: u16, message: &str) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(code).unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
+    HttpResponse::build(status).json(serde_json::json!({ "error": message }))
+}
+
+/// Maps a failure to the status remote servers understand: 4xx they should not retry, 5xx
+/// they should.
+fn respond(e: FedError) -> HttpResponse {
+    match e {
+        FedError::Duplicate => HttpResponse::Accepted().finish(),
+        FedError::Ignored(why) => {
+            tracing::debug!(%why, "inbound activity ignored");
+            HttpResponse::Accepted().finish()
+        }
+        FedError::Blocked => status(403, "this server does not accept activities from your domain"),
+        FedError::BadRequest(m) => status(400, &m),
+        FedError::Json(_) => status(400, "malformed activity"),
+        FedError::Url(_) => status(400, "malformed URL in activity"),
+        FedError::Federation(inner) => match inner {
+            ApError::ActivityBodyDigestInvalid | ApError::ActivitySignatureInvalid => status(401, "invalid signature"),
+            ApError::ParseReceivedActivity { .. } => status(400, "malformed activity"),
+            ApError::UrlVerificationError(m) => status(400, m),
+            ApError::DomainResolveError(_) | ApError::ResolveInternalIpError(..) => status(403, "address not allowed"),
+            ApError::ObjectDeleted(_) => HttpResponse::Accepted().finish(),
+            ApError::NotFound | ApError::FetchWrongId(_) | ApError::FetchInvalidContentType(_) => {
+                status(401, "could not verify the actor")
+            }
+            ApError::ParseFetchedObject(..) | ApError::WebfingerResolveFailed(_) => {
+                status(401, "could not verify the actor")
+            }
+            ApError::Other(m) if m.contains("blocked") => {
+                status(403, "this server does not accept activities from your domain")
+            }
+            ApError::Other(_) => status(401, "invalid or missing signature"),
+            other => {
+                tracing::warn!(error = %other, "inbound activity failed");
+                status(502, "could not process the activity now")
+            }
+        },
+        FedError::App(code, inner) => match code.as_str() {
+            "FORBIDDEN" => status(403, "not allowed"),
+            "NOT_FOUND" => HttpResponse::Accepted().finish(),
+            "BAD_USER_INPUT" | "CONFLICT" => status(400, "the activity cannot be applied"),
+            _ => {
+                let _ = crate::error::AppError::from(FedError::App(code, inner)).client_message();
+                status(500, "internal error")
+            }
+        },
+    }
+}
+
+fn header_str<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+pub async fn post_inbox(req: HttpRequest, body: web::Bytes, data: FedData<State>) -> HttpResponse {
+    // Shape first: JSON object with id, type and actor.
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return status(400, "the body is not JSON");
+    };
+    let id = value.get("id").and_then(|v| v.as_str()).and_then(|s| Url::parse(s).ok());
+    let actor = value.get("actor").and_then(super::activities::object_id);
+    let (Some(id), Some(actor)) = (id, actor) else {
+        return status(400, "an activity needs an id and an actor");
+    };
+    if value.get("type").and_then(|t| t.as_str()).is_none() {
+        return status(400, "an activity needs a type");
+    }
+    let state = data.app_data();
+    match super::is_blocked(&state.db, &actor).await {
+        Ok(true) => return respond(FedError::Blocked),
+        Ok(false) => {}
+        Err(e) => return respond(e.into()),
+    }
+    // The library refuses stale dates; refuse those from the future as well.
+    match header_str(&req, "date").map(httpdate::parse_http_date) {
+        Some(Ok(date)) => {
+            let date: chrono::DateTime<Utc> = date.into();
+            if (date - Utc::now()).num_seconds() > MAX_FUTURE_SKEW_SECS {
+                return status(401, "Date is too far in the future");
+            }
+        }
+        Some(Err(_)) | None => return status(401, "a signed request needs a Date header"),
+    }
+    // Known repeats stop here without any work (the hook below catches concurrent ones).
+    match inbound_activity::Entity::find().filter(inbound_activity::Column::ApId.eq(id.as_str())).count(&state.db).await
+    {
+        Ok(0) => {}
+        Ok(_) => return HttpResponse::Accepted().finish(),
+        Err(e) => return respond(e.into()),
+    }
+    match receive_activity_with_hook::<Inbound, ApActor, State>(req, body, Dedup, &data).await {
+        Ok(_) => {
+            super::delivery::mark_alive(state, &super::authority(&actor)).await;
+            HttpResponse::Accepted().finish()
+        }
+        Err(e) => {
+            // A failed handler must not leave the id marked as seen, or the sender's retries
+            // would be dropped. Ignored activities passed the signature check and stay recorded.
+            if !matches!(e, FedError::Duplicate | FedError::Ignored(_)) {
+                let _ = inbound_activity::Entity::delete_many()
+                    .filter(inbound_activity::Column::ApId.eq(id.as_str()))
+                    .exec(&state.db)
+                    .await;
+            }
+            respond(e)
+        }
+    }
+}

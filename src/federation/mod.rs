@@ -1,0 +1,184 @@
+//! ActivityPub federation on activitypub_federation: actors, activities, inbox, outbox
+//! delivery, collections, WebFinger and NodeInfo. Handlers here translate between the wire and
+//! `crate::domain`, which does the work for both front doors.
+pub mod activities;
+pub mod actors;
+pub mod collections;
+pub mod delivery;
+pub mod inbox;
+pub mod resolve;
+pub mod wellknown;
+
+use std::time::Duration;
+
+use activitypub_federation::config::{FederationConfig, UrlVerifier};
+use activitypub_federation::error::Error as ApError;
+use sea_orm::EntityTrait;
+use url::Url;
+
+use crate::db::domain_block;
+use crate::error::AppError;
+use crate::state::State;
+
+pub use activitypub_federation::config::Data as FedData;
+
+pub type Federation = FederationConfig<State>;
+
+/// Content types that ask for ActivityPub JSON.
+pub fn wants_activity_json(accept: Option<&str>) -> bool {
+    accept.is_some_and(|a| {
+        let a = a.to_ascii_lowercase();
+        a.contains("application/activity+json") || a.contains("application/ld+json")
+    })
+}
+
+/// The JSON-LD context of everything we publish (Mastodon's extensions included).
+pub fn context() -> serde_json::Value {
+    serde_json::json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "toot": "http://joinmastodon.org/ns#",
+            "discoverable": "toot:discoverable",
+            "schema": "http://schema.org#",
+            "PropertyValue": "schema:PropertyValue",
+            "value": "schema:value"
+        }
+    ])
+}
+
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// Errors of the federation layer. Unlike `AppError` these are `Display`, as
+/// activitypub_federation requires; they convert into `AppError` at the domain boundary.
+#[derive(Debug, thiserror::Error)]
+pub enum FedError {
+    #[error(transparent)]
+    Federation(#[from] ApError),
+    #[error("{0}: {1}")]
+    App(String, #[source] AppErrorBox),
+    #[error("duplicate activity")]
+    Duplicate,
+    #[error("activity ignored: {0}")]
+    Ignored(String),
+    #[error("domain is blocked")]
+    Blocked,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("url: {0}")]
+    Url(#[from] url::ParseError),
+}
+
+/// Carries an `AppError` through the `Display` world.
+#[derive(Debug)]
+pub struct AppErrorBox(pub AppError);
+
+/// For logs only: federation errors are never shown to clients as they are.
+impl std::fmt::Display for AppErrorBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+impl std::error::Error for AppErrorBox {}
+
+impl From<AppError> for FedError {
+    fn from(e: AppError) -> Self {
+        FedError::App(e.code().to_string(), AppErrorBox(e))
+    }
+}
+
+impl From<sea_orm::DbErr> for FedError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl From<FedError> for AppError {
+    fn from(e: FedError) -> Self {
+        match e {
+            FedError::App(_, AppErrorBox(app)) => app,
+            FedError::Blocked => AppError::forbidden("that server is blocked by this instance"),
+            FedError::Federation(ApError::NotFound) | FedError::Federation(ApError::ObjectDeleted(_)) => {
+                AppError::not_found("remote actor")
+            }
+            FedError::Federation(ApError::WebfingerResolveFailed(_)) => AppError::not_found("remote actor"),
+            FedError::Federation(
+                ApError::UrlVerificationError(_) | ApError::DomainResolveError(_) | ApError::ResolveInternalIpError(..),
+            ) => AppError::bad_input("handle", "that server's address is not allowed"),
+            FedError::BadRequest(m) => AppError::bad_input("handle", m),
+            other => AppError::internal(anyhow::anyhow!("federation: {other}")),
+        }
+    }
+}
+
+/// Refuses URLs on blocked domains, for every fetch and delivery the library makes.
+#[derive(Clone)]
+struct BlocklistVerifier {
+    db: sea_orm::DatabaseConnection,
+}
+
+#[async_trait::async_trait]
+impl UrlVerifier for BlocklistVerifier {
+    async fn verify(&self, url: &Url) -> Result<(), ApError> {
+        match is_blocked(&self.db, url).await {
+            Ok(false) => Ok(()),
+            Ok(true) => Err(ApError::Other("domain is blocked".into())),
+            Err(_) => Err(ApError::Other("could not check the domain block list".into())),
+        }
+    }
+}
+
+/// `host[:port]` of a URL, lowercase: how instances are named in health and block lists.
+pub fn authority(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{}:{p}", h.to_lowercase()),
+        (Some(h), None) => h.to_lowercase(),
+        _ => String::new(),
+    }
+}
+
+/// A URL is blocked when its host, its `host:port`, or a parent domain is on the list.
+pub async fn is_blocked(db: &sea_orm::DatabaseConnection, url: &Url) -> Result<bool, sea_orm::DbErr> {
+    let Some(host) = url.host_str().map(|h| h.trim_end_matches('.').to_lowercase()) else { return Ok(false) };
+    let mut candidates = vec![authority(url)];
+    let mut rest = host.as_str();
+    loop {
+        candidates.push(rest.to_string());
+        match rest.split_once('.') {
+            Some((_, parent)) if parent.contains('.') => rest = parent,
+            _ => break,
+        }
+    }
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    let n = domain_block::Entity::find().filter(domain_block::Column::Domain.is_in(candidates)).count(db).await?;
+    Ok(n > 0)
+}
+
+/// The library's configuration for one instance. Debug mode (tests only) allows http and
+/// loopback peers; otherwise https only, no explicit ports, no private addresses.
+pub async fn build(state: State) -> anyhow::Result<Federation> {
+    let debug = state.config.federation_debug;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(5))
+        .user_agent(format!("Weave/{} (+{})", env!("CARGO_PKG_VERSION"), state.base_url()))
+        .dns_resolver(std::sync::Arc::new(activitypub_federation::resolver::ValidatingDnsResolver::new(vec![], !debug)))
+        .build()?;
+    let config = FederationConfig::builder()
+        .domain(state.config.domain.clone())
+        .app_data(state.clone())
+        .client(client.into())
+        .debug(debug)
+        .allow_http_urls(debug)
+        .http_signature_compat(true)
+        .request_timeout(Duration::from_secs(10))
+        .http_fetch_limit(50)
+        .url_verifier(Box::new(BlocklistVerifier { db: state.db.clone() }))
+        .build()
+        .await?;
+    Ok(config)
+}

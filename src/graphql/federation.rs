@@ -1,0 +1,164 @@
+//! Following across servers, follower review, the domain block list.
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+
+use super::types::{connection, parse_id, Conn, Group, Result};
+use super::ContextExt as _;
+use crate::db::{domain_block, follow};
+use crate::domain::groups::{self, GroupChanges};
+use crate::domain::pagination::PageRequest;
+use crate::domain::{follows, moderation};
+use crate::error::AppError;
+use crate::federation::actors::{ActorKind, ApActor};
+use crate::federation::resolve;
+
+/// A follow by the signed-in member.
+pub struct Follow {
+    row: follow::Model,
+    target: String,
+}
+
+#[Object]
+impl Follow {
+    async fn id(&self) -> ID {
+        ID(self.row.id.to_string())
+    }
+    /// The followed actor's handle.
+    async fn target(&self) -> &str {
+        &self.target
+    }
+    /// False until the followed actor (or its moderators) accept.
+    async fn accepted(&self) -> bool {
+        self.row.state == follows::FOLLOW_ACCEPTED
+    }
+}
+
+/// Someone asking to follow a group that approves followers by hand.
+pub struct FollowRequest(follow::Model);
+
+#[Object]
+impl FollowRequest {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The follower's handle, e.g. `alice@social.example`.
+    async fn follower_handle(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(self.follower(ctx).await?.map(|a| a.handle()).unwrap_or_default())
+    }
+    /// The follower's ActivityPub id.
+    async fn follower_url(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(self.follower(ctx).await?.map(|a| a.id.to_string()).unwrap_or_default())
+    }
+    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.created_at
+    }
+}
+
+impl FollowRequest {
+    async fn follower(&self, ctx: &Context<'_>) -> Result<Option<ApActor>> {
+        let Some(kind) = ActorKind::parse(&self.0.follower_kind) else { return Ok(None) };
+        Ok(ApActor::by_row(ctx.state(), kind, self.0.follower_id).await.map_err(AppError::from)?)
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct DomainBlock {
+    pub domain: String,
+    pub reason: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<domain_block::Model> for DomainBlock {
+    fn from(m: domain_block::Model) -> Self {
+        DomainBlock { domain: m.domain, reason: m.reason, created_at: m.created_at }
+    }
+}
+
+#[derive(InputObject)]
+pub struct UpdateGroupInput {
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    pub requires_approval: Option<bool>,
+    pub manually_approves_followers: Option<bool>,
+}
+
+#[derive(Default)]
+pub struct FederationQuery;
+
+#[Object]
+impl FederationQuery {
+    /// Pending follow requests of a group (its owners and admins).
+    async fn follow_requests(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<FollowRequest>> {
+        let id = parse_id("groupId", &group_id)?;
+        let page = PageRequest::new(first, after.as_deref())?;
+        let rows = follows::pending_requests(ctx.state(), ctx.viewer(), id, page).await?;
+        Ok(connection(rows, |f| f.id, FollowRequest))
+    }
+
+    /// Servers this instance refuses (instance admins).
+    async fn blocked_domains(&self, ctx: &Context<'_>) -> Result<Vec<DomainBlock>> {
+        Ok(moderation::list(ctx.state(), ctx.viewer()).await?.into_iter().map(DomainBlock::from).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct FederationMutation;
+
+async fn target(ctx: &Context<'_>, handle: &str) -> Result<ApActor> {
+    let data = ctx.fed();
+    Ok(resolve::actor_by_handle(&data, handle).await?.ok_or_else(|| AppError::not_found("actor"))?)
+}
+
+#[Object]
+impl FederationMutation {
+    /// Follows a group or person here or elsewhere, e.g. a partner network
+    /// `network@partner.example`. Remote follows are accepted by the other server.
+    async fn follow(&self, ctx: &Context<'_>, handle: String) -> Result<Follow> {
+        let target = target(ctx, &handle).await?;
+        let row = follows::follow(ctx.state(), ctx.viewer(), target.clone()).await?;
+        Ok(Follow { row, target: target.handle() })
+    }
+
+    /// Stops following; answers whether there was a follow.
+    async fn unfollow(&self, ctx: &Context<'_>, handle: String) -> Result<bool> {
+        let target = target(ctx, &handle).await?;
+        Ok(follows::unfollow(ctx.state(), ctx.viewer(), target).await?)
+    }
+
+    async fn accept_follow_request(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = parse_id("id", &id)?;
+        Ok(follows::review(ctx.state(), ctx.viewer(), id, true).await?.is_some())
+    }
+
+    async fn reject_follow_request(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = parse_id("id", &id)?;
+        follows::review(ctx.state(), ctx.viewer(), id, false).await?;
+        Ok(true)
+    }
+
+    /// Changes a group's profile or policies (its owners and admins); followers are told.
+    async fn update_group(&self, ctx: &Context<'_>, group_id: ID, input: UpdateGroupInput) -> Result<Group> {
+        let id = parse_id("groupId", &group_id)?;
+        let changes = GroupChanges {
+            name: input.name,
+            summary: input.summary,
+            requires_approval: input.requires_approval,
+            manually_approves_followers: input.manually_approves_followers,
+        };
+        Ok(Group(groups::update(ctx.state(), ctx.viewer(), id, changes).await?))
+    }
+
+    /// Blocks a server (instance admins): its activities are refused, nothing is sent to it.
+    async fn block_domain(&self, ctx: &Context<'_>, domain: String, reason: Option<String>) -> Result<DomainBlock> {
+        Ok(moderation::block(ctx.state(), ctx.viewer(), &domain, reason.as_deref()).await?.into())
+    }
+
+    async fn unblock_domain(&self, ctx: &Context<'_>, domain: String) -> Result<bool> {
+        Ok(moderation::unblock(ctx.state(), ctx.viewer(), &domain).await?)
+    }
+}

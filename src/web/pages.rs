@@ -1,0 +1,87 @@
+//! Small HTML pages for people who open an actor's URL (from Mastodon, say): name, handle,
+//! summary, OpenGraph tags for link previews.
+use actix_web::HttpResponse;
+
+use crate::federation::actors::{ActorSource, ApActor};
+use crate::state::AppState;
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn strip_tags(html: &str) -> String {
+    ammonia::Builder::empty().clean(html).to_string()
+}
+
+pub async fn actor_page(state: &AppState, actor: &ApActor) -> HttpResponse {
+    let domain = &state.config.domain;
+    let (title, handle, summary_html, kind) = match &actor.source {
+        ActorSource::Member(m) => (
+            m.display_name.clone().unwrap_or_else(|| m.username.clone()),
+            format!("@{}@{domain}", m.username),
+            m.bio_html.clone().unwrap_or_default(),
+            "profile",
+        ),
+        ActorSource::Group(g) => {
+            (g.name.clone(), format!("@{}@{domain}", g.slug), g.summary_html.clone().unwrap_or_default(), "website")
+        }
+        ActorSource::Instance => (state.config.instance_name.clone(), domain.clone(), String::new(), "website"),
+    };
+    let description: String = strip_tags(&summary_html).chars().take(300).collect();
+    let page = format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} ({handle})</title>
+<meta name="description" content="{description}">
+<meta property="og:type" content="{kind}">
+<meta property="og:title" content="{title}">
+<meta property="og:description" content="{description}">
+<meta property="og:url" content="{url}">
+<meta property="og:site_name" content="{site}">
+<link rel="alternate" type="application/activity+json" href="{url}">
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; line-height: 1.5; }}
+.handle {{ color: #6e6e73; }}
+footer {{ margin-top: 3rem; color: #6e6e73; font-size: .9rem; }}
+</style>
+</head>
+<body>
+<main>
+<h1>{title}</h1>
+<p class="handle">{handle}</p>
+<section>{summary}</section>
+<p>Follow <strong>{handle}</strong> from Mastodon or any ActivityPub server by searching for it there.</p>
+</main>
+<footer>{site} · powered by Weave</footer>
+</body>
+</html>
+"#,
+        title = escape(&title),
+        handle = escape(&handle),
+        description = escape(&description),
+        kind = kind,
+        url = escape(actor.id.as_str()),
+        site = escape(&state.config.instance_name),
+        // Sanitised when it was written.
+        summary = summary_html,
+    );
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((actix_web::http::header::VARY, "Accept"))
+        .body(page)
+}

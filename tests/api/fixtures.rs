@@ -1,0 +1,86 @@
+//! Parse tests over documents shaped like those Mastodon and Mobilizon send (our own samples
+//! in `tests/fixtures/`), and ingestion of remote actors from them.
+use serde_json::Value;
+use weave::federation::activities::{object_id, Inbound};
+use weave::federation::actors::{upsert_remote, ActorJson, ActorSource};
+
+use crate::helpers::spawn_app;
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+#[test]
+fn actors_parse() {
+    let person: ActorJson = serde_json::from_value(fixture("mastodon_person.json")).unwrap();
+    assert_eq!(person.kind, "Person");
+    assert_eq!(person.preferred_username, "Rosa");
+    assert_eq!(person.endpoints.unwrap().shared_inbox.unwrap().as_str(), "https://social.example/inbox");
+    assert_eq!(person.public_key.owner, person.id);
+    assert_eq!(person.icon.unwrap().url.as_str(), "https://files.social.example/avatars/rosa.png");
+
+    let group: ActorJson = serde_json::from_value(fixture("mobilizon_group.json")).unwrap();
+    assert_eq!(group.kind, "Group");
+    assert_eq!(group.manually_approves_followers, Some(true));
+    assert_eq!(group.followers.unwrap().as_str(), "https://events.example/@learning_network/followers");
+}
+
+#[test]
+fn activities_parse() {
+    for (file, kind, object) in [
+        ("mastodon_follow.json", "Follow", "https://weave.example/groups/community"),
+        ("mastodon_undo_follow.json", "Undo", "https://social.example/3b1e8e6a-0c3e-4a4f-9f8c-1c2d3e4f5a6b"),
+        (
+            "mastodon_accept.json",
+            "Accept",
+            "https://weave.example/activities/follow/0193a1b2-0000-7000-8000-000000000001",
+        ),
+        (
+            "mobilizon_accept_by_reference.json",
+            "Accept",
+            "https://weave.example/activities/follow/0193a1b2-0000-7000-8000-000000000002",
+        ),
+        ("mastodon_delete_actor.json", "Delete", "https://social.example/users/Rosa"),
+        ("mastodon_delete_note_tombstone.json", "Delete", "https://social.example/users/Rosa/statuses/1"),
+    ] {
+        let a: Inbound = serde_json::from_value(fixture(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(a.kind, kind, "{file}");
+        assert_eq!(object_id(&a.object).unwrap().as_str(), object, "{file}");
+    }
+}
+
+#[tokio::test]
+async fn remote_actors_are_ingested_sanitised_and_upserted() {
+    let app = spawn_app().await;
+    let json: ActorJson = serde_json::from_value(fixture("mastodon_person.json")).unwrap();
+    let actor = upsert_remote(&app.state, app.domain(), json.clone()).await.unwrap();
+    let ActorSource::Member(m) = &actor.source else { panic!("a Person is a member") };
+    assert_eq!(m.handle, "rosa@social.example");
+    assert!(!m.local);
+    assert!(m.bio.as_deref().unwrap().contains("DEI") && !m.bio.as_deref().unwrap().contains("<script"));
+    assert_eq!(m.shared_inbox_url.as_deref(), Some("https://social.example/inbox"));
+    // Upserting again updates the same row.
+    let mut renamed = json;
+    renamed.name = Some("Rosa P.".into());
+    let again = upsert_remote(&app.state, app.domain(), renamed).await.unwrap();
+    assert_eq!(again.row_id, actor.row_id);
+    let shown = app
+        .ok("{ member(handle:\"rosa@social.example\"){ displayName local url } }", serde_json::json!({}), None)
+        .await;
+    assert_eq!(shown["member"]["displayName"], "Rosa P.");
+    assert_eq!(shown["member"]["local"], false);
+
+    let group: ActorJson = serde_json::from_value(fixture("mobilizon_group.json")).unwrap();
+    let g = upsert_remote(&app.state, app.domain(), group).await.unwrap();
+    assert!(matches!(g.source, ActorSource::Group(_)));
+    let shown = app
+        .ok("{ group(handle:\"learning_network@events.example\"){ name local } }", serde_json::json!({}), None)
+        .await;
+    assert_eq!(shown["group"]["name"], "Learning Network");
+
+    // A document claiming to be one of ours is refused.
+    let mut spoof: ActorJson = serde_json::from_value(fixture("mastodon_person.json")).unwrap();
+    spoof.id = url::Url::parse(&format!("http://{}/members/alice", app.domain())).unwrap();
+    assert!(upsert_remote(&app.state, app.domain(), spoof).await.is_err());
+}

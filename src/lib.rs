@@ -51,8 +51,14 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("creating the default group: {e:?}"))?;
         let federation = federation::build(state.clone()).await?;
         let server = web::server(listener, state.clone(), federation.clone())?;
-        if state.config.delivery_workers > 0 {
-            federation::delivery::spawn_workers(federation.clone(), state.config.delivery_workers);
+        // SQLite has one writer: one worker. PostgreSQL workers share the queue (SKIP LOCKED).
+        let workers = if state.config.database_url.starts_with("sqlite:") {
+            state.config.delivery_workers.min(1)
+        } else {
+            state.config.delivery_workers
+        };
+        if workers > 0 {
+            federation::delivery::spawn_workers(federation.clone(), workers);
         }
         tracing::info!(address = %addr, domain = %state.config.domain, "weave is listening");
         Ok(Application { port: addr.port(), server, state, federation })

@@ -270,22 +270,7 @@ pub async fn forget_remote_actor(state: &AppState, kind: ActorKind, id: Uuid) ->
     if is_local {
         return Err(AppError::forbidden("local actors cannot be deleted from the wire"));
     }
-    follow::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(
-                    Condition::all()
-                        .add(follow::Column::FollowerKind.eq(kind.as_str()))
-                        .add(follow::Column::FollowerId.eq(id)),
-                )
-                .add(
-                    Condition::all()
-                        .add(follow::Column::TargetKind.eq(kind.as_str()))
-                        .add(follow::Column::TargetId.eq(id)),
-                ),
-        )
-        .exec(&txn)
-        .await?;
+    delete_all_of(&txn, kind, id).await?;
     match kind {
         ActorKind::Member => {
             member::Entity::delete_by_id(id).exec(&txn).await?;
@@ -429,4 +414,54 @@ pub async fn publish_update<C: ConnectionTrait>(conn: &C, state: &AppState, acto
 /// Whether anyone remote follows the actor (so publishing needs its keys).
 pub async fn has_remote_followers<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<bool> {
     Ok(!outbox::follower_inboxes(conn, kind, id).await?.is_empty())
+}
+
+/// The inboxes of remote actors this actor follows (they hear of its deletion too).
+pub async fn inboxes_followed_by<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<Vec<url::Url>> {
+    let rows = follow::Entity::find()
+        .filter(follow::Column::FollowerKind.eq(kind.as_str()))
+        .filter(follow::Column::FollowerId.eq(id))
+        .all(conn)
+        .await?;
+    let mut out = std::collections::BTreeSet::new();
+    for r in rows {
+        let row = match ActorKind::parse(&r.target_kind) {
+            Some(ActorKind::Member) => member::Entity::find_by_id(r.target_id)
+                .one(conn)
+                .await?
+                .filter(|m| !m.local)
+                .and_then(|m| m.shared_inbox_url.or(m.inbox_url)),
+            Some(ActorKind::Group) => group::Entity::find_by_id(r.target_id)
+                .one(conn)
+                .await?
+                .filter(|g| !g.local)
+                .and_then(|g| g.shared_inbox_url.or(g.inbox_url)),
+            _ => None,
+        };
+        if let Some(u) = row.and_then(|u| url::Url::parse(&u).ok()) {
+            out.insert(u);
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// Removes every follow from or to an actor.
+pub async fn delete_all_of<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<()> {
+    follow::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(follow::Column::FollowerKind.eq(kind.as_str()))
+                        .add(follow::Column::FollowerId.eq(id)),
+                )
+                .add(
+                    Condition::all()
+                        .add(follow::Column::TargetKind.eq(kind.as_str()))
+                        .add(follow::Column::TargetId.eq(id)),
+                ),
+        )
+        .exec(conn)
+        .await?;
+    Ok(())
 }

@@ -439,3 +439,27 @@ pub async fn update(
     txn.commit().await?;
     Ok(updated)
 }
+
+/// Refuses when the member is the only owner of some group (they must hand it on first).
+pub async fn ensure_not_last_owner_anywhere<C: ConnectionTrait>(conn: &C, member_id: Uuid) -> AppResult<()> {
+    let owned = membership::Entity::find()
+        .filter(membership::Column::MemberId.eq(member_id))
+        .filter(membership::Column::Role.eq(Role::Owner.as_str()))
+        .all(conn)
+        .await?;
+    for m in owned {
+        if owner_count(conn, m.group_id).await? <= 1 {
+            let g = get(conn, m.group_id).await?;
+            return Err(AppError::conflict(format!(
+                "you are the only owner of {:?}; make someone else owner first",
+                g.handle
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub async fn delete_memberships_of<C: ConnectionTrait>(conn: &C, member_id: Uuid) -> AppResult<()> {
+    membership::Entity::delete_many().filter(membership::Column::MemberId.eq(member_id)).exec(conn).await?;
+    Ok(())
+}

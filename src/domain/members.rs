@@ -420,3 +420,65 @@ pub async fn count_local<C: ConnectionTrait>(conn: &C) -> AppResult<u64> {
 pub async fn load_many<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppResult<Vec<member::Model>> {
     Ok(member::Entity::find().filter(member::Column::Id.is_in(ids.iter().copied())).all(conn).await?)
 }
+
+/// Deletes the signed-in member's account after checking the password. The row stays as a
+/// tombstone (its actor URL answers 410 Gone, and it keeps its key to sign the `Delete` that
+/// tells followers elsewhere); profile, email, password, sessions, memberships and follows go.
+pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -> AppResult<bool> {
+    let me = viewer.member()?.clone();
+    let hash = me.password_hash.clone().unwrap_or_else(|| state.dummy_hash.clone());
+    if !verify_password(password.to_string(), hash).await? {
+        return Err(AppError::bad_input("password", "the password is not correct"));
+    }
+    let actor = ApActor::from_member(me.clone()).map_err(AppError::from)?;
+    let inboxes = crate::domain::outbox::follower_inboxes(&state.db, ActorKind::Member, me.id).await?;
+    let following = follows::inboxes_followed_by(&state.db, ActorKind::Member, me.id).await?;
+    let federates = !inboxes.is_empty() || !following.is_empty();
+    let actor = if federates { ensure_keys(state, actor).await.map_err(AppError::from)? } else { actor };
+    let txn = db::begin_write(&state.db).await?;
+    // Owning the last seat of a group would orphan it.
+    groups::ensure_not_last_owner_anywhere(&txn, me.id).await?;
+    sessions::revoke_all(&txn, me.id).await?;
+    follows::delete_all_of(&txn, ActorKind::Member, me.id).await?;
+    groups::delete_memberships_of(&txn, me.id).await?;
+    let mut row: member::ActiveModel = me.clone().into();
+    row.status = Set(crate::domain::viewer::STATUS_DELETED.to_string());
+    row.email = Set(None);
+    row.password_hash = Set(None);
+    row.display_name = Set(None);
+    row.bio = Set(None);
+    row.bio_html = Set(None);
+    row.sector = Set(None);
+    row.organization = Set(None);
+    row.country = Set(None);
+    row.pronouns = Set(None);
+    row.interests = Set(serde_json::json!([]));
+    row.links = Set(serde_json::json!([]));
+    row.avatar_url = Set(None);
+    row.discoverable = Set(false);
+    row.updated_at = Set(Utc::now());
+    row.update(&txn).await?;
+    if federates {
+        let ap_id = crate::domain::outbox::activity_id(state, "Delete");
+        let followers = me.followers_url.as_deref();
+        let payload = crate::federation::activities::delete_actor(&ap_id, actor.id.as_str(), followers);
+        let mut all = inboxes;
+        all.extend(following);
+        crate::domain::outbox::enqueue(
+            &txn,
+            state,
+            crate::domain::outbox::Outgoing {
+                actor_kind: ActorKind::Member,
+                actor_id: me.id,
+                ap_id,
+                kind: "Delete",
+                payload,
+                public: true,
+                inboxes: all,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}

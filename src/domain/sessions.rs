@@ -88,7 +88,7 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<Session> {
     let Some(member) = member::Entity::find_by_id(row.member_id).one(&txn).await? else {
         return Err(invalid());
     };
-    if member.status == STATUS_SUSPENDED {
+    if member.status == STATUS_SUSPENDED || member.status == crate::domain::viewer::STATUS_DELETED {
         revoke_family(&txn, row.family_id).await?;
         txn.commit().await?;
         return Err(AppError::forbidden("this account is suspended"));

@@ -141,6 +141,7 @@ impl Activity for Inbound {
                 if json.public_key.owner != json.id {
                     return Err(FedError::BadRequest("publicKey.owner is not the actor".into()));
                 }
+                activitypub_federation::protocol::verification::verify_domains_match(&json.inbox, &json.id)?;
                 upsert_remote(state, &data.domain().to_lowercase(), json).await?;
             }
             "Delete" => {

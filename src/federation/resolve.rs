@@ -3,6 +3,8 @@
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
 
+use activitypub_federation::error::Error as ApError;
+
 use super::actors::{ActorKind, ApActor};
 use super::{FedData, FedError};
 use crate::db::{group, member};
@@ -49,10 +51,19 @@ pub async fn actor_by_handle(data: &FedData<State>, handle: &str) -> AppResult<O
     match webfinger_resolve_actor::<State, ApActor>(&format!("{name}@{domain}"), data).await {
         Ok(actor) if actor.kind != ActorKind::Instance => Ok(Some(actor)),
         Ok(_) => Ok(None),
+        // No such account there (404, an empty or foreign answer, a deleted actor).
         Err(FedError::Federation(
-            activitypub_federation::error::Error::WebfingerResolveFailed(_)
-            | activitypub_federation::error::Error::NotFound,
+            ApError::WebfingerResolveFailed(_)
+            | ApError::NotFound
+            | ApError::ObjectDeleted(_)
+            | ApError::ParseFetchedObject(..)
+            | ApError::FetchInvalidContentType(_)
+            | ApError::FetchWrongId(_),
         )) => Ok(None),
+        Err(FedError::Federation(e @ (ApError::Reqwest(_) | ApError::ReqwestMiddleware(_)))) => {
+            tracing::info!(error = %e, %handle, "resolving a remote actor failed");
+            Err(AppError::NotFound(format!("remote actor at {domain}")))
+        }
         Err(e) => {
             tracing::info!(error = %e, %handle, "resolving a remote actor failed");
             Err(e.into())

@@ -13,7 +13,7 @@ use async_graphql_actix_web::GraphQLSubscription;
 use serde::Deserialize;
 
 use super::{Loaders, WeaveSchema};
-use crate::domain::viewer::{Viewer, STATUS_SUSPENDED};
+use crate::domain::viewer::{Viewer, STATUS_DELETED, STATUS_SUSPENDED};
 use crate::state::{AppState, State};
 
 /// The client's address, for rate limits.
@@ -105,8 +105,10 @@ pub async fn resolve_viewer(state: &AppState, authorization: Option<&str>) -> Vi
         Err(_) => return Viewer::Invalid("invalid access token".into()),
     };
     match crate::domain::members::find_by_id(&state.db, claims.sub).await {
-        Ok(Some(m)) if m.local && m.status != STATUS_SUSPENDED => Viewer::Member(Box::new(m)),
-        Ok(Some(_)) => Viewer::Invalid("this account is suspended".into()),
+        Ok(Some(m)) if m.local && m.status != STATUS_SUSPENDED && m.status != STATUS_DELETED => {
+            Viewer::Member(Box::new(m))
+        }
+        Ok(Some(_)) => Viewer::Invalid("this account is suspended or deleted".into()),
         Ok(None) => Viewer::Invalid("the access token's account no longer exists".into()),
         Err(_) => Viewer::Invalid("could not check the access token".into()),
     }

@@ -7,6 +7,7 @@ use super::ContextExt as _;
 use crate::domain::members::{self, NewAccount, ProfileChanges};
 use crate::domain::pagination::PageRequest;
 use crate::domain::sessions;
+use crate::domain::viewer::STATUS_DELETED;
 use crate::federation::actors::ActorSource;
 
 #[derive(InputObject)]
@@ -54,7 +55,7 @@ impl MemberQuery {
     async fn member(&self, ctx: &Context<'_>, handle: String) -> Result<Option<Member>> {
         let actor = crate::federation::resolve::actor_by_handle(&ctx.fed(), &handle).await?;
         Ok(actor.and_then(|a| match a.source {
-            ActorSource::Member(m) => Some(Member(*m)),
+            ActorSource::Member(m) if m.status != STATUS_DELETED => Some(Member(*m)),
             _ => None,
         }))
     }
@@ -144,6 +145,12 @@ impl MemberMutation {
     async fn suspend_member(&self, ctx: &Context<'_>, member_id: ID) -> Result<Member> {
         let id = parse_id("memberId", &member_id)?;
         Ok(Member(members::set_status(ctx.state(), ctx.viewer(), id, false).await?))
+    }
+
+    /// Deletes the signed-in member's account (the password confirms). Followers on other
+    /// servers receive a `Delete`; the handle stays reserved.
+    async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
+        Ok(members::delete_account(ctx.state(), ctx.viewer(), &password).await?)
     }
 
     /// A single-use invite code for invite-only registration (instance admins). Shown once.

@@ -236,3 +236,53 @@ async fn groups_can_approve_followers_by_hand() {
     assert!(!my_follow_accepted(&b, &carol.access, &circle).await);
     assert_eq!(a.ok(GROUP, json!({"h": "circle"}), None).await["group"]["followersCount"], 1);
 }
+
+#[tokio::test]
+async fn deleting_an_account_tells_followers_and_leaves_a_tombstone() {
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    let bob = a.register("bob").await;
+    let alice = b.register("alice").await;
+    let bob_handle = format!("bob@{}", a.domain());
+    b.ok(FOLLOW, json!({"h": bob_handle}), Some(&alice.access)).await;
+    b.deliver().await;
+    a.deliver().await;
+
+    let del = "mutation($p:String!){ deleteAccount(password:$p) }";
+    assert_eq!(code(&a.gql(del, json!({"p": "wrong password"}), Some(&bob.access)).await), "BAD_USER_INPUT");
+    assert_eq!(a.ok(del, json!({"p": "correct horse battery"}), Some(&bob.access)).await["deleteAccount"], true);
+    // The actor is gone for everyone: 410 for ActivityPub, no WebFinger, no profile, no sign-in.
+    let (status, tomb) = get_json(&a, "/members/bob", AP).await;
+    assert_eq!(status, 410);
+    assert_eq!(tomb["type"], "Tombstone");
+    let (status, _) = get_json(&a, &format!("/.well-known/webfinger?resource=acct:bob@{}", a.domain()), "*/*").await;
+    assert_eq!(status, 404);
+    assert!(a.ok("{ member(handle:\"bob\"){ id } }", json!({}), None).await["member"].is_null());
+    assert_eq!(code(&a.gql("{ me { id } }", json!({}), Some(&bob.access)).await), "UNAUTHENTICATED");
+    // The name stays taken, so nobody can impersonate bob.
+    let v = a
+        .gql("mutation { register(input:{username:\"bob\", email:\"new@example.org\", password:\"long enough pw\"}){ member { id } } }", json!({}), None)
+        .await;
+    assert_eq!(code(&v), "CONFLICT");
+
+    // B hears the signed Delete and forgets bob.
+    assert_eq!(a.deliver().await.sent, 1);
+    let m = b.ok("query($h:String!){ member(handle:$h){ id } }", json!({"h": bob_handle}), None).await;
+    assert!(m["member"].is_null(), "{m}");
+}
+
+#[tokio::test]
+async fn production_mode_refuses_loopback_and_plain_http_peers() {
+    let target = spawn_app().await;
+    target.register("alice").await;
+    let prod = crate::helpers::spawn_with(|c| c.federation_debug = false).await;
+    for handle in [format!("alice@{}", target.domain()), "alice@localhost".to_string(), "alice@127.0.0.1".to_string()] {
+        let v = prod.gql("query($h:String!){ member(handle:$h){ id } }", json!({"h": handle}), None).await;
+        let c = code(&v);
+        assert!(c == "BAD_USER_INPUT" || c == "NOT_FOUND", "{handle}: {v}");
+        assert!(v["data"]["member"].is_null());
+    }
+    // Nothing was stored about the loopback peer.
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    assert_eq!(weave::db::member::Entity::find().count(&prod.state.db).await.unwrap(), 0);
+}

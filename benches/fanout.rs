@@ -1,0 +1,196 @@
+//! Fan-out benchmark: one activity from a group with 10,000 remote followers spread over 100
+//! servers (100 shared inboxes) on loopback. Reports the deliveries sent, the time to enqueue,
+//! the wall time to deliver, and the sender's CPU per delivery.
+//!
+//! `cargo bench --bench fanout` (SQLite; set `WEAVE_BENCH_DATABASE_URL=postgres://…/db` for an
+//! existing empty PostgreSQL database). The receiving servers run in a child process so the
+//! sender's CPU is measured alone; they answer 202 without verifying (a sink, not a peer).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+use sea_orm::{EntityTrait, Set};
+use uuid::Uuid;
+use weave::db::{follow, member};
+use weave::domain::{groups, viewer::Viewer};
+
+const FOLLOWERS: usize = 10_000;
+const SERVERS: usize = 100;
+
+fn cpu_seconds() -> f64 {
+    // utime and stime of this process, in clock ticks (USER_HZ, 100 on Linux).
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_comm = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = after_comm.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+async fn receiver() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    let server = actix_web::HttpServer::new(move || {
+        let c = c.clone();
+        let c2 = c.clone();
+        actix_web::App::new()
+            .route(
+                "/i/{n}/inbox",
+                actix_web::web::post().to(move |_body: actix_web::web::Bytes| {
+                    let c = c.clone();
+                    async move {
+                        c.fetch_add(1, Ordering::Relaxed);
+                        actix_web::HttpResponse::Accepted().finish()
+                    }
+                }),
+            )
+            .route(
+                "/count",
+                actix_web::web::get().to(move || {
+                    let c = c2.clone();
+                    async move { actix_web::HttpResponse::Ok().body(c.load(Ordering::Relaxed).to_string()) }
+                }),
+            )
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    println!("{}", server.addrs()[0].port());
+    server.run().await.unwrap();
+}
+
+#[actix_web::main]
+async fn main() {
+    if std::env::var("WEAVE_BENCH_RECEIVER").is_ok() {
+        receiver().await;
+        return;
+    }
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env("WEAVE_BENCH_RECEIVER", "1")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let rport: u16 = line.trim().parse().unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = std::env::var("WEAVE_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| weave::config::sqlite_url(&dir.path().join("bench.db")));
+    let config = weave::config::Config::for_database(&url, dir.path());
+    let app = weave::Application::build(config).await.unwrap();
+    let state = app.state();
+    let fed = app.federation();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+
+    // The admin owns `community`; 10,000 remote followers on 100 servers follow it.
+    let admin = weave::domain::members::create_admin(&state, "bench_admin", "bench@example.org", "bench password 1")
+        .await
+        .unwrap();
+    let community = groups::find_local(&state.db, "community").await.unwrap().unwrap();
+    let now = Utc::now();
+    let seed = Instant::now();
+    let mut members = Vec::new();
+    let mut follows = Vec::new();
+    for i in 0..FOLLOWERS {
+        let server = i % SERVERS;
+        let host = format!("localhost:{rport}");
+        let ap_id = format!("http://{host}/i/{server}/users/u{i}");
+        let id = Uuid::now_v7();
+        members.push(member::ActiveModel {
+            id: Set(id),
+            handle: Set(format!("u{i}@s{server}.{host}")),
+            username: Set(format!("u{i}")),
+            domain: Set(Some(host.clone())),
+            email: Set(None),
+            password_hash: Set(None),
+            display_name: Set(None),
+            bio: Set(None),
+            bio_html: Set(None),
+            sector: Set(None),
+            organization: Set(None),
+            country: Set(None),
+            pronouns: Set(None),
+            interests: Set(serde_json::json!([])),
+            links: Set(serde_json::json!([])),
+            is_admin: Set(false),
+            status: Set("ACTIVE".into()),
+            local: Set(false),
+            url: Set(None),
+            inbox_url: Set(Some(format!("{ap_id}/inbox"))),
+            shared_inbox_url: Set(Some(format!("http://{host}/i/{server}/inbox"))),
+            outbox_url: Set(None),
+            followers_url: Set(None),
+            ap_id: Set(ap_id.clone()),
+            public_key_pem: Set(Some(String::new())),
+            private_key_pem: Set(None),
+            avatar_url: Set(None),
+            manually_approves_followers: Set(false),
+            discoverable: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+            last_refreshed_at: Set(Some(now)),
+        });
+        follows.push(follow::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ap_id: Set(format!("{ap_id}/follows/1")),
+            follower_kind: Set("member".into()),
+            follower_id: Set(id),
+            target_kind: Set("group".into()),
+            target_id: Set(community.id),
+            state: Set("ACCEPTED".into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+    }
+    for chunk in members.chunks(500) {
+        member::Entity::insert_many(chunk.to_vec()).exec_without_returning(&state.db).await.unwrap();
+    }
+    for chunk in follows.chunks(1000) {
+        follow::Entity::insert_many(chunk.to_vec()).exec_without_returning(&state.db).await.unwrap();
+    }
+    println!("seeded {FOLLOWERS} followers on {SERVERS} servers in {:.2?}", seed.elapsed());
+
+    // One group Update: enqueue (the domain's transaction), then deliver.
+    let viewer = Viewer::Member(Box::new(admin));
+    let enqueue = Instant::now();
+    groups::update(
+        &state,
+        &viewer,
+        community.id,
+        groups::GroupChanges { name: Some("Community (benchmark)".into()), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let enqueue_time = enqueue.elapsed();
+
+    let cpu0 = cpu_seconds();
+    let wall = Instant::now();
+    let mut sent = 0;
+    loop {
+        let r = weave::federation::delivery::run_once(&fed, Utc::now(), 1000).await.unwrap();
+        sent += r.sent;
+        assert_eq!(r.retried + r.failed + r.skipped, 0, "{r:?}");
+        if r.total() == 0 {
+            break;
+        }
+    }
+    let wall_time = wall.elapsed();
+    let cpu = cpu_seconds() - cpu0;
+    let received: usize =
+        reqwest::get(format!("http://127.0.0.1:{rport}/count")).await.unwrap().text().await.unwrap().parse().unwrap();
+
+    println!("followers:              {FOLLOWERS} on {SERVERS} servers");
+    println!("enqueue (1 activity):   {enqueue_time:.2?}");
+    println!("signed POSTs sent:      {sent} (received {received})");
+    println!("delivery wall time:     {wall_time:.2?}");
+    println!("sender CPU:             {cpu:.2} s ({:.2} ms per delivery)", cpu * 1000.0 / sent.max(1) as f64);
+    child.kill().ok();
+    child.wait().ok();
+    handle.stop(false).await;
+}

@@ -156,6 +156,10 @@ async fn main() {
     }
     println!("seeded {FOLLOWERS} followers on {SERVERS} servers in {:.2?}", seed.elapsed());
 
+    // The group's keys are made on its first federation use; make them before timing.
+    let actor = weave::federation::actors::ApActor::from_group(community.clone()).unwrap();
+    weave::federation::actors::ensure_keys(&state, actor).await.unwrap();
+
     // One group Update: enqueue (the domain's transaction), then deliver.
     let viewer = Viewer::Member(Box::new(admin));
     let enqueue = Instant::now();

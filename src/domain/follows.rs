@@ -3,15 +3,14 @@
 //! each step publishes. GraphQL mutations and inbox handlers both end here.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 use uuid::Uuid;
 
 use crate::db::{self, follow, group, member};
 use crate::domain::groups::{self, Role};
 use crate::domain::outbox::{self, Outgoing};
-use crate::domain::pagination::{Page, PageRequest};
+use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::viewer::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::federation::activities;
@@ -47,18 +46,35 @@ fn manually_approves(actor: &ApActor) -> bool {
     }
 }
 
-/// The signed-in member follows `target` (resolved by the caller). Remote targets get a
-/// `Follow` and the follow stays PENDING until their `Accept`; local targets are followed at once
-/// (or PENDING where they approve followers by hand). Following again answers the existing follow.
-pub async fn follow(state: &AppState, viewer: &Viewer, target: ApActor) -> AppResult<follow::Model> {
+/// Who follows: the signed-in member, or a local group they own or administer (a partner
+/// network following another network).
+pub async fn follower_for(state: &AppState, viewer: &Viewer, as_group: Option<Uuid>) -> AppResult<ApActor> {
     let me = viewer.active_member()?;
+    match as_group {
+        None => ApActor::from_member(me.clone()).map_err(fed),
+        Some(group_id) => {
+            let g = groups::get(&state.db, group_id).await?;
+            if !g.local {
+                return Err(AppError::bad_input("asGroup", "only local groups can follow from here"));
+            }
+            let actor = ApActor::from_group(g).map_err(fed)?;
+            may_review(state, viewer, &actor).await?;
+            Ok(actor)
+        }
+    }
+}
+
+/// `follower` (from [`follower_for`]) follows `target` (resolved by the caller). Remote targets
+/// get a `Follow` and the follow stays PENDING until their `Accept`; local targets are followed
+/// at once (or PENDING where they approve followers by hand). Following again answers the
+/// existing follow.
+pub async fn follow(state: &AppState, follower: ApActor, target: ApActor) -> AppResult<follow::Model> {
     if target.kind == ActorKind::Instance {
         return Err(AppError::bad_input("handle", "instances cannot be followed"));
     }
-    if target.kind == ActorKind::Member && target.row_id == me.id {
-        return Err(AppError::bad_input("handle", "you cannot follow yourself"));
+    if target.kind == follower.kind && target.row_id == follower.row_id {
+        return Err(AppError::bad_input("handle", "an actor cannot follow itself"));
     }
-    let follower = ApActor::from_member(me.clone()).map_err(fed)?;
     if let Some(existing) = find_pair(&state.db, &follower, &target).await? {
         return Ok(existing);
     }
@@ -102,9 +118,7 @@ pub async fn follow(state: &AppState, viewer: &Viewer, target: ApActor) -> AppRe
 }
 
 /// Stops following; remote targets get an `Undo`. Answers whether there was a follow.
-pub async fn unfollow(state: &AppState, viewer: &Viewer, target: ApActor) -> AppResult<bool> {
-    let me = viewer.member()?;
-    let follower = ApActor::from_member(me.clone()).map_err(fed)?;
+pub async fn unfollow(state: &AppState, follower: ApActor, target: ApActor) -> AppResult<bool> {
     let Some(existing) = find_pair(&state.db, &follower, &target).await? else { return Ok(false) };
     let follower = if target.local { follower } else { ensure_keys(state, follower).await.map_err(fed)? };
     let txn = db::begin_write(&state.db).await?;
@@ -294,8 +308,8 @@ pub async fn followers_count<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: 
         .await?)
 }
 
-/// May the viewer decide on follow requests to this actor? The member themselves, or a group's
-/// owners and admins (and instance admins).
+/// May the viewer decide on follow requests to (or follow in the name of) this actor? The
+/// member themselves, or a group's owners and admins (and instance admins).
 async fn may_review(state: &AppState, viewer: &Viewer, target: &ApActor) -> AppResult<()> {
     let me = viewer.active_member()?;
     if !target.local {
@@ -331,13 +345,7 @@ pub async fn pending_requests(
         .add(follow::Column::TargetKind.eq(ActorKind::Group.as_str()))
         .add(follow::Column::TargetId.eq(group_id))
         .add(follow::Column::State.eq(FOLLOW_PENDING));
-    let total = follow::Entity::find().filter(filter.clone()).count(&state.db).await?;
-    let mut q = follow::Entity::find().filter(filter);
-    if let Some(after) = page.after {
-        q = q.filter(follow::Column::Id.gt(after));
-    }
-    let rows = q.order_by_asc(follow::Column::Id).limit(page.first + 1).all(&state.db).await?;
-    Ok(Page::from_overfetch(rows, page, total))
+    keyset(&state.db, follow::Entity::find().filter(filter), follow::Column::Id, page).await
 }
 
 /// Accepts or rejects a pending follow request; the follower's server hears a signed answer.

@@ -1,14 +1,13 @@
 //! Groups and memberships: creation, joining (open or by approval), leaving, roles.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 use uuid::Uuid;
 
 use crate::config::GroupCreation;
 use crate::db::{self, group, membership};
-use crate::domain::pagination::{Page, PageRequest};
+use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::viewer::Viewer;
 use crate::domain::{follows, markdown, members, validate};
 use crate::error::{AppError, AppResult};
@@ -95,7 +94,7 @@ async fn insert_local<C: ConnectionTrait>(
     created_by: Option<Uuid>,
 ) -> AppResult<group::Model> {
     let now = Utc::now();
-    let ap_id = state.group_url(slug);
+    let urls = state.local_actor_urls(state.group_url(slug));
     Ok(group::ActiveModel {
         id: Set(Uuid::now_v7()),
         handle: Set(slug.to_string()),
@@ -106,12 +105,12 @@ async fn insert_local<C: ConnectionTrait>(
         summary: Set(summary),
         join_mode: Set(join_mode.to_string()),
         local: Set(true),
-        url: Set(Some(ap_id.clone())),
-        inbox_url: Set(Some(format!("{ap_id}/inbox"))),
-        shared_inbox_url: Set(Some(format!("{}/inbox", state.base_url()))),
-        outbox_url: Set(Some(format!("{ap_id}/outbox"))),
-        followers_url: Set(Some(format!("{ap_id}/followers"))),
-        ap_id: Set(ap_id),
+        url: Set(Some(urls.ap_id.clone())),
+        inbox_url: Set(Some(urls.inbox)),
+        shared_inbox_url: Set(Some(urls.shared_inbox)),
+        outbox_url: Set(Some(urls.outbox)),
+        followers_url: Set(Some(urls.followers)),
+        ap_id: Set(urls.ap_id),
         public_key_pem: Set(None),
         private_key_pem: Set(None),
         avatar_url: Set(None),
@@ -286,6 +285,21 @@ fn may_change(actor: Role, from: Role, to: Role) -> bool {
     }
 }
 
+/// The group, the viewer's acting role in it, and the membership being acted on.
+async fn actor_and_target<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    group_id: Uuid,
+    member_id: Uuid,
+) -> AppResult<(group::Model, Role, membership::Model)> {
+    let g = get(conn, group_id).await?;
+    let actor = acting_role(conn, viewer, g.id)
+        .await?
+        .ok_or_else(|| AppError::forbidden("you are not a member of this group"))?;
+    let target = membership_of(conn, g.id, member_id).await?.ok_or_else(|| AppError::not_found("membership"))?;
+    Ok((g, actor, target))
+}
+
 /// Changes a member's role in a group (also how join requests are approved: PENDING → MEMBER).
 pub async fn set_role(
     state: &AppState,
@@ -295,11 +309,7 @@ pub async fn set_role(
     role: Role,
 ) -> AppResult<membership::Model> {
     let txn = db::begin_write(&state.db).await?;
-    let g = get(&txn, group_id).await?;
-    let actor = acting_role(&txn, viewer, g.id)
-        .await?
-        .ok_or_else(|| AppError::forbidden("you are not a member of this group"))?;
-    let target = membership_of(&txn, g.id, member_id).await?.ok_or_else(|| AppError::not_found("membership"))?;
+    let (g, actor, target) = actor_and_target(&txn, viewer, group_id, member_id).await?;
     let from = Role::parse(&target.role);
     if !may_change(actor, from, role) {
         return Err(AppError::forbidden(format!(
@@ -322,11 +332,7 @@ pub async fn set_role(
 /// requests; the role rules of [`set_role`] apply otherwise.
 pub async fn remove_member(state: &AppState, viewer: &Viewer, group_id: Uuid, member_id: Uuid) -> AppResult<bool> {
     let txn = db::begin_write(&state.db).await?;
-    let g = get(&txn, group_id).await?;
-    let actor = acting_role(&txn, viewer, g.id)
-        .await?
-        .ok_or_else(|| AppError::forbidden("you are not a member of this group"))?;
-    let target = membership_of(&txn, g.id, member_id).await?.ok_or_else(|| AppError::not_found("membership"))?;
+    let (g, actor, target) = actor_and_target(&txn, viewer, group_id, member_id).await?;
     let from = Role::parse(&target.role);
     let allowed = actor == Role::Owner
         || (actor >= Role::Moderator && from < actor && from <= Role::Member)
@@ -343,13 +349,7 @@ pub async fn remove_member(state: &AppState, viewer: &Viewer, group_id: Uuid, me
 }
 
 pub async fn list(state: &AppState, page: PageRequest) -> AppResult<Page<group::Model>> {
-    let total = group::Entity::find().count(&state.db).await?;
-    let mut q = group::Entity::find();
-    if let Some(after) = page.after {
-        q = q.filter(group::Column::Id.gt(after));
-    }
-    let rows = q.order_by_asc(group::Column::Id).limit(page.first + 1).all(&state.db).await?;
-    Ok(Page::from_overfetch(rows, page, total))
+    keyset(&state.db, group::Entity::find(), group::Column::Id, page).await
 }
 
 /// Memberships of a group. Join requests (PENDING) are shown only to the group's moderators.
@@ -367,13 +367,7 @@ pub async fn memberships(
     if !show_pending {
         filter = filter.add(membership::Column::Role.ne(Role::Pending.as_str()));
     }
-    let total = membership::Entity::find().filter(filter.clone()).count(&state.db).await?;
-    let mut q = membership::Entity::find().filter(filter);
-    if let Some(after) = page.after {
-        q = q.filter(membership::Column::Id.gt(after));
-    }
-    let rows = q.order_by_asc(membership::Column::Id).limit(page.first + 1).all(&state.db).await?;
-    Ok(Page::from_overfetch(rows, page, total))
+    keyset(&state.db, membership::Entity::find().filter(filter), membership::Column::Id, page).await
 }
 
 pub async fn load_many<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppResult<Vec<group::Model>> {

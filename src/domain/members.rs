@@ -3,15 +3,14 @@
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 use uuid::Uuid;
 
 use crate::auth::{hash_password, hash_token, verify_password};
 use crate::config::RegistrationMode;
 use crate::db::{self, group, invite, login_failure, member};
-use crate::domain::pagination::{Page, PageRequest};
+use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::sessions::{self, Session};
 use crate::domain::viewer::{Viewer, STATUS_ACTIVE, STATUS_PENDING, STATUS_SUSPENDED};
 use crate::domain::{follows, groups, markdown, validate};
@@ -64,7 +63,7 @@ async fn insert_local<C: ConnectionTrait>(
         return Err(AppError::conflict("an account with this email already exists"));
     }
     let now = Utc::now();
-    let ap_id = state.member_url(username);
+    let urls = state.local_actor_urls(state.member_url(username));
     let row = member::ActiveModel {
         id: Set(Uuid::now_v7()),
         handle: Set(username.to_string()),
@@ -84,12 +83,12 @@ async fn insert_local<C: ConnectionTrait>(
         is_admin: Set(is_admin),
         status: Set(status.to_string()),
         local: Set(true),
-        url: Set(Some(ap_id.clone())),
-        inbox_url: Set(Some(format!("{ap_id}/inbox"))),
-        shared_inbox_url: Set(Some(format!("{}/inbox", state.base_url()))),
-        outbox_url: Set(Some(format!("{ap_id}/outbox"))),
-        followers_url: Set(Some(format!("{ap_id}/followers"))),
-        ap_id: Set(ap_id),
+        url: Set(Some(urls.ap_id.clone())),
+        inbox_url: Set(Some(urls.inbox)),
+        shared_inbox_url: Set(Some(urls.shared_inbox)),
+        outbox_url: Set(Some(urls.outbox)),
+        followers_url: Set(Some(urls.followers)),
+        ap_id: Set(urls.ap_id),
         public_key_pem: Set(None),
         private_key_pem: Set(None),
         avatar_url: Set(None),
@@ -291,13 +290,7 @@ pub async fn list(state: &AppState, search: Option<&str>, page: PageRequest) -> 
                 .add(lower(member::Column::Organization).like(&pattern)),
         );
     }
-    let total = member::Entity::find().filter(filter.clone()).count(&state.db).await?;
-    let mut q = member::Entity::find().filter(filter);
-    if let Some(after) = page.after {
-        q = q.filter(member::Column::Id.gt(after));
-    }
-    let rows = q.order_by_asc(member::Column::Id).limit(page.first + 1).all(&state.db).await?;
-    Ok(Page::from_overfetch(rows, page, total))
+    keyset(&state.db, member::Entity::find().filter(filter), member::Column::Id, page).await
 }
 
 /// LIKE patterns treat `%` and `_` as wildcards; a search for them means the characters.
@@ -310,13 +303,7 @@ fn escape_like(s: &str) -> String {
 pub async fn pending(state: &AppState, viewer: &Viewer, page: PageRequest) -> AppResult<Page<member::Model>> {
     viewer.admin()?;
     let filter = member::Column::Status.eq(STATUS_PENDING);
-    let total = member::Entity::find().filter(filter.clone()).count(&state.db).await?;
-    let mut q = member::Entity::find().filter(filter);
-    if let Some(after) = page.after {
-        q = q.filter(member::Column::Id.gt(after));
-    }
-    let rows = q.order_by_asc(member::Column::Id).limit(page.first + 1).all(&state.db).await?;
-    Ok(Page::from_overfetch(rows, page, total))
+    keyset(&state.db, member::Entity::find().filter(filter), member::Column::Id, page).await
 }
 
 /// Approves (ACTIVE) or suspends an account; admins only.

@@ -1,5 +1,8 @@
 //! Relay-style keyset pagination over UUID v7 primary keys (time-ordered).
 use base64::Engine as _;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -44,6 +47,23 @@ impl<T> Page<T> {
         items.truncate(req.first as usize);
         Page { items, has_next, total }
     }
+}
+
+/// Runs a keyset-paginated query over a UUID v7 key: the total of `query`, then `first` rows
+/// after the cursor in key order (plus one to know whether more follow).
+pub async fn keyset<E, C>(conn: &C, query: Select<E>, key: E::Column, page: PageRequest) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+    C: ConnectionTrait,
+{
+    let total = query.clone().count(conn).await?;
+    let mut q = query;
+    if let Some(after) = page.after {
+        q = q.filter(key.gt(after));
+    }
+    let rows = q.order_by_asc(key).limit(page.first + 1).all(conn).await?;
+    Ok(Page::from_overfetch(rows, page, total))
 }
 
 pub fn encode_cursor(id: Uuid) -> String {

@@ -1,6 +1,5 @@
 //! Actors: a `Person` per member, a `Group` per group, an `Application` for the instance.
 //! Local and remote actors live in the same tables; remote ones are upserted by `ap_id`.
-use activitypub_federation::kinds::actor::ApplicationType;
 use activitypub_federation::protocol::helpers::deserialize_skip_error;
 use activitypub_federation::protocol::public_key::PublicKey;
 use activitypub_federation::protocol::verification::verify_domains_match;
@@ -349,69 +348,75 @@ impl ApActor {
         let actor = self;
         let public_key = actor.public_key();
         let shared = Some(Endpoints { shared_inbox: Some(parse_url(&format!("{}/inbox", state.base_url()))?) });
-        Ok(match &actor.source {
-            ActorSource::Member(m) => ActorJson {
-                kind: "Person".into(),
+        let url = |u: &Option<String>| u.as_deref().and_then(|u| Url::parse(u).ok());
+        let icon = |u: &Option<String>| url(u).map(|url| Image { kind: Some("Image".into()), url, media_type: None });
+        // (type, preferredUsername, name, summary, outbox, followers, icon, manual, discoverable, published)
+        let fields = match &actor.source {
+            ActorSource::Member(m) => Some((
+                "Person",
+                m.username.clone(),
+                m.display_name.clone().unwrap_or_else(|| m.username.clone()),
+                m.bio_html.clone(),
+                url(&m.outbox_url),
+                url(&m.followers_url),
+                icon(&m.avatar_url),
+                m.manually_approves_followers,
+                m.discoverable,
+                m.created_at,
+            )),
+            ActorSource::Group(g) => Some((
+                "Group",
+                g.slug.clone(),
+                g.name.clone(),
+                g.summary_html.clone(),
+                url(&g.outbox_url),
+                url(&g.followers_url),
+                icon(&g.avatar_url),
+                g.manually_approves_followers,
+                true,
+                g.created_at,
+            )),
+            ActorSource::Instance => None,
+        };
+        if let Some((kind, username, name, summary, outbox, followers, icon, manual, discoverable, published)) = fields
+        {
+            return Ok(ActorJson {
+                kind: kind.into(),
                 id: actor.id.clone(),
-                preferred_username: m.username.clone(),
-                name: m.display_name.clone().or_else(|| Some(m.username.clone())),
-                summary: m.bio_html.clone(),
+                preferred_username: username,
+                name: Some(name),
+                summary,
                 inbox: actor.inbox.clone(),
-                outbox: m.outbox_url.as_deref().and_then(|u| Url::parse(u).ok()),
-                followers: m.followers_url.as_deref().and_then(|u| Url::parse(u).ok()),
+                outbox,
+                followers,
                 following: None,
                 endpoints: shared,
                 public_key,
-                url: Some(serde_json::Value::String(m.ap_id.clone())),
-                icon: m.avatar_url.as_deref().and_then(|u| Url::parse(u).ok()).map(|url| Image {
-                    kind: Some("Image".into()),
-                    url,
-                    media_type: None,
-                }),
-                manually_approves_followers: Some(m.manually_approves_followers),
-                discoverable: Some(m.discoverable),
-                published: Some(m.created_at),
-            },
-            ActorSource::Group(g) => ActorJson {
-                kind: "Group".into(),
-                id: actor.id.clone(),
-                preferred_username: g.slug.clone(),
-                name: Some(g.name.clone()),
-                summary: g.summary_html.clone(),
-                inbox: actor.inbox.clone(),
-                outbox: g.outbox_url.as_deref().and_then(|u| Url::parse(u).ok()),
-                followers: g.followers_url.as_deref().and_then(|u| Url::parse(u).ok()),
-                following: None,
-                endpoints: shared,
-                public_key,
-                url: Some(serde_json::Value::String(g.ap_id.clone())),
-                icon: g.avatar_url.as_deref().and_then(|u| Url::parse(u).ok()).map(|url| Image {
-                    kind: Some("Image".into()),
-                    url,
-                    media_type: None,
-                }),
-                manually_approves_followers: Some(g.manually_approves_followers),
-                discoverable: Some(true),
-                published: Some(g.created_at),
-            },
-            ActorSource::Instance => ActorJson {
-                kind: serde_json::to_value(ApplicationType::default())?.as_str().unwrap_or("Application").to_string(),
-                id: actor.id.clone(),
-                preferred_username: state.config.domain.clone(),
-                name: Some(state.config.instance_name.clone()),
-                summary: None,
-                inbox: actor.inbox.clone(),
-                outbox: None,
-                followers: None,
-                following: None,
-                endpoints: shared,
-                public_key,
-                url: Some(serde_json::Value::String(state.base_url())),
-                icon: None,
-                manually_approves_followers: Some(true),
-                discoverable: Some(false),
-                published: None,
-            },
+                url: Some(serde_json::Value::String(actor.id.to_string())),
+                icon,
+                manually_approves_followers: Some(manual),
+                discoverable: Some(discoverable),
+                published: Some(published),
+            });
+        }
+        // The instance actor.
+        Ok(ActorJson {
+            kind: "Application".into(),
+            id: actor.id.clone(),
+            preferred_username: state.config.domain.clone(),
+            name: Some(state.config.instance_name.clone()),
+            summary: None,
+            inbox: actor.inbox.clone(),
+            outbox: None,
+            followers: None,
+            following: None,
+            endpoints: shared,
+            public_key,
+            url: Some(serde_json::Value::String(state.base_url())),
+            icon: None,
+            manually_approves_followers: Some(true),
+            discoverable: Some(false),
+            published: None,
         })
     }
 }

@@ -117,17 +117,22 @@ async fn target(ctx: &Context<'_>, handle: &str) -> Result<ApActor> {
 #[Object]
 impl FederationMutation {
     /// Follows a group or person here or elsewhere, e.g. a partner network
-    /// `network@partner.example`. Remote follows are accepted by the other server.
-    async fn follow(&self, ctx: &Context<'_>, handle: String) -> Result<Follow> {
+    /// `network@partner.example`. Remote follows are accepted by the other server. With
+    /// `asGroup`, a local group (of which you are an owner or admin) follows instead of you.
+    async fn follow(&self, ctx: &Context<'_>, handle: String, as_group: Option<ID>) -> Result<Follow> {
+        let as_group = as_group.as_ref().map(|g| parse_id("asGroup", g)).transpose()?;
+        let follower = follows::follower_for(ctx.state(), ctx.viewer(), as_group).await?;
         let target = target(ctx, &handle).await?;
-        let row = follows::follow(ctx.state(), ctx.viewer(), target.clone()).await?;
+        let row = follows::follow(ctx.state(), follower, target.clone()).await?;
         Ok(Follow { row, target: target.handle() })
     }
 
     /// Stops following; answers whether there was a follow.
-    async fn unfollow(&self, ctx: &Context<'_>, handle: String) -> Result<bool> {
+    async fn unfollow(&self, ctx: &Context<'_>, handle: String, as_group: Option<ID>) -> Result<bool> {
+        let as_group = as_group.as_ref().map(|g| parse_id("asGroup", g)).transpose()?;
+        let follower = follows::follower_for(ctx.state(), ctx.viewer(), as_group).await?;
         let target = target(ctx, &handle).await?;
-        Ok(follows::unfollow(ctx.state(), ctx.viewer(), target).await?)
+        Ok(follows::unfollow(ctx.state(), follower, target).await?)
     }
 
     async fn accept_follow_request(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {

@@ -286,3 +286,32 @@ async fn production_mode_refuses_loopback_and_plain_http_peers() {
     use sea_orm::{EntityTrait, PaginatorTrait};
     assert_eq!(weave::db::member::Entity::find().count(&prod.state.db).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_partner_network_group_follows_another_network() {
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    a.admin("root_admin").await;
+    let lead = b.register("lead").await;
+    let outsider = b.register("outsider").await;
+    let network = b
+        .ok(
+            "mutation { createGroup(input:{slug:\"partners\", name:\"Partner Network\"}){ id } }",
+            json!({}),
+            Some(&lead.access),
+        )
+        .await["createGroup"]["id"]
+        .clone();
+    let community_a = format!("community@{}", a.domain());
+    let q = "mutation($h:String!,$g:ID){ follow(handle:$h, asGroup:$g){ accepted } }";
+    // Only the group's owners and admins may follow in its name.
+    assert_eq!(code(&b.gql(q, json!({"h": community_a, "g": network}), Some(&outsider.access)).await), "FORBIDDEN");
+    b.ok(q, json!({"h": community_a, "g": network}), Some(&lead.access)).await;
+    b.deliver().await;
+    a.deliver().await;
+    assert_eq!(b.ok(q, json!({"h": community_a, "g": network}), Some(&lead.access)).await["follow"]["accepted"], true);
+    assert_eq!(a.ok(GROUP, json!({"h": "community"}), None).await["group"]["followersCount"], 1);
+    // A sees the follower as the partner group.
+    let (_, followers) = get_json(&a, "/groups/community/followers", AP).await;
+    assert_eq!(followers["totalItems"], 1);
+}

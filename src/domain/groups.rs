@@ -348,6 +348,18 @@ pub async fn remove_member(state: &AppState, viewer: &Viewer, group_id: Uuid, me
     Ok(true)
 }
 
+/// Groups whose handle, name or summary contains `q` (case-insensitively), local and remote.
+pub async fn search(state: &AppState, q: &str, page: PageRequest) -> AppResult<Page<group::Model>> {
+    use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
+    let pattern = format!("%{}%", members::escape_like(&q.to_lowercase()));
+    let lower = |c: group::Column| Expr::expr(Func::lower(Expr::col(c)));
+    let filter = Condition::any()
+        .add(lower(group::Column::Handle).like(&pattern))
+        .add(lower(group::Column::Name).like(&pattern))
+        .add(lower(group::Column::Summary).like(&pattern));
+    keyset(&state.db, group::Entity::find().filter(filter), group::Column::Id, page).await
+}
+
 pub async fn list(state: &AppState, page: PageRequest) -> AppResult<Page<group::Model>> {
     keyset(&state.db, group::Entity::find(), group::Column::Id, page).await
 }

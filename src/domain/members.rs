@@ -295,7 +295,7 @@ pub async fn list(state: &AppState, search: Option<&str>, page: PageRequest) -> 
 
 /// LIKE patterns treat `%` and `_` as wildcards; a search for them means the characters.
 /// Without an ESCAPE clause the portable choice is to drop them.
-fn escape_like(s: &str) -> String {
+pub(crate) fn escape_like(s: &str) -> String {
     s.chars().filter(|c| *c != '%' && *c != '_' && *c != '\\').collect()
 }
 

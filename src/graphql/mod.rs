@@ -5,6 +5,7 @@ mod groups;
 pub mod http;
 mod loaders;
 mod members;
+mod search;
 mod types;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -16,7 +17,13 @@ use crate::state::{AppState, State};
 pub use loaders::Loaders;
 
 #[derive(MergedObject, Default)]
-pub struct Query(members::MemberQuery, groups::GroupQuery, federation::FederationQuery, types::InstanceQuery);
+pub struct Query(
+    members::MemberQuery,
+    groups::GroupQuery,
+    federation::FederationQuery,
+    search::SearchQuery,
+    types::InstanceQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(members::MemberMutation, groups::GroupMutation, federation::FederationMutation);

@@ -101,3 +101,30 @@ async fn member_lookup_and_search_with_pagination() {
 
     assert_eq!(code(&app.gql(q, json!({"a": "not-a-cursor"}), None).await), "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn search_finds_members_and_groups_here_and_elsewhere() {
+    let app = spawn_app().await;
+    let other = spawn_app().await;
+    let alice = app.register("alice").await;
+    app.register("bob").await;
+    app.ok(
+        "mutation { createGroup(input:{slug:\"dei_learning\", name:\"DEI learning circle\", summary:\"How are we doing at DEI?\"}){ id } }",
+        json!({}),
+        Some(&alice.access),
+    )
+    .await;
+    other.register("rosa").await;
+    let q = "query($q:String!,$f:Int){ search(query:$q, first:$f){ members { handle local } groups { handle name } } }";
+    let r = app.ok(q, json!({"q": "dei"}), None).await["search"].clone();
+    assert_eq!(r["groups"][0]["handle"], "dei_learning");
+    assert_eq!(r["members"], json!([]));
+    let r = app.ok(q, json!({"q": "ALI"}), None).await["search"].clone();
+    assert_eq!(r["members"][0]["handle"], "alice");
+    // A handle on another server is looked up there.
+    let r = app.ok(q, json!({"q": format!("@rosa@{}", other.domain())}), None).await["search"].clone();
+    assert_eq!(r["members"][0]["handle"], format!("rosa@{}", other.domain()));
+    assert_eq!(r["members"][0]["local"], false);
+    assert_eq!(code(&app.gql(q, json!({"q": "  "}), None).await), "BAD_USER_INPUT");
+    assert_eq!(code(&app.gql(q, json!({"q": "a", "f": 101}), None).await), "BAD_USER_INPUT");
+}

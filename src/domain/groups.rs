@@ -382,6 +382,17 @@ pub async fn memberships(
     keyset(&state.db, membership::Entity::find().filter(filter), membership::Column::Id, page).await
 }
 
+/// Local groups for the front page, oldest first.
+pub async fn list_local_public<C: ConnectionTrait>(conn: &C, limit: u64) -> AppResult<Vec<group::Model>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    Ok(group::Entity::find()
+        .filter(group::Column::Local.eq(true))
+        .order_by_asc(group::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
 pub async fn load_many<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppResult<Vec<group::Model>> {
     Ok(group::Entity::find().filter(group::Column::Id.is_in(ids.iter().copied())).all(conn).await?)
 }

@@ -273,7 +273,14 @@ pub fn spawn_workers(fed: Federation, n: usize) {
     for worker in 0..n {
         let fed = fed.clone();
         tokio::spawn(async move {
+            let mut last_prune = std::time::Instant::now();
             loop {
+                if worker == 0 && last_prune.elapsed() > Duration::from_secs(3_600) {
+                    last_prune = std::time::Instant::now();
+                    if let Err(e) = prune(&fed, Utc::now()).await {
+                        tracing::warn!(error = %e, "pruning the delivery tables");
+                    }
+                }
                 match run_once(&fed, Utc::now(), 50).await {
                     Ok(r) if r.total() > 0 => continue,
                     Ok(_) => tokio::time::sleep(Duration::from_millis(500)).await,
@@ -285,4 +292,46 @@ pub fn spawn_workers(fed: Federation, n: usize) {
             }
         });
     }
+}
+
+/// Forgets what no longer matters: ids of activities received over 30 days ago (signatures
+/// expire after an hour, so older replays are refused anyway) and deliveries finished over
+/// 7 days ago. Activities stay: they make up the outboxes.
+pub async fn prune(state: &AppState, now: DateTime<Utc>) -> Result<(u64, u64), sea_orm::DbErr> {
+    let inbound = crate::db::inbound_activity::Entity::delete_many()
+        .filter(crate::db::inbound_activity::Column::ReceivedAt.lt(now - chrono::Duration::days(30)))
+        .exec(&state.db)
+        .await?
+        .rows_affected;
+    let finished = delivery::Entity::delete_many()
+        .filter(delivery::Column::State.ne(DELIVERY_PENDING))
+        .filter(delivery::Column::UpdatedAt.lt(now - chrono::Duration::days(7)))
+        .exec(&state.db)
+        .await?
+        .rows_affected;
+    Ok((inbound, finished))
+}
+
+/// Counts for operators: what waits, what failed, which servers are dead.
+#[derive(Debug, Default)]
+pub struct QueueStatus {
+    pub pending: u64,
+    pub failed: u64,
+    pub dead_servers: Vec<String>,
+}
+
+pub async fn status(state: &AppState) -> Result<QueueStatus, sea_orm::DbErr> {
+    use sea_orm::PaginatorTrait;
+    let pending =
+        delivery::Entity::find().filter(delivery::Column::State.eq(DELIVERY_PENDING)).count(&state.db).await?;
+    let failed = delivery::Entity::find().filter(delivery::Column::State.eq(DELIVERY_FAILED)).count(&state.db).await?;
+    let dead_servers = remote_instance::Entity::find()
+        .filter(remote_instance::Column::DeadSince.is_not_null())
+        .order_by_asc(remote_instance::Column::Domain)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| r.domain)
+        .collect();
+    Ok(QueueStatus { pending, failed, dead_servers })
 }

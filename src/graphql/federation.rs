@@ -73,6 +73,17 @@ impl From<domain_block::Model> for DomainBlock {
     }
 }
 
+/// The state of outgoing federation.
+#[derive(SimpleObject)]
+pub struct DeliveryQueue {
+    /// Deliveries waiting to be sent or retried.
+    pub pending: i64,
+    /// Deliveries given up after about two days of retries.
+    pub failed: i64,
+    /// Servers that failed for two days; skipped until they answer again.
+    pub dead_servers: Vec<String>,
+}
+
 #[derive(InputObject)]
 pub struct UpdateGroupInput {
     pub name: Option<String>,
@@ -98,6 +109,13 @@ impl FederationQuery {
         let page = PageRequest::new(first, after.as_deref())?;
         let rows = follows::pending_requests(ctx.state(), ctx.viewer(), id, page).await?;
         Ok(connection(rows, |f| f.id, FollowRequest))
+    }
+
+    /// The outgoing delivery queue (instance admins).
+    async fn delivery_queue(&self, ctx: &Context<'_>) -> Result<DeliveryQueue> {
+        ctx.viewer().admin()?;
+        let s = crate::federation::delivery::status(ctx.state()).await.map_err(AppError::from)?;
+        Ok(DeliveryQueue { pending: s.pending as i64, failed: s.failed as i64, dead_servers: s.dead_servers })
     }
 
     /// Servers this instance refuses (instance admins).

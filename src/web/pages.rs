@@ -85,3 +85,47 @@ footer {{ margin-top: 3rem; color: #6e6e73; font-size: .9rem; }}
         .insert_header((actix_web::http::header::VARY, "Accept"))
         .body(page)
 }
+
+/// The instance's front page: what it is, its public groups, where the API is.
+pub async fn home(state: actix_web::web::Data<crate::state::State>) -> HttpResponse {
+    let groups = crate::domain::groups::list_local_public(&state.db, 50).await.unwrap_or_default();
+    let items: String = groups
+        .iter()
+        .map(|g| {
+            format!(
+                "<li><a href=\"{url}\">{name}</a> <span class=\"handle\">@{slug}@{domain}</span></li>\n",
+                url = escape(&g.ap_id),
+                name = escape(&g.name),
+                slug = escape(&g.slug),
+                domain = escape(&state.config.domain)
+            )
+        })
+        .collect();
+    let page = format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{site}</title>
+<meta property="og:title" content="{site}">
+<meta property="og:type" content="website">
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; line-height: 1.5; }}
+.handle {{ color: #6e6e73; }}
+</style>
+</head>
+<body>
+<h1>{site}</h1>
+<p>A Weave community of practice. Follow its groups from Mastodon or any ActivityPub server.</p>
+<h2>Groups</h2>
+<ul>
+{items}</ul>
+<p>Apps use the GraphQL API at <a href="/graphql">/graphql</a>.</p>
+</body>
+</html>
+"#,
+        site = escape(&state.config.instance_name),
+    );
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page)
+}

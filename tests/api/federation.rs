@@ -135,6 +135,13 @@ async fn partner_instances_follow_each_other_and_hear_updates() {
     assert_eq!(a.deliver().await.sent, 1);
     let remote = b.ok(GROUP, json!({"h": community_a}), None).await["group"].clone();
     assert_eq!(remote["name"], "Community of Practice");
+    // The Update is public: it is in A's outbox.
+    let (_, page) = get_json(&a, "/groups/community/outbox?page=true", AP).await;
+    assert_eq!(page["type"], "OrderedCollectionPage");
+    assert_eq!(page["orderedItems"][0]["type"], "Update");
+    assert_eq!(page["orderedItems"][0]["object"]["name"], "Community of Practice");
+    let queue = a.ok("{ deliveryQueue { pending failed deadServers } }", json!({}), Some(&admin.access)).await;
+    assert_eq!(queue["deliveryQueue"], json!({"pending": 0, "failed": 0, "deadServers": []}));
     assert!(remote["summary"].as_str().unwrap().contains("<em>learn</em>"));
 
     // Unfollow: an Undo reaches A.

@@ -207,6 +207,12 @@ async fn deliveries_survive_restarts_and_arrive_once() {
     use sea_orm::{EntityTrait, PaginatorTrait};
     let received = weave::db::inbound_activity::Entity::find().count(&a.state.db).await.unwrap();
     assert_eq!(received, 1, "the Follow arrived exactly once");
+
+    // Housekeeping forgets finished deliveries after a week and received ids after a month.
+    let now = chrono::Utc::now();
+    assert_eq!(weave::federation::delivery::prune(&b.state, now).await.unwrap(), (0, 0));
+    assert_eq!(weave::federation::delivery::prune(&b.state, now + chrono::Duration::days(8)).await.unwrap(), (0, 1));
+    assert_eq!(weave::federation::delivery::prune(&a.state, now + chrono::Duration::days(31)).await.unwrap().0, 1);
 }
 
 #[tokio::test]

@@ -4,10 +4,21 @@ use serde_json::json;
 use crate::helpers::spawn_app;
 
 #[tokio::test]
+async fn the_front_page_lists_groups() {
+    let app = spawn_app().await;
+    let resp = app.client.get(format!("{}/", app.address)).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = resp.text().await.unwrap();
+    assert!(body.contains(&format!("@community@{}", app.state.config.domain)), "{body}");
+}
+
+#[tokio::test]
 async fn healthz_answers() {
     let app = spawn_app().await;
     let resp = app.client.get(format!("{}/healthz", app.address)).send().await.unwrap();
     assert_eq!(resp.status(), 200);
+    // Every response carries the id its log lines carry.
+    assert_eq!(resp.headers()["x-request-id"].len(), 36);
     assert_eq!(resp.json::<serde_json::Value>().await.unwrap()["status"], "ok");
 }
 

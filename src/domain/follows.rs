@@ -3,7 +3,8 @@
 //! each step publishes. GraphQL mutations and inbox handlers both end here.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    Set,
 };
 use uuid::Uuid;
 
@@ -306,6 +307,27 @@ pub async fn followers_count<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: 
         .filter(follow::Column::State.eq(FOLLOW_ACCEPTED))
         .count(conn)
         .await?)
+}
+
+/// Accepted followers of many actors of one kind, in one grouped query.
+pub async fn followers_counts<C: ConnectionTrait>(
+    conn: &C,
+    kind: ActorKind,
+    ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, u64>> {
+    use sea_orm::sea_query::{Expr, Func};
+    let rows: Vec<(Uuid, i64)> = follow::Entity::find()
+        .select_only()
+        .column(follow::Column::TargetId)
+        .column_as(Expr::expr(Func::count(Expr::col(follow::Column::Id))), "n")
+        .filter(follow::Column::TargetKind.eq(kind.as_str()))
+        .filter(follow::Column::TargetId.is_in(ids.iter().copied()))
+        .filter(follow::Column::State.eq(FOLLOW_ACCEPTED))
+        .group_by(follow::Column::TargetId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id, n)| (id, u64::try_from(n).unwrap_or(0))).collect())
 }
 
 /// May the viewer decide on follow requests to (or follow in the name of) this actor? The

@@ -19,7 +19,7 @@ use crate::error::AppError;
 use crate::state::{AppState, State};
 
 /// Which table an actor lives in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ActorKind {
     Member,
     Group,

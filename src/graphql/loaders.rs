@@ -7,11 +7,13 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::db::{group, member};
-use crate::domain::{groups, members};
+use crate::domain::{follows, groups, members};
+use crate::federation::actors::ActorKind;
 
 pub struct Loaders {
     pub members: DataLoader<MemberLoader>,
     pub groups: DataLoader<GroupLoader>,
+    pub followers: DataLoader<FollowerCountLoader>,
 }
 
 impl Loaders {
@@ -20,12 +22,15 @@ impl Loaders {
         Loaders {
             members: DataLoader::new(MemberLoader(db.clone()), tokio::spawn),
             groups: DataLoader::new(GroupLoader(db.clone()), tokio::spawn),
+            followers: DataLoader::new(FollowerCountLoader(db.clone()), tokio::spawn),
         }
     }
 }
 
 pub struct MemberLoader(DatabaseConnection);
 pub struct GroupLoader(DatabaseConnection);
+/// Accepted-follower counts by (actor kind, id): a list of groups counts in one query.
+pub struct FollowerCountLoader(DatabaseConnection);
 
 /// Loader errors must be `Clone`; the cause was already logged when this was made.
 #[derive(Clone, Debug)]
@@ -57,5 +62,22 @@ impl Loader<Uuid> for GroupLoader {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, group::Model>, LoadError> {
         let rows = groups::load_many(&self.0, keys).await.map_err(load_error)?;
         Ok(rows.into_iter().map(|g| (g.id, g)).collect())
+    }
+}
+
+impl Loader<(ActorKind, Uuid)> for FollowerCountLoader {
+    type Value = u64;
+    type Error = LoadError;
+    async fn load(&self, keys: &[(ActorKind, Uuid)]) -> Result<HashMap<(ActorKind, Uuid), u64>, LoadError> {
+        let mut out = HashMap::new();
+        for kind in [ActorKind::Member, ActorKind::Group] {
+            let ids: Vec<Uuid> = keys.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let counts = follows::followers_counts(&self.0, kind, &ids).await.map_err(load_error)?;
+            out.extend(ids.into_iter().map(|id| ((kind, id), counts.get(&id).copied().unwrap_or(0))));
+        }
+        Ok(out)
     }
 }

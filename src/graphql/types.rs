@@ -185,7 +185,7 @@ impl Member {
     }
     /// Accepted followers, here and on other servers.
     async fn followers_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let n = domain::follows::followers_count(&ctx.state().db, ActorKind::Member, self.0.id).await?;
+        let n = loaded(ctx.loaders().followers.load_one((ActorKind::Member, self.0.id)).await)?.unwrap_or(0);
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
     async fn is_admin(&self) -> bool {
@@ -249,7 +249,7 @@ impl Group {
     }
     /// Accepted followers, here and on other servers.
     async fn followers_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let n = domain::follows::followers_count(&ctx.state().db, ActorKind::Group, self.0.id).await?;
+        let n = loaded(ctx.loaders().followers.load_one((ActorKind::Group, self.0.id)).await)?.unwrap_or(0);
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
     /// Members and their roles; join requests (PENDING) only for the group's moderators.

@@ -121,6 +121,9 @@ async fn partner_instances_follow_each_other_and_hear_updates() {
     assert_eq!(b.deliver().await.sent, 1);
     let g = a.ok(GROUP, json!({"h": "community"}), None).await["group"].clone();
     assert_eq!(g["followersCount"], 1);
+    // Lists count followers too (batched).
+    let list = a.ok("{ groups { edges { node { handle followersCount } } } }", json!({}), None).await;
+    assert_eq!(list["groups"]["edges"][0]["node"], json!({"handle": "community", "followersCount": 1}));
     assert_eq!(a.deliver().await.sent, 1);
     assert!(my_follow_accepted(&b, &alice.access, &community_a).await);
 

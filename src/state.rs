@@ -13,6 +13,8 @@ pub struct AppState {
     /// An argon2 hash of a random password, verified against when a login names no account so
     /// that response times do not reveal which accounts exist.
     pub dummy_hash: String,
+    /// Remote look-ups (WebFinger and actor fetches for API requests) in flight at once.
+    pub remote_lookups: tokio::sync::Semaphore,
 }
 
 pub type State = Arc<AppState>;

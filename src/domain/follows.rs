@@ -70,8 +70,8 @@ pub async fn follower_for(state: &AppState, viewer: &Viewer, as_group: Option<Uu
 /// at once (or PENDING where they approve followers by hand). Following again answers the
 /// existing follow.
 pub async fn follow(state: &AppState, follower: ApActor, target: ApActor) -> AppResult<follow::Model> {
-    if target.kind == ActorKind::Instance {
-        return Err(AppError::bad_input("handle", "instances cannot be followed"));
+    if target.kind == ActorKind::Instance || !target.is_active() {
+        return Err(AppError::bad_input("handle", "this actor cannot be followed"));
     }
     if target.kind == follower.kind && target.row_id == follower.row_id {
         return Err(AppError::bad_input("handle", "an actor cannot follow itself"));
@@ -397,15 +397,28 @@ pub async fn review(
         .ok_or_else(|| AppError::not_found("follower"))?;
     let target = ensure_keys(state, target).await.map_err(fed)?;
     let txn = db::begin_write(&state.db).await?;
-    let result = if accept {
-        let mut active: follow::ActiveModel = row.clone().into();
-        active.state = Set(FOLLOW_ACCEPTED.into());
-        active.updated_at = Set(Utc::now());
-        Some(active.update(&txn).await?)
+    // Only a still-pending request may be answered, once: concurrent answers race on this row.
+    let answered = if accept {
+        follow::Entity::update_many()
+            .col_expr(follow::Column::State, sea_orm::sea_query::Expr::value(FOLLOW_ACCEPTED))
+            .col_expr(follow::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+            .filter(follow::Column::Id.eq(row.id))
+            .filter(follow::Column::State.eq(FOLLOW_PENDING))
+            .exec(&txn)
+            .await?
+            .rows_affected
     } else {
-        follow::Entity::delete_by_id(row.id).exec(&txn).await?;
-        None
+        follow::Entity::delete_many()
+            .filter(follow::Column::Id.eq(row.id))
+            .filter(follow::Column::State.eq(FOLLOW_PENDING))
+            .exec(&txn)
+            .await?
+            .rows_affected
     };
+    if answered != 1 {
+        return Err(AppError::conflict("this follow request was already answered or withdrawn"));
+    }
+    let result = if accept { follow::Entity::find_by_id(row.id).one(&txn).await? } else { None };
     if !follower.local {
         enqueue_response(&txn, state, &target, &follower, &row.ap_id, accept).await?;
     }

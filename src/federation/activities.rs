@@ -110,7 +110,7 @@ impl Activity for Inbound {
                     object_id(&self.object).ok_or_else(|| FedError::BadRequest("Follow without object".into()))?;
                 let target = ApActor::by_ap_id(state, target.as_str())
                     .await?
-                    .filter(|t| t.local && t.kind != super::actors::ActorKind::Instance)
+                    .filter(|t| t.local && t.kind != super::actors::ActorKind::Instance && t.is_active())
                     .ok_or_else(|| FedError::Ignored("Follow of an unknown actor".into()))?;
                 follows::receive_follow(state, &actor, &target, self.id.as_str()).await?;
             }

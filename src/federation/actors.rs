@@ -116,6 +116,14 @@ impl ApActor {
         })
     }
 
+    /// Members must be ACTIVE to be followed or shown (not pending, suspended or deleted).
+    pub fn is_active(&self) -> bool {
+        match &self.source {
+            ActorSource::Member(m) => m.status == STATUS_ACTIVE,
+            _ => true,
+        }
+    }
+
     /// Where to deliver to this actor: its server's shared inbox when it has one.
     pub fn delivery_inbox(&self) -> Url {
         self.shared_inbox.clone().unwrap_or_else(|| self.inbox.clone())
@@ -330,6 +338,9 @@ impl Object for ApActor {
     async fn verify(json: &ActorJson, expected_domain: &Url, _data: &FedData<State>) -> Result<(), FedError> {
         verify_domains_match(&json.id, expected_domain)?;
         verify_domains_match(&json.inbox, expected_domain)?;
+        if let Some(shared) = json.endpoints.as_ref().and_then(|e| e.shared_inbox.as_ref()) {
+            verify_domains_match(shared, expected_domain)?;
+        }
         if json.public_key.owner != json.id {
             return Err(FedError::BadRequest("publicKey.owner is not the actor".into()));
         }
@@ -434,7 +445,28 @@ pub async fn upsert_remote(state: &AppState, local_domain: &str, json: ActorJson
         let now = Utc::now();
         let name = limit(json.name.clone(), 200);
         let summary_html = limit(json.summary.clone().map(|s| markdown::sanitize(&s)), 10_000);
-        let shared_inbox = json.endpoints.as_ref().and_then(|e| e.shared_inbox.clone()).map(|u| u.to_string());
+        // A shared inbox elsewhere would point our signed deliveries at someone else's server.
+        let shared_inbox = json
+            .endpoints
+            .as_ref()
+            .and_then(|e| e.shared_inbox.clone())
+            .filter(|u| verify_domains_match(u, &json.id).is_ok())
+            .map(|u| u.to_string());
+        let username_ok = !json.preferred_username.is_empty()
+            && json.preferred_username.chars().count() <= 100
+            && json.preferred_username.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !username_ok {
+            return Err(FedError::BadRequest("preferredUsername has characters a handle cannot have".into()));
+        }
+        // An actor keeps its kind: a Person does not become a Group under the same id.
+        let other_kind_exists = if json.kind == "Group" {
+            member::Entity::find().filter(member::Column::ApId.eq(json.id.as_str())).one(&state.db).await?.is_some()
+        } else {
+            group::Entity::find().filter(group::Column::ApId.eq(json.id.as_str())).one(&state.db).await?.is_some()
+        };
+        if other_kind_exists {
+            return Err(FedError::BadRequest("an actor cannot change its type".into()));
+        }
         let icon = json.icon.as_ref().map(|i| i.url.to_string());
         let profile = json.profile_url();
         if json.kind == "Group" {

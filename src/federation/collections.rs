@@ -60,6 +60,9 @@ async fn actor_response(req: HttpRequest, data: FedData<State>, kind: ActorKind,
         let tombstone = serde_json::json!({ "id": actor.id, "type": "Tombstone" });
         return HttpResponse::Gone().content_type(ACTIVITY_JSON).body(with_context(tombstone).to_string());
     }
+    if !actor.is_active() {
+        return HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("not found");
+    }
     if !accepts_ap(&req) {
         return crate::web::pages::actor_page(data.app_data(), &actor).await;
     }

@@ -27,6 +27,10 @@ use crate::state::{AppState, State};
 const BACKOFF_SECS: [i64; 10] = [60, 300, 900, 3_600, 7_200, 14_400, 28_800, 43_200, 43_200, 43_200];
 /// A server failing without a single success for this long is dead.
 const DEAD_AFTER_SECS: i64 = 2 * 24 * 3_600;
+/// A dead server gets one probe delivery this long after its last failure; meanwhile its
+/// deliveries wait, unless it has been failing for a week (then they are dropped).
+const DEAD_PROBE_SECS: i64 = 6 * 3_600;
+const GIVE_UP_ON_DEAD_SECS: i64 = 7 * 24 * 3_600;
 /// How long a claimed delivery is held before another worker may take it (crash recovery).
 const LEASE_SECS: i64 = 120;
 
@@ -36,11 +40,13 @@ pub struct Report {
     pub retried: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Held back because the receiving server is dead (not an attempt).
+    pub postponed: usize,
 }
 
 impl Report {
     pub fn total(&self) -> usize {
-        self.sent + self.retried + self.failed + self.skipped
+        self.sent + self.retried + self.failed + self.skipped + self.postponed
     }
 }
 
@@ -108,12 +114,26 @@ enum Outcome {
     Sent,
     Retry(String),
     Skipped(String),
+    Postpone(DateTime<Utc>),
 }
 
-async fn send(fed: &Federation, row: &delivery::Model) -> Outcome {
+async fn send(fed: &Federation, row: &delivery::Model, now: DateTime<Utc>) -> Outcome {
     let state: &AppState = fed;
-    if is_dead(state, &row.domain).await {
-        return Outcome::Skipped("the receiving server is marked dead".into());
+    if let Some((dead_since, failing_since)) = dead_since(state, &row.domain).await {
+        let probe_at = dead_since + chrono::Duration::seconds(DEAD_PROBE_SECS);
+        if now < probe_at {
+            if (now - failing_since).num_seconds() > GIVE_UP_ON_DEAD_SECS {
+                return Outcome::Skipped("the receiving server has been dead for a week".into());
+            }
+            return Outcome::Postpone(probe_at);
+        }
+    }
+    if let Ok(inbox) = Url::parse(&row.inbox_url) {
+        match super::is_blocked(&state.db, &inbox).await {
+            Ok(true) => return Outcome::Skipped("the receiving domain is blocked".into()),
+            Ok(false) => {}
+            Err(e) => return Outcome::Retry(format!("checking the block list: {e}")),
+        }
     }
     let activity = match outbound_activity::Entity::find_by_id(row.activity_id).one(&state.db).await {
         Ok(Some(a)) => a,
@@ -157,7 +177,7 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
     let rows = claim(&state, now, limit).await?;
     let outcomes: Vec<(delivery::Model, Outcome)> = futures_util::stream::iter(rows)
         .map(|row| async move {
-            let outcome = send(fed, &row).await;
+            let outcome = send(fed, &row, now).await;
             (row, outcome)
         })
         .buffer_unordered(16)
@@ -165,6 +185,14 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
         .await;
     let mut report = Report::default();
     for (row, outcome) in outcomes {
+        if let Outcome::Postpone(until) = outcome {
+            let mut active: delivery::ActiveModel = row.into();
+            active.next_attempt_at = Set(until);
+            active.locked_until = Set(None);
+            active.update(&state.db).await?;
+            report.postponed += 1;
+            continue;
+        }
         let attempts = row.attempts + 1;
         let mut active: delivery::ActiveModel = row.clone().into();
         active.attempts = Set(attempts);
@@ -182,6 +210,7 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
                 active.last_error = Set(Some(why));
                 report.skipped += 1;
             }
+            Outcome::Postpone(_) => {}
             Outcome::Retry(why) => {
                 tracing::debug!(inbox = %row.inbox_url, attempt = attempts, error = %why, "delivery failed");
                 record_failure(&state, &row.domain, now).await;
@@ -203,11 +232,11 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
     Ok(report)
 }
 
-async fn is_dead(state: &AppState, domain: &str) -> bool {
-    matches!(
-        remote_instance::Entity::find_by_id(domain.to_string()).one(&state.db).await,
-        Ok(Some(r)) if r.dead_since.is_some()
-    )
+/// When a dead server was last found dead, and since when it has been failing.
+async fn dead_since(state: &AppState, domain: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let r = remote_instance::Entity::find_by_id(domain.to_string()).one(&state.db).await.ok().flatten()?;
+    let dead = r.dead_since?;
+    Some((dead, r.first_failure_at.unwrap_or(dead)))
 }
 
 /// A server answered (a delivery succeeded or it sent us a valid activity): not dead.
@@ -246,7 +275,10 @@ async fn record_failure(state: &AppState, domain: &str, now: DateTime<Utc>) {
             let mut active: remote_instance::ActiveModel = r.clone().into();
             active.failures = Set(r.failures.saturating_add(1));
             active.first_failure_at = Set(Some(first));
-            if dead && r.dead_since.is_none() {
+            if r.dead_since.is_some() {
+                // A failed probe: wait another cool-down.
+                active.dead_since = Set(Some(now));
+            } else if dead {
                 tracing::warn!(%domain, "marking instance dead after two days of failed deliveries");
                 active.dead_since = Set(Some(now));
             }

@@ -114,6 +114,9 @@ impl From<FedError> for AppError {
     }
 }
 
+/// The verifier's error when the database cannot answer (a temporary failure, not a block).
+pub const BLOCKLIST_UNAVAILABLE: &str = "could not check the domain block list";
+
 /// Refuses URLs on blocked domains, for every fetch and delivery the library makes.
 #[derive(Clone)]
 struct BlocklistVerifier {
@@ -126,7 +129,7 @@ impl UrlVerifier for BlocklistVerifier {
         match is_blocked(&self.db, url).await {
             Ok(false) => Ok(()),
             Ok(true) => Err(ApError::Other("domain is blocked".into())),
-            Err(_) => Err(ApError::Other("could not check the domain block list".into())),
+            Err(_) => Err(ApError::Other(BLOCKLIST_UNAVAILABLE.into())),
         }
     }
 }
@@ -168,8 +171,12 @@ pub async fn build(state: State) -> anyhow::Result<Federation> {
         .user_agent(format!("Weave/{} (+{})", env!("CARGO_PKG_VERSION"), state.base_url()))
         .dns_resolver(std::sync::Arc::new(activitypub_federation::resolver::ValidatingDnsResolver::new(vec![], !debug)))
         .build()?;
+    // Every fetch is signed by the instance actor, so servers in "authorized fetch" mode
+    // (Mastodon's secure mode, GoToSocial) answer us.
+    let instance = actors::instance(&state).await.map_err(|e| anyhow::anyhow!("instance actor: {e}"))?;
     let config = FederationConfig::builder()
         .domain(state.config.domain.clone())
+        .signed_fetch_actor(&instance)
         .app_data(state.clone())
         .client(client.into())
         .debug(debug)

@@ -27,8 +27,37 @@ pub fn split_handle<'a>(handle: &'a str, local_domain: &str) -> AppResult<(&'a s
     }
 }
 
-/// An actor by handle, fetching remote ones on demand. `None` when there is none.
-pub async fn actor_by_handle(data: &FedData<State>, handle: &str) -> AppResult<Option<ApActor>> {
+/// How many remote look-ups (WebFinger plus actor fetch) one API request may make.
+pub const REMOTE_LOOKUPS_PER_REQUEST: usize = 3;
+
+/// A request's allowance of remote look-ups.
+#[derive(Debug)]
+pub struct RemoteBudget(std::sync::atomic::AtomicUsize);
+
+impl Default for RemoteBudget {
+    fn default() -> Self {
+        RemoteBudget(std::sync::atomic::AtomicUsize::new(REMOTE_LOOKUPS_PER_REQUEST))
+    }
+}
+
+impl RemoteBudget {
+    fn take(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        self.0.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok()
+    }
+}
+
+/// Whether a look-up may go to the network: anonymous callers see what is cached; signed-in
+/// ones may fetch, within their request's budget.
+#[derive(Clone, Copy)]
+pub enum Lookup<'a> {
+    CacheOnly,
+    Network(&'a RemoteBudget),
+}
+
+/// An actor by handle, fetching remote ones on demand when `lookup` allows. `None` when
+/// there is none.
+pub async fn actor_by_handle(data: &FedData<State>, handle: &str, lookup: Lookup<'_>) -> AppResult<Option<ApActor>> {
     let state = data.app_data();
     let handle = normalize_handle(handle);
     let (name, domain) = split_handle(&handle, &state.config.domain)?;
@@ -36,18 +65,30 @@ pub async fn actor_by_handle(data: &FedData<State>, handle: &str) -> AppResult<O
         None => name.to_string(),
         Some(d) => format!("{name}@{d}"),
     };
-    if let Some(m) = member::Entity::find().filter(member::Column::Handle.eq(&key)).one(&state.db).await? {
-        return refresh(data, ApActor::from_member(m).map_err(AppError::from)?).await.map(Some);
-    }
-    if let Some(g) = group::Entity::find().filter(group::Column::Handle.eq(&key)).one(&state.db).await? {
-        return refresh(data, ApActor::from_group(g).map_err(AppError::from)?).await.map(Some);
-    }
-    let Some(domain) = domain else { return Ok(None) };
-    if let Ok(url) = url::Url::parse(&format!("{}://{domain}/", state.config.scheme())) {
-        if super::is_blocked(&state.db, &url).await? {
-            return Err(FedError::Blocked.into());
+    if let Some(domain) = domain {
+        if let Ok(url) = url::Url::parse(&format!("{}://{domain}/", state.config.scheme())) {
+            if super::is_blocked(&state.db, &url).await? {
+                return Err(FedError::Blocked.into());
+            }
         }
     }
+    let cached = match member::Entity::find().filter(member::Column::Handle.eq(&key)).one(&state.db).await? {
+        Some(m) => Some(ApActor::from_member(m).map_err(AppError::from)?),
+        None => match group::Entity::find().filter(group::Column::Handle.eq(&key)).one(&state.db).await? {
+            Some(g) => Some(ApActor::from_group(g).map_err(AppError::from)?),
+            None => None,
+        },
+    };
+    let Lookup::Network(budget) = lookup else { return Ok(cached) };
+    if let Some(actor) = cached {
+        return refresh(data, actor, budget).await.map(Some);
+    }
+    let Some(domain) = domain else { return Ok(None) };
+    if !budget.take() {
+        return Err(AppError::RateLimited(format!("at most {REMOTE_LOOKUPS_PER_REQUEST} remote look-ups per request")));
+    }
+    // A bounded number of look-ups leave this server at once.
+    let _permit = state.remote_lookups.acquire().await.map_err(AppError::internal)?;
     match webfinger_resolve_actor::<State, ApActor>(&format!("{name}@{domain}"), data).await {
         Ok(actor) if actor.kind != ActorKind::Instance => Ok(Some(actor)),
         Ok(_) => Ok(None),
@@ -72,8 +113,10 @@ pub async fn actor_by_handle(data: &FedData<State>, handle: &str) -> AppResult<O
 }
 
 /// Remote actors are refreshed when stale (the library decides; failures keep the cached copy).
-async fn refresh(data: &FedData<State>, actor: ApActor) -> AppResult<ApActor> {
-    if actor.local {
+async fn refresh(data: &FedData<State>, actor: ApActor, budget: &RemoteBudget) -> AppResult<ApActor> {
+    use activitypub_federation::traits::Object as _;
+    let stale = actor.last_refreshed_at().is_some_and(|t| chrono::Utc::now() - t > chrono::Duration::hours(24));
+    if actor.local || !stale || !budget.take() {
         return Ok(actor);
     }
     let id: ObjectId<ApActor> = actor.id.clone().into();

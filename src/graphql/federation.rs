@@ -129,7 +129,7 @@ pub struct FederationMutation;
 
 async fn target(ctx: &Context<'_>, handle: &str) -> Result<ApActor> {
     let data = ctx.fed();
-    Ok(resolve::actor_by_handle(&data, handle).await?.ok_or_else(|| AppError::not_found("actor"))?)
+    Ok(resolve::actor_by_handle(&data, handle, ctx.lookup()).await?.ok_or_else(|| AppError::not_found("actor"))?)
 }
 
 #[Object]

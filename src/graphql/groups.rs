@@ -26,7 +26,7 @@ pub struct GroupQuery;
 impl GroupQuery {
     /// `community` (local) or `network@partner.example` (remote).
     async fn group(&self, ctx: &Context<'_>, handle: String) -> Result<Option<Group>> {
-        let actor = crate::federation::resolve::actor_by_handle(&ctx.fed(), &handle).await?;
+        let actor = crate::federation::resolve::actor_by_handle(&ctx.fed(), &handle, ctx.lookup()).await?;
         Ok(actor.and_then(|a| match a.source {
             ActorSource::Group(g) => Some(Group(*g)),
             _ => None,

@@ -177,7 +177,11 @@ async fn execute(
     if let Some(name) = operation_name {
         request = request.operation_name(name);
     }
-    let request = request.data(viewer).data(Loaders::new(&state.db)).data(ClientIp(client_ip(&state, &req)));
+    let request = request
+        .data(viewer)
+        .data(Loaders::new(&state.db))
+        .data(ClientIp(client_ip(&state, &req)))
+        .data(crate::federation::resolve::RemoteBudget::default());
     let mut response = schema.execute(request).await;
     // Errors raised by the engine itself (syntax, validation, limits, input coercion) carry
     // no code; every error a client sees has one.
@@ -198,7 +202,13 @@ async fn execute(
     } else {
         actix_web::http::StatusCode::OK
     };
-    match serde_json::to_vec(&response) {
+    // Request errors have no `data` entry at all (GraphQL over HTTP).
+    let body = if request_failed {
+        serde_json::to_vec(&serde_json::json!({ "errors": response.errors }))
+    } else {
+        serde_json::to_vec(&response)
+    };
+    match body {
         Ok(body) => HttpResponse::build(status).content_type(format!("{media}; charset=utf-8")).body(body),
         Err(e) => {
             tracing::error!(error = %e, "serialising a GraphQL response");

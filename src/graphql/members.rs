@@ -53,7 +53,7 @@ impl MemberQuery {
 
     /// `alice` (local) or `alice@other.example` (remote).
     async fn member(&self, ctx: &Context<'_>, handle: String) -> Result<Option<Member>> {
-        let actor = crate::federation::resolve::actor_by_handle(&ctx.fed(), &handle).await?;
+        let actor = crate::federation::resolve::actor_by_handle(&ctx.fed(), &handle, ctx.lookup()).await?;
         Ok(actor.and_then(|a| match a.source {
             ActorSource::Member(m) if m.status != STATUS_DELETED => Some(Member(*m)),
             _ => None,

@@ -11,6 +11,7 @@ mod types;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::domain::viewer::Viewer;
+use crate::federation::resolve::{Lookup, RemoteBudget};
 use crate::federation::{FedData, Federation};
 use crate::state::{AppState, State};
 
@@ -59,8 +60,11 @@ pub(crate) trait ContextExt {
     fn state(&self) -> &AppState;
     fn viewer(&self) -> &Viewer;
     fn loaders(&self) -> &Loaders;
-    /// A federation request context (counts the remote fetches of this request).
+    /// A federation context for fetching.
     fn fed(&self) -> FedData<State>;
+    /// Whether this request may look actors up on other servers: signed-in callers may, a few
+    /// times per request; anonymous ones see what is cached.
+    fn lookup(&self) -> Lookup<'_>;
 }
 
 impl ContextExt for async_graphql::Context<'_> {
@@ -78,5 +82,11 @@ impl ContextExt for async_graphql::Context<'_> {
     fn fed(&self) -> FedData<State> {
         // Inserted by `build_schema` for every served schema.
         self.data_unchecked::<Federation>().to_request_data()
+    }
+    fn lookup(&self) -> Lookup<'_> {
+        match (self.viewer().optional(), self.data_opt::<RemoteBudget>()) {
+            (Ok(Some(_)), Some(budget)) => Lookup::Network(budget),
+            _ => Lookup::CacheOnly,
+        }
     }
 }

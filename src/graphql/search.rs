@@ -36,7 +36,7 @@ impl SearchQuery {
             trimmed.split_once('@').is_some_and(|(n, d)| !n.is_empty() && (d.contains('.') || d.contains(':')));
         if looks_remote {
             // A failed remote look-up is no result, not an error of the whole search.
-            if let Ok(Some(actor)) = resolve::actor_by_handle(&ctx.fed(), trimmed).await {
+            if let Ok(Some(actor)) = resolve::actor_by_handle(&ctx.fed(), trimmed, ctx.lookup()).await {
                 match actor.source {
                     ActorSource::Member(m)
                         if m.status != STATUS_DELETED && !found_members.iter().any(|x| x.0.id == m.id) =>

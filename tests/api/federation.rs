@@ -170,8 +170,15 @@ async fn members_are_followable_and_profile_updates_federate() {
     let bob = a.register("bob").await;
     let alice = b.register("alice").await;
     let bob_handle = format!("bob@{}", a.domain());
+    // Anonymous callers see only what is cached; signed-in ones may look actors up elsewhere.
+    let anon = b.ok("query($h:String!){ member(handle:$h){ handle } }", json!({"h": bob_handle}), None).await;
+    assert!(anon["member"].is_null());
     let m = b
-        .ok("query($h:String!){ member(handle:$h){ handle username local url } }", json!({"h": bob_handle}), None)
+        .ok(
+            "query($h:String!){ member(handle:$h){ handle username local url } }",
+            json!({"h": bob_handle}),
+            Some(&alice.access),
+        )
         .await;
     assert_eq!(m["member"]["local"], false);
     assert_eq!(m["member"]["username"], "bob");
@@ -286,15 +293,16 @@ async fn production_mode_refuses_loopback_and_plain_http_peers() {
     let target = spawn_app().await;
     target.register("alice").await;
     let prod = crate::helpers::spawn_with(|c| c.federation_debug = false).await;
+    let me = prod.register("prodmember").await;
     for handle in [format!("alice@{}", target.domain()), "alice@localhost".to_string(), "alice@127.0.0.1".to_string()] {
-        let v = prod.gql("query($h:String!){ member(handle:$h){ id } }", json!({"h": handle}), None).await;
+        let v = prod.gql("query($h:String!){ member(handle:$h){ id } }", json!({"h": handle}), Some(&me.access)).await;
         let c = code(&v);
         assert!(c == "BAD_USER_INPUT" || c == "NOT_FOUND", "{handle}: {v}");
         assert!(v["data"]["member"].is_null());
     }
-    // Nothing was stored about the loopback peer.
+    // Nothing was stored about the loopback peer (the one member is ours).
     use sea_orm::{EntityTrait, PaginatorTrait};
-    assert_eq!(weave::db::member::Entity::find().count(&prod.state.db).await.unwrap(), 0);
+    assert_eq!(weave::db::member::Entity::find().count(&prod.state.db).await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -324,4 +332,25 @@ async fn a_partner_network_group_follows_another_network() {
     // A sees the follower as the partner group.
     let (_, followers) = get_json(&a, "/groups/community/followers", AP).await;
     assert_eq!(followers["totalItems"], 1);
+}
+
+#[tokio::test]
+async fn remote_look_ups_are_bounded_per_request() {
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    for name in ["user1", "user2", "user3", "user4"] {
+        a.register(name).await;
+    }
+    let alice = b.register("alice").await;
+    let d = a.domain();
+    let q = format!(
+        "{{ a1: member(handle:\"user1@{d}\"){{ id }} a2: member(handle:\"user2@{d}\"){{ id }} a3: member(handle:\"user3@{d}\"){{ id }} a4: member(handle:\"user4@{d}\"){{ id }} }}"
+    );
+    let v = b.gql(&q, json!({}), Some(&alice.access)).await;
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{v}");
+    assert_eq!(errors[0]["extensions"]["code"], "RATE_LIMITED");
+    // The three allowed ones are cached now; a later request sees all four after one more fetch.
+    let v = b.ok(&q, json!({}), Some(&alice.access)).await;
+    assert!(["a1", "a2", "a3", "a4"].iter().all(|k| v[*k]["id"].is_string()), "{v}");
 }

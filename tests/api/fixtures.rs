@@ -79,6 +79,22 @@ async fn remote_actors_are_ingested_sanitised_and_upserted() {
         .await;
     assert_eq!(shown["group"]["name"], "Learning Network");
 
+    // A shared inbox on another server is not believed (it would aim our deliveries there).
+    let mut elsewhere: ActorJson = serde_json::from_value(fixture("mastodon_person.json")).unwrap();
+    elsewhere.endpoints =
+        serde_json::from_value(serde_json::json!({"sharedInbox": "https://victim.example/inbox"})).unwrap();
+    let a = upsert_remote(&app.state, app.domain(), elsewhere).await.unwrap();
+    assert!(a.shared_inbox.is_none());
+    assert_eq!(a.delivery_inbox().as_str(), "https://social.example/users/Rosa/inbox");
+    // Handles are made only of characters a handle can have.
+    let mut odd: ActorJson = serde_json::from_value(fixture("mastodon_person.json")).unwrap();
+    odd.preferred_username = "admin@bank.example".into();
+    assert!(upsert_remote(&app.state, app.domain(), odd).await.is_err());
+    // A Person does not turn into a Group under the same id.
+    let mut turned: ActorJson = serde_json::from_value(fixture("mastodon_person.json")).unwrap();
+    turned.kind = "Group".into();
+    assert!(upsert_remote(&app.state, app.domain(), turned).await.is_err());
+
     // A document claiming to be one of ours is refused.
     let mut spoof: ActorJson = serde_json::from_value(fixture("mastodon_person.json")).unwrap();
     spoof.id = url::Url::parse(&format!("http://{}/members/alice", app.domain())).unwrap();

@@ -59,6 +59,7 @@ async fn malformed_requests_answer_400() {
     assert_eq!(strict.status(), 400);
     let body: Value = strict.json().await.unwrap();
     assert!(body["errors"].is_array());
+    assert!(body.get("data").is_none(), "request errors have no data entry: {body}");
     // Without a JSON content type.
     let resp = app.client.post(&url).header("content-type", "text/plain").body("{}").send().await.unwrap();
     assert_eq!(resp.status(), 415);

@@ -126,6 +126,7 @@ impl TestApp {
             total.retried += r.retried;
             total.failed += r.failed;
             total.skipped += r.skipped;
+            total.postponed += r.postponed;
             if r.total() == 0 {
                 break;
             }

@@ -175,7 +175,7 @@ async fn deliveries_survive_restarts_and_arrive_once() {
     let community_a = format!("community@{}", a.domain());
     // B knows A's group; then A goes down.
     b.ok("{ instance { name } }", json!({}), None).await;
-    b.ok("query($h:String!){ group(handle:$h){ id } }", json!({"h": community_a}), None).await;
+    b.ok("query($h:String!){ group(handle:$h){ id } }", json!({"h": community_a}), Some(&alice.access)).await;
     let a_stopped = a.stop().await;
 
     // B's Follow cannot be delivered: it stays queued for a retry.
@@ -221,8 +221,8 @@ async fn failing_deliveries_back_off_then_give_up_and_mark_the_server_dead() {
     let b = spawn_app().await;
     let alice = b.register("alice").await;
     let community_a = format!("community@{}", a.domain());
-    b.ok("query($h:String!){ group(handle:$h){ id } }", json!({"h": community_a}), None).await;
-    let _a_down = a.stop().await;
+    b.ok("query($h:String!){ group(handle:$h){ id } }", json!({"h": community_a}), Some(&alice.access)).await;
+    let a_down = a.stop().await;
     b.ok("mutation($h:String!){ follow(handle:$h){ id } }", json!({"h": community_a}), Some(&alice.access)).await;
     let mut now = chrono::Utc::now();
     let mut retried = 0;
@@ -251,4 +251,22 @@ async fn failing_deliveries_back_off_then_give_up_and_mark_the_server_dead() {
         .unwrap()
         .unwrap();
     assert!(health.dead_since.is_some(), "two days of failures mark the server dead");
+
+    // Hours after the last failure, a new delivery is tried once (a probe); it fails...
+    b.ok("mutation($h:String!){ unfollow(handle:$h) }", json!({"h": community_a}), Some(&alice.access)).await;
+    let r = b.deliver_at(now).await;
+    assert_eq!((r.retried, r.sent), (1, 0), "{r:?}");
+    // ...so its retry waits for the next probe instead of being attempted.
+    let r = b.deliver_at(now + chrono::Duration::minutes(5)).await;
+    assert_eq!((r.postponed, r.retried, r.sent), (1, 0, 0), "{r:?}");
+    // The server is back; the next probe goes through and revives it.
+    let _a = a_down.start().await;
+    let r = b.deliver_at(now + chrono::Duration::hours(7)).await;
+    assert_eq!(r.sent, 1, "{r:?}");
+    let health = weave::db::remote_instance::Entity::find_by_id(community_a.split('@').nth(1).unwrap().to_string())
+        .one(&b.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(health.dead_since.is_none());
 }

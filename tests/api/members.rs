@@ -122,7 +122,10 @@ async fn search_finds_members_and_groups_here_and_elsewhere() {
     let r = app.ok(q, json!({"q": "ALI"}), None).await["search"].clone();
     assert_eq!(r["members"][0]["handle"], "alice");
     // A handle on another server is looked up there.
+    // Anonymous searches see what is cached; signed-in ones look the handle up there.
     let r = app.ok(q, json!({"q": format!("@rosa@{}", other.domain())}), None).await["search"].clone();
+    assert_eq!(r["members"], json!([]));
+    let r = app.ok(q, json!({"q": format!("@rosa@{}", other.domain())}), Some(&alice.access)).await["search"].clone();
     assert_eq!(r["members"][0]["handle"], format!("rosa@{}", other.domain()));
     assert_eq!(r["members"][0]["local"], false);
     assert_eq!(code(&app.gql(q, json!({"q": "  "}), None).await), "BAD_USER_INPUT");

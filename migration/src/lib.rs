@@ -3,12 +3,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m0001_foundation;
 mod m0002_federation;
+mod m0003_inbound_handled;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_foundation::Migration), Box::new(m0002_federation::Migration)]
+        vec![
+            Box::new(m0001_foundation::Migration),
+            Box::new(m0002_federation::Migration),
+            Box::new(m0003_inbound_handled::Migration),
+        ]
     }
 }

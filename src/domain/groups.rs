@@ -256,12 +256,18 @@ pub async fn leave(state: &AppState, viewer: &Viewer, group_id: Uuid) -> AppResu
     Ok(true)
 }
 
+/// Owners of a group. On PostgreSQL their rows are locked until the transaction ends, so two
+/// owners stepping down at once cannot both see the other and leave the group without one
+/// (SQLite's `BEGIN IMMEDIATE` already serialises writers).
 async fn owner_count<C: ConnectionTrait>(conn: &C, group_id: Uuid) -> AppResult<u64> {
-    Ok(membership::Entity::find()
+    let owners = membership::Entity::find()
         .filter(membership::Column::GroupId.eq(group_id))
-        .filter(membership::Column::Role.eq(Role::Owner.as_str()))
-        .count(conn)
-        .await?)
+        .filter(membership::Column::Role.eq(Role::Owner.as_str()));
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        use sea_orm::QuerySelect as _;
+        return Ok(owners.lock_exclusive().all(conn).await?.len() as u64);
+    }
+    Ok(owners.count(conn).await?)
 }
 
 /// The role the viewer acts with in a group: instance admins act as owners.

@@ -5,7 +5,11 @@
 use activitypub_federation::actix_web::inbox::{receive_activity_with_hook, ReceiveActivityHook};
 use activitypub_federation::error::Error as ApError;
 use actix_web::{web, HttpRequest, HttpResponse};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use url::Url;
 use uuid::Uuid;
@@ -19,24 +23,55 @@ use crate::state::State;
 /// How far in the future a request's `Date` may be (clock skew), as Mastodon allows.
 const MAX_FUTURE_SKEW_SECS: i64 = 60 * 60;
 
-struct Dedup;
+/// A claim older than this was left by a request that died; a retry may take it over.
+const STALE_CLAIM_SECS: i64 = 120;
 
-impl ReceiveActivityHook<Inbound, ApActor, State> for Dedup {
+/// Claims the activity id after the signature check and before handling. Remembers whether
+/// this request holds the claim, so only the holder releases it on failure.
+struct Claim(Arc<AtomicBool>);
+
+impl ReceiveActivityHook<Inbound, ApActor, State> for Claim {
     async fn hook(self, activity: &Inbound, actor: &ApActor, data: &FedData<State>) -> Result<(), FedError> {
+        let db = &data.app_data().db;
+        let now = Utc::now();
         let row = inbound_activity::ActiveModel {
             id: Set(Uuid::now_v7()),
             ap_id: Set(activity.id.to_string()),
             actor_ap_id: Set(actor.id.to_string()),
             kind: Set(activity.kind.chars().take(64).collect()),
-            received_at: Set(Utc::now()),
+            received_at: Set(now),
+            handled_at: Set(None),
         };
-        match row.insert(&data.app_data().db).await {
-            Ok(_) => Ok(()),
+        match row.insert(db).await {
+            Ok(_) => {}
             Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
-                Err(FedError::Duplicate)
+                // Handled already, or being handled: a duplicate. Unless the claim is stale.
+                let taken = inbound_activity::Entity::update_many()
+                    .col_expr(inbound_activity::Column::ReceivedAt, Expr::value(now))
+                    .filter(inbound_activity::Column::ApId.eq(activity.id.as_str()))
+                    .filter(inbound_activity::Column::HandledAt.is_null())
+                    .filter(inbound_activity::Column::ReceivedAt.lt(now - chrono::Duration::seconds(STALE_CLAIM_SECS)))
+                    .exec(db)
+                    .await?;
+                if taken.rows_affected != 1 {
+                    return Err(FedError::Duplicate);
+                }
             }
-            Err(e) => Err(e.into()),
+            Err(e) => return Err(e.into()),
         }
+        self.0.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+async fn mark_handled(state: &crate::state::AppState, id: &Url) {
+    let result = inbound_activity::Entity::update_many()
+        .col_expr(inbound_activity::Column::HandledAt, Expr::value(Utc::now()))
+        .filter(inbound_activity::Column::ApId.eq(id.as_str()))
+        .exec(&state.db)
+        .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "marking an inbound activity handled");
     }
 }
 
@@ -124,26 +159,38 @@ pub async fn post_inbox(req: HttpRequest, body: web::Bytes, data: FedData<State>
         }
         Some(Err(_)) | None => return status(401, "a signed request needs a Date header"),
     }
-    // Known repeats stop here without any work (the hook below catches concurrent ones).
-    match inbound_activity::Entity::find().filter(inbound_activity::Column::ApId.eq(id.as_str())).count(&state.db).await
-    {
+    // Known repeats stop here without any work (the claim below catches concurrent ones).
+    let seen = inbound_activity::Entity::find()
+        .filter(inbound_activity::Column::ApId.eq(id.as_str()))
+        .filter(inbound_activity::Column::HandledAt.is_not_null())
+        .count(&state.db)
+        .await;
+    match seen {
         Ok(0) => {}
         Ok(_) => return HttpResponse::Accepted().finish(),
         Err(e) => return respond(e.into()),
     }
-    match receive_activity_with_hook::<Inbound, ApActor, State>(req, body, Dedup, &data).await {
+    let claimed = Arc::new(AtomicBool::new(false));
+    let result = receive_activity_with_hook::<Inbound, ApActor, State>(req, body, Claim(claimed.clone()), &data).await;
+    match result {
         Ok(_) => {
+            mark_handled(state, &id).await;
             super::delivery::mark_alive(state, &super::authority(&actor)).await;
             HttpResponse::Accepted().finish()
         }
         Err(e) => {
-            // A failed handler must not leave the id marked as seen, or the sender's retries
-            // would be dropped. Ignored activities passed the signature check and stay recorded.
-            if !matches!(e, FedError::Duplicate | FedError::Ignored(_)) {
-                let _ = inbound_activity::Entity::delete_many()
-                    .filter(inbound_activity::Column::ApId.eq(id.as_str()))
-                    .exec(&state.db)
-                    .await;
+            if claimed.load(Ordering::SeqCst) {
+                if let FedError::Ignored(_) = e {
+                    // Passed the signature check; nothing to do, now or on a retry.
+                    mark_handled(state, &id).await;
+                } else {
+                    // Failed while ours: release the claim so the sender's retry is handled.
+                    let _ = inbound_activity::Entity::delete_many()
+                        .filter(inbound_activity::Column::ApId.eq(id.as_str()))
+                        .filter(inbound_activity::Column::HandledAt.is_null())
+                        .exec(&state.db)
+                        .await;
+                }
             }
             respond(e)
         }

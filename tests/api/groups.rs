@@ -172,3 +172,42 @@ async fn the_admin_owns_community() {
     let first = app.register("early_bird").await;
     assert_eq!(app.ok("{ me { isAdmin } }", json!({}), Some(&first.access)).await["me"]["isAdmin"], false);
 }
+
+#[tokio::test]
+async fn two_owners_stepping_down_at_once_leave_one_owner() {
+    let app = spawn_app().await;
+    let a = app.register("owner_a").await;
+    let b = app.register("owner_b").await;
+    for round in 0..4 {
+        let slug = format!("circle_{round}");
+        let gid = app.ok(CREATE, json!({"i": {"slug": slug, "name": "Circle"}}), Some(&a.access)).await["createGroup"]
+            ["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.ok(JOIN, json!({"g": gid}), Some(&b.access)).await;
+        app.ok(SET_ROLE, json!({"g": gid, "m": b.id, "r": "OWNER"}), Some(&a.access)).await;
+        let (ra, rb) = tokio::join!(
+            app.gql(SET_ROLE, json!({"g": gid, "m": a.id, "r": "MEMBER"}), Some(&a.access)),
+            app.gql(SET_ROLE, json!({"g": gid, "m": b.id, "r": "MEMBER"}), Some(&b.access)),
+        );
+        let ok = [&ra, &rb].iter().filter(|r| r.get("errors").is_none()).count();
+        assert_eq!(ok, 1, "exactly one steps down: {ra} {rb}");
+        let failed = if ra.get("errors").is_some() { &ra } else { &rb };
+        assert_eq!(code(failed), "CONFLICT");
+        let members = app
+            .ok(
+                "query($h:String!){ group(handle:$h){ members { edges { node { role } } } } }",
+                json!({"h": format!("circle_{round}")}),
+                None,
+            )
+            .await;
+        let owners = members["group"]["members"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["node"]["role"] == "OWNER")
+            .count();
+        assert_eq!(owners, 1);
+    }
+}

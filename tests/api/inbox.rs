@@ -270,3 +270,37 @@ async fn failing_deliveries_back_off_then_give_up_and_mark_the_server_dead() {
         .unwrap();
     assert!(health.dead_since.is_none());
 }
+
+#[tokio::test]
+async fn a_claim_left_by_a_crashed_request_is_taken_over_by_the_retry() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    b.register("alice").await;
+    let inbox = format!("http://{}/inbox", a.domain());
+    let (alice_id, alice_key) = actor_key(&b, &format!("http://{}/members/alice", b.domain())).await;
+    let fresh = follow(&b, &a, &alice_id, 1);
+    let crashed = follow(&b, &a, &alice_id, 2);
+    // Claims as a request leaves them when it dies between the signature check and the
+    // handling: one just now (still in flight), one ten minutes ago (its request is gone).
+    for (activity, age) in [(&fresh, 0), (&crashed, 600)] {
+        weave::db::inbound_activity::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            ap_id: Set(activity["id"].as_str().unwrap().to_string()),
+            actor_ap_id: Set(alice_id.clone()),
+            kind: Set("Follow".into()),
+            received_at: Set(chrono::Utc::now() - chrono::Duration::seconds(age)),
+            handled_at: Set(None),
+        }
+        .insert(&a.state.db)
+        .await
+        .unwrap();
+    }
+    assert_eq!(post_signed(&inbox, &alice_id, &alice_key, &fresh, Tamper::default()).await, 202);
+    assert_eq!(followers(&a).await, 0, "an activity in flight elsewhere is not handled twice");
+    assert_eq!(post_signed(&inbox, &alice_id, &alice_key, &crashed, Tamper::default()).await, 202);
+    assert_eq!(followers(&a).await, 1, "the stale claim was taken over and the Follow handled");
+    // Now it is handled: a replay does nothing more.
+    assert_eq!(post_signed(&inbox, &alice_id, &alice_key, &crashed, Tamper::default()).await, 202);
+    assert_eq!(a.deliver().await.sent, 1, "one Accept");
+}

@@ -4,6 +4,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY migration ./migration
 COPY src ./src
+COPY benches ./benches
 RUN cargo build --release --locked --bin weave
 
 # Run stage: a small Debian with the binary only.

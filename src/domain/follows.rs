@@ -309,6 +309,16 @@ pub async fn followers_count<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: 
         .await?)
 }
 
+/// Accepted follows made by an actor.
+pub async fn following_count<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<u64> {
+    Ok(follow::Entity::find()
+        .filter(follow::Column::FollowerKind.eq(kind.as_str()))
+        .filter(follow::Column::FollowerId.eq(id))
+        .filter(follow::Column::State.eq(FOLLOW_ACCEPTED))
+        .count(conn)
+        .await?)
+}
+
 /// Accepted followers of many actors of one kind, in one grouped query.
 pub async fn followers_counts<C: ConnectionTrait>(
     conn: &C,

@@ -169,6 +169,27 @@ async fn followers(data: FedData<State>, kind: ActorKind, name: &str) -> HttpRes
     })))
 }
 
+/// Following collections say how many, not whom.
+async fn following(data: FedData<State>, kind: ActorKind, name: &str) -> HttpResponse {
+    let Some(actor) = local_actor(&data, kind, name).await else { return HttpResponse::NotFound().finish() };
+    let Ok(total) = follows::following_count(&data.app_data().db, kind, actor.row_id).await else {
+        return HttpResponse::ServiceUnavailable().finish();
+    };
+    activity_json(&with_context(serde_json::json!({
+        "id": format!("{}/following", actor.id),
+        "type": "OrderedCollection",
+        "totalItems": total,
+    })))
+}
+
+pub async fn member_following(path: web::Path<String>, data: FedData<State>) -> HttpResponse {
+    following(data, ActorKind::Member, &path).await
+}
+
+pub async fn group_following(path: web::Path<String>, data: FedData<State>) -> HttpResponse {
+    following(data, ActorKind::Group, &path).await
+}
+
 pub async fn member_followers(path: web::Path<String>, data: FedData<State>) -> HttpResponse {
     followers(data, ActorKind::Member, &path).await
 }
@@ -208,9 +229,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/members/{name}/inbox", web::post().to(inbox::post_inbox))
         .route("/members/{name}/outbox", web::get().to(member_outbox))
         .route("/members/{name}/followers", web::get().to(member_followers))
+        .route("/members/{name}/following", web::get().to(member_following))
         .route("/groups/{slug}", web::get().to(group))
         .route("/groups/{slug}/inbox", web::post().to(inbox::post_inbox))
         .route("/groups/{slug}/outbox", web::get().to(group_outbox))
         .route("/groups/{slug}/followers", web::get().to(group_followers))
+        .route("/groups/{slug}/following", web::get().to(group_following))
         .route("/activities/{kind}/{id}", web::get().to(activity));
 }

@@ -51,9 +51,16 @@ fn compose_file_names_the_services() {
     assert!(postgres["image"].as_str().unwrap().starts_with("postgres:"));
     assert!(postgres["healthcheck"].is_mapping(), "postgres has a healthcheck");
     assert_eq!(weave["depends_on"]["postgres"]["condition"], "service_healthy");
-    // The Dockerfile it builds exists and is multi-stage.
+    // The Dockerfile it builds exists, is multi-stage, and copies every path the manifest
+    // names (cargo refuses a manifest whose declared targets are missing).
     let dockerfile = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Dockerfile")).unwrap();
     assert!(dockerfile.matches("FROM ").count() >= 2);
+    for path in ["Cargo.toml", "Cargo.lock", "migration", "src", "benches"] {
+        assert!(
+            dockerfile.lines().any(|l| l.starts_with("COPY ") && l.contains(path)),
+            "Dockerfile does not copy {path}"
+        );
+    }
 }
 
 #[tokio::test]

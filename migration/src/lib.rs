@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_federation;
 mod m0003_inbound_handled;
+mod m0004_group_public_followers;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_federation::Migration),
             Box::new(m0003_inbound_handled::Migration),
+            Box::new(m0004_group_public_followers::Migration),
         ]
     }
 }

@@ -31,6 +31,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub last_refreshed_at: Option<DateTimeUtc>,
+    /// The followers collection lists its items (otherwise only a count).
+    pub public_followers: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

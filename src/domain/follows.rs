@@ -309,6 +309,36 @@ pub async fn followers_count<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: 
         .await?)
 }
 
+/// A page of an actor's accepted followers' ActivityPub ids, oldest follow first.
+pub async fn follower_ids<C: ConnectionTrait>(
+    conn: &C,
+    kind: ActorKind,
+    id: Uuid,
+    page: PageRequest,
+) -> AppResult<Page<(Uuid, String)>> {
+    let rows = keyset(
+        conn,
+        follow::Entity::find()
+            .filter(follow::Column::TargetKind.eq(kind.as_str()))
+            .filter(follow::Column::TargetId.eq(id))
+            .filter(follow::Column::State.eq(FOLLOW_ACCEPTED)),
+        follow::Column::Id,
+        page,
+    )
+    .await?;
+    let members: Vec<Uuid> = rows.items.iter().filter(|f| f.follower_kind == "member").map(|f| f.follower_id).collect();
+    let groups_: Vec<Uuid> = rows.items.iter().filter(|f| f.follower_kind == "group").map(|f| f.follower_id).collect();
+    let mut ap_ids = std::collections::HashMap::new();
+    for m in member::Entity::find().filter(member::Column::Id.is_in(members)).all(conn).await? {
+        ap_ids.insert(m.id, m.ap_id);
+    }
+    for g in group::Entity::find().filter(group::Column::Id.is_in(groups_)).all(conn).await? {
+        ap_ids.insert(g.id, g.ap_id);
+    }
+    let items = rows.items.iter().filter_map(|f| ap_ids.get(&f.follower_id).map(|a| (f.id, a.clone()))).collect();
+    Ok(Page { items, has_next: rows.has_next, total: rows.total })
+}
+
 /// Accepted follows made by an actor.
 pub async fn following_count<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<u64> {
     Ok(follow::Entity::find()

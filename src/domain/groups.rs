@@ -119,6 +119,7 @@ async fn insert_local<C: ConnectionTrait>(
         created_at: Set(now),
         updated_at: Set(now),
         last_refreshed_at: Set(None),
+        public_followers: Set(false),
     }
     .insert(conn)
     .await?)
@@ -414,6 +415,7 @@ pub struct GroupChanges {
     pub summary: Option<String>,
     pub requires_approval: Option<bool>,
     pub manually_approves_followers: Option<bool>,
+    pub public_followers: Option<bool>,
 }
 
 /// Updates a local group (its owners and admins); followers elsewhere receive an `Update`.
@@ -445,6 +447,9 @@ pub async fn update(
     }
     if let Some(manual) = changes.manually_approves_followers {
         row.manually_approves_followers = Set(manual);
+    }
+    if let Some(public) = changes.public_followers {
+        row.public_followers = Set(public);
     }
     row.updated_at = Set(Utc::now());
     let federates = follows::has_remote_followers(&state.db, ActorKind::Group, g.id).await?;

@@ -486,6 +486,7 @@ pub async fn upsert_remote(state: &AppState, local_domain: &str, json: ActorJson
                     private_key_pem: Set(None),
                     created_by: Set(None),
                     created_at: Set(now),
+                    public_followers: Set(false),
                     ..Default::default()
                 },
             };

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::actors::{ActorKind, ApActor};
 use super::{wants_activity_json, FedData};
 use crate::db::outbound_activity;
+use crate::domain::pagination::{encode_cursor, PageRequest};
 use crate::domain::{follows, groups, members};
 use crate::state::State;
 
@@ -156,17 +157,62 @@ pub async fn group_outbox(path: web::Path<String>, q: web::Query<PageQuery>, dat
     outbox(data, ActorKind::Group, &path, q.into_inner()).await
 }
 
-/// Followers collections say how many, not who.
-async fn followers(data: FedData<State>, kind: ActorKind, name: &str) -> HttpResponse {
+#[derive(Deserialize)]
+pub struct FollowersQuery {
+    page: Option<String>,
+    after: Option<String>,
+}
+
+/// Followers collections say how many; groups that choose to (`publicFollowers`) also say who,
+/// in pages.
+async fn followers(data: FedData<State>, kind: ActorKind, name: &str, q: FollowersQuery) -> HttpResponse {
     let Some(actor) = local_actor(&data, kind, name).await else { return HttpResponse::NotFound().finish() };
-    let Ok(total) = follows::followers_count(&data.app_data().db, kind, actor.row_id).await else {
+    let db = &data.app_data().db;
+    let id = format!("{}/followers", actor.id);
+    let public = matches!(&actor.source, super::actors::ActorSource::Group(g) if g.public_followers);
+    if !public || q.page.is_none() {
+        let Ok(total) = follows::followers_count(db, kind, actor.row_id).await else {
+            return HttpResponse::ServiceUnavailable().finish();
+        };
+        let mut body = serde_json::json!({ "id": id, "type": "OrderedCollection", "totalItems": total });
+        if public {
+            body["first"] = serde_json::json!(format!("{id}?page=true"));
+        }
+        return activity_json(&with_context(body));
+    }
+    let Ok(page) = PageRequest::new(Some(50), q.after.as_deref()) else {
+        return HttpResponse::BadRequest().finish();
+    };
+    let Ok(rows) = follows::follower_ids(db, kind, actor.row_id, page).await else {
         return HttpResponse::ServiceUnavailable().finish();
     };
-    activity_json(&with_context(serde_json::json!({
-        "id": format!("{}/followers", actor.id),
-        "type": "OrderedCollection",
-        "totalItems": total,
-    })))
+    let mut body = serde_json::json!({
+        "id": match &q.after { Some(a) => format!("{id}?page=true&after={a}"), None => format!("{id}?page=true") },
+        "type": "OrderedCollectionPage",
+        "partOf": id,
+        "totalItems": rows.total,
+        "orderedItems": rows.items.iter().map(|(_, ap_id)| ap_id.clone()).collect::<Vec<_>>(),
+    });
+    if let (true, Some((last, _))) = (rows.has_next, rows.items.last()) {
+        body["next"] = serde_json::json!(format!("{id}?page=true&after={}", encode_cursor(*last)));
+    }
+    activity_json(&with_context(body))
+}
+
+pub async fn member_followers(
+    path: web::Path<String>,
+    q: web::Query<FollowersQuery>,
+    data: FedData<State>,
+) -> HttpResponse {
+    followers(data, ActorKind::Member, &path, q.into_inner()).await
+}
+
+pub async fn group_followers(
+    path: web::Path<String>,
+    q: web::Query<FollowersQuery>,
+    data: FedData<State>,
+) -> HttpResponse {
+    followers(data, ActorKind::Group, &path, q.into_inner()).await
 }
 
 /// Following collections say how many, not whom.
@@ -188,14 +234,6 @@ pub async fn member_following(path: web::Path<String>, data: FedData<State>) -> 
 
 pub async fn group_following(path: web::Path<String>, data: FedData<State>) -> HttpResponse {
     following(data, ActorKind::Group, &path).await
-}
-
-pub async fn member_followers(path: web::Path<String>, data: FedData<State>) -> HttpResponse {
-    followers(data, ActorKind::Member, &path).await
-}
-
-pub async fn group_followers(path: web::Path<String>, data: FedData<State>) -> HttpResponse {
-    followers(data, ActorKind::Group, &path).await
 }
 
 /// A public activity we published, by its id.

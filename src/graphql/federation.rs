@@ -90,6 +90,8 @@ pub struct UpdateGroupInput {
     pub summary: Option<String>,
     pub requires_approval: Option<bool>,
     pub manually_approves_followers: Option<bool>,
+    /// List followers publicly in the ActivityPub followers collection (default: count only).
+    pub public_followers: Option<bool>,
 }
 
 #[derive(Default)]
@@ -172,6 +174,7 @@ impl FederationMutation {
             summary: input.summary,
             requires_approval: input.requires_approval,
             manually_approves_followers: input.manually_approves_followers,
+            public_followers: input.public_followers,
         };
         Ok(Group(groups::update(ctx.state(), ctx.viewer(), id, changes).await?))
     }

@@ -247,6 +247,10 @@ impl Group {
     async fn manually_approves_followers(&self) -> bool {
         self.0.manually_approves_followers
     }
+    /// Whether the followers collection lists who follows (otherwise only how many).
+    async fn public_followers(&self) -> bool {
+        self.0.public_followers
+    }
     /// Accepted followers, here and on other servers.
     async fn followers_count(&self, ctx: &Context<'_>) -> Result<i32> {
         let n = loaded(ctx.loaders().followers.load_one((ActorKind::Group, self.0.id)).await)?.unwrap_or(0);

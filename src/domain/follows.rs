@@ -466,9 +466,31 @@ pub async fn review(
     Ok(result)
 }
 
-/// Publishes an actor's new profile to its followers (profile or group changes). Runs in the
-/// caller's transaction; the actor must already have keys.
-pub async fn publish_update<C: ConnectionTrait>(conn: &C, state: &AppState, actor: &ApActor) -> AppResult<()> {
+/// Before changing a local actor's profile: whether the change must federate (it has remote
+/// followers), making its keys if so. Runs outside the transaction that makes the change, so a
+/// SQLite write lock is never waited on from within.
+pub async fn prepare_update(state: &AppState, actor: ApActor) -> AppResult<bool> {
+    let federates = has_remote_followers(&state.db, actor.kind, actor.row_id).await?;
+    if federates {
+        ensure_keys(state, actor).await.map_err(fed)?;
+    }
+    Ok(federates)
+}
+
+/// Publishes an actor's new profile to its followers, in the caller's transaction, from the
+/// row as that transaction sees it.
+pub async fn publish_update<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    kind: ActorKind,
+    id: Uuid,
+) -> AppResult<()> {
+    let actor = match kind {
+        ActorKind::Member => member::Entity::find_by_id(id).one(conn).await?.map(ApActor::from_member),
+        ActorKind::Group => group::Entity::find_by_id(id).one(conn).await?.map(ApActor::from_group),
+        ActorKind::Instance => None,
+    };
+    let Some(actor) = actor.transpose().map_err(fed)? else { return Ok(()) };
     let inboxes = outbox::follower_inboxes(conn, actor.kind, actor.row_id).await?;
     if inboxes.is_empty() {
         return Ok(());

@@ -11,7 +11,7 @@ use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::viewer::Viewer;
 use crate::domain::{follows, markdown, members, validate};
 use crate::error::{AppError, AppResult};
-use crate::federation::actors::{ensure_keys, ActorKind, ApActor};
+use crate::federation::actors::{ActorKind, ApActor};
 use crate::state::AppState;
 
 /// The group every fresh instance has; Mastodon users follow it as `@community@DOMAIN`.
@@ -452,17 +452,11 @@ pub async fn update(
         row.public_followers = Set(public);
     }
     row.updated_at = Set(Utc::now());
-    let federates = follows::has_remote_followers(&state.db, ActorKind::Group, g.id).await?;
-    if federates {
-        ensure_keys(state, ApActor::from_group(g).map_err(AppError::from)?).await.map_err(AppError::from)?;
-    }
+    let federates = follows::prepare_update(state, ApActor::from_group(g).map_err(AppError::from)?).await?;
     let txn = db::begin_write(&state.db).await?;
-    let mut updated = row.update(&txn).await?;
+    let updated = row.update(&txn).await?;
     if federates {
-        if let Some(fresh) = find_by_id(&txn, updated.id).await? {
-            updated = fresh;
-        }
-        follows::publish_update(&txn, state, &ApActor::from_group(updated.clone()).map_err(AppError::from)?).await?;
+        follows::publish_update(&txn, state, ActorKind::Group, updated.id).await?;
     }
     txn.commit().await?;
     Ok(updated)

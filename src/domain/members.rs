@@ -245,17 +245,11 @@ pub async fn update_profile(state: &AppState, viewer: &Viewer, changes: ProfileC
     }
     row.updated_at = Set(Utc::now());
     // Followers elsewhere hear of the change, in the same transaction (keys made first).
-    let federates = follows::has_remote_followers(&state.db, ActorKind::Member, me.id).await?;
-    if federates {
-        ensure_keys(state, ApActor::from_member(me.clone()).map_err(AppError::from)?).await.map_err(AppError::from)?;
-    }
+    let federates = follows::prepare_update(state, ApActor::from_member(me.clone()).map_err(AppError::from)?).await?;
     let txn = db::begin_write(&state.db).await?;
-    let mut updated = row.update(&txn).await?;
+    let updated = row.update(&txn).await?;
     if federates {
-        if let Some(fresh) = find_by_id(&txn, updated.id).await? {
-            updated = fresh;
-        }
-        follows::publish_update(&txn, state, &ApActor::from_member(updated.clone()).map_err(AppError::from)?).await?;
+        follows::publish_update(&txn, state, ActorKind::Member, updated.id).await?;
     }
     txn.commit().await?;
     Ok(updated)

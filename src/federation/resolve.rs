@@ -4,6 +4,7 @@ use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
 
 use activitypub_federation::error::Error as ApError;
+use futures_util::FutureExt as _;
 
 use super::actors::{ActorKind, ApActor};
 use super::{FedData, FedError};
@@ -59,6 +60,10 @@ pub enum Lookup<'a> {
 /// there is none.
 pub async fn actor_by_handle(data: &FedData<State>, handle: &str, lookup: Lookup<'_>) -> AppResult<Option<ApActor>> {
     let state = data.app_data();
+    // The name keeps the case it was given in for WebFinger (servers such as Mastodon answer
+    // with their canonical case); the database key is lowercase.
+    let as_given = handle.trim().trim_start_matches('@').to_string();
+    let given_name = as_given.split('@').next().unwrap_or_default().to_string();
     let handle = normalize_handle(handle);
     let (name, domain) = split_handle(&handle, &state.config.domain)?;
     let key = match domain {
@@ -89,7 +94,18 @@ pub async fn actor_by_handle(data: &FedData<State>, handle: &str, lookup: Lookup
     }
     // A bounded number of look-ups leave this server at once.
     let _permit = state.remote_lookups.acquire().await.map_err(AppError::internal)?;
-    match webfinger_resolve_actor::<State, ApActor>(&format!("{name}@{domain}"), data).await {
+    // The library asserts (in debug builds only) that the answer's subject repeats the query
+    // exactly; a server answering in another case must not take the request down with it.
+    let identifier = format!("{given_name}@{domain}");
+    let lookup = webfinger_resolve_actor::<State, ApActor>(&identifier, data);
+    let outcome = match std::panic::AssertUnwindSafe(lookup).catch_unwind().await {
+        Ok(outcome) => outcome,
+        Err(_) => {
+            tracing::info!(%handle, "WebFinger answered for another spelling of the handle");
+            return Ok(None);
+        }
+    };
+    match outcome {
         Ok(actor) if actor.kind != ActorKind::Instance => Ok(Some(actor)),
         Ok(_) => Ok(None),
         // No such account there (404, an empty or foreign answer, a deleted actor).

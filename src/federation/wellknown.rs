@@ -30,9 +30,15 @@ pub async fn webfinger(query: web::Query<WebfingerQuery>, data: FedData<State>) 
         return HttpResponse::BadRequest().json(serde_json::json!({"error": "resource is required"}));
     };
     let base = state.base_url();
+    // The subject repeats the name as asked (names are case-insensitive here), so that a
+    // client comparing them exactly finds its query.
+    let mut subject_name = None;
     let name = if let Some(acct) = resource.strip_prefix("acct:") {
         match split_handle(acct.trim_start_matches('@'), &state.config.domain) {
-            Ok((name, None)) => name.to_lowercase(),
+            Ok((name, None)) => {
+                subject_name = Some(name.to_string());
+                name.to_lowercase()
+            }
             _ => return HttpResponse::NotFound().finish(),
         }
     } else if let Some(rest) = resource.strip_prefix(&format!("{base}/members/")) {
@@ -68,7 +74,7 @@ pub async fn webfinger(query: web::Query<WebfingerQuery>, data: FedData<State>) 
         properties.insert(type_key, kind.to_string());
     }
     let body = Webfinger {
-        subject: format!("acct:{name}@{}", state.config.domain),
+        subject: format!("acct:{}@{}", subject_name.as_deref().unwrap_or(&name), state.config.domain),
         aliases: vec![actor.id.clone()],
         links: vec![
             WebfingerLink {

@@ -173,13 +173,15 @@ async fn members_are_followable_and_profile_updates_federate() {
     // Anonymous callers see only what is cached; signed-in ones may look actors up elsewhere.
     let anon = b.ok("query($h:String!){ member(handle:$h){ handle } }", json!({"h": bob_handle}), None).await;
     assert!(anon["member"].is_null());
+    // Handles are case-insensitive: WebFinger is asked in the case typed, and answers in it.
     let m = b
         .ok(
             "query($h:String!){ member(handle:$h){ handle username local url } }",
-            json!({"h": bob_handle}),
+            json!({"h": format!("@BOB@{}", a.domain())}),
             Some(&alice.access),
         )
         .await;
+    assert_eq!(m["member"]["handle"], bob_handle);
     assert_eq!(m["member"]["local"], false);
     assert_eq!(m["member"]["username"], "bob");
     b.ok(FOLLOW, json!({"h": bob_handle}), Some(&alice.access)).await;

@@ -119,8 +119,9 @@ fn respond(e: FedError) -> HttpResponse {
             "NOT_FOUND" => HttpResponse::Accepted().finish(),
             "BAD_USER_INPUT" | "CONFLICT" => status(400, "the activity cannot be applied"),
             _ => {
-                let _ = crate::error::AppError::from(FedError::App(code, inner)).client_message();
-                status(500, "internal error")
+                // Logs the cause with an id and answers only the id, as the API does.
+                let message = crate::error::AppError::from(FedError::App(code, inner)).client_message();
+                status(500, &message)
             }
         },
     }

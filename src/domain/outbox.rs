@@ -70,10 +70,7 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, state: &AppState, out: Outgoi
         if authority.is_empty() || authority == local || !seen.insert(inbox.to_string()) {
             continue;
         }
-        let host = inbox.host_str().unwrap_or_default().to_lowercase();
-        let is_blocked =
-            blocked.contains(&authority) || blocked.iter().any(|b| host == *b || host.ends_with(&format!(".{b}")));
-        if is_blocked {
+        if crate::federation::block_candidates(&inbox).iter().any(|c| blocked.contains(c)) {
             continue;
         }
         rows.push(delivery::ActiveModel {

@@ -143,9 +143,10 @@ pub fn authority(url: &Url) -> String {
     }
 }
 
-/// A URL is blocked when its host, its `host:port`, or a parent domain is on the list.
-pub async fn is_blocked(db: &sea_orm::DatabaseConnection, url: &Url) -> Result<bool, sea_orm::DbErr> {
-    let Some(host) = url.host_str().map(|h| h.trim_end_matches('.').to_lowercase()) else { return Ok(false) };
+/// The block-list entries that would block a URL: its `host:port`, its host, and each parent
+/// domain of two or more labels (blocking `example.com` blocks `social.example.com`).
+pub fn block_candidates(url: &Url) -> Vec<String> {
+    let Some(host) = url.host_str().map(|h| h.trim_end_matches('.').to_lowercase()) else { return Vec::new() };
     let mut candidates = vec![authority(url)];
     let mut rest = host.as_str();
     loop {
@@ -154,6 +155,15 @@ pub async fn is_blocked(db: &sea_orm::DatabaseConnection, url: &Url) -> Result<b
             Some((_, parent)) if parent.contains('.') => rest = parent,
             _ => break,
         }
+    }
+    candidates
+}
+
+/// Whether a URL is on a blocked domain (see [`block_candidates`]).
+pub async fn is_blocked(db: &sea_orm::DatabaseConnection, url: &Url) -> Result<bool, sea_orm::DbErr> {
+    let candidates = block_candidates(url);
+    if candidates.is_empty() {
+        return Ok(false);
     }
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
     let n = domain_block::Entity::find().filter(domain_block::Column::Domain.is_in(candidates)).count(db).await?;

@@ -6,10 +6,11 @@ use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
 use activitypub_federation::error::Error as ApError;
 use futures_util::FutureExt as _;
 
-use super::actors::{ActorKind, ApActor};
+use super::actors::{ActorKind, ActorSource, ApActor};
 use super::{FedData, FedError};
 use crate::db::{group, member};
 use crate::domain::members::normalize_handle;
+use crate::domain::viewer::STATUS_DELETED;
 use crate::error::{AppError, AppResult};
 use crate::state::State;
 
@@ -143,3 +144,40 @@ async fn refresh(data: &FedData<State>, actor: ApActor, budget: &RemoteBudget) -
 }
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+/// What a handle names, as the API shows it: a member (deleted ones are not shown) or a group.
+pub enum Found {
+    Member(Box<crate::db::member::Model>),
+    Group(Box<crate::db::group::Model>),
+}
+
+/// A member or group by handle; see [`actor_by_handle`].
+pub async fn find_by_handle(data: &FedData<State>, handle: &str, lookup: Lookup<'_>) -> AppResult<Option<Found>> {
+    Ok(actor_by_handle(data, handle, lookup).await?.and_then(|a| match a.source {
+        ActorSource::Member(m) if m.status != STATUS_DELETED => Some(Found::Member(m)),
+        ActorSource::Group(g) => Some(Found::Group(g)),
+        _ => None,
+    }))
+}
+
+pub async fn member_by_handle(
+    data: &FedData<State>,
+    handle: &str,
+    lookup: Lookup<'_>,
+) -> AppResult<Option<crate::db::member::Model>> {
+    Ok(match find_by_handle(data, handle, lookup).await? {
+        Some(Found::Member(m)) => Some(*m),
+        _ => None,
+    })
+}
+
+pub async fn group_by_handle(
+    data: &FedData<State>,
+    handle: &str,
+    lookup: Lookup<'_>,
+) -> AppResult<Option<crate::db::group::Model>> {
+    Ok(match find_by_handle(data, handle, lookup).await? {
+        Some(Found::Group(g)) => Some(*g),
+        _ => None,
+    })
+}

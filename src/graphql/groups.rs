@@ -5,7 +5,7 @@ use super::types::{connection, parse_id, Conn, Group, Membership, MembershipRole
 use super::ContextExt as _;
 use crate::domain::groups::{self, NewGroup};
 use crate::domain::pagination::PageRequest;
-use crate::federation::actors::ActorSource;
+use crate::federation::resolve;
 
 #[derive(InputObject)]
 pub struct CreateGroupInput {
@@ -26,11 +26,7 @@ pub struct GroupQuery;
 impl GroupQuery {
     /// `community` (local) or `network@partner.example` (remote).
     async fn group(&self, ctx: &Context<'_>, handle: String) -> Result<Option<Group>> {
-        let actor = crate::federation::resolve::actor_by_handle(&ctx.fed(), &handle, ctx.lookup()).await?;
-        Ok(actor.and_then(|a| match a.source {
-            ActorSource::Group(g) => Some(Group(*g)),
-            _ => None,
-        }))
+        Ok(resolve::group_by_handle(&ctx.fed(), &handle, ctx.lookup()).await?.map(Group))
     }
 
     async fn groups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<Group>> {

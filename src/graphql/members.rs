@@ -7,8 +7,7 @@ use super::ContextExt as _;
 use crate::domain::members::{self, NewAccount, ProfileChanges};
 use crate::domain::pagination::PageRequest;
 use crate::domain::sessions;
-use crate::domain::viewer::STATUS_DELETED;
-use crate::federation::actors::ActorSource;
+use crate::federation::resolve;
 
 #[derive(InputObject)]
 pub struct RegisterInput {
@@ -53,11 +52,7 @@ impl MemberQuery {
 
     /// `alice` (local) or `alice@other.example` (remote).
     async fn member(&self, ctx: &Context<'_>, handle: String) -> Result<Option<Member>> {
-        let actor = crate::federation::resolve::actor_by_handle(&ctx.fed(), &handle, ctx.lookup()).await?;
-        Ok(actor.and_then(|a| match a.source {
-            ActorSource::Member(m) if m.status != STATUS_DELETED => Some(Member(*m)),
-            _ => None,
-        }))
+        Ok(resolve::member_by_handle(&ctx.fed(), &handle, ctx.lookup()).await?.map(Member))
     }
 
     /// The member directory, optionally searched by name, handle or organization.

@@ -5,10 +5,8 @@ use async_graphql::{Context, Object, SimpleObject};
 use super::types::{Group, Member, Result};
 use super::ContextExt as _;
 use crate::domain::pagination::PageRequest;
-use crate::domain::viewer::STATUS_DELETED;
 use crate::domain::{groups, members, validate};
-use crate::federation::actors::ActorSource;
-use crate::federation::resolve;
+use crate::federation::resolve::{self, Found};
 
 /// Matches by kind. Events, resources and threads join as those parts of Weave arrive.
 #[derive(SimpleObject)]
@@ -36,18 +34,14 @@ impl SearchQuery {
             trimmed.split_once('@').is_some_and(|(n, d)| !n.is_empty() && (d.contains('.') || d.contains(':')));
         if looks_remote {
             // A failed remote look-up is no result, not an error of the whole search.
-            if let Ok(Some(actor)) = resolve::actor_by_handle(&ctx.fed(), trimmed, ctx.lookup()).await {
-                match actor.source {
-                    ActorSource::Member(m)
-                        if m.status != STATUS_DELETED && !found_members.iter().any(|x| x.0.id == m.id) =>
-                    {
-                        found_members.insert(0, Member(*m))
-                    }
-                    ActorSource::Group(g) if !found_groups.iter().any(|x| x.0.id == g.id) => {
-                        found_groups.insert(0, Group(*g))
-                    }
-                    _ => {}
+            match resolve::find_by_handle(&ctx.fed(), trimmed, ctx.lookup()).await {
+                Ok(Some(Found::Member(m))) if !found_members.iter().any(|x| x.0.id == m.id) => {
+                    found_members.insert(0, Member(*m))
                 }
+                Ok(Some(Found::Group(g))) if !found_groups.iter().any(|x| x.0.id == g.id) => {
+                    found_groups.insert(0, Group(*g))
+                }
+                _ => {}
             }
         }
         found_members.truncate(page.first as usize);

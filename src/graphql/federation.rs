@@ -1,7 +1,7 @@
 //! Following across servers, follower review, the domain block list.
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
-use super::types::{connection, parse_id, Conn, Group, Result};
+use super::types::{connection, loaded, parse_id, Conn, Group, Result};
 use super::ContextExt as _;
 use crate::db::{domain_block, follow};
 use crate::domain::groups::{self, GroupChanges};
@@ -42,11 +42,11 @@ impl FollowRequest {
     }
     /// The follower's handle, e.g. `alice@social.example`.
     async fn follower_handle(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(self.follower(ctx).await?.map(|a| a.handle()).unwrap_or_default())
+        Ok(self.follower(ctx).await?.map(|(handle, _)| handle).unwrap_or_default())
     }
     /// The follower's ActivityPub id.
     async fn follower_url(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(self.follower(ctx).await?.map(|a| a.id.to_string()).unwrap_or_default())
+        Ok(self.follower(ctx).await?.map(|(_, url)| url).unwrap_or_default())
     }
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.created_at
@@ -54,9 +54,14 @@ impl FollowRequest {
 }
 
 impl FollowRequest {
-    async fn follower(&self, ctx: &Context<'_>) -> Result<Option<ApActor>> {
-        let Some(kind) = ActorKind::parse(&self.0.follower_kind) else { return Ok(None) };
-        Ok(ApActor::by_row(ctx.state(), kind, self.0.follower_id).await.map_err(AppError::from)?)
+    /// The follower's handle and id, through the request's loaders (one query per list).
+    async fn follower(&self, ctx: &Context<'_>) -> Result<Option<(String, String)>> {
+        let id = self.0.follower_id;
+        Ok(match ActorKind::parse(&self.0.follower_kind) {
+            Some(ActorKind::Member) => loaded(ctx.loaders().members.load_one(id).await)?.map(|m| (m.handle, m.ap_id)),
+            Some(ActorKind::Group) => loaded(ctx.loaders().groups.load_one(id).await)?.map(|g| (g.handle, g.ap_id)),
+            _ => None,
+        })
     }
 }
 

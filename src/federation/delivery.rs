@@ -51,7 +51,7 @@ impl Report {
 }
 
 /// A stored activity, re-serialised exactly as it was written.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Stored {
     id: Url,
     actor: Url,
@@ -110,6 +110,7 @@ async fn claim(state: &AppState, now: DateTime<Utc>, limit: u64) -> Result<Vec<d
     Ok(rows)
 }
 
+#[derive(Clone)]
 enum Outcome {
     Sent,
     Retry(String),
@@ -117,7 +118,33 @@ enum Outcome {
     Postpone(DateTime<Utc>),
 }
 
-async fn send(fed: &Federation, row: &delivery::Model, now: DateTime<Utc>) -> Outcome {
+/// An activity ready to sign: its document and its signer. Loaded once per round for all the
+/// deliveries of that activity (a group's post goes to many inboxes).
+type Ready = Result<(Stored, ApActor), Outcome>;
+
+async fn load_activity(state: &AppState, activity_id: uuid::Uuid) -> Ready {
+    let activity = match outbound_activity::Entity::find_by_id(activity_id).one(&state.db).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return Err(Outcome::Skipped("activity no longer exists".into())),
+        Err(e) => return Err(Outcome::Retry(format!("database: {e}"))),
+    };
+    let Some(kind) = ActorKind::parse(&activity.actor_kind) else {
+        return Err(Outcome::Skipped("unknown actor kind".into()));
+    };
+    let signer = match ApActor::by_row(state, kind, activity.actor_id).await {
+        Ok(Some(a)) if a.private_key_pem.is_some() => a,
+        Ok(_) => return Err(Outcome::Skipped("the signing actor has no key".into())),
+        Err(e) => return Err(Outcome::Retry(format!("loading the signer: {e}"))),
+    };
+    let (Ok(json), Ok(id)) =
+        (serde_json::from_str::<serde_json::Value>(&activity.payload), Url::parse(&activity.ap_id))
+    else {
+        return Err(Outcome::Skipped("stored activity is malformed".into()));
+    };
+    Ok((Stored { id, actor: signer.id.clone(), json }, signer))
+}
+
+async fn send(fed: &Federation, row: &delivery::Model, ready: &Ready, now: DateTime<Utc>) -> Outcome {
     let state: &AppState = fed;
     if let Some((dead_since, failing_since)) = dead_since(state, &row.domain).await {
         let probe_at = dead_since + chrono::Duration::seconds(DEAD_PROBE_SECS);
@@ -128,36 +155,20 @@ async fn send(fed: &Federation, row: &delivery::Model, now: DateTime<Utc>) -> Ou
             return Outcome::Postpone(probe_at);
         }
     }
-    if let Ok(inbox) = Url::parse(&row.inbox_url) {
-        match super::is_blocked(&state.db, &inbox).await {
-            Ok(true) => return Outcome::Skipped("the receiving domain is blocked".into()),
-            Ok(false) => {}
-            Err(e) => return Outcome::Retry(format!("checking the block list: {e}")),
-        }
+    let Ok(inbox) = Url::parse(&row.inbox_url) else {
+        return Outcome::Skipped("the inbox URL is malformed".into());
+    };
+    match super::is_blocked(&state.db, &inbox).await {
+        Ok(true) => return Outcome::Skipped("the receiving domain is blocked".into()),
+        Ok(false) => {}
+        Err(e) => return Outcome::Retry(format!("checking the block list: {e}")),
     }
-    let activity = match outbound_activity::Entity::find_by_id(row.activity_id).one(&state.db).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return Outcome::Skipped("activity no longer exists".into()),
-        Err(e) => return Outcome::Retry(format!("database: {e}")),
+    let (stored, signer) = match ready {
+        Ok(r) => r,
+        Err(outcome) => return outcome.clone(),
     };
-    let Some(kind) = ActorKind::parse(&activity.actor_kind) else {
-        return Outcome::Skipped("unknown actor kind".into());
-    };
-    let signer = match ApActor::by_row(state, kind, activity.actor_id).await {
-        Ok(Some(a)) if a.private_key_pem.is_some() => a,
-        Ok(_) => return Outcome::Skipped("the signing actor has no key".into()),
-        Err(e) => return Outcome::Retry(format!("loading the signer: {e}")),
-    };
-    let (Ok(json), Ok(inbox), Ok(id)) = (
-        serde_json::from_str::<serde_json::Value>(&activity.payload),
-        Url::parse(&row.inbox_url),
-        Url::parse(&activity.ap_id),
-    ) else {
-        return Outcome::Skipped("stored activity or inbox is malformed".into());
-    };
-    let stored = Stored { id, actor: signer.id.clone(), json };
     let data = fed.to_request_data();
-    let tasks = match SendActivityTask::prepare(&stored, &signer, vec![inbox], &data).await {
+    let tasks = match SendActivityTask::prepare(stored, signer, vec![inbox], &data).await {
         Ok(t) => t,
         Err(e) => return Outcome::Retry(format!("preparing: {e}")),
     };
@@ -175,9 +186,17 @@ async fn send(fed: &Federation, row: &delivery::Model, now: DateTime<Utc>) -> Ou
 pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Result<Report, sea_orm::DbErr> {
     let state: State = (**fed).clone();
     let rows = claim(&state, now, limit).await?;
+    let mut ready = std::collections::HashMap::new();
+    for id in rows.iter().map(|r| r.activity_id).collect::<std::collections::BTreeSet<_>>() {
+        ready.insert(id, load_activity(&state, id).await);
+    }
+    let ready = &ready;
     let outcomes: Vec<(delivery::Model, Outcome)> = futures_util::stream::iter(rows)
         .map(|row| async move {
-            let outcome = send(fed, &row, now).await;
+            let outcome = match ready.get(&row.activity_id) {
+                Some(r) => send(fed, &row, r, now).await,
+                None => Outcome::Retry("activity was not loaded".into()),
+            };
             (row, outcome)
         })
         .buffer_unordered(16)

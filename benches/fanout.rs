@@ -17,6 +17,7 @@ use chrono::Utc;
 use sea_orm::{EntityTrait, Set};
 use uuid::Uuid;
 use weave::db::{follow, member};
+use weave::db::enums::{ActorKind, FollowState, MemberStatus};
 use weave::domain::{groups, viewer::Viewer};
 
 const FOLLOWERS: usize = 10_000;
@@ -119,7 +120,8 @@ async fn main() {
             interests: Set(serde_json::json!([])),
             links: Set(serde_json::json!([])),
             is_admin: Set(false),
-            status: Set("ACTIVE".into()),
+            status: Set(MemberStatus::Active),
+            verified_at: Set(Some(now)),
             local: Set(false),
             url: Set(None),
             inbox_url: Set(Some(format!("{ap_id}/inbox"))),
@@ -139,11 +141,11 @@ async fn main() {
         follows.push(follow::ActiveModel {
             id: Set(Uuid::now_v7()),
             ap_id: Set(format!("{ap_id}/follows/1")),
-            follower_kind: Set("member".into()),
+            follower_kind: Set(ActorKind::Member),
             follower_id: Set(id),
-            target_kind: Set("group".into()),
+            target_kind: Set(ActorKind::Group),
             target_id: Set(community.id),
-            state: Set("ACCEPTED".into()),
+            state: Set(FollowState::Accepted),
             created_at: Set(now),
             updated_at: Set(now),
         });
@@ -157,8 +159,8 @@ async fn main() {
     println!("seeded {FOLLOWERS} followers on {SERVERS} servers in {:.2?}", seed.elapsed());
 
     // The group's keys are made on its first federation use; make them before timing.
-    let actor = weave::federation::actors::ApActor::from_group(community.clone()).unwrap();
-    weave::federation::actors::ensure_keys(&state, actor).await.unwrap();
+    let actor = weave::domain::actors::ApActor::from_group(community.clone()).unwrap();
+    weave::domain::actors::ensure_keys(&state, actor).await.unwrap();
 
     // One group Update: enqueue (the domain's transaction), then deliver.
     let viewer = Viewer::Member(Box::new(admin));

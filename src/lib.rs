@@ -2,6 +2,7 @@
 //!
 //! [`Application::build`] wires everything for one instance and binds its listener; tests start
 //! several in one process (there is no global state).
+pub mod ap;
 pub mod auth;
 pub mod config;
 pub mod db;

@@ -11,7 +11,7 @@ pub struct Model {
     /// host[:port] of the inbox, for instance health.
     pub domain: String,
     /// PENDING, DONE, FAILED (gave up) or SKIPPED (blocked or refused by policy).
-    pub state: String,
+    pub state: super::enums::DeliveryState,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     /// A worker holds the row until then; a crashed worker's rows come back afterwards.

@@ -10,12 +10,12 @@ pub struct Model {
     #[sea_orm(unique)]
     pub ap_id: String,
     /// `member` or `group`.
-    pub follower_kind: String,
+    pub follower_kind: super::enums::ActorKind,
     pub follower_id: Uuid,
-    pub target_kind: String,
+    pub target_kind: super::enums::ActorKind,
     pub target_id: Uuid,
     /// PENDING or ACCEPTED (rejected follows are deleted).
-    pub state: String,
+    pub state: super::enums::FollowState,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

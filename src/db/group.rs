@@ -14,7 +14,7 @@ pub struct Model {
     pub summary: Option<String>,
     pub summary_html: Option<String>,
     /// OPEN or APPROVAL (joining needs a moderator's approval).
-    pub join_mode: String,
+    pub join_mode: super::enums::JoinMode,
     pub local: bool,
     #[sea_orm(unique)]
     pub ap_id: String,
@@ -31,6 +31,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub last_refreshed_at: Option<DateTimeUtc>,
+    /// Remote actors: when one of their signatures verified or a member looked them up; they
+    /// are listed in the directory only from then on.
+    pub verified_at: Option<DateTimeUtc>,
     /// The followers collection lists its items (otherwise only a count).
     pub public_followers: bool,
 }

@@ -24,7 +24,7 @@ pub struct Model {
     pub links: Json,
     pub is_admin: bool,
     /// ACTIVE, PENDING (awaiting approval) or SUSPENDED.
-    pub status: String,
+    pub status: super::enums::MemberStatus,
     pub local: bool,
     #[sea_orm(unique)]
     pub ap_id: String,
@@ -41,6 +41,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub last_refreshed_at: Option<DateTimeUtc>,
+    /// Remote actors: when one of their signatures verified or a member looked them up; they
+    /// are listed in the directory only from then on.
+    pub verified_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,7 +8,7 @@ pub struct Model {
     pub group_id: Uuid,
     pub member_id: Uuid,
     /// OWNER, ADMIN, MODERATOR, MEMBER or PENDING.
-    pub role: String,
+    pub role: super::enums::Role,
     pub created_at: DateTimeUtc,
 }
 

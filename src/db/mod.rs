@@ -51,6 +51,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 }
 pub mod delivery;
 pub mod domain_block;
+pub mod enums;
 pub mod follow;
 pub mod inbound_activity;
 pub mod instance_actor;

@@ -9,7 +9,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub ap_id: String,
     /// `member`, `group` or `instance`: whose key signs it.
-    pub actor_kind: String,
+    pub actor_kind: super::enums::ActorKind,
     pub actor_id: Uuid,
     pub kind: String,
     /// The JSON-LD document, `@context` included.

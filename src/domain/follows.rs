@@ -8,22 +8,16 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::ap::activities::{self, FollowAnswer};
+use crate::db::enums::{FollowState, Role};
 use crate::db::{self, follow, group, member};
-use crate::domain::groups::{self, Role};
+use crate::domain::actors::{ensure_keys, ActorKind, ApActor};
+use crate::domain::groups;
 use crate::domain::outbox::{self, Outgoing};
 use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::viewer::Viewer;
 use crate::error::{AppError, AppResult};
-use crate::federation::activities;
-use crate::federation::actors::{ensure_keys, ActorKind, ApActor};
 use crate::state::AppState;
-
-pub const FOLLOW_PENDING: &str = "PENDING";
-pub const FOLLOW_ACCEPTED: &str = "ACCEPTED";
-
-fn fed(e: crate::federation::FedError) -> AppError {
-    e.into()
-}
 
 async fn find_pair<C: ConnectionTrait>(
     conn: &C,
@@ -31,20 +25,12 @@ async fn find_pair<C: ConnectionTrait>(
     target: &ApActor,
 ) -> AppResult<Option<follow::Model>> {
     Ok(follow::Entity::find()
-        .filter(follow::Column::FollowerKind.eq(follower.kind.as_str()))
+        .filter(follow::Column::FollowerKind.eq(follower.kind))
         .filter(follow::Column::FollowerId.eq(follower.row_id))
-        .filter(follow::Column::TargetKind.eq(target.kind.as_str()))
+        .filter(follow::Column::TargetKind.eq(target.kind))
         .filter(follow::Column::TargetId.eq(target.row_id))
         .one(conn)
         .await?)
-}
-
-fn manually_approves(actor: &ApActor) -> bool {
-    match &actor.source {
-        crate::federation::actors::ActorSource::Member(m) => m.manually_approves_followers,
-        crate::federation::actors::ActorSource::Group(g) => g.manually_approves_followers,
-        crate::federation::actors::ActorSource::Instance => true,
-    }
 }
 
 /// Who follows: the signed-in member, or a local group they own or administer (a partner
@@ -52,13 +38,13 @@ fn manually_approves(actor: &ApActor) -> bool {
 pub async fn follower_for(state: &AppState, viewer: &Viewer, as_group: Option<Uuid>) -> AppResult<ApActor> {
     let me = viewer.active_member()?;
     match as_group {
-        None => ApActor::from_member(me.clone()).map_err(fed),
+        None => ApActor::from_member(me.clone()),
         Some(group_id) => {
             let g = groups::get(&state.db, group_id).await?;
             if !g.local {
                 return Err(AppError::bad_input("asGroup", "only local groups can follow from here"));
             }
-            let actor = ApActor::from_group(g).map_err(fed)?;
+            let actor = ApActor::from_group(g)?;
             may_review(state, viewer, &actor).await?;
             Ok(actor)
         }
@@ -80,19 +66,23 @@ pub async fn follow(state: &AppState, follower: ApActor, target: ApActor) -> App
         return Ok(existing);
     }
     // Keys first: on SQLite a write outside the transaction below would wait on it.
-    let follower = if target.local { follower } else { ensure_keys(state, follower).await.map_err(fed)? };
+    let follower = if target.local { follower } else { ensure_keys(state, follower).await? };
     let txn = db::begin_write(&state.db).await?;
     let ap_id = outbox::activity_id(state, "Follow");
     let now = Utc::now();
-    let state_str = if target.local && !manually_approves(&target) { FOLLOW_ACCEPTED } else { FOLLOW_PENDING };
+    let follow_state = if target.local && !target.manually_approves_followers() {
+        FollowState::Accepted
+    } else {
+        FollowState::Pending
+    };
     let row = follow::ActiveModel {
         id: Set(Uuid::now_v7()),
         ap_id: Set(ap_id.clone()),
-        follower_kind: Set(follower.kind.as_str().into()),
+        follower_kind: Set(follower.kind),
         follower_id: Set(follower.row_id),
-        target_kind: Set(target.kind.as_str().into()),
+        target_kind: Set(target.kind),
         target_id: Set(target.row_id),
-        state: Set(state_str.into()),
+        state: Set(follow_state),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -121,7 +111,7 @@ pub async fn follow(state: &AppState, follower: ApActor, target: ApActor) -> App
 /// Stops following; remote targets get an `Undo`. Answers whether there was a follow.
 pub async fn unfollow(state: &AppState, follower: ApActor, target: ApActor) -> AppResult<bool> {
     let Some(existing) = find_pair(&state.db, &follower, &target).await? else { return Ok(false) };
-    let follower = if target.local { follower } else { ensure_keys(state, follower).await.map_err(fed)? };
+    let follower = if target.local { follower } else { ensure_keys(state, follower).await? };
     let txn = db::begin_write(&state.db).await?;
     follow::Entity::delete_by_id(existing.id).exec(&txn).await?;
     if !target.local {
@@ -154,8 +144,8 @@ pub async fn receive_follow(
     target: &ApActor,
     follow_ap_id: &str,
 ) -> AppResult<()> {
-    let target = ensure_keys(state, target.clone()).await.map_err(fed)?;
-    let manual = manually_approves(&target);
+    let target = ensure_keys(state, target.clone()).await?;
+    let manual = target.manually_approves_followers();
     let txn = db::begin_write(&state.db).await?;
     let now = Utc::now();
     let row = match find_pair(&txn, follower, &target).await? {
@@ -169,11 +159,11 @@ pub async fn receive_follow(
             follow::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 ap_id: Set(follow_ap_id.to_string()),
-                follower_kind: Set(follower.kind.as_str().into()),
+                follower_kind: Set(follower.kind),
                 follower_id: Set(follower.row_id),
-                target_kind: Set(target.kind.as_str().into()),
+                target_kind: Set(target.kind),
                 target_id: Set(target.row_id),
-                state: Set(if manual { FOLLOW_PENDING } else { FOLLOW_ACCEPTED }.into()),
+                state: Set(if manual { FollowState::Pending } else { FollowState::Accepted }),
                 created_at: Set(now),
                 updated_at: Set(now),
             }
@@ -181,7 +171,7 @@ pub async fn receive_follow(
             .await?
         }
     };
-    if row.state == FOLLOW_ACCEPTED {
+    if row.state == FollowState::Accepted {
         enqueue_response(&txn, state, &target, follower, &row.ap_id, true).await?;
     }
     txn.commit().await?;
@@ -196,7 +186,8 @@ async fn enqueue_response<C: ConnectionTrait>(
     follow_ap_id: &str,
     accept: bool,
 ) -> AppResult<()> {
-    let kind = if accept { "Accept" } else { "Reject" };
+    let answer = if accept { FollowAnswer::Accept } else { FollowAnswer::Reject };
+    let kind = answer.as_str();
     let ap_id = outbox::activity_id(state, kind);
     outbox::enqueue(
         conn,
@@ -205,7 +196,7 @@ async fn enqueue_response<C: ConnectionTrait>(
             actor_kind: target.kind,
             actor_id: target.row_id,
             payload: activities::respond_to_follow(
-                kind,
+                answer,
                 &ap_id,
                 target.id.as_str(),
                 follow_ap_id,
@@ -233,12 +224,12 @@ pub async fn receive_response(
         return Ok(());
     };
     // Only the followed actor may answer.
-    if row.target_kind != responder.kind.as_str() || row.target_id != responder.row_id {
+    if row.target_kind != responder.kind || row.target_id != responder.row_id {
         return Err(AppError::forbidden("only the followed actor may answer a follow"));
     }
     if accepted {
         let mut active: follow::ActiveModel = row.into();
-        active.state = Set(FOLLOW_ACCEPTED.into());
+        active.state = Set(FollowState::Accepted);
         active.updated_at = Set(Utc::now());
         active.update(&txn).await?;
     } else {
@@ -257,16 +248,14 @@ pub async fn receive_undo(
 ) -> AppResult<()> {
     let mut cond = Condition::any().add(follow::Column::ApId.eq(follow_ap_id));
     if let Some(target) = target {
-        if let Some(t) = ApActor::by_ap_id(state, target).await.map_err(fed)? {
+        if let Some(t) = ApActor::by_ap_id(state, target).await? {
             cond = cond.add(
-                Condition::all()
-                    .add(follow::Column::TargetKind.eq(t.kind.as_str()))
-                    .add(follow::Column::TargetId.eq(t.row_id)),
+                Condition::all().add(follow::Column::TargetKind.eq(t.kind)).add(follow::Column::TargetId.eq(t.row_id)),
             );
         }
     }
     follow::Entity::delete_many()
-        .filter(follow::Column::FollowerKind.eq(follower.kind.as_str()))
+        .filter(follow::Column::FollowerKind.eq(follower.kind))
         .filter(follow::Column::FollowerId.eq(follower.row_id))
         .filter(cond)
         .exec(&state.db)
@@ -274,37 +263,12 @@ pub async fn receive_undo(
     Ok(())
 }
 
-/// A remote actor is gone: its follows (both ways) and its row go too.
-pub async fn forget_remote_actor(state: &AppState, kind: ActorKind, id: Uuid) -> AppResult<()> {
-    let txn = db::begin_write(&state.db).await?;
-    let is_local = match kind {
-        ActorKind::Member => member::Entity::find_by_id(id).one(&txn).await?.is_some_and(|m| m.local),
-        ActorKind::Group => group::Entity::find_by_id(id).one(&txn).await?.is_some_and(|g| g.local),
-        ActorKind::Instance => true,
-    };
-    if is_local {
-        return Err(AppError::forbidden("local actors cannot be deleted from the wire"));
-    }
-    delete_all_of(&txn, kind, id).await?;
-    match kind {
-        ActorKind::Member => {
-            member::Entity::delete_by_id(id).exec(&txn).await?;
-        }
-        ActorKind::Group => {
-            group::Entity::delete_by_id(id).exec(&txn).await?;
-        }
-        ActorKind::Instance => {}
-    }
-    txn.commit().await?;
-    Ok(())
-}
-
 /// Accepted followers of an actor.
 pub async fn followers_count<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<u64> {
     Ok(follow::Entity::find()
-        .filter(follow::Column::TargetKind.eq(kind.as_str()))
+        .filter(follow::Column::TargetKind.eq(kind))
         .filter(follow::Column::TargetId.eq(id))
-        .filter(follow::Column::State.eq(FOLLOW_ACCEPTED))
+        .filter(follow::Column::State.eq(FollowState::Accepted))
         .count(conn)
         .await?)
 }
@@ -319,15 +283,17 @@ pub async fn follower_ids<C: ConnectionTrait>(
     let rows = keyset(
         conn,
         follow::Entity::find()
-            .filter(follow::Column::TargetKind.eq(kind.as_str()))
+            .filter(follow::Column::TargetKind.eq(kind))
             .filter(follow::Column::TargetId.eq(id))
-            .filter(follow::Column::State.eq(FOLLOW_ACCEPTED)),
+            .filter(follow::Column::State.eq(FollowState::Accepted)),
         follow::Column::Id,
         page,
     )
     .await?;
-    let members: Vec<Uuid> = rows.items.iter().filter(|f| f.follower_kind == "member").map(|f| f.follower_id).collect();
-    let groups_: Vec<Uuid> = rows.items.iter().filter(|f| f.follower_kind == "group").map(|f| f.follower_id).collect();
+    let members: Vec<Uuid> =
+        rows.items.iter().filter(|f| f.follower_kind == ActorKind::Member).map(|f| f.follower_id).collect();
+    let groups_: Vec<Uuid> =
+        rows.items.iter().filter(|f| f.follower_kind == ActorKind::Group).map(|f| f.follower_id).collect();
     let mut ap_ids = std::collections::HashMap::new();
     for m in member::Entity::find().filter(member::Column::Id.is_in(members)).all(conn).await? {
         ap_ids.insert(m.id, m.ap_id);
@@ -342,9 +308,9 @@ pub async fn follower_ids<C: ConnectionTrait>(
 /// Accepted follows made by an actor.
 pub async fn following_count<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<u64> {
     Ok(follow::Entity::find()
-        .filter(follow::Column::FollowerKind.eq(kind.as_str()))
+        .filter(follow::Column::FollowerKind.eq(kind))
         .filter(follow::Column::FollowerId.eq(id))
-        .filter(follow::Column::State.eq(FOLLOW_ACCEPTED))
+        .filter(follow::Column::State.eq(FollowState::Accepted))
         .count(conn)
         .await?)
 }
@@ -360,9 +326,9 @@ pub async fn followers_counts<C: ConnectionTrait>(
         .select_only()
         .column(follow::Column::TargetId)
         .column_as(Expr::expr(Func::count(Expr::col(follow::Column::Id))), "n")
-        .filter(follow::Column::TargetKind.eq(kind.as_str()))
+        .filter(follow::Column::TargetKind.eq(kind))
         .filter(follow::Column::TargetId.is_in(ids.iter().copied()))
-        .filter(follow::Column::State.eq(FOLLOW_ACCEPTED))
+        .filter(follow::Column::State.eq(FollowState::Accepted))
         .group_by(follow::Column::TargetId)
         .into_tuple()
         .all(conn)
@@ -381,9 +347,7 @@ async fn may_review(state: &AppState, viewer: &Viewer, target: &ApActor) -> AppR
         ActorKind::Member => target.row_id == me.id,
         ActorKind::Group => {
             me.is_admin
-                || groups::membership_of(&state.db, target.row_id, me.id)
-                    .await?
-                    .is_some_and(|m| Role::parse(&m.role) >= Role::Admin)
+                || groups::membership_of(&state.db, target.row_id, me.id).await?.is_some_and(|m| m.role >= Role::Admin)
         }
         ActorKind::Instance => false,
     };
@@ -401,12 +365,12 @@ pub async fn pending_requests(
     page: PageRequest,
 ) -> AppResult<Page<follow::Model>> {
     let g = groups::get(&state.db, group_id).await?;
-    let target = ApActor::from_group(g).map_err(fed)?;
+    let target = ApActor::from_group(g)?;
     may_review(state, viewer, &target).await?;
     let filter = Condition::all()
-        .add(follow::Column::TargetKind.eq(ActorKind::Group.as_str()))
+        .add(follow::Column::TargetKind.eq(ActorKind::Group))
         .add(follow::Column::TargetId.eq(group_id))
-        .add(follow::Column::State.eq(FOLLOW_PENDING));
+        .add(follow::Column::State.eq(FollowState::Pending));
     keyset(&state.db, follow::Entity::find().filter(filter), follow::Column::Id, page).await
 }
 
@@ -421,36 +385,32 @@ pub async fn review(
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::not_found("follow request"))?;
-    let target_kind = ActorKind::parse(&row.target_kind).ok_or_else(|| AppError::not_found("follow request"))?;
-    let follower_kind = ActorKind::parse(&row.follower_kind).ok_or_else(|| AppError::not_found("follow request"))?;
-    let target = ApActor::by_row(state, target_kind, row.target_id)
-        .await
-        .map_err(fed)?
+    let target = ApActor::by_row(&state.db, state, row.target_kind, row.target_id)
+        .await?
         .ok_or_else(|| AppError::not_found("actor"))?;
     may_review(state, viewer, &target).await?;
-    if row.state != FOLLOW_PENDING {
+    if row.state != FollowState::Pending {
         return Err(AppError::conflict("this follow request was already answered"));
     }
-    let follower = ApActor::by_row(state, follower_kind, row.follower_id)
-        .await
-        .map_err(fed)?
+    let follower = ApActor::by_row(&state.db, state, row.follower_kind, row.follower_id)
+        .await?
         .ok_or_else(|| AppError::not_found("follower"))?;
-    let target = ensure_keys(state, target).await.map_err(fed)?;
+    let target = ensure_keys(state, target).await?;
     let txn = db::begin_write(&state.db).await?;
     // Only a still-pending request may be answered, once: concurrent answers race on this row.
     let answered = if accept {
         follow::Entity::update_many()
-            .col_expr(follow::Column::State, sea_orm::sea_query::Expr::value(FOLLOW_ACCEPTED))
+            .col_expr(follow::Column::State, sea_orm::sea_query::Expr::value(FollowState::Accepted))
             .col_expr(follow::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
             .filter(follow::Column::Id.eq(row.id))
-            .filter(follow::Column::State.eq(FOLLOW_PENDING))
+            .filter(follow::Column::State.eq(FollowState::Pending))
             .exec(&txn)
             .await?
             .rows_affected
     } else {
         follow::Entity::delete_many()
             .filter(follow::Column::Id.eq(row.id))
-            .filter(follow::Column::State.eq(FOLLOW_PENDING))
+            .filter(follow::Column::State.eq(FollowState::Pending))
             .exec(&txn)
             .await?
             .rows_affected
@@ -466,82 +426,27 @@ pub async fn review(
     Ok(result)
 }
 
-/// Before changing a local actor's profile: whether the change must federate (it has remote
-/// followers), making its keys if so. Runs outside the transaction that makes the change, so a
-/// SQLite write lock is never waited on from within.
-pub async fn prepare_update(state: &AppState, actor: ApActor) -> AppResult<bool> {
-    let federates = has_remote_followers(&state.db, actor.kind, actor.row_id).await?;
-    if federates {
-        ensure_keys(state, actor).await.map_err(fed)?;
-    }
-    Ok(federates)
-}
-
-/// Publishes an actor's new profile to its followers, in the caller's transaction, from the
-/// row as that transaction sees it.
-pub async fn publish_update<C: ConnectionTrait>(
-    conn: &C,
-    state: &AppState,
-    kind: ActorKind,
-    id: Uuid,
-) -> AppResult<()> {
-    let actor = match kind {
-        ActorKind::Member => member::Entity::find_by_id(id).one(conn).await?.map(ApActor::from_member),
-        ActorKind::Group => group::Entity::find_by_id(id).one(conn).await?.map(ApActor::from_group),
-        ActorKind::Instance => None,
-    };
-    let Some(actor) = actor.transpose().map_err(fed)? else { return Ok(()) };
-    let inboxes = outbox::follower_inboxes(conn, actor.kind, actor.row_id).await?;
-    if inboxes.is_empty() {
-        return Ok(());
-    }
-    let json = actor.to_json(state).map_err(fed)?;
-    let ap_id = outbox::activity_id(state, "Update");
-    let followers = json.followers.as_ref().map(|u| u.to_string());
-    let payload = activities::update_actor(&ap_id, &json, followers.as_deref()).map_err(fed)?;
-    outbox::enqueue(
-        conn,
-        state,
-        Outgoing {
-            actor_kind: actor.kind,
-            actor_id: actor.row_id,
-            ap_id,
-            kind: "Update",
-            payload,
-            public: true,
-            inboxes,
-        },
-    )
-    .await?;
-    Ok(())
-}
-
-/// Whether anyone remote follows the actor (so publishing needs its keys).
-pub async fn has_remote_followers<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<bool> {
-    Ok(!outbox::follower_inboxes(conn, kind, id).await?.is_empty())
-}
-
 /// The inboxes of remote actors this actor follows (they hear of its deletion too).
 pub async fn inboxes_followed_by<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<Vec<url::Url>> {
     let rows = follow::Entity::find()
-        .filter(follow::Column::FollowerKind.eq(kind.as_str()))
+        .filter(follow::Column::FollowerKind.eq(kind))
         .filter(follow::Column::FollowerId.eq(id))
         .all(conn)
         .await?;
     let mut out = std::collections::BTreeSet::new();
     for r in rows {
-        let row = match ActorKind::parse(&r.target_kind) {
-            Some(ActorKind::Member) => member::Entity::find_by_id(r.target_id)
+        let row = match r.target_kind {
+            ActorKind::Member => member::Entity::find_by_id(r.target_id)
                 .one(conn)
                 .await?
                 .filter(|m| !m.local)
                 .and_then(|m| m.shared_inbox_url.or(m.inbox_url)),
-            Some(ActorKind::Group) => group::Entity::find_by_id(r.target_id)
+            ActorKind::Group => group::Entity::find_by_id(r.target_id)
                 .one(conn)
                 .await?
                 .filter(|g| !g.local)
                 .and_then(|g| g.shared_inbox_url.or(g.inbox_url)),
-            _ => None,
+            ActorKind::Instance => None,
         };
         if let Some(u) = row.and_then(|u| url::Url::parse(&u).ok()) {
             out.insert(u);
@@ -555,16 +460,8 @@ pub async fn delete_all_of<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uu
     follow::Entity::delete_many()
         .filter(
             Condition::any()
-                .add(
-                    Condition::all()
-                        .add(follow::Column::FollowerKind.eq(kind.as_str()))
-                        .add(follow::Column::FollowerId.eq(id)),
-                )
-                .add(
-                    Condition::all()
-                        .add(follow::Column::TargetKind.eq(kind.as_str()))
-                        .add(follow::Column::TargetId.eq(id)),
-                ),
+                .add(Condition::all().add(follow::Column::FollowerKind.eq(kind)).add(follow::Column::FollowerId.eq(id)))
+                .add(Condition::all().add(follow::Column::TargetKind.eq(kind)).add(follow::Column::TargetId.eq(id))),
         )
         .exec(conn)
         .await?;

@@ -1,55 +1,25 @@
 //! Groups and memberships: creation, joining (open or by approval), leaving, roles.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveEnum as _, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, Set,
 };
 use uuid::Uuid;
 
 use crate::config::GroupCreation;
+use crate::db::enums::JoinMode;
 use crate::db::{self, group, membership};
+use crate::domain::actors::{ActorKind, ApActor};
 use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::viewer::Viewer;
-use crate::domain::{follows, markdown, members, validate};
+use crate::domain::{markdown, members, profile_updates, validate, visibility};
 use crate::error::{AppError, AppResult};
-use crate::federation::actors::{ActorKind, ApActor};
 use crate::state::AppState;
 
 /// The group every fresh instance has; Mastodon users follow it as `@community@DOMAIN`.
 pub const DEFAULT_GROUP: &str = "community";
 
-pub const JOIN_OPEN: &str = "OPEN";
-pub const JOIN_APPROVAL: &str = "APPROVAL";
-
-/// Membership roles, highest first. The database stores their names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    Pending,
-    Member,
-    Moderator,
-    Admin,
-    Owner,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "OWNER",
-            Role::Admin => "ADMIN",
-            Role::Moderator => "MODERATOR",
-            Role::Member => "MEMBER",
-            Role::Pending => "PENDING",
-        }
-    }
-    pub fn parse(s: &str) -> Role {
-        match s {
-            "OWNER" => Role::Owner,
-            "ADMIN" => Role::Admin,
-            "MODERATOR" => Role::Moderator,
-            "MEMBER" => Role::Member,
-            _ => Role::Pending,
-        }
-    }
-}
+pub use crate::db::enums::Role;
 
 pub struct NewGroup {
     pub slug: String,
@@ -72,7 +42,7 @@ pub async fn ensure_default_group(state: &AppState) -> AppResult<()> {
             DEFAULT_GROUP,
             "Community",
             Some("Everyone on this instance: introductions, announcements and open conversation.".into()),
-            JOIN_OPEN,
+            JoinMode::Open,
             false,
             None,
         )
@@ -89,7 +59,7 @@ async fn insert_local<C: ConnectionTrait>(
     slug: &str,
     name: &str,
     summary: Option<String>,
-    join_mode: &str,
+    join_mode: JoinMode,
     manually_approves_followers: bool,
     created_by: Option<Uuid>,
 ) -> AppResult<group::Model> {
@@ -103,7 +73,7 @@ async fn insert_local<C: ConnectionTrait>(
         name: Set(name.to_string()),
         summary_html: Set(summary.as_deref().map(markdown::render)),
         summary: Set(summary),
-        join_mode: Set(join_mode.to_string()),
+        join_mode: Set(join_mode),
         local: Set(true),
         url: Set(Some(urls.ap_id.clone())),
         inbox_url: Set(Some(urls.inbox)),
@@ -119,6 +89,7 @@ async fn insert_local<C: ConnectionTrait>(
         created_at: Set(now),
         updated_at: Set(now),
         last_refreshed_at: Set(None),
+        verified_at: Set(None),
         public_followers: Set(false),
     }
     .insert(conn)
@@ -138,7 +109,7 @@ pub async fn create(
     validate::local_name("slug", &slug)?;
     let name = validate::required_text("name", &input.name, 100)?;
     let summary = validate::text("summary", input.summary.as_deref(), 2000)?;
-    let join_mode = if input.requires_approval { JOIN_APPROVAL } else { JOIN_OPEN };
+    let join_mode = if input.requires_approval { JoinMode::Approval } else { JoinMode::Open };
 
     let txn = db::begin_write(&state.db).await?;
     members::ensure_name_free(&txn, &slug).await?;
@@ -159,7 +130,7 @@ async fn insert_membership<C: ConnectionTrait>(
         id: Set(Uuid::now_v7()),
         group_id: Set(group_id),
         member_id: Set(member_id),
-        role: Set(role.as_str().to_string()),
+        role: Set(role),
         created_at: Set(Utc::now()),
     }
     .insert(conn)
@@ -182,7 +153,7 @@ pub async fn make_default_group_owner<C: ConnectionTrait>(conn: &C, member_id: U
     match membership_of(conn, g.id, member_id).await? {
         Some(m) => {
             let mut row: membership::ActiveModel = m.into();
-            row.role = Set(Role::Owner.as_str().to_string());
+            row.role = Set(Role::Owner);
             row.update(conn).await?;
         }
         None => {
@@ -237,7 +208,7 @@ pub async fn join(state: &AppState, viewer: &Viewer, group_id: Uuid) -> AppResul
     if let Some(existing) = membership_of(&txn, g.id, me.id).await? {
         return Ok(existing);
     }
-    let role = if g.join_mode == JOIN_APPROVAL { Role::Pending } else { Role::Member };
+    let role = if g.join_mode == JoinMode::Approval { Role::Pending } else { Role::Member };
     let m = insert_membership(&txn, g.id, me.id, role).await?;
     txn.commit().await?;
     Ok(m)
@@ -249,7 +220,7 @@ pub async fn leave(state: &AppState, viewer: &Viewer, group_id: Uuid) -> AppResu
     let txn = db::begin_write(&state.db).await?;
     get(&txn, group_id).await?;
     let m = membership_of(&txn, group_id, me.id).await?.ok_or_else(|| AppError::not_found("membership"))?;
-    if Role::parse(&m.role) == Role::Owner && owner_count(&txn, group_id).await? <= 1 {
+    if m.role == Role::Owner && owner_count(&txn, group_id).await? <= 1 {
         return Err(AppError::conflict("the last owner cannot leave; make someone else owner first"));
     }
     membership::Entity::delete_by_id(m.id).exec(&txn).await?;
@@ -263,7 +234,7 @@ pub async fn leave(state: &AppState, viewer: &Viewer, group_id: Uuid) -> AppResu
 async fn owner_count<C: ConnectionTrait>(conn: &C, group_id: Uuid) -> AppResult<u64> {
     let owners = membership::Entity::find()
         .filter(membership::Column::GroupId.eq(group_id))
-        .filter(membership::Column::Role.eq(Role::Owner.as_str()));
+        .filter(membership::Column::Role.eq(Role::Owner));
     if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
         use sea_orm::QuerySelect as _;
         return Ok(owners.lock_exclusive().all(conn).await?.len() as u64);
@@ -277,7 +248,7 @@ async fn acting_role<C: ConnectionTrait>(conn: &C, viewer: &Viewer, group_id: Uu
     if me.is_admin {
         return Ok(Some(Role::Owner));
     }
-    Ok(membership_of(conn, group_id, me.id).await?.map(|m| Role::parse(&m.role)))
+    Ok(membership_of(conn, group_id, me.id).await?.map(|m| m.role))
 }
 
 /// May `actor` move someone from `from` to `to`?
@@ -317,19 +288,19 @@ pub async fn set_role(
 ) -> AppResult<membership::Model> {
     let txn = db::begin_write(&state.db).await?;
     let (g, actor, target) = actor_and_target(&txn, viewer, group_id, member_id).await?;
-    let from = Role::parse(&target.role);
+    let from = target.role;
     if !may_change(actor, from, role) {
         return Err(AppError::forbidden(format!(
             "your role in this group does not allow changing {} to {}",
-            from.as_str(),
-            role.as_str()
+            from.to_value(),
+            role.to_value()
         )));
     }
     if from == Role::Owner && role != Role::Owner && owner_count(&txn, g.id).await? <= 1 {
         return Err(AppError::conflict("a group needs at least one owner"));
     }
     let mut row: membership::ActiveModel = target.into();
-    row.role = Set(role.as_str().to_string());
+    row.role = Set(role);
     let updated = row.update(&txn).await?;
     txn.commit().await?;
     Ok(updated)
@@ -340,7 +311,7 @@ pub async fn set_role(
 pub async fn remove_member(state: &AppState, viewer: &Viewer, group_id: Uuid, member_id: Uuid) -> AppResult<bool> {
     let txn = db::begin_write(&state.db).await?;
     let (g, actor, target) = actor_and_target(&txn, viewer, group_id, member_id).await?;
-    let from = Role::parse(&target.role);
+    let from = target.role;
     let allowed = actor == Role::Owner
         || (actor >= Role::Moderator && from < actor && from <= Role::Member)
         || (actor == Role::Admin && from < Role::Admin);
@@ -355,7 +326,8 @@ pub async fn remove_member(state: &AppState, viewer: &Viewer, group_id: Uuid, me
     Ok(true)
 }
 
-/// Groups whose handle, name or summary contains `q` (case-insensitively), local and remote.
+/// Groups in the directory (see [`visibility::group_directory`]) whose handle, name or summary
+/// contains `q` (case-insensitively), local and remote.
 pub async fn search(state: &AppState, q: &str, page: PageRequest) -> AppResult<Page<group::Model>> {
     use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
     let pattern = format!("%{}%", members::escape_like(&q.to_lowercase()));
@@ -364,11 +336,13 @@ pub async fn search(state: &AppState, q: &str, page: PageRequest) -> AppResult<P
         .add(lower(group::Column::Handle).like(&pattern))
         .add(lower(group::Column::Name).like(&pattern))
         .add(lower(group::Column::Summary).like(&pattern));
+    let filter = Condition::all().add(filter).add(visibility::group_directory());
     keyset(&state.db, group::Entity::find().filter(filter), group::Column::Id, page).await
 }
 
+/// The group directory: local groups and verified remote ones.
 pub async fn list(state: &AppState, page: PageRequest) -> AppResult<Page<group::Model>> {
-    keyset(&state.db, group::Entity::find(), group::Column::Id, page).await
+    keyset(&state.db, group::Entity::find().filter(visibility::group_directory()), group::Column::Id, page).await
 }
 
 /// Memberships of a group. Join requests (PENDING) are shown only to the group's moderators.
@@ -384,7 +358,7 @@ pub async fn memberships(
     };
     let mut filter = Condition::all().add(membership::Column::GroupId.eq(group_id));
     if !show_pending {
-        filter = filter.add(membership::Column::Role.ne(Role::Pending.as_str()));
+        filter = filter.add(membership::Column::Role.ne(Role::Pending));
     }
     keyset(&state.db, membership::Entity::find().filter(filter), membership::Column::Id, page).await
 }
@@ -443,7 +417,7 @@ pub async fn update(
         row.summary = Set(summary);
     }
     if let Some(approval) = changes.requires_approval {
-        row.join_mode = Set(if approval { JOIN_APPROVAL } else { JOIN_OPEN }.to_string());
+        row.join_mode = Set(if approval { JoinMode::Approval } else { JoinMode::Open });
     }
     if let Some(manual) = changes.manually_approves_followers {
         row.manually_approves_followers = Set(manual);
@@ -452,11 +426,11 @@ pub async fn update(
         row.public_followers = Set(public);
     }
     row.updated_at = Set(Utc::now());
-    let federates = follows::prepare_update(state, ApActor::from_group(g).map_err(AppError::from)?).await?;
+    let federates = profile_updates::prepare(state, ApActor::from_group(g)?).await?;
     let txn = db::begin_write(&state.db).await?;
     let updated = row.update(&txn).await?;
     if federates {
-        follows::publish_update(&txn, state, ActorKind::Group, updated.id).await?;
+        profile_updates::publish(&txn, state, ActorKind::Group, updated.id).await?;
     }
     txn.commit().await?;
     Ok(updated)
@@ -466,7 +440,7 @@ pub async fn update(
 pub async fn ensure_not_last_owner_anywhere<C: ConnectionTrait>(conn: &C, member_id: Uuid) -> AppResult<()> {
     let owned = membership::Entity::find()
         .filter(membership::Column::MemberId.eq(member_id))
-        .filter(membership::Column::Role.eq(Role::Owner.as_str()))
+        .filter(membership::Column::Role.eq(Role::Owner))
         .all(conn)
         .await?;
     for m in owned {

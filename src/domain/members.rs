@@ -9,13 +9,14 @@ use uuid::Uuid;
 
 use crate::auth::{hash_password, hash_token, verify_password};
 use crate::config::RegistrationMode;
+use crate::db::enums::MemberStatus;
 use crate::db::{self, group, invite, login_failure, member};
+use crate::domain::actors::{ensure_keys, ActorKind, ApActor};
 use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::sessions::{self, Session};
-use crate::domain::viewer::{Viewer, STATUS_ACTIVE, STATUS_PENDING, STATUS_SUSPENDED};
-use crate::domain::{follows, groups, markdown, validate};
+use crate::domain::viewer::Viewer;
+use crate::domain::{follows, groups, markdown, profile_updates, validate, visibility};
 use crate::error::{AppError, AppResult};
-use crate::federation::actors::{ensure_keys, ActorKind, ApActor};
 use crate::state::AppState;
 
 pub struct NewAccount {
@@ -47,7 +48,7 @@ struct LocalAccount<'a> {
     email: &'a str,
     password_hash: String,
     display_name: Option<String>,
-    status: &'a str,
+    status: MemberStatus,
     is_admin: bool,
 }
 
@@ -81,7 +82,7 @@ async fn insert_local<C: ConnectionTrait>(
         interests: Set(serde_json::json!([])),
         links: Set(serde_json::json!([])),
         is_admin: Set(is_admin),
-        status: Set(status.to_string()),
+        status: Set(status),
         local: Set(true),
         url: Set(Some(urls.ap_id.clone())),
         inbox_url: Set(Some(urls.inbox)),
@@ -97,6 +98,7 @@ async fn insert_local<C: ConnectionTrait>(
         created_at: Set(now),
         updated_at: Set(now),
         last_refreshed_at: Set(None),
+        verified_at: Set(None),
     };
     Ok(row.insert(conn).await?)
 }
@@ -122,8 +124,8 @@ pub async fn register(state: &AppState, input: NewAccount) -> AppResult<Session>
         RegistrationMode::Invite if input.invite_code.as_deref().map(str::trim).unwrap_or("").is_empty() => {
             return Err(AppError::bad_input("inviteCode", "registration on this instance needs an invite code"))
         }
-        RegistrationMode::Approval => STATUS_PENDING,
-        _ => STATUS_ACTIVE,
+        RegistrationMode::Approval => MemberStatus::Pending,
+        _ => MemberStatus::Active,
     };
     let password_hash = hash_password(input.password).await?;
 
@@ -150,7 +152,7 @@ pub async fn register(state: &AppState, input: NewAccount) -> AppResult<Session>
             return Err(AppError::bad_input("inviteCode", "this invite code is unknown, used or expired"));
         }
     }
-    if status == STATUS_ACTIVE {
+    if status == MemberStatus::Active {
         groups::join_default_group(&txn, created.id).await?;
     }
     let session = sessions::issue(&txn, state, created, None).await?;
@@ -199,7 +201,7 @@ pub async fn login(state: &AppState, username_or_email: &str, password: &str, ip
             .await?;
         return Err(AppError::Unauthenticated("wrong username, email or password".into()));
     };
-    if found.status == STATUS_SUSPENDED {
+    if found.status == MemberStatus::Suspended {
         return Err(AppError::forbidden("this account is suspended"));
     }
     let txn = db::begin_write(&state.db).await?;
@@ -245,11 +247,11 @@ pub async fn update_profile(state: &AppState, viewer: &Viewer, changes: ProfileC
     }
     row.updated_at = Set(Utc::now());
     // Followers elsewhere hear of the change, in the same transaction (keys made first).
-    let federates = follows::prepare_update(state, ApActor::from_member(me.clone()).map_err(AppError::from)?).await?;
+    let federates = profile_updates::prepare(state, ApActor::from_member(me.clone())?).await?;
     let txn = db::begin_write(&state.db).await?;
     let updated = row.update(&txn).await?;
     if federates {
-        follows::publish_update(&txn, state, ActorKind::Member, updated.id).await?;
+        profile_updates::publish(&txn, state, ActorKind::Member, updated.id).await?;
     }
     txn.commit().await?;
     Ok(updated)
@@ -270,10 +272,10 @@ pub fn normalize_handle(handle: &str) -> String {
     handle.trim().trim_start_matches('@').to_lowercase()
 }
 
-/// Members visible in the directory (active accounts, local and remote), optionally filtered by
-/// a search over username, display name and organization, in sign-up order.
+/// Members in the directory (see [`visibility::member_directory`]), optionally filtered by a
+/// search over username, display name and organization, in sign-up order.
 pub async fn list(state: &AppState, search: Option<&str>, page: PageRequest) -> AppResult<Page<member::Model>> {
-    let mut filter = Condition::all().add(member::Column::Status.eq(STATUS_ACTIVE));
+    let mut filter = visibility::member_directory();
     if let Some(q) = search.map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
         let lower = |c: member::Column| Expr::expr(Func::lower(Expr::col(c)));
@@ -296,7 +298,7 @@ pub(crate) fn escape_like(s: &str) -> String {
 /// Accounts awaiting approval, for admins.
 pub async fn pending(state: &AppState, viewer: &Viewer, page: PageRequest) -> AppResult<Page<member::Model>> {
     viewer.admin()?;
-    let filter = member::Column::Status.eq(STATUS_PENDING);
+    let filter = member::Column::Status.eq(MemberStatus::Pending);
     keyset(&state.db, member::Entity::find().filter(filter), member::Column::Id, page).await
 }
 
@@ -312,9 +314,12 @@ pub async fn set_status(state: &AppState, viewer: &Viewer, member_id: Uuid, appr
         .await?
         .filter(|m| m.local)
         .ok_or_else(|| AppError::not_found("member"))?;
-    let was_pending = target.status == STATUS_PENDING;
+    if target.status == MemberStatus::Deleted {
+        return Err(AppError::conflict("a deleted account cannot be approved or suspended"));
+    }
+    let was_pending = target.status == MemberStatus::Pending;
     let mut row: member::ActiveModel = target.into();
-    row.status = Set(if approve { STATUS_ACTIVE } else { STATUS_SUSPENDED }.to_string());
+    row.status = Set(if approve { MemberStatus::Active } else { MemberStatus::Suspended });
     row.updated_at = Set(Utc::now());
     let updated = row.update(&txn).await?;
     if approve && was_pending {
@@ -359,10 +364,13 @@ pub async fn create_admin(state: &AppState, username: &str, email: &str, passwor
     let txn = db::begin_write(&state.db).await?;
     let existing = find_by_handle(&txn, username).await?.filter(|m| m.local);
     let admin = match existing {
+        Some(m) if m.status == MemberStatus::Deleted => {
+            return Err(AppError::conflict("that username belonged to a deleted account; choose another"));
+        }
         Some(m) => {
             let mut row: member::ActiveModel = m.into();
             row.is_admin = Set(true);
-            row.status = Set(STATUS_ACTIVE.to_string());
+            row.status = Set(MemberStatus::Active);
             row.updated_at = Set(Utc::now());
             row.update(&txn).await?
         }
@@ -377,7 +385,7 @@ pub async fn create_admin(state: &AppState, username: &str, email: &str, passwor
                     email: &email,
                     password_hash: hash,
                     display_name: None,
-                    status: STATUS_ACTIVE,
+                    status: MemberStatus::Active,
                     is_admin: true,
                 },
             )
@@ -392,7 +400,7 @@ pub async fn create_admin(state: &AppState, username: &str, email: &str, passwor
 pub async fn count_local<C: ConnectionTrait>(conn: &C) -> AppResult<u64> {
     Ok(member::Entity::find()
         .filter(member::Column::Local.eq(true))
-        .filter(member::Column::Status.eq(STATUS_ACTIVE))
+        .filter(member::Column::Status.eq(MemberStatus::Active))
         .count(conn)
         .await?)
 }
@@ -411,11 +419,11 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
     if !verify_password(password.to_string(), hash).await? {
         return Err(AppError::bad_input("password", "the password is not correct"));
     }
-    let actor = ApActor::from_member(me.clone()).map_err(AppError::from)?;
+    let actor = ApActor::from_member(me.clone())?;
     let inboxes = crate::domain::outbox::follower_inboxes(&state.db, ActorKind::Member, me.id).await?;
     let following = follows::inboxes_followed_by(&state.db, ActorKind::Member, me.id).await?;
     let federates = !inboxes.is_empty() || !following.is_empty();
-    let actor = if federates { ensure_keys(state, actor).await.map_err(AppError::from)? } else { actor };
+    let actor = if federates { ensure_keys(state, actor).await? } else { actor };
     let txn = db::begin_write(&state.db).await?;
     // Owning the last seat of a group would orphan it.
     groups::ensure_not_last_owner_anywhere(&txn, me.id).await?;
@@ -423,7 +431,7 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
     follows::delete_all_of(&txn, ActorKind::Member, me.id).await?;
     groups::delete_memberships_of(&txn, me.id).await?;
     let mut row: member::ActiveModel = me.clone().into();
-    row.status = Set(crate::domain::viewer::STATUS_DELETED.to_string());
+    row.status = Set(MemberStatus::Deleted);
     row.email = Set(None);
     row.password_hash = Set(None);
     row.display_name = Set(None);
@@ -442,7 +450,7 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
     if federates {
         let ap_id = crate::domain::outbox::activity_id(state, "Delete");
         let followers = me.followers_url.as_deref();
-        let payload = crate::federation::activities::delete_actor(&ap_id, actor.id.as_str(), followers);
+        let payload = crate::ap::activities::delete_actor(&ap_id, actor.id.as_str(), followers);
         let mut all = inboxes;
         all.extend(following);
         crate::domain::outbox::enqueue(

@@ -1,5 +1,8 @@
 //! The domain: every behaviour lives here once, and both front doors (GraphQL and ActivityPub)
-//! call it. Services check permissions and invariants and write in transactions.
+//! call it. Services check permissions and invariants and write in transactions. It calls
+//! down only (`crate::ap`, `crate::db`, `crate::auth`); it never names an adapter
+//! (`crate::federation`, `crate::graphql`, `crate::web`), and a test keeps it so.
+pub mod actors;
 pub mod follows;
 pub mod groups;
 pub mod markdown;
@@ -7,6 +10,8 @@ pub mod members;
 pub mod moderation;
 pub mod outbox;
 pub mod pagination;
+pub mod profile_updates;
 pub mod sessions;
 pub mod validate;
 pub mod viewer;
+pub mod visibility;

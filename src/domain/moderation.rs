@@ -2,8 +2,8 @@
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
+use crate::db::enums::DeliveryState;
 use crate::db::{self, delivery, domain_block};
-use crate::domain::outbox::{DELIVERY_PENDING, DELIVERY_SKIPPED};
 use crate::domain::validate;
 use crate::domain::viewer::Viewer;
 use crate::error::{AppError, AppResult};
@@ -16,7 +16,7 @@ fn normalize_domain(input: &str) -> AppResult<String> {
     let parsed = url::Url::parse(&format!("http://{d}/")).ok();
     match parsed {
         Some(u) if u.host_str().is_some() && u.path() == "/" && !d.contains('@') && !d.is_empty() => {
-            Ok(crate::federation::authority(&u))
+            Ok(crate::ap::authority(&u))
         }
         _ => Err(AppError::bad_input("domain", "domain must be a host name such as social.example")),
     }
@@ -44,9 +44,9 @@ pub async fn block(
             .insert(&txn)
             .await?;
     delivery::Entity::update_many()
-        .col_expr(delivery::Column::State, sea_orm::sea_query::Expr::value(DELIVERY_SKIPPED))
+        .col_expr(delivery::Column::State, sea_orm::sea_query::Expr::value(DeliveryState::Skipped))
         .col_expr(delivery::Column::LastError, sea_orm::sea_query::Expr::value("domain blocked"))
-        .filter(delivery::Column::State.eq(DELIVERY_PENDING))
+        .filter(delivery::Column::State.eq(DeliveryState::Pending))
         .filter(delivery::Column::Domain.eq(domain))
         .exec(&txn)
         .await?;
@@ -63,4 +63,16 @@ pub async fn unblock(state: &AppState, viewer: &Viewer, domain: &str) -> AppResu
 pub async fn list(state: &AppState, viewer: &Viewer) -> AppResult<Vec<domain_block::Model>> {
     viewer.admin()?;
     Ok(domain_block::Entity::find().order_by_asc(domain_block::Column::Domain).all(&state.db).await?)
+}
+
+/// Whether a URL is on a blocked domain (see [`crate::ap::block_candidates`]): the one check
+/// behind the inbox, every fetch and every delivery.
+pub async fn is_blocked(db: &sea_orm::DatabaseConnection, url: &url::Url) -> Result<bool, sea_orm::DbErr> {
+    let candidates = crate::ap::block_candidates(url);
+    if candidates.is_empty() {
+        return Ok(false);
+    }
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let n = domain_block::Entity::find().filter(domain_block::Column::Domain.is_in(candidates)).count(db).await?;
+    Ok(n > 0)
 }

@@ -9,15 +9,11 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use url::Url;
 use uuid::Uuid;
 
+use crate::ap;
+use crate::db::enums::{ActorKind, DeliveryState, FollowState};
 use crate::db::{delivery, domain_block, follow, group, member, outbound_activity};
 use crate::error::AppResult;
-use crate::federation::actors::ActorKind;
 use crate::state::AppState;
-
-pub const DELIVERY_PENDING: &str = "PENDING";
-pub const DELIVERY_DONE: &str = "DONE";
-pub const DELIVERY_FAILED: &str = "FAILED";
-pub const DELIVERY_SKIPPED: &str = "SKIPPED";
 
 /// An activity to publish.
 pub struct Outgoing {
@@ -43,14 +39,11 @@ pub fn activity_id(state: &AppState, kind: &str) -> String {
 pub async fn enqueue<C: ConnectionTrait>(conn: &C, state: &AppState, out: Outgoing) -> AppResult<Uuid> {
     let now = Utc::now();
     let id = Uuid::now_v7();
-    let mut payload = out.payload;
-    if let Some(obj) = payload.as_object_mut() {
-        obj.insert("@context".into(), crate::federation::context());
-    }
+    let payload = ap::with_context(out.payload);
     outbound_activity::ActiveModel {
         id: Set(id),
         ap_id: Set(out.ap_id),
-        actor_kind: Set(out.actor_kind.as_str().into()),
+        actor_kind: Set(out.actor_kind),
         actor_id: Set(out.actor_id),
         kind: Set(out.kind.into()),
         payload: Set(payload.to_string()),
@@ -66,11 +59,11 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, state: &AppState, out: Outgoi
     let mut seen = BTreeSet::new();
     let mut rows = Vec::new();
     for inbox in out.inboxes {
-        let authority = crate::federation::authority(&inbox);
+        let authority = ap::authority(&inbox);
         if authority.is_empty() || authority == local || !seen.insert(inbox.to_string()) {
             continue;
         }
-        if crate::federation::block_candidates(&inbox).iter().any(|c| blocked.contains(c)) {
+        if ap::block_candidates(&inbox).iter().any(|c| blocked.contains(c)) {
             continue;
         }
         rows.push(delivery::ActiveModel {
@@ -78,7 +71,7 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, state: &AppState, out: Outgoi
             activity_id: Set(id),
             inbox_url: Set(inbox.to_string()),
             domain: Set(authority),
-            state: Set(DELIVERY_PENDING.into()),
+            state: Set(DeliveryState::Pending),
             attempts: Set(0),
             next_attempt_at: Set(now),
             locked_until: Set(None),
@@ -97,14 +90,14 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, state: &AppState, out: Outgoi
 /// The inboxes of an actor's accepted remote followers: shared inboxes where the follower's
 /// server has one, each once.
 pub async fn follower_inboxes<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<Vec<Url>> {
-    let followers_of = |follower_kind: &str| {
+    let followers_of = |follower_kind: ActorKind| {
         Query::select()
             .column(follow::Column::FollowerId)
             .from(follow::Entity)
-            .and_where(Expr::col(follow::Column::TargetKind).eq(kind.as_str()))
+            .and_where(Expr::col(follow::Column::TargetKind).eq(kind))
             .and_where(Expr::col(follow::Column::TargetId).eq(id))
             .and_where(Expr::col(follow::Column::FollowerKind).eq(follower_kind))
-            .and_where(Expr::col(follow::Column::State).eq(crate::domain::follows::FOLLOW_ACCEPTED))
+            .and_where(Expr::col(follow::Column::State).eq(FollowState::Accepted))
             .to_owned()
     };
     let members: Vec<(Option<String>, Option<String>)> = member::Entity::find()
@@ -112,7 +105,7 @@ pub async fn follower_inboxes<C: ConnectionTrait>(conn: &C, kind: ActorKind, id:
         .column(member::Column::SharedInboxUrl)
         .column(member::Column::InboxUrl)
         .filter(member::Column::Local.eq(false))
-        .filter(member::Column::Id.in_subquery(followers_of(ActorKind::Member.as_str())))
+        .filter(member::Column::Id.in_subquery(followers_of(ActorKind::Member)))
         .distinct()
         .into_tuple()
         .all(conn)
@@ -122,7 +115,7 @@ pub async fn follower_inboxes<C: ConnectionTrait>(conn: &C, kind: ActorKind, id:
         .column(group::Column::SharedInboxUrl)
         .column(group::Column::InboxUrl)
         .filter(group::Column::Local.eq(false))
-        .filter(group::Column::Id.in_subquery(followers_of(ActorKind::Group.as_str())))
+        .filter(group::Column::Id.in_subquery(followers_of(ActorKind::Group)))
         .distinct()
         .into_tuple()
         .all(conn)

@@ -9,8 +9,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 use crate::auth::{hash_token, random_token, REFRESH_TOKEN_DAYS};
+use crate::db::enums::MemberStatus;
 use crate::db::{self, member, refresh_token};
-use crate::domain::viewer::STATUS_SUSPENDED;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -88,7 +88,7 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<Session> {
     let Some(member) = member::Entity::find_by_id(row.member_id).one(&txn).await? else {
         return Err(invalid());
     };
-    if member.status == STATUS_SUSPENDED || member.status == crate::domain::viewer::STATUS_DELETED {
+    if member.status == MemberStatus::Suspended || member.status == MemberStatus::Deleted {
         revoke_family(&txn, row.family_id).await?;
         txn.commit().await?;
         return Err(AppError::forbidden("this account is suspended"));

@@ -1,6 +1,7 @@
 //! Who is asking. Built once per request from the `Authorization` header (or the WebSocket
 //! `connection_init` payload). No token means anonymous; a bad token is an error wherever
 //! identity is consulted, never a silent fallback to anonymous.
+use crate::db::enums::MemberStatus;
 use crate::db::member;
 use crate::error::{AppError, AppResult};
 
@@ -10,12 +11,6 @@ pub enum Viewer {
     Member(Box<member::Model>),
     Invalid(String),
 }
-
-pub const STATUS_ACTIVE: &str = "ACTIVE";
-pub const STATUS_PENDING: &str = "PENDING";
-pub const STATUS_SUSPENDED: &str = "SUSPENDED";
-/// A deleted account: the row stays as a tombstone (and keeps its keys to sign its Delete).
-pub const STATUS_DELETED: &str = "DELETED";
 
 impl Viewer {
     /// The signed-in member, or UNAUTHENTICATED.
@@ -30,7 +25,7 @@ impl Viewer {
     /// The signed-in member whose account is active (not awaiting approval).
     pub fn active_member(&self) -> AppResult<&member::Model> {
         let m = self.member()?;
-        if m.status == STATUS_PENDING {
+        if m.status == MemberStatus::Pending {
             return Err(AppError::forbidden("your account is awaiting approval by an admin"));
         }
         Ok(m)

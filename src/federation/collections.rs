@@ -6,11 +6,11 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::actors::{ActorKind, ApActor};
 use super::{wants_activity_json, FedData};
 use crate::db::outbound_activity;
+use crate::domain::actors::{self, ActorKind, ApActor};
 use crate::domain::pagination::{encode_cursor, PageRequest};
-use crate::domain::{follows, groups, members};
+use crate::domain::{follows, groups, members, visibility};
 use crate::state::State;
 
 pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
@@ -30,7 +30,7 @@ fn accepts_ap(req: &HttpRequest) -> bool {
 
 fn with_context(mut v: serde_json::Value) -> serde_json::Value {
     if let Some(o) = v.as_object_mut() {
-        o.insert("@context".into(), super::context());
+        o.insert("@context".into(), crate::ap::context());
     }
     v
 }
@@ -49,7 +49,7 @@ async fn local_actor(data: &FedData<State>, kind: ActorKind, name: &str) -> Opti
             .ok()
             .flatten()
             .and_then(|g| ApActor::from_group(g).ok()),
-        ActorKind::Instance => super::actors::instance(state).await.ok(),
+        ActorKind::Instance => actors::instance(state).await.ok(),
     }
 }
 
@@ -57,11 +57,15 @@ async fn actor_response(req: HttpRequest, data: FedData<State>, kind: ActorKind,
     let Some(actor) = local_actor(&data, kind, name).await else {
         return HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("not found");
     };
-    if activitypub_federation::traits::Object::is_deleted(&actor) {
+    if actor.is_deleted() {
         let tombstone = serde_json::json!({ "id": actor.id, "type": "Tombstone" });
         return HttpResponse::Gone().content_type(ACTIVITY_JSON).body(with_context(tombstone).to_string());
     }
-    if !actor.is_active() {
+    let visible = match &actor.source {
+        actors::ActorSource::Member(m) => visibility::member_public(m),
+        _ => true,
+    };
+    if !visible {
         return HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("not found");
     }
     if !accepts_ap(&req) {
@@ -107,7 +111,7 @@ async fn outbox(data: FedData<State>, kind: ActorKind, name: &str, q: PageQuery)
     let state = data.app_data();
     let outbox_url = format!("{}/outbox", actor.id);
     let base = outbound_activity::Entity::find()
-        .filter(outbound_activity::Column::ActorKind.eq(kind.as_str()))
+        .filter(outbound_activity::Column::ActorKind.eq(kind))
         .filter(outbound_activity::Column::ActorId.eq(actor.row_id))
         .filter(outbound_activity::Column::Public.eq(true));
     let Ok(total) = base.clone().count(&state.db).await else { return HttpResponse::ServiceUnavailable().finish() };
@@ -169,7 +173,7 @@ async fn followers(data: FedData<State>, kind: ActorKind, name: &str, q: Followe
     let Some(actor) = local_actor(&data, kind, name).await else { return HttpResponse::NotFound().finish() };
     let db = &data.app_data().db;
     let id = format!("{}/followers", actor.id);
-    let public = matches!(&actor.source, super::actors::ActorSource::Group(g) if g.public_followers);
+    let public = matches!(&actor.source, actors::ActorSource::Group(g) if g.public_followers);
     if !public || q.page.is_none() {
         let Ok(total) = follows::followers_count(db, kind, actor.row_id).await else {
             return HttpResponse::ServiceUnavailable().finish();

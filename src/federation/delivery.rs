@@ -17,10 +17,10 @@ use sea_orm::{
 use serde::Serialize;
 use url::Url;
 
-use super::actors::{ActorKind, ApActor};
 use super::{FedData, FedError, Federation};
+use crate::db::enums::DeliveryState;
 use crate::db::{self, delivery, outbound_activity, remote_instance};
-use crate::domain::outbox::{DELIVERY_DONE, DELIVERY_FAILED, DELIVERY_PENDING, DELIVERY_SKIPPED};
+use crate::domain::actors::ApActor;
 use crate::state::{AppState, State};
 
 /// Seconds to wait after the n-th failed attempt; after the last, the delivery fails.
@@ -86,7 +86,7 @@ impl Activity for Stored {
 async fn claim(state: &AppState, now: DateTime<Utc>, limit: u64) -> Result<Vec<delivery::Model>, sea_orm::DbErr> {
     let txn = db::begin_write(&state.db).await?;
     let mut q = delivery::Entity::find()
-        .filter(delivery::Column::State.eq(DELIVERY_PENDING))
+        .filter(delivery::Column::State.eq(DeliveryState::Pending))
         .filter(delivery::Column::NextAttemptAt.lte(now))
         .filter(
             sea_orm::Condition::any()
@@ -128,13 +128,10 @@ async fn load_activity(state: &AppState, activity_id: uuid::Uuid) -> Ready {
         Ok(None) => return Err(Outcome::Skipped("activity no longer exists".into())),
         Err(e) => return Err(Outcome::Retry(format!("database: {e}"))),
     };
-    let Some(kind) = ActorKind::parse(&activity.actor_kind) else {
-        return Err(Outcome::Skipped("unknown actor kind".into()));
-    };
-    let signer = match ApActor::by_row(state, kind, activity.actor_id).await {
+    let signer = match ApActor::by_row(&state.db, state, activity.actor_kind, activity.actor_id).await {
         Ok(Some(a)) if a.private_key_pem.is_some() => a,
         Ok(_) => return Err(Outcome::Skipped("the signing actor has no key".into())),
-        Err(e) => return Err(Outcome::Retry(format!("loading the signer: {e}"))),
+        Err(e) => return Err(Outcome::Retry(format!("loading the signer: {e:?}"))),
     };
     let (Ok(json), Ok(id)) =
         (serde_json::from_str::<serde_json::Value>(&activity.payload), Url::parse(&activity.ap_id))
@@ -158,7 +155,7 @@ async fn send(fed: &Federation, row: &delivery::Model, ready: &Ready, now: DateT
     let Ok(inbox) = Url::parse(&row.inbox_url) else {
         return Outcome::Skipped("the inbox URL is malformed".into());
     };
-    match super::is_blocked(&state.db, &inbox).await {
+    match crate::domain::moderation::is_blocked(&state.db, &inbox).await {
         Ok(true) => return Outcome::Skipped("the receiving domain is blocked".into()),
         Ok(false) => {}
         Err(e) => return Outcome::Retry(format!("checking the block list: {e}")),
@@ -219,13 +216,13 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
         active.updated_at = Set(Utc::now());
         match outcome {
             Outcome::Sent => {
-                active.state = Set(DELIVERY_DONE.into());
+                active.state = Set(DeliveryState::Done);
                 active.last_error = Set(None);
                 report.sent += 1;
                 mark_alive(&state, &row.domain).await;
             }
             Outcome::Skipped(why) => {
-                active.state = Set(DELIVERY_SKIPPED.into());
+                active.state = Set(DeliveryState::Skipped);
                 active.last_error = Set(Some(why));
                 report.skipped += 1;
             }
@@ -239,7 +236,7 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
                         report.retried += 1;
                     }
                     None => {
-                        active.state = Set(DELIVERY_FAILED.into());
+                        active.state = Set(DeliveryState::Failed);
                         report.failed += 1;
                     }
                 }
@@ -355,7 +352,7 @@ pub async fn prune(state: &AppState, now: DateTime<Utc>) -> Result<(u64, u64), s
         .await?
         .rows_affected;
     let finished = delivery::Entity::delete_many()
-        .filter(delivery::Column::State.ne(DELIVERY_PENDING))
+        .filter(delivery::Column::State.ne(DeliveryState::Pending))
         .filter(delivery::Column::UpdatedAt.lt(now - chrono::Duration::days(7)))
         .exec(&state.db)
         .await?
@@ -374,8 +371,9 @@ pub struct QueueStatus {
 pub async fn status(state: &AppState) -> Result<QueueStatus, sea_orm::DbErr> {
     use sea_orm::PaginatorTrait;
     let pending =
-        delivery::Entity::find().filter(delivery::Column::State.eq(DELIVERY_PENDING)).count(&state.db).await?;
-    let failed = delivery::Entity::find().filter(delivery::Column::State.eq(DELIVERY_FAILED)).count(&state.db).await?;
+        delivery::Entity::find().filter(delivery::Column::State.eq(DeliveryState::Pending)).count(&state.db).await?;
+    let failed =
+        delivery::Entity::find().filter(delivery::Column::State.eq(DeliveryState::Failed)).count(&state.db).await?;
     let dead_servers = remote_instance::Entity::find()
         .filter(remote_instance::Column::DeadSince.is_not_null())
         .order_by_asc(remote_instance::Column::Domain)

@@ -15,9 +15,10 @@ use url::Url;
 use uuid::Uuid;
 
 use super::activities::Inbound;
-use super::actors::ApActor;
 use super::{FedData, FedError};
 use crate::db::inbound_activity;
+use crate::domain::actors::ApActor;
+use crate::error::AppError;
 use crate::state::State;
 
 /// How far in the future a request's `Date` may be (clock skew), as Mastodon allows.
@@ -60,6 +61,8 @@ impl ReceiveActivityHook<Inbound, ApActor, State> for Claim {
             Err(e) => return Err(e.into()),
         }
         self.0.store(true, Ordering::SeqCst);
+        // The library calls this hook only after the actor's signature verified.
+        crate::domain::actors::mark_verified(data.app_data(), actor).await?;
         Ok(())
     }
 }
@@ -105,7 +108,7 @@ fn respond(e: FedError) -> HttpResponse {
             ApError::ParseFetchedObject(..) | ApError::WebfingerResolveFailed(_) => {
                 status(401, "could not verify the actor")
             }
-            ApError::Other(m) if m.contains("blocked") => {
+            ApError::Other(m) if m == super::DOMAIN_BLOCKED => {
                 status(403, "this server does not accept activities from your domain")
             }
             ApError::Other(_) => status(401, "invalid or missing signature"),
@@ -114,14 +117,13 @@ fn respond(e: FedError) -> HttpResponse {
                 status(502, "could not process the activity now")
             }
         },
-        FedError::App(code, inner) => match code.as_str() {
-            "FORBIDDEN" => status(403, "not allowed"),
-            "NOT_FOUND" => HttpResponse::Accepted().finish(),
-            "BAD_USER_INPUT" | "CONFLICT" => status(400, "the activity cannot be applied"),
-            _ => {
+        FedError::App(super::AppErrorBox(app)) => match app {
+            AppError::Forbidden(_) => status(403, "not allowed"),
+            AppError::NotFound(_) => HttpResponse::Accepted().finish(),
+            AppError::BadInput { .. } | AppError::Conflict(_) => status(400, "the activity cannot be applied"),
+            other => {
                 // Logs the cause with an id and answers only the id, as the API does.
-                let message = crate::error::AppError::from(FedError::App(code, inner)).client_message();
-                status(500, &message)
+                status(500, &other.client_message())
             }
         },
     }
@@ -137,7 +139,7 @@ pub async fn post_inbox(req: HttpRequest, body: web::Bytes, data: FedData<State>
         return status(400, "the body is not JSON");
     };
     let id = value.get("id").and_then(|v| v.as_str()).and_then(|s| Url::parse(s).ok());
-    let actor = value.get("actor").and_then(super::activities::object_id);
+    let actor = value.get("actor").and_then(crate::ap::object_id);
     let (Some(id), Some(actor)) = (id, actor) else {
         return status(400, "an activity needs an id and an actor");
     };
@@ -145,7 +147,7 @@ pub async fn post_inbox(req: HttpRequest, body: web::Bytes, data: FedData<State>
         return status(400, "an activity needs a type");
     }
     let state = data.app_data();
-    match super::is_blocked(&state.db, &actor).await {
+    match crate::domain::moderation::is_blocked(&state.db, &actor).await {
         Ok(true) => return respond(FedError::Blocked),
         Ok(false) => {}
         Err(e) => return respond(e.into()),
@@ -176,7 +178,7 @@ pub async fn post_inbox(req: HttpRequest, body: web::Bytes, data: FedData<State>
     match result {
         Ok(_) => {
             mark_handled(state, &id).await;
-            super::delivery::mark_alive(state, &super::authority(&actor)).await;
+            super::delivery::mark_alive(state, &crate::ap::authority(&actor)).await;
             HttpResponse::Accepted().finish()
         }
         Err(e) => {

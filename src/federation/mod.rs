@@ -13,10 +13,8 @@ use std::time::Duration;
 
 use activitypub_federation::config::{FederationConfig, UrlVerifier};
 use activitypub_federation::error::Error as ApError;
-use sea_orm::EntityTrait;
 use url::Url;
 
-use crate::db::domain_block;
 use crate::error::AppError;
 use crate::state::State;
 
@@ -32,32 +30,14 @@ pub fn wants_activity_json(accept: Option<&str>) -> bool {
     })
 }
 
-/// The JSON-LD context of everything we publish (Mastodon's extensions included).
-pub fn context() -> serde_json::Value {
-    serde_json::json!([
-        "https://www.w3.org/ns/activitystreams",
-        "https://w3id.org/security/v1",
-        {
-            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
-            "toot": "http://joinmastodon.org/ns#",
-            "discoverable": "toot:discoverable",
-            "schema": "http://schema.org#",
-            "PropertyValue": "schema:PropertyValue",
-            "value": "schema:value"
-        }
-    ])
-}
-
-pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
-
 /// Errors of the federation layer. Unlike `AppError` these are `Display`, as
 /// activitypub_federation requires; they convert into `AppError` at the domain boundary.
 #[derive(Debug, thiserror::Error)]
 pub enum FedError {
     #[error(transparent)]
     Federation(#[from] ApError),
-    #[error("{0}: {1}")]
-    App(String, #[source] AppErrorBox),
+    #[error("{0}")]
+    App(#[source] AppErrorBox),
     #[error("duplicate activity")]
     Duplicate,
     #[error("activity ignored: {0}")]
@@ -86,7 +66,7 @@ impl std::error::Error for AppErrorBox {}
 
 impl From<AppError> for FedError {
     fn from(e: AppError) -> Self {
-        FedError::App(e.code().to_string(), AppErrorBox(e))
+        FedError::App(AppErrorBox(e))
     }
 }
 
@@ -99,7 +79,7 @@ impl From<sea_orm::DbErr> for FedError {
 impl From<FedError> for AppError {
     fn from(e: FedError) -> Self {
         match e {
-            FedError::App(_, AppErrorBox(app)) => app,
+            FedError::App(AppErrorBox(app)) => app,
             FedError::Blocked => AppError::forbidden("that server is blocked by this instance"),
             FedError::Federation(ApError::NotFound) | FedError::Federation(ApError::ObjectDeleted(_)) => {
                 AppError::not_found("remote actor")
@@ -114,7 +94,10 @@ impl From<FedError> for AppError {
     }
 }
 
-/// The verifier's error when the database cannot answer (a temporary failure, not a block).
+/// The verifier's errors. The library carries a verifier's refusal only as
+/// `Error::Other(String)`, so these constants are how the inbox tells them apart (by equality).
+pub const DOMAIN_BLOCKED: &str = "domain is blocked";
+/// The database could not answer (a temporary failure, not a block).
 pub const BLOCKLIST_UNAVAILABLE: &str = "could not check the domain block list";
 
 /// Refuses URLs on blocked domains, for every fetch and delivery the library makes.
@@ -126,48 +109,12 @@ struct BlocklistVerifier {
 #[async_trait::async_trait]
 impl UrlVerifier for BlocklistVerifier {
     async fn verify(&self, url: &Url) -> Result<(), ApError> {
-        match is_blocked(&self.db, url).await {
+        match crate::domain::moderation::is_blocked(&self.db, url).await {
             Ok(false) => Ok(()),
-            Ok(true) => Err(ApError::Other("domain is blocked".into())),
+            Ok(true) => Err(ApError::Other(DOMAIN_BLOCKED.into())),
             Err(_) => Err(ApError::Other(BLOCKLIST_UNAVAILABLE.into())),
         }
     }
-}
-
-/// `host[:port]` of a URL, lowercase: how instances are named in health and block lists.
-pub fn authority(url: &Url) -> String {
-    match (url.host_str(), url.port()) {
-        (Some(h), Some(p)) => format!("{}:{p}", h.to_lowercase()),
-        (Some(h), None) => h.to_lowercase(),
-        _ => String::new(),
-    }
-}
-
-/// The block-list entries that would block a URL: its `host:port`, its host, and each parent
-/// domain of two or more labels (blocking `example.com` blocks `social.example.com`).
-pub fn block_candidates(url: &Url) -> Vec<String> {
-    let Some(host) = url.host_str().map(|h| h.trim_end_matches('.').to_lowercase()) else { return Vec::new() };
-    let mut candidates = vec![authority(url)];
-    let mut rest = host.as_str();
-    loop {
-        candidates.push(rest.to_string());
-        match rest.split_once('.') {
-            Some((_, parent)) if parent.contains('.') => rest = parent,
-            _ => break,
-        }
-    }
-    candidates
-}
-
-/// Whether a URL is on a blocked domain (see [`block_candidates`]).
-pub async fn is_blocked(db: &sea_orm::DatabaseConnection, url: &Url) -> Result<bool, sea_orm::DbErr> {
-    let candidates = block_candidates(url);
-    if candidates.is_empty() {
-        return Ok(false);
-    }
-    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
-    let n = domain_block::Entity::find().filter(domain_block::Column::Domain.is_in(candidates)).count(db).await?;
-    Ok(n > 0)
 }
 
 /// The library's configuration for one instance. Debug mode (tests only) allows http and
@@ -183,7 +130,8 @@ pub async fn build(state: State) -> anyhow::Result<Federation> {
         .build()?;
     // Every fetch is signed by the instance actor, so servers in "authorized fetch" mode
     // (Mastodon's secure mode, GoToSocial) answer us.
-    let instance = actors::instance(&state).await.map_err(|e| anyhow::anyhow!("instance actor: {e}"))?;
+    let instance =
+        crate::domain::actors::instance(&state).await.map_err(|e| anyhow::anyhow!("instance actor: {e:?}"))?;
     let config = FederationConfig::builder()
         .domain(state.config.domain.clone())
         .signed_fetch_actor(&instance)

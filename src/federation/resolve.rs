@@ -6,11 +6,13 @@ use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
 use activitypub_federation::error::Error as ApError;
 use futures_util::FutureExt as _;
 
-use super::actors::{ActorKind, ActorSource, ApActor};
 use super::{FedData, FedError};
 use crate::db::{group, member};
+use crate::domain::actors::{ActorKind, ActorSource, ApActor};
 use crate::domain::members::normalize_handle;
-use crate::domain::viewer::STATUS_DELETED;
+use crate::domain::viewer::Viewer;
+use crate::domain::{actors, visibility};
+
 use crate::error::{AppError, AppResult};
 use crate::state::State;
 
@@ -73,15 +75,15 @@ pub async fn actor_by_handle(data: &FedData<State>, handle: &str, lookup: Lookup
     };
     if let Some(domain) = domain {
         if let Ok(url) = url::Url::parse(&format!("{}://{domain}/", state.config.scheme())) {
-            if super::is_blocked(&state.db, &url).await? {
+            if crate::domain::moderation::is_blocked(&state.db, &url).await? {
                 return Err(FedError::Blocked.into());
             }
         }
     }
     let cached = match member::Entity::find().filter(member::Column::Handle.eq(&key)).one(&state.db).await? {
-        Some(m) => Some(ApActor::from_member(m).map_err(AppError::from)?),
+        Some(m) => Some(ApActor::from_member(m)?),
         None => match group::Entity::find().filter(group::Column::Handle.eq(&key)).one(&state.db).await? {
-            Some(g) => Some(ApActor::from_group(g).map_err(AppError::from)?),
+            Some(g) => Some(ApActor::from_group(g)?),
             None => None,
         },
     };
@@ -107,7 +109,11 @@ pub async fn actor_by_handle(data: &FedData<State>, handle: &str, lookup: Lookup
         }
     };
     match outcome {
-        Ok(actor) if actor.kind != ActorKind::Instance => Ok(Some(actor)),
+        Ok(actor) if actor.kind != ActorKind::Instance => {
+            // Fetched from its own server at a member's request: verified.
+            actors::mark_verified(state, &actor).await?;
+            Ok(Some(actor))
+        }
         Ok(_) => Ok(None),
         // No such account there (404, an empty or foreign answer, a deleted actor).
         Err(FedError::Federation(
@@ -138,23 +144,31 @@ async fn refresh(data: &FedData<State>, actor: ApActor, budget: &RemoteBudget) -
     }
     let id: ObjectId<ApActor> = actor.id.clone().into();
     match id.dereference(data).await {
-        Ok(fresh) => Ok(fresh),
+        Ok(fresh) => {
+            actors::mark_verified(data.app_data(), &fresh).await?;
+            Ok(fresh)
+        }
         Err(_) => Ok(actor),
     }
 }
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-/// What a handle names, as the API shows it: a member (deleted ones are not shown) or a group.
+/// What a handle names, as the API shows it: a member or a group.
 pub enum Found {
     Member(Box<crate::db::member::Model>),
     Group(Box<crate::db::group::Model>),
 }
 
-/// A member or group by handle; see [`actor_by_handle`].
-pub async fn find_by_handle(data: &FedData<State>, handle: &str, lookup: Lookup<'_>) -> AppResult<Option<Found>> {
+/// A member or group by handle (see [`actor_by_handle`]), if `viewer` may see it.
+pub async fn find_by_handle(
+    data: &FedData<State>,
+    handle: &str,
+    lookup: Lookup<'_>,
+    viewer: &Viewer,
+) -> AppResult<Option<Found>> {
     Ok(actor_by_handle(data, handle, lookup).await?.and_then(|a| match a.source {
-        ActorSource::Member(m) if m.status != STATUS_DELETED => Some(Found::Member(m)),
+        ActorSource::Member(m) if visibility::member_visible(&m, viewer) => Some(Found::Member(m)),
         ActorSource::Group(g) => Some(Found::Group(g)),
         _ => None,
     }))
@@ -164,8 +178,9 @@ pub async fn member_by_handle(
     data: &FedData<State>,
     handle: &str,
     lookup: Lookup<'_>,
+    viewer: &Viewer,
 ) -> AppResult<Option<crate::db::member::Model>> {
-    Ok(match find_by_handle(data, handle, lookup).await? {
+    Ok(match find_by_handle(data, handle, lookup, viewer).await? {
         Some(Found::Member(m)) => Some(*m),
         _ => None,
     })
@@ -175,8 +190,9 @@ pub async fn group_by_handle(
     data: &FedData<State>,
     handle: &str,
     lookup: Lookup<'_>,
+    viewer: &Viewer,
 ) -> AppResult<Option<crate::db::group::Model>> {
-    Ok(match find_by_handle(data, handle, lookup).await? {
+    Ok(match find_by_handle(data, handle, lookup, viewer).await? {
         Some(Found::Group(g)) => Some(*g),
         _ => None,
     })

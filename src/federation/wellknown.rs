@@ -4,11 +4,11 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use url::Url;
 
-use super::actors::ApActor;
 use super::resolve::split_handle;
 use super::FedData;
 use crate::db::{group, member};
-use crate::domain::viewer::STATUS_ACTIVE;
+use crate::domain::actors::ApActor;
+use crate::domain::visibility;
 use crate::state::State;
 
 #[derive(Deserialize)]
@@ -52,11 +52,11 @@ pub async fn webfinger(query: web::Query<WebfingerQuery>, data: FedData<State>) 
     let found = match member::Entity::find()
         .filter(member::Column::Handle.eq(&name))
         .filter(member::Column::Local.eq(true))
-        .filter(member::Column::Status.eq(STATUS_ACTIVE))
         .one(&state.db)
         .await
     {
-        Ok(Some(m)) => ApActor::from_member(m).ok().map(|a| (a, "Person")),
+        Ok(Some(m)) if visibility::member_public(&m) => ApActor::from_member(m).ok().map(|a| (a, "Person")),
+        Ok(Some(_)) => None,
         Ok(None) => match group::Entity::find()
             .filter(group::Column::Handle.eq(&name))
             .filter(group::Column::Local.eq(true))

@@ -3,12 +3,13 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
 use super::types::{connection, loaded, parse_id, Conn, Group, Result};
 use super::ContextExt as _;
+use crate::db::enums::FollowState;
 use crate::db::{domain_block, follow};
+use crate::domain::actors::{ActorKind, ApActor};
 use crate::domain::groups::{self, GroupChanges};
 use crate::domain::pagination::PageRequest;
 use crate::domain::{follows, moderation};
 use crate::error::AppError;
-use crate::federation::actors::{ActorKind, ApActor};
 use crate::federation::resolve;
 
 /// A follow by the signed-in member.
@@ -28,7 +29,7 @@ impl Follow {
     }
     /// False until the followed actor (or its moderators) accept.
     async fn accepted(&self) -> bool {
-        self.row.state == follows::FOLLOW_ACCEPTED
+        self.row.state == FollowState::Accepted
     }
 }
 
@@ -57,10 +58,10 @@ impl FollowRequest {
     /// The follower's handle and id, through the request's loaders (one query per list).
     async fn follower(&self, ctx: &Context<'_>) -> Result<Option<(String, String)>> {
         let id = self.0.follower_id;
-        Ok(match ActorKind::parse(&self.0.follower_kind) {
-            Some(ActorKind::Member) => loaded(ctx.loaders().members.load_one(id).await)?.map(|m| (m.handle, m.ap_id)),
-            Some(ActorKind::Group) => loaded(ctx.loaders().groups.load_one(id).await)?.map(|g| (g.handle, g.ap_id)),
-            _ => None,
+        Ok(match self.0.follower_kind {
+            ActorKind::Member => loaded(ctx.loaders().members.load_one(id).await)?.map(|m| (m.handle, m.ap_id)),
+            ActorKind::Group => loaded(ctx.loaders().groups.load_one(id).await)?.map(|g| (g.handle, g.ap_id)),
+            ActorKind::Instance => None,
         })
     }
 }
@@ -121,7 +122,7 @@ impl FederationQuery {
     /// The outgoing delivery queue (instance admins).
     async fn delivery_queue(&self, ctx: &Context<'_>) -> Result<DeliveryQueue> {
         ctx.viewer().admin()?;
-        let s = crate::federation::delivery::status(ctx.state()).await.map_err(AppError::from)?;
+        let s = crate::federation::delivery::status(ctx.state()).await?;
         Ok(DeliveryQueue { pending: s.pending as i64, failed: s.failed as i64, dead_servers: s.dead_servers })
     }
 

@@ -26,7 +26,7 @@ pub struct GroupQuery;
 impl GroupQuery {
     /// `community` (local) or `network@partner.example` (remote).
     async fn group(&self, ctx: &Context<'_>, handle: String) -> Result<Option<Group>> {
-        Ok(resolve::group_by_handle(&ctx.fed(), &handle, ctx.lookup()).await?.map(Group))
+        Ok(resolve::group_by_handle(&ctx.fed(), &handle, ctx.lookup(), ctx.viewer()).await?.map(Group))
     }
 
     async fn groups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<Group>> {

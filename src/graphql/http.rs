@@ -13,7 +13,8 @@ use async_graphql_actix_web::GraphQLSubscription;
 use serde::Deserialize;
 
 use super::{Loaders, WeaveSchema};
-use crate::domain::viewer::{Viewer, STATUS_DELETED, STATUS_SUSPENDED};
+use crate::db::enums::MemberStatus;
+use crate::domain::viewer::Viewer;
 use crate::state::{AppState, State};
 
 /// The client's address, for rate limits.
@@ -105,7 +106,7 @@ pub async fn resolve_viewer(state: &AppState, authorization: Option<&str>) -> Vi
         Err(_) => return Viewer::Invalid("invalid access token".into()),
     };
     match crate::domain::members::find_by_id(&state.db, claims.sub).await {
-        Ok(Some(m)) if m.local && m.status != STATUS_SUSPENDED && m.status != STATUS_DELETED => {
+        Ok(Some(m)) if m.local && m.status != MemberStatus::Suspended && m.status != MemberStatus::Deleted => {
             Viewer::Member(Box::new(m))
         }
         Ok(Some(_)) => Viewer::Invalid("this account is suspended or deleted".into()),

@@ -7,8 +7,8 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::db::{group, member};
+use crate::domain::actors::ActorKind;
 use crate::domain::{follows, groups, members};
-use crate::federation::actors::ActorKind;
 
 pub struct Loaders {
     pub members: DataLoader<MemberLoader>,

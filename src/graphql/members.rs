@@ -52,7 +52,7 @@ impl MemberQuery {
 
     /// `alice` (local) or `alice@other.example` (remote).
     async fn member(&self, ctx: &Context<'_>, handle: String) -> Result<Option<Member>> {
-        Ok(resolve::member_by_handle(&ctx.fed(), &handle, ctx.lookup()).await?.map(Member))
+        Ok(resolve::member_by_handle(&ctx.fed(), &handle, ctx.lookup(), ctx.viewer()).await?.map(Member))
     }
 
     /// The member directory, optionally searched by name, handle or organization.

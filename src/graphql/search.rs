@@ -34,7 +34,7 @@ impl SearchQuery {
             trimmed.split_once('@').is_some_and(|(n, d)| !n.is_empty() && (d.contains('.') || d.contains(':')));
         if looks_remote {
             // A failed remote look-up is no result, not an error of the whole search.
-            match resolve::find_by_handle(&ctx.fed(), trimmed, ctx.lookup()).await {
+            match resolve::find_by_handle(&ctx.fed(), trimmed, ctx.lookup(), ctx.viewer()).await {
                 Ok(Some(Found::Member(m))) if !found_members.iter().any(|x| x.0.id == m.id) => {
                     found_members.insert(0, Member(*m))
                 }

@@ -6,12 +6,13 @@ use uuid::Uuid;
 use super::loaders::LoadError;
 use super::ContextExt as _;
 use crate::config::{GroupCreation, RegistrationMode};
+use crate::db::enums::{JoinMode, MemberStatus};
 use crate::db::{group, member, membership};
+use crate::domain;
+use crate::domain::actors::ActorKind;
 use crate::domain::groups::Role;
 use crate::domain::pagination::{encode_cursor, Page};
-use crate::domain::{self, viewer::STATUS_ACTIVE};
 use crate::error::AppError;
-use crate::federation::actors::ActorKind;
 
 pub type Result<T> = async_graphql::Result<T>;
 
@@ -123,6 +124,8 @@ pub enum AccountStatus {
     /// Awaiting approval by an instance admin.
     Pending,
     Suspended,
+    /// Deleted by its owner; the handle stays reserved.
+    Deleted,
 }
 
 pub struct Member(pub member::Model);
@@ -202,10 +205,11 @@ impl Member {
         if !(v.is(self.0.id) || (v.optional()?.is_some() && v.is_admin())) {
             return Ok(None);
         }
-        Ok(Some(match self.0.status.as_str() {
-            STATUS_ACTIVE => AccountStatus::Active,
-            domain::viewer::STATUS_PENDING => AccountStatus::Pending,
-            _ => AccountStatus::Suspended,
+        Ok(Some(match self.0.status {
+            MemberStatus::Active => AccountStatus::Active,
+            MemberStatus::Pending => AccountStatus::Pending,
+            MemberStatus::Suspended => AccountStatus::Suspended,
+            MemberStatus::Deleted => AccountStatus::Deleted,
         }))
     }
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
@@ -241,7 +245,7 @@ impl Group {
     }
     /// Whether joining needs a moderator's approval.
     async fn requires_approval(&self) -> bool {
-        self.0.join_mode == domain::groups::JOIN_APPROVAL
+        self.0.join_mode == JoinMode::Approval
     }
     /// Whether new followers need approval.
     async fn manually_approves_followers(&self) -> bool {
@@ -290,7 +294,7 @@ impl Membership {
             .ok_or_else(|| AppError::not_found("group").into())
     }
     async fn role(&self) -> MembershipRole {
-        Role::parse(&self.0.role).into()
+        self.0.role.into()
     }
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.created_at

@@ -2,7 +2,7 @@
 //! summary, OpenGraph tags for link previews.
 use actix_web::HttpResponse;
 
-use crate::federation::actors::{ActorSource, ApActor};
+use crate::domain::actors::{ActorSource, ApActor};
 use crate::state::AppState;
 
 /// Escapes text for HTML content and attribute values.

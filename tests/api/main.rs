@@ -9,6 +9,7 @@ mod graphql_http;
 mod groups;
 mod helpers;
 mod inbox;
+mod layering;
 mod members;
 mod ops;
 mod peer;

@@ -13,8 +13,8 @@ use crate::helpers::TestApp;
 
 /// The private key and id of a local actor of `app` (made on first use, as federation does).
 pub async fn actor_key(app: &TestApp, ap_id: &str) -> (String, String) {
-    let actor = weave::federation::actors::ApActor::by_ap_id(&app.state, ap_id).await.unwrap().expect("actor exists");
-    let actor = weave::federation::actors::ensure_keys(&app.state, actor).await.unwrap();
+    let actor = weave::domain::actors::ApActor::by_ap_id(&app.state, ap_id).await.unwrap().expect("actor exists");
+    let actor = weave::domain::actors::ensure_keys(&app.state, actor).await.unwrap();
     (actor.id.to_string(), actor.private_key_pem.expect("local actor has a key"))
 }
 

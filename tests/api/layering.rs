@@ -1,0 +1,69 @@
+//! The layers call downwards only: adapters (`federation`, `graphql`, `web`) → `domain` →
+//! `ap` (vocabulary) and `db`. These tests read the sources and fail when a lower layer names
+//! a higher one.
+use std::path::{Path, PathBuf};
+
+fn sources(dir: &str) -> Vec<(PathBuf, String)> {
+    fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+        for entry in std::fs::read_dir(dir).expect("read source dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("read source");
+                out.push((path, text));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir), &mut out);
+    assert!(!out.is_empty(), "no sources under src/{dir}");
+    out
+}
+
+/// Whether `code` names the path `name` as a whole segment (`crate::web`, not
+/// `crate::webfinger`).
+fn names(code: &str, name: &str) -> bool {
+    code.match_indices(name)
+        .any(|(i, _)| !code[i + name.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+}
+
+/// Lines (outside comments) of `dir`'s sources that name one of `forbidden` paths.
+fn violations(dir: &str, forbidden: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (path, text) in sources(dir) {
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for name in forbidden {
+                if names(code, name) {
+                    found.push(format!("{}:{}: names {name}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    found
+}
+
+const ADAPTERS: &[&str] = &["crate::federation", "crate::graphql", "crate::web", "weave::federation"];
+
+#[test]
+fn the_domain_never_names_an_adapter() {
+    let found = violations("domain", ADAPTERS);
+    assert!(found.is_empty(), "src/domain must call downwards only:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_vocabulary_is_pure() {
+    let mut forbidden = ADAPTERS.to_vec();
+    // No database, no domain, no I/O.
+    forbidden.extend(["crate::domain", "crate::db", "crate::state", "sea_orm", "tokio", "reqwest", "actix_web"]);
+    let found = violations("ap", &forbidden);
+    assert!(found.is_empty(), "src/ap must stay pure:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_checker_sees_a_violation() {
+    assert!(names("use crate::federation::actors;", "crate::federation"));
+    assert!(names("let x = crate::web::pages::escape(s);", "crate::web"));
+    assert!(!names("use crate::webfinger;", "crate::web"));
+}

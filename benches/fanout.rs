@@ -16,8 +16,8 @@ use std::time::Instant;
 use chrono::Utc;
 use sea_orm::{EntityTrait, Set};
 use uuid::Uuid;
-use weave::db::{follow, member};
 use weave::db::enums::{ActorKind, FollowState, MemberStatus};
+use weave::db::{follow, member};
 use weave::domain::{groups, viewer::Viewer};
 
 const FOLLOWERS: usize = 10_000;

@@ -38,6 +38,7 @@ pub struct ProfileChanges {
     pub pronouns: Option<String>,
     pub interests: Option<Vec<String>>,
     pub links: Option<Vec<String>>,
+    pub discoverable: Option<bool>,
 }
 
 pub const SECTORS: &[&str] = &["FUNDER", "RESEARCHER", "PRACTITIONER", "POLICYMAKER", "EDUCATOR", "COMMUNITY", "OTHER"];
@@ -244,6 +245,9 @@ pub async fn update_profile(state: &AppState, viewer: &Viewer, changes: ProfileC
         }
         let links = v.iter().map(|l| validate::http_url("links", l)).collect::<AppResult<Vec<_>>>()?;
         row.links = Set(serde_json::json!(links));
+    }
+    if let Some(v) = changes.discoverable {
+        row.discoverable = Set(v);
     }
     row.updated_at = Set(Utc::now());
     // Followers elsewhere hear of the change, in the same transaction (keys made first).

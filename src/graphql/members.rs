@@ -36,6 +36,9 @@ pub struct UpdateProfileInput {
     pub pronouns: Option<String>,
     pub interests: Option<Vec<String>>,
     pub links: Option<Vec<String>>,
+    /// Listed in the directory and found by search (true by default). Anyone may still reach
+    /// the member by handle.
+    pub discoverable: Option<bool>,
 }
 
 #[derive(Default)]
@@ -126,6 +129,7 @@ impl MemberMutation {
             pronouns: input.pronouns,
             interests: input.interests,
             links: input.links,
+            discoverable: input.discoverable,
         };
         Ok(Member(members::update_profile(ctx.state(), ctx.viewer(), changes).await?))
     }

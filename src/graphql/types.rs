@@ -179,6 +179,10 @@ impl Member {
     async fn avatar_url(&self) -> Option<&str> {
         self.0.avatar_url.as_deref()
     }
+    /// Whether the member is listed in the directory and search.
+    async fn discoverable(&self) -> bool {
+        self.0.discoverable
+    }
     async fn local(&self) -> bool {
         self.0.local
     }

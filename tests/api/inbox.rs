@@ -304,3 +304,63 @@ async fn a_claim_left_by_a_crashed_request_is_taken_over_by_the_retry() {
     assert_eq!(post_signed(&inbox, &alice_id, &alice_key, &crashed, Tamper::default()).await, 202);
     assert_eq!(a.deliver().await.sent, 1, "one Accept");
 }
+
+#[tokio::test]
+async fn parallel_first_deliveries_from_a_new_actor_all_succeed_with_one_row() {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    b.register("alice").await;
+    b.register("mallory").await;
+    let inbox = format!("http://{}/inbox", a.domain());
+    let (alice_id, alice_key) = actor_key(&b, &format!("http://{}/members/alice", b.domain())).await;
+    let (_, mallory_key) = actor_key(&b, &format!("http://{}/members/mallory", b.domain())).await;
+    let alice_handle = format!("alice@{}", b.domain());
+
+    // A forged request makes A fetch alice's document, but she is not verified by it: she
+    // stays out of the directory.
+    let forged = follow(&b, &a, &alice_id, 1);
+    assert_eq!(post_signed(&inbox, &alice_id, &mallory_key, &forged, Tamper::default()).await, 401);
+    assert!(!listed(&a).await.contains(&alice_handle));
+
+    // Four first deliveries at once from a new actor: every one is taken.
+    let b2 = spawn_app().await;
+    b2.register("newcomer").await;
+    let (new_id, new_key) = actor_key(&b2, &format!("http://{}/members/newcomer", b2.domain())).await;
+    let activities: Vec<_> = (0..4)
+        .map(|n| {
+            json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("http://{}/test-activities/like-{n}", b2.domain()),
+                "type": "Like",
+                "actor": new_id,
+                "object": format!("http://{}/groups/community", a.domain()),
+            })
+        })
+        .collect();
+    let sends = activities.iter().map(|act| post_signed(&inbox, &new_id, &new_key, act, Tamper::default()));
+    let statuses = futures_util::future::join_all(sends).await;
+    assert_eq!(statuses, vec![202; 4]);
+    let rows = weave::db::member::Entity::find()
+        .filter(weave::db::member::Column::ApId.eq(new_id.as_str()))
+        .count(&a.state.db)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+    // A verified signature lists the actor.
+    assert!(listed(&a).await.contains(&format!("newcomer@{}", b2.domain())));
+
+    // Alice's own signature verifies her too.
+    assert_eq!(post_signed(&inbox, &alice_id, &alice_key, &forged, Tamper::default()).await, 202);
+    assert!(listed(&a).await.contains(&alice_handle));
+}
+
+/// The handles the member directory lists.
+async fn listed(app: &TestApp) -> Vec<String> {
+    app.ok("{ members(first:50){ edges { node { handle } } } }", json!({}), None).await["members"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["handle"].as_str().unwrap().to_string())
+        .collect()
+}

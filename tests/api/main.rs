@@ -13,3 +13,4 @@ mod layering;
 mod members;
 mod ops;
 mod peer;
+mod visibility;

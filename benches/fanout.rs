@@ -122,6 +122,7 @@ async fn main() {
             is_admin: Set(false),
             status: Set(MemberStatus::Active),
             verified_at: Set(Some(now)),
+            calendar_token: Set(None),
             local: Set(false),
             url: Set(None),
             inbox_url: Set(Some(format!("{ap_id}/inbox"))),

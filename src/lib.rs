@@ -6,6 +6,7 @@ pub mod ap;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod federation;

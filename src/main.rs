@@ -16,7 +16,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (migrations are applied first). The default.
-    Serve,
+    Serve {
+        /// Load the demo community (the two seed events, members, registrations) first, if
+        /// the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the GraphQL schema (SDL), or write it to a file.
@@ -49,9 +54,24 @@ async fn main() -> anyhow::Result<()> {
     }
     let config = Config::load()?;
     weave::telemetry::init(config.log_format);
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => {
             let app = weave::Application::build(config).await?;
+            if demo {
+                match weave::demo::load(&app.state(), &app.federation()).await {
+                    Ok(l) => tracing::info!(
+                        members = l.members,
+                        groups = l.groups,
+                        events = l.events,
+                        "demo community loaded; demo accounts sign in with the password \"{}\"",
+                        weave::demo::community().map(|c| c.password).unwrap_or_default()
+                    ),
+                    Err(weave::demo::DemoError::NotEmpty) => {
+                        tracing::warn!("--demo: the database is not empty, so the demo was not loaded")
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
             app.run_until_stopped().await?;
         }
         Command::Migrate => {

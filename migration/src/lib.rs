@@ -6,6 +6,7 @@ mod m0002_federation;
 mod m0003_inbound_handled;
 mod m0004_group_public_followers;
 mod m0005_actor_verified;
+mod m0006_events;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_inbound_handled::Migration),
             Box::new(m0004_group_public_followers::Migration),
             Box::new(m0005_actor_verified::Migration),
+            Box::new(m0006_events::Migration),
         ]
     }
 }

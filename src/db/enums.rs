@@ -84,3 +84,55 @@ pub enum ActorKind {
     #[sea_orm(string_value = "instance")]
     Instance,
 }
+
+/// An event's life: drafts are seen by hosts only; cancelled events stay listed, marked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum EventStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "PUBLISHED")]
+    Published,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// Who sees an event: everyone, the host groups' members, or whoever has its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Visibility {
+    #[sea_orm(string_value = "PUBLIC")]
+    Public,
+    #[sea_orm(string_value = "MEMBERS")]
+    Members,
+    #[sea_orm(string_value = "UNLISTED")]
+    Unlisted,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum LocationMode {
+    #[sea_orm(string_value = "ONLINE")]
+    Online,
+    #[sea_orm(string_value = "IN_PERSON")]
+    InPerson,
+    #[sea_orm(string_value = "HYBRID")]
+    Hybrid,
+}
+
+/// A registration's state. GOING holds a seat; WAITLISTED waits in `waitlist_seq` order;
+/// REQUESTED asks the hosts for a held seat; CANCELLED and DECLINED hold nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum RegistrationStatus {
+    #[sea_orm(string_value = "GOING")]
+    Going,
+    #[sea_orm(string_value = "WAITLISTED")]
+    Waitlisted,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+    #[sea_orm(string_value = "REQUESTED")]
+    Requested,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+}

@@ -44,6 +44,9 @@ pub struct Model {
     /// Remote actors: when one of their signatures verified or a member looked them up; they
     /// are listed in the directory only from then on.
     pub verified_at: Option<DateTimeUtc>,
+    /// The secret token in the address of the member's personal calendar feed (a capability,
+    /// like a private calendar link elsewhere; `rotateCalendarUrl` replaces it).
+    pub calendar_token: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ pub mod login_failure;
 pub mod member;
 pub mod membership;
 pub mod refresh_token;
+pub mod registration;
 
 use std::time::Duration;
 
@@ -52,6 +53,8 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 pub mod delivery;
 pub mod domain_block;
 pub mod enums;
+pub mod event;
+pub mod event_host;
 pub mod follow;
 pub mod inbound_activity;
 pub mod instance_actor;

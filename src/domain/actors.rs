@@ -397,6 +397,7 @@ pub async fn upsert_remote(state: &AppState, remote: RemoteActor) -> AppResult<A
                 private_key_pem: Set(None),
                 created_at: Set(now),
                 verified_at: Set(None),
+                calendar_token: Set(None),
                 handle: Set(remote.handle),
                 username: Set(username),
                 domain: Set(Some(remote.domain)),

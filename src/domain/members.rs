@@ -100,6 +100,7 @@ async fn insert_local<C: ConnectionTrait>(
         updated_at: Set(now),
         last_refreshed_at: Set(None),
         verified_at: Set(None),
+        calendar_token: Set(None),
     };
     Ok(row.insert(conn).await?)
 }
@@ -159,6 +160,51 @@ pub async fn register(state: &AppState, input: NewAccount) -> AppResult<Session>
     let session = sessions::issue(&txn, state, created, None).await?;
     txn.commit().await?;
     Ok(session)
+}
+
+/// A demo account (`weave serve --demo`), with its profile filled in. The password hash is
+/// made once by the caller and shared by all demo accounts.
+pub struct DemoAccount<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub organization: Option<&'a str>,
+    pub country: Option<&'a str>,
+    pub sector: Option<&'a str>,
+    pub bio: Option<&'a str>,
+    pub password_hash: String,
+    pub is_admin: bool,
+}
+
+pub async fn create_demo_member(state: &AppState, a: DemoAccount<'_>) -> AppResult<member::Model> {
+    validate::local_name("username", a.username)?;
+    if let Some(s) = a.sector.filter(|s| !SECTORS.contains(s)) {
+        return Err(AppError::bad_input("sector", format!("unknown sector {s}")));
+    }
+    let email = format!("{}@demo.invalid", a.username);
+    let txn = db::begin_write(&state.db).await?;
+    let created = insert_local(
+        &txn,
+        state,
+        LocalAccount {
+            username: a.username,
+            email: &email,
+            password_hash: a.password_hash,
+            display_name: Some(a.display_name.to_string()),
+            status: MemberStatus::Active,
+            is_admin: a.is_admin,
+        },
+    )
+    .await?;
+    let mut row: member::ActiveModel = created.into();
+    row.organization = Set(a.organization.map(str::to_string));
+    row.country = Set(a.country.map(str::to_string));
+    row.sector = Set(a.sector.map(str::to_string));
+    row.bio_html = Set(a.bio.map(markdown::render));
+    row.bio = Set(a.bio.map(str::to_string));
+    let created = row.update(&txn).await?;
+    groups::join_default_group(&txn, created.id).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 /// Signs in by username or email. Failures are counted per account and per client address;

@@ -3,6 +3,8 @@
 //! down only (`crate::ap`, `crate::db`, `crate::auth`); it never names an adapter
 //! (`crate::federation`, `crate::graphql`, `crate::web`), and a test keeps it so.
 pub mod actors;
+pub mod calendar;
+pub mod events;
 pub mod follows;
 pub mod groups;
 pub mod markdown;
@@ -11,6 +13,7 @@ pub mod moderation;
 pub mod outbox;
 pub mod pagination;
 pub mod profile_updates;
+pub mod registrations;
 pub mod sessions;
 pub mod validate;
 pub mod viewer;

@@ -6,14 +6,17 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::db::{group, member};
+use crate::db::{event, group, member, registration};
 use crate::domain::actors::ActorKind;
-use crate::domain::{follows, groups, members};
+use crate::domain::{events, follows, groups, members, registrations};
 
 pub struct Loaders {
     pub members: DataLoader<MemberLoader>,
     pub groups: DataLoader<GroupLoader>,
     pub followers: DataLoader<FollowerCountLoader>,
+    pub events: DataLoader<EventLoader>,
+    pub event_hosts: DataLoader<EventHostsLoader>,
+    pub registrations: DataLoader<RegistrationLoader>,
 }
 
 impl Loaders {
@@ -23,6 +26,9 @@ impl Loaders {
             members: DataLoader::new(MemberLoader(db.clone()), tokio::spawn),
             groups: DataLoader::new(GroupLoader(db.clone()), tokio::spawn),
             followers: DataLoader::new(FollowerCountLoader(db.clone()), tokio::spawn),
+            events: DataLoader::new(EventLoader(db.clone()), tokio::spawn),
+            event_hosts: DataLoader::new(EventHostsLoader(db.clone()), tokio::spawn),
+            registrations: DataLoader::new(RegistrationLoader(db.clone()), tokio::spawn),
         }
     }
 }
@@ -31,6 +37,13 @@ pub struct MemberLoader(DatabaseConnection);
 pub struct GroupLoader(DatabaseConnection);
 /// Accepted-follower counts by (actor kind, id): a list of groups counts in one query.
 pub struct FollowerCountLoader(DatabaseConnection);
+
+/// Events by id (a registration's event). Visibility was checked where the id came from.
+pub struct EventLoader(DatabaseConnection);
+/// Host group ids of events, in order (own group first).
+pub struct EventHostsLoader(DatabaseConnection);
+/// Registrations by (member, event): `myRegistration` across a list in one query.
+pub struct RegistrationLoader(DatabaseConnection);
 
 /// Loader errors must be `Clone`; the cause was already logged when this was made.
 #[derive(Clone, Debug)]
@@ -77,6 +90,40 @@ impl Loader<(ActorKind, Uuid)> for FollowerCountLoader {
             }
             let counts = follows::followers_counts(&self.0, kind, &ids).await.map_err(load_error)?;
             out.extend(ids.into_iter().map(|id| ((kind, id), counts.get(&id).copied().unwrap_or(0))));
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<Uuid> for EventLoader {
+    type Value = event::Model;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, event::Model>, LoadError> {
+        let rows = events::load_many(&self.0, keys).await.map_err(load_error)?;
+        Ok(rows.into_iter().map(|e| (e.id, e)).collect())
+    }
+}
+
+impl Loader<Uuid> for EventHostsLoader {
+    type Value = Vec<Uuid>;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, LoadError> {
+        events::hosts_of_many(&self.0, keys).await.map_err(load_error)
+    }
+}
+
+impl Loader<(Uuid, Uuid)> for RegistrationLoader {
+    type Value = registration::Model;
+    type Error = LoadError;
+    async fn load(&self, keys: &[(Uuid, Uuid)]) -> Result<HashMap<(Uuid, Uuid), registration::Model>, LoadError> {
+        let mut out = HashMap::new();
+        let mut members: Vec<Uuid> = keys.iter().map(|(m, _)| *m).collect();
+        members.sort();
+        members.dedup();
+        for member in members {
+            let events: Vec<Uuid> = keys.iter().filter(|(m, _)| *m == member).map(|(_, e)| *e).collect();
+            let rows = registrations::of_member_for_events(&self.0, member, &events).await.map_err(load_error)?;
+            out.extend(rows.into_iter().map(|r| ((r.member_id, r.event_id), r)));
         }
         Ok(out)
     }

@@ -1,5 +1,6 @@
 //! The GraphQL API: thin resolvers over `crate::domain`. Names follow the API contract in
 //! `schema/schema.graphql`, which `weave export-schema` regenerates.
+mod events;
 mod federation;
 mod groups;
 pub mod http;
@@ -21,13 +22,19 @@ pub use loaders::Loaders;
 pub struct Query(
     members::MemberQuery,
     groups::GroupQuery,
+    events::EventQuery,
     federation::FederationQuery,
     search::SearchQuery,
     types::InstanceQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(members::MemberMutation, groups::GroupMutation, federation::FederationMutation);
+pub struct Mutation(
+    members::MemberMutation,
+    groups::GroupMutation,
+    events::EventMutation,
+    federation::FederationMutation,
+);
 
 pub type WeaveSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -183,6 +183,15 @@ impl Member {
     async fn discoverable(&self) -> bool {
         self.0.discoverable
     }
+    /// The secret address of this member's calendar of the events they are GOING to; only for
+    /// the member themself.
+    async fn calendar_url(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        if !ctx.viewer().is(self.0.id) {
+            return Ok(None);
+        }
+        let token = domain::calendar::token(ctx.state(), ctx.viewer()).await?;
+        Ok(Some(domain::calendar::url(ctx.state(), &token)))
+    }
     async fn local(&self) -> bool {
         self.0.local
     }
@@ -269,6 +278,21 @@ impl Group {
         let page = domain::pagination::PageRequest::new(first, after.as_deref())?;
         let rows = domain::groups::memberships(ctx.state(), ctx.viewer(), self.0.id, page).await?;
         Ok(connection(rows, |m| m.id, Membership))
+    }
+    /// Events this group hosts or co-hosts, by start time.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<super::events::Event>> {
+        let filter = super::events::EventFilter {
+            group_handle: Some(self.0.handle.clone()),
+            include_remote: Some(true),
+            ..Default::default()
+        };
+        super::events::list_events(ctx, filter, first, after).await
     }
     /// The viewer's own membership, if any.
     async fn my_membership(&self, ctx: &Context<'_>) -> Result<Option<Membership>> {

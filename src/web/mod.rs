@@ -1,4 +1,6 @@
 //! The HTTP surface: routes, middleware, health check, HTML pages.
+pub mod events;
+pub mod ical;
 pub mod pages;
 
 use std::net::TcpListener;
@@ -40,6 +42,7 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
             .route("/healthz", aw::get().to(healthz))
             .route("/", aw::get().to(pages::home))
             .configure(graphql::http::configure)
+            .configure(events::configure)
             .service(
                 aw::scope("")
                     .wrap(FederationMiddleware::new(federation.clone()))

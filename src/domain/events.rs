@@ -1,0 +1,801 @@
+//! Events: creation and changes by their hosts, who may see them, and listing. Registration
+//! (seats, waitlist, held seats) is in [`crate::domain::registrations`].
+use std::str::FromStr as _;
+
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::db::enums::{EventStatus, LocationMode, Role, Visibility};
+use crate::db::{self, event, event_host, membership};
+use crate::domain::pagination::{Page, PageRequest};
+use crate::domain::viewer::Viewer;
+use crate::domain::{groups, markdown, members, validate};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// One session of an event (a multi-day course has one per day).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgendaItem {
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub starts_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaqItem {
+    pub question: String,
+    pub answer: String,
+}
+
+/// A facilitator: a member of this or another instance, or a plain name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Facilitator {
+    pub name: String,
+    #[serde(default)]
+    pub member_id: Option<Uuid>,
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct LocationInput {
+    pub mode: Option<LocationMode>,
+    pub venue: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub online_url: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FacilitatorInput {
+    pub name: Option<String>,
+    pub member_handle: Option<String>,
+    pub role: Option<String>,
+}
+
+/// The fields of `createEvent` and `updateEvent`. On update `None` leaves a field as it is;
+/// on create the required ones (title, timezone, sessions, location) must be present.
+#[derive(Clone, Debug, Default)]
+pub struct EventFields {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub timezone: Option<String>,
+    pub sessions: Option<Vec<Session>>,
+    pub location: Option<LocationInput>,
+    pub capacity: Option<Option<i32>>,
+    pub held_seats: Option<i32>,
+    pub waitlist: Option<bool>,
+    pub registration_closes_at: Option<Option<DateTime<Utc>>>,
+    pub refund_policy: Option<String>,
+    pub contact_email: Option<String>,
+    pub external_registration_url: Option<String>,
+    pub price: Option<Option<(String, String)>>,
+    pub payment_url: Option<String>,
+    pub agenda: Option<Vec<AgendaItem>>,
+    pub faq: Option<Vec<FaqItem>>,
+    pub facilitators: Option<Vec<FacilitatorInput>>,
+    pub co_hosts: Option<Vec<String>>,
+    pub tags: Option<Vec<String>>,
+    pub visibility: Option<Visibility>,
+    pub status: Option<EventStatus>,
+}
+
+pub const MAX_SESSIONS: usize = 60;
+pub const MAX_AGENDA: usize = 50;
+pub const MAX_FAQ: usize = 50;
+pub const MAX_FACILITATORS: usize = 20;
+pub const MAX_CO_HOSTS: usize = 10;
+pub const MAX_TAGS: usize = 20;
+
+fn json<T: Serialize>(v: &T) -> AppResult<serde_json::Value> {
+    serde_json::to_value(v).map_err(AppError::internal)
+}
+
+fn stored<T: for<'de> Deserialize<'de>>(v: &serde_json::Value) -> AppResult<T> {
+    serde_json::from_value(v.clone()).map_err(|e| AppError::internal(anyhow::anyhow!("stored event JSON: {e}")))
+}
+
+/// The sessions of an event row, in order.
+pub fn sessions(e: &event::Model) -> AppResult<Vec<Session>> {
+    stored(&e.sessions)
+}
+pub fn agenda(e: &event::Model) -> AppResult<Vec<AgendaItem>> {
+    stored(&e.agenda)
+}
+pub fn faq(e: &event::Model) -> AppResult<Vec<FaqItem>> {
+    stored(&e.faq)
+}
+pub fn facilitators(e: &event::Model) -> AppResult<Vec<Facilitator>> {
+    stored(&e.facilitators)
+}
+pub fn tags(e: &event::Model) -> Vec<String> {
+    serde_json::from_value(e.tags.clone()).unwrap_or_default()
+}
+
+/// An IANA time zone name.
+pub fn parse_zone(name: &str) -> AppResult<chrono_tz::Tz> {
+    chrono_tz::Tz::from_str(name.trim())
+        .map_err(|_| AppError::bad_input("timezone", "timezone must be an IANA zone such as America/Los_Angeles"))
+}
+
+/// Sessions: at least one, each ending after it starts, none overlapping; sorted by start.
+fn check_sessions(mut sessions: Vec<Session>) -> AppResult<Vec<Session>> {
+    if sessions.is_empty() {
+        return Err(AppError::bad_input("sessions", "an event needs at least one session"));
+    }
+    if sessions.len() > MAX_SESSIONS {
+        return Err(AppError::bad_input("sessions", format!("an event may have at most {MAX_SESSIONS} sessions")));
+    }
+    for s in &mut sessions {
+        if s.ends_at <= s.starts_at {
+            return Err(AppError::bad_input("sessions", "every session must end after it starts"));
+        }
+        if s.ends_at - s.starts_at > chrono::Duration::days(14) {
+            return Err(AppError::bad_input("sessions", "a session may last at most 14 days; add one per day"));
+        }
+        s.title = validate::text("sessions", s.title.as_deref(), 200)?;
+    }
+    sessions.sort_by_key(|s| s.starts_at);
+    if sessions.windows(2).any(|w| w[1].starts_at < w[0].ends_at) {
+        return Err(AppError::bad_input("sessions", "sessions must not overlap"));
+    }
+    Ok(sessions)
+}
+
+fn check_price(amount: &str, currency: &str) -> AppResult<(String, String)> {
+    let amount = amount.trim();
+    let (whole, frac) = amount.split_once('.').unwrap_or((amount, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty()
+        || whole.len() > 12
+        || frac.len() > 4
+        || !digits(whole)
+        || !digits(frac)
+        || amount.ends_with('.')
+    {
+        return Err(AppError::bad_input("price", "price.amount must be a decimal such as 350.00"));
+    }
+    let currency = currency.trim().to_ascii_uppercase();
+    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err(AppError::bad_input("price", "price.currency must be an ISO 4217 code such as USD"));
+    }
+    Ok((amount.to_string(), currency))
+}
+
+fn check_count(field: &str, n: usize, max: usize) -> AppResult<()> {
+    if n > max {
+        return Err(AppError::bad_input(field, format!("{field} may have at most {max} items")));
+    }
+    Ok(())
+}
+
+/// The hosts' rights over an event: who may change it, see its drafts and registrations.
+/// Instance admins, its organiser, moderators and up of its group, admins and up of a
+/// co-hosting group.
+pub async fn may_manage<C: ConnectionTrait>(conn: &C, viewer: &Viewer, e: &event::Model) -> AppResult<bool> {
+    let Some(me) = viewer.optional()? else { return Ok(false) };
+    if me.is_admin || e.organizer_id == Some(me.id) {
+        return Ok(true);
+    }
+    let hosts = host_ids(conn, e.id).await?;
+    let roles = membership::Entity::find()
+        .filter(membership::Column::MemberId.eq(me.id))
+        .filter(membership::Column::GroupId.is_in(hosts))
+        .all(conn)
+        .await?;
+    Ok(roles.iter().any(|m| if m.group_id == e.group_id { m.role >= Role::Moderator } else { m.role >= Role::Admin }))
+}
+
+/// Whether the viewer may see the event: drafts only its hosts, MEMBERS events the members of
+/// its host groups (and hosts), PUBLIC and UNLISTED anyone who has the id.
+pub async fn may_view<C: ConnectionTrait>(conn: &C, viewer: &Viewer, e: &event::Model) -> AppResult<bool> {
+    if e.status == EventStatus::Draft {
+        return may_manage(conn, viewer, e).await;
+    }
+    match e.visibility {
+        Visibility::Public | Visibility::Unlisted => Ok(true),
+        Visibility::Members => {
+            let Some(me) = viewer.optional()? else { return Ok(false) };
+            if me.is_admin {
+                return Ok(true);
+            }
+            let hosts = host_ids(conn, e.id).await?;
+            let member = membership::Entity::find()
+                .filter(membership::Column::MemberId.eq(me.id))
+                .filter(membership::Column::GroupId.is_in(hosts))
+                .filter(membership::Column::Role.ne(Role::Pending))
+                .count(conn)
+                .await?;
+            Ok(member > 0 || may_manage(conn, viewer, e).await?)
+        }
+    }
+}
+
+/// The host groups of an event: its own group first, then co-hosts.
+pub async fn host_ids<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> AppResult<Vec<Uuid>> {
+    Ok(event_host::Entity::find()
+        .filter(event_host::Column::EventId.eq(event_id))
+        .order_by_asc(event_host::Column::Position)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|h| h.group_id)
+        .collect())
+}
+
+/// Host groups of many events, in one query (for lists).
+pub async fn hosts_of_many<C: ConnectionTrait>(
+    conn: &C,
+    event_ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, Vec<Uuid>>> {
+    let rows = event_host::Entity::find()
+        .filter(event_host::Column::EventId.is_in(event_ids.iter().copied()))
+        .order_by_asc(event_host::Column::Position)
+        .all(conn)
+        .await?;
+    let mut out: std::collections::HashMap<Uuid, Vec<Uuid>> = std::collections::HashMap::new();
+    for r in rows {
+        out.entry(r.event_id).or_default().push(r.group_id);
+    }
+    Ok(out)
+}
+
+/// An event the viewer may see, or NOT_FOUND (hidden events are not revealed).
+pub async fn get(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<event::Model> {
+    let e = event::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(|| AppError::not_found("event"))?;
+    if !may_view(&state.db, viewer, &e).await? {
+        return Err(AppError::not_found("event"));
+    }
+    Ok(e)
+}
+
+/// Like [`get`] but `None` when missing or hidden.
+pub async fn find(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Option<event::Model>> {
+    match get(state, viewer, id).await {
+        Ok(e) => Ok(Some(e)),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Checks and applies `fields` onto `row`. Writes nothing.
+async fn apply(
+    state: &AppState,
+    row: &mut event::ActiveModel,
+    current: Option<&event::Model>,
+    f: EventFields,
+) -> AppResult<Option<Vec<Uuid>>> {
+    if let Some(v) = f.title {
+        row.title = Set(validate::required_text("title", &v, 200)?);
+    }
+    if let Some(v) = f.summary {
+        row.summary = Set(validate::text("summary", Some(&v), 1000)?);
+    }
+    if let Some(v) = f.description {
+        let d = validate::text("description", Some(&v), 50_000)?;
+        row.description_html = Set(d.as_deref().map(markdown::render));
+        row.description = Set(d);
+    }
+    if let Some(v) = f.timezone {
+        row.timezone = Set(parse_zone(&v)?.name().to_string());
+    }
+    if let Some(v) = f.sessions {
+        let sessions = check_sessions(v)?;
+        let (first, last) = match (sessions.first(), sessions.iter().map(|s| s.ends_at).max()) {
+            (Some(first), Some(last)) => (first.starts_at, last),
+            _ => return Err(AppError::bad_input("sessions", "an event needs at least one session")),
+        };
+        row.starts_at = Set(first);
+        row.ends_at = Set(last);
+        row.sessions = Set(json(&sessions)?);
+    }
+    if let Some(loc) = f.location {
+        let mode = loc.mode.ok_or_else(|| AppError::bad_input("location", "location.mode is required"))?;
+        let online_url = loc.online_url.as_deref().map(str::trim).filter(|u| !u.is_empty());
+        let online_url = online_url.map(|u| validate::http_url("location", u)).transpose()?;
+        let venue = validate::text("location", loc.venue.as_deref(), 200)?;
+        if mode == LocationMode::InPerson
+            && venue.is_none()
+            && loc.address.as_deref().is_none_or(|a| a.trim().is_empty())
+        {
+            return Err(AppError::bad_input("location", "an in-person event needs a venue or an address"));
+        }
+        row.location_mode = Set(mode);
+        row.venue = Set(venue);
+        row.address = Set(validate::text("location", loc.address.as_deref(), 300)?);
+        row.city = Set(validate::text("location", loc.city.as_deref(), 100)?);
+        row.country = Set(validate::text("location", loc.country.as_deref(), 100)?);
+        row.online_url = Set(online_url);
+    }
+    if let Some(v) = f.capacity {
+        if v.is_some_and(|c| !(1..=1_000_000).contains(&c)) {
+            return Err(AppError::bad_input("capacity", "capacity must be between 1 and 1,000,000, or null"));
+        }
+        row.capacity = Set(v);
+    }
+    if let Some(v) = f.held_seats {
+        if v < 0 {
+            return Err(AppError::bad_input("heldSeats", "heldSeats must not be negative"));
+        }
+        row.held_seats = Set(v);
+    }
+    if let Some(v) = f.waitlist {
+        row.waitlist_enabled = Set(v);
+    }
+    if let Some(v) = f.registration_closes_at {
+        row.registration_closes_at = Set(v);
+    }
+    if let Some(v) = f.refund_policy {
+        row.refund_policy = Set(validate::text("refundPolicy", Some(&v), 2000)?);
+    }
+    if let Some(v) = f.contact_email {
+        row.contact_email =
+            Set(if v.trim().is_empty() { None } else { Some(validate::email(&v).map_err(|_| bad_email())?) });
+    }
+    if let Some(v) = f.external_registration_url {
+        row.external_registration_url = Set(optional_url("externalRegistrationUrl", &v)?);
+    }
+    if let Some(v) = f.payment_url {
+        row.payment_url = Set(optional_url("paymentUrl", &v)?);
+    }
+    if let Some(price) = f.price {
+        let checked = price.map(|(a, c)| check_price(&a, &c)).transpose()?;
+        row.price_amount = Set(checked.as_ref().map(|(a, _)| a.clone()));
+        row.price_currency = Set(checked.map(|(_, c)| c));
+    }
+    if let Some(items) = f.agenda {
+        check_count("agenda", items.len(), MAX_AGENDA)?;
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            out.push(AgendaItem {
+                title: validate::required_text("agenda", &i.title, 300)?,
+                description: validate::text("agenda", i.description.as_deref(), 2000)?,
+                starts_at: i.starts_at,
+            });
+        }
+        row.agenda = Set(json(&out)?);
+    }
+    if let Some(items) = f.faq {
+        check_count("faq", items.len(), MAX_FAQ)?;
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            out.push(FaqItem {
+                question: validate::required_text("faq", &i.question, 500)?,
+                answer: validate::required_text("faq", &i.answer, 5000)?,
+            });
+        }
+        row.faq = Set(json(&out)?);
+    }
+    if let Some(items) = f.facilitators {
+        check_count("facilitators", items.len(), MAX_FACILITATORS)?;
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            let role = validate::text("facilitators", i.role.as_deref(), 100)?;
+            let handle = i.member_handle.as_deref().map(str::trim).filter(|h| !h.is_empty());
+            let member = match handle {
+                Some(h) => Some(
+                    members::find_by_handle(&state.db, h)
+                        .await?
+                        .filter(crate::domain::visibility::member_public)
+                        .ok_or_else(|| AppError::bad_input("facilitators", format!("no member {h} is known here")))?,
+                ),
+                None => None,
+            };
+            let name = match (validate::text("facilitators", i.name.as_deref(), 200)?, &member) {
+                (Some(n), _) => n,
+                (None, Some(m)) => m.display_name.clone().unwrap_or_else(|| m.username.clone()),
+                (None, None) => {
+                    return Err(AppError::bad_input("facilitators", "a facilitator needs a name or a memberHandle"))
+                }
+            };
+            out.push(Facilitator { name, member_id: member.map(|m| m.id), role });
+        }
+        row.facilitators = Set(json(&out)?);
+    }
+    if let Some(v) = f.tags {
+        check_count("tags", v.len(), MAX_TAGS)?;
+        let tags: Vec<String> =
+            validate::labels("tags", &v, MAX_TAGS, 40)?.into_iter().map(|t| t.to_lowercase()).collect();
+        row.tag_list = Set(format!(",{},", tags.join(",")));
+        row.tags = Set(json(&tags)?);
+    }
+    if let Some(v) = f.visibility {
+        row.visibility = Set(v);
+    }
+    if let Some(v) = f.status {
+        if v == EventStatus::Cancelled {
+            return Err(AppError::bad_input("status", "use cancelEvent to cancel an event"));
+        }
+        if v == EventStatus::Draft && current.is_some_and(|c| c.status != EventStatus::Draft) {
+            return Err(AppError::bad_input("status", "a published event cannot go back to draft"));
+        }
+        row.status = Set(v);
+    }
+    // Seat arithmetic over the row as it will be.
+    let capacity = value_of(&row.capacity).flatten();
+    let held = value_of(&row.held_seats).unwrap_or(0);
+    let taken = current.map(|c| c.seats_taken).unwrap_or(0);
+    match capacity {
+        None if held > 0 => return Err(AppError::bad_input("heldSeats", "held seats need a capacity")),
+        Some(c) if taken + held > c => {
+            return Err(AppError::bad_input(
+                "capacity",
+                format!("{taken} seats are taken and {held} held: the capacity cannot be below {}", taken + held),
+            ))
+        }
+        _ => {}
+    }
+    let co_hosts = match f.co_hosts {
+        Some(handles) => {
+            check_count("coHosts", handles.len(), MAX_CO_HOSTS)?;
+            let mut ids = Vec::new();
+            for h in handles {
+                let key = members::normalize_handle(&h);
+                let g = groups::find_by_handle(&state.db, &key)
+                    .await?
+                    .ok_or_else(|| AppError::bad_input("coHosts", format!("no group {h} is known here")))?;
+                if !ids.contains(&g.id) {
+                    ids.push(g.id);
+                }
+            }
+            Some(ids)
+        }
+        None => None,
+    };
+    Ok(co_hosts)
+}
+
+fn value_of<T: Clone + Into<sea_orm::Value>>(v: &sea_orm::ActiveValue<T>) -> Option<T> {
+    match v {
+        sea_orm::ActiveValue::Set(x) | sea_orm::ActiveValue::Unchanged(x) => Some(x.clone()),
+        sea_orm::ActiveValue::NotSet => None,
+    }
+}
+
+fn bad_email() -> AppError {
+    AppError::bad_input("contactEmail", "contactEmail is not an email address")
+}
+
+fn optional_url(field: &str, v: &str) -> AppResult<Option<String>> {
+    if v.trim().is_empty() {
+        Ok(None)
+    } else {
+        validate::http_url(field, v).map(Some)
+    }
+}
+
+/// The URL of a local event (also its ActivityPub id).
+pub fn event_url(state: &AppState, id: Uuid) -> String {
+    format!("{}/events/{id}", state.base_url())
+}
+
+/// Publishes (or drafts) a new event in a group. Group moderators and up, and instance admins.
+pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventFields) -> AppResult<event::Model> {
+    let me = viewer.active_member()?;
+    let g = groups::get(&state.db, group_id).await.map_err(|_| AppError::bad_input("groupId", "no such group"))?;
+    if !g.local {
+        return Err(AppError::bad_input("groupId", "events are created in local groups"));
+    }
+    let role = groups::membership_of(&state.db, g.id, me.id).await?.map(|m| m.role);
+    if !(me.is_admin || role.is_some_and(|r| r >= Role::Moderator)) {
+        return Err(AppError::forbidden("only the group's moderators, admins and owners may create its events"));
+    }
+    for (present, field) in [
+        (f.title.is_some(), "title"),
+        (f.timezone.is_some(), "timezone"),
+        (f.sessions.is_some(), "sessions"),
+        (f.location.is_some(), "location"),
+    ] {
+        if !present {
+            return Err(AppError::bad_input(field, format!("{field} is required")));
+        }
+    }
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let url = event_url(state, id);
+    let mut row = event::ActiveModel {
+        id: Set(id),
+        ap_id: Set(url.clone()),
+        local: Set(true),
+        url: Set(Some(url)),
+        group_id: Set(g.id),
+        organizer_id: Set(Some(me.id)),
+        summary: Set(None),
+        description: Set(None),
+        description_html: Set(None),
+        venue: Set(None),
+        address: Set(None),
+        city: Set(None),
+        country: Set(None),
+        online_url: Set(None),
+        capacity: Set(None),
+        held_seats: Set(0),
+        seats_taken: Set(0),
+        waitlist_enabled: Set(true),
+        waitlist_count: Set(0),
+        request_count: Set(0),
+        registration_closes_at: Set(None),
+        refund_policy: Set(None),
+        contact_email: Set(None),
+        external_registration_url: Set(None),
+        price_amount: Set(None),
+        price_currency: Set(None),
+        payment_url: Set(None),
+        agenda: Set(serde_json::json!([])),
+        faq: Set(serde_json::json!([])),
+        facilitators: Set(serde_json::json!([])),
+        tags: Set(serde_json::json!([])),
+        tag_list: Set(",".into()),
+        visibility: Set(Visibility::Public),
+        status: Set(EventStatus::Published),
+        cancel_reason: Set(None),
+        sequence: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_refreshed_at: Set(None),
+        ..Default::default()
+    };
+    let co_hosts = apply(state, &mut row, None, f).await?;
+    let txn = db::begin_write(&state.db).await?;
+    let created = row.insert(&txn).await?;
+    set_hosts(&txn, created.id, g.id, co_hosts.unwrap_or_default()).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+async fn set_hosts<C: ConnectionTrait>(conn: &C, event_id: Uuid, group_id: Uuid, co_hosts: Vec<Uuid>) -> AppResult<()> {
+    event_host::Entity::delete_many().filter(event_host::Column::EventId.eq(event_id)).exec(conn).await?;
+    let mut rows = vec![event_host::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        event_id: Set(event_id),
+        group_id: Set(group_id),
+        position: Set(0),
+    }];
+    for (i, g) in co_hosts.into_iter().filter(|g| *g != group_id).enumerate() {
+        rows.push(event_host::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            event_id: Set(event_id),
+            group_id: Set(g),
+            position: Set(i32::try_from(i + 1).unwrap_or(i32::MAX)),
+        });
+    }
+    event_host::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+/// Changes an event; its hosts only. Freed seats (a larger capacity, fewer held seats) go to
+/// the waitlist at once.
+pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, f: EventFields) -> AppResult<event::Model> {
+    viewer.active_member()?;
+    let current = get(state, viewer, id).await?;
+    if !current.local {
+        return Err(AppError::bad_input("id", "remote events are changed on their own server"));
+    }
+    if !may_manage(&state.db, viewer, &current).await? {
+        return Err(AppError::forbidden("only the event's hosts may change it"));
+    }
+    if current.status == EventStatus::Cancelled {
+        return Err(AppError::conflict("this event was cancelled; it cannot be changed"));
+    }
+    let txn = db::begin_write(&state.db).await?;
+    // Re-read under the write lock (row-locked on PostgreSQL): seat counts may have moved.
+    let current = lock(&txn, id).await?;
+    let mut row: event::ActiveModel = current.clone().into();
+    let co_hosts = apply(state, &mut row, Some(&current), f).await?;
+    row.sequence = Set(current.sequence + 1);
+    row.updated_at = Set(Utc::now());
+    let updated = row.update(&txn).await?;
+    if let Some(co) = co_hosts {
+        set_hosts(&txn, updated.id, updated.group_id, co).await?;
+    }
+    crate::domain::registrations::promote_waitlist(&txn, updated.id).await?;
+    let updated = lock(&txn, id).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Cancels an event; its hosts only. Registrations stay as they were (the attendees' record),
+/// and new ones are refused.
+pub async fn cancel(state: &AppState, viewer: &Viewer, id: Uuid, reason: Option<String>) -> AppResult<event::Model> {
+    viewer.active_member()?;
+    let current = get(state, viewer, id).await?;
+    if !may_manage(&state.db, viewer, &current).await? {
+        return Err(AppError::forbidden("only the event's hosts may cancel it"));
+    }
+    if current.status == EventStatus::Cancelled {
+        return Ok(current);
+    }
+    let reason = validate::text("reason", reason.as_deref(), 1000)?;
+    let txn = db::begin_write(&state.db).await?;
+    let current = lock(&txn, id).await?;
+    let mut row: event::ActiveModel = current.clone().into();
+    row.status = Set(EventStatus::Cancelled);
+    row.cancel_reason = Set(reason);
+    row.sequence = Set(current.sequence + 1);
+    row.updated_at = Set(Utc::now());
+    let updated = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Reads an event inside a write transaction; on PostgreSQL the row stays locked until the
+/// transaction ends, so seat changes to one event are serialised.
+pub async fn lock<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<event::Model> {
+    let mut q = event::Entity::find_by_id(id);
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        q = q.lock_exclusive();
+    }
+    q.one(conn).await?.ok_or_else(|| AppError::not_found("event"))
+}
+
+/// `events` filters.
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    pub group_handle: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub tag: Option<String>,
+    pub search: Option<String>,
+    pub include_remote: bool,
+}
+
+/// A page of events ordered by start time, as the viewer may see them: published and
+/// cancelled PUBLIC events, MEMBERS events of groups they belong to, and drafts of groups
+/// they moderate. UNLISTED events are reachable by id only.
+pub async fn list(
+    state: &AppState,
+    viewer: &Viewer,
+    filter: EventFilter,
+    page: EventPage,
+) -> AppResult<Page<event::Model>> {
+    let mut cond = Condition::all();
+    if let Some(h) = filter.group_handle.as_deref() {
+        let Some(g) = groups::find_by_handle(&state.db, &members::normalize_handle(h)).await? else {
+            return Ok(Page { items: vec![], has_next: false, total: 0 });
+        };
+        cond = cond.add(
+            event::Column::Id.in_subquery(
+                Query::select()
+                    .column(event_host::Column::EventId)
+                    .from(event_host::Entity)
+                    .and_where(Expr::col(event_host::Column::GroupId).eq(g.id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if !filter.include_remote {
+        cond = cond.add(event::Column::Local.eq(true));
+    }
+    if let Some(from) = filter.from {
+        cond = cond.add(event::Column::EndsAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        cond = cond.add(event::Column::StartsAt.lt(to));
+    }
+    if let Some(tag) = filter.tag.as_deref().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()) {
+        let tag = members::escape_like(&tag).replace(',', "");
+        cond = cond.add(event::Column::TagList.like(format!("%,{tag},%")));
+    }
+    if let Some(q) = filter.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", members::escape_like(&q.to_lowercase()));
+        let lower = |c: event::Column| Expr::expr(Func::lower(Expr::col(c)));
+        cond = cond.add(
+            Condition::any()
+                .add(lower(event::Column::Title).like(&pattern))
+                .add(lower(event::Column::Summary).like(&pattern)),
+        );
+    }
+    cond = cond.add(listable(state, viewer).await?);
+    let total = event::Entity::find().filter(cond.clone()).count(&state.db).await?;
+    let mut q = event::Entity::find().filter(cond);
+    if let Some((starts, id)) = page.after {
+        q = q.filter(
+            Condition::any()
+                .add(event::Column::StartsAt.gt(starts))
+                .add(Condition::all().add(event::Column::StartsAt.eq(starts)).add(event::Column::Id.gt(id))),
+        );
+    }
+    let rows = q
+        .order_by_asc(event::Column::StartsAt)
+        .order_by_asc(event::Column::Id)
+        .limit(page.first + 1)
+        .all(&state.db)
+        .await?;
+    Ok(Page::from_overfetch(rows, PageRequest { first: page.first, after: None }, total))
+}
+
+/// What lists may show the viewer (see [`list`]).
+async fn listable(state: &AppState, viewer: &Viewer) -> AppResult<Condition> {
+    let published = Condition::any()
+        .add(event::Column::Status.eq(EventStatus::Published))
+        .add(event::Column::Status.eq(EventStatus::Cancelled));
+    let public = Condition::all().add(published.clone()).add(event::Column::Visibility.eq(Visibility::Public));
+    let Some(me) = viewer.optional()? else { return Ok(public) };
+    if me.is_admin {
+        return Ok(Condition::all().add(event::Column::Visibility.ne(Visibility::Unlisted)));
+    }
+    let mine = membership::Entity::find()
+        .filter(membership::Column::MemberId.eq(me.id))
+        .filter(membership::Column::Role.ne(Role::Pending))
+        .all(&state.db)
+        .await?;
+    let member_of: Vec<Uuid> = mine.iter().map(|m| m.group_id).collect();
+    let moderates: Vec<Uuid> = mine.iter().filter(|m| m.role >= Role::Moderator).map(|m| m.group_id).collect();
+    Ok(Condition::any()
+        .add(public)
+        .add(
+            Condition::all()
+                .add(published)
+                .add(event::Column::Visibility.eq(Visibility::Members))
+                .add(event::Column::GroupId.is_in(member_of)),
+        )
+        .add(
+            Condition::all()
+                .add(event::Column::Status.eq(EventStatus::Draft))
+                .add(event::Column::Visibility.ne(Visibility::Unlisted))
+                .add(
+                    Condition::any()
+                        .add(event::Column::GroupId.is_in(moderates))
+                        .add(event::Column::OrganizerId.eq(me.id)),
+                ),
+        ))
+}
+
+/// A page of events in start-time order: at most `first` after the cursor.
+#[derive(Clone, Copy, Debug)]
+pub struct EventPage {
+    pub first: u64,
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+}
+
+impl EventPage {
+    pub fn new(first: Option<i32>, after: Option<&str>) -> AppResult<Self> {
+        let first = PageRequest::new(first, None)?.first;
+        Ok(EventPage { first, after: after.map(decode_cursor).transpose()? })
+    }
+}
+
+/// The cursor of an event in start-time order.
+pub fn cursor(e: &event::Model) -> String {
+    let raw = format!("{}|{}", e.starts_at.timestamp_micros(), e.id);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// Reads a cursor made by [`cursor`].
+pub fn decode_cursor(c: &str) -> AppResult<(DateTime<Utc>, Uuid)> {
+    let bad = || AppError::bad_input("after", "after is not a cursor from this API");
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+    let raw = String::from_utf8(raw).map_err(|_| bad())?;
+    let (micros, id) = raw.split_once('|').ok_or_else(bad)?;
+    let micros: i64 = micros.parse().map_err(|_| bad())?;
+    let at = DateTime::<Utc>::from_timestamp_micros(micros).ok_or_else(bad)?;
+    Ok((at, Uuid::parse_str(id).map_err(|_| bad())?))
+}
+
+/// Events by id, in one query (no visibility check: for ids the caller may already see).
+pub async fn load_many<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppResult<Vec<event::Model>> {
+    Ok(event::Entity::find().filter(event::Column::Id.is_in(ids.iter().copied())).all(conn).await?)
+}

@@ -1,0 +1,358 @@
+//! Registration for events: seats, the waitlist, and held seats on request.
+//!
+//! The seat invariant `seats_taken + held_seats <= capacity` is kept by conditional updates of
+//! the event row inside the registration's transaction: an update that would break it changes
+//! no row. On SQLite the transaction holds the write lock from its start (`BEGIN IMMEDIATE`);
+//! on PostgreSQL the event row is locked first. Either way no event is ever oversold, however
+//! many members register at once.
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use crate::db::enums::{EventStatus, RegistrationStatus};
+use crate::db::{self, event, member, registration};
+use crate::domain::events;
+use crate::domain::pagination::{keyset, Page, PageRequest};
+use crate::domain::validate;
+use crate::domain::viewer::Viewer;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Fewer people than this going, and `attendance` shows nothing (no one can be singled out).
+pub const ATTENDANCE_THRESHOLD: i32 = 5;
+
+/// Why a registration cannot be taken now, if it cannot.
+fn closed_reason(e: &event::Model, now: chrono::DateTime<Utc>) -> Option<&'static str> {
+    match e.status {
+        EventStatus::Cancelled => Some("this event was cancelled; it takes no registrations"),
+        EventStatus::Draft => Some("this event is not published yet"),
+        EventStatus::Published => {
+            let closes = e.registration_closes_at.unwrap_or(e.ends_at);
+            (now >= closes).then_some("registration for this event is closed")
+        }
+    }
+}
+
+/// One conditional update of the event's counters: `true` when the row matched.
+async fn bump<C: ConnectionTrait>(
+    conn: &C,
+    event_id: Uuid,
+    changes: &[(event::Column, i32)],
+    condition: Condition,
+) -> AppResult<bool> {
+    let mut q = event::Entity::update_many();
+    for (col, delta) in changes {
+        q = q.col_expr(*col, Expr::col(*col).add(*delta));
+    }
+    let n = q.filter(event::Column::Id.eq(event_id)).filter(condition).exec(conn).await?.rows_affected;
+    Ok(n == 1)
+}
+
+/// An open seat is left: `capacity IS NULL OR seats_taken + held_seats < capacity`.
+fn open_seat() -> Condition {
+    Condition::any().add(event::Column::Capacity.is_null()).add(
+        Expr::col(event::Column::SeatsTaken)
+            .add(Expr::col(event::Column::HeldSeats))
+            .lt(Expr::col(event::Column::Capacity)),
+    )
+}
+
+fn next_seq() -> i64 {
+    Utc::now().timestamp_micros()
+}
+
+/// Registers the viewer: GOING while open seats are left; else REQUESTED (a request for one of
+/// the seats the hosts hold back, with `message`) while held seats remain; else WAITLISTED when
+/// the event has a waitlist; else CONFLICT. Registering again answers the live registration.
+pub async fn rsvp(
+    state: &AppState,
+    viewer: &Viewer,
+    event_id: Uuid,
+    message: Option<String>,
+) -> AppResult<registration::Model> {
+    let me = viewer.active_member()?.clone();
+    let message = validate::text("message", message.as_deref(), 1000)?;
+    // Visibility first: a hidden event is not found.
+    events::get(state, viewer, event_id).await?;
+    let txn = db::begin_write(&state.db).await?;
+    let e = events::lock(&txn, event_id).await?;
+    if let Some(why) = closed_reason(&e, Utc::now()) {
+        return Err(AppError::conflict(why));
+    }
+    let existing = registration::Entity::find()
+        .filter(registration::Column::EventId.eq(event_id))
+        .filter(registration::Column::MemberId.eq(me.id))
+        .one(&txn)
+        .await?;
+    if let Some(r) = &existing {
+        if matches!(
+            r.status,
+            RegistrationStatus::Going | RegistrationStatus::Waitlisted | RegistrationStatus::Requested
+        ) {
+            return Ok(r.clone());
+        }
+    }
+    let (status, seq) = if bump(&txn, event_id, &[(event::Column::SeatsTaken, 1)], open_seat()).await? {
+        (RegistrationStatus::Going, None)
+    } else if bump(
+        &txn,
+        event_id,
+        &[(event::Column::RequestCount, 1)],
+        Condition::all().add(event::Column::HeldSeats.gt(0)),
+    )
+    .await?
+    {
+        (RegistrationStatus::Requested, None)
+    } else if bump(
+        &txn,
+        event_id,
+        &[(event::Column::WaitlistCount, 1)],
+        Condition::all().add(event::Column::WaitlistEnabled.eq(true)),
+    )
+    .await?
+    {
+        (RegistrationStatus::Waitlisted, Some(next_seq()))
+    } else {
+        return Err(AppError::conflict("this event is full and has no waitlist"));
+    };
+    let now = Utc::now();
+    let saved = match existing {
+        Some(r) => {
+            let mut row: registration::ActiveModel = r.into();
+            row.status = Set(status);
+            row.waitlist_seq = Set(seq);
+            row.message = Set(message);
+            row.updated_at = Set(now);
+            row.update(&txn).await?
+        }
+        None => {
+            registration::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                event_id: Set(event_id),
+                member_id: Set(me.id),
+                status: Set(status),
+                waitlist_seq: Set(seq),
+                message: Set(message),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Cancels the viewer's registration; a freed seat goes to the first on the waitlist.
+pub async fn cancel(state: &AppState, viewer: &Viewer, event_id: Uuid) -> AppResult<registration::Model> {
+    let me = viewer.member()?.clone();
+    events::get(state, viewer, event_id).await?;
+    let txn = db::begin_write(&state.db).await?;
+    events::lock(&txn, event_id).await?;
+    let r = registration::Entity::find()
+        .filter(registration::Column::EventId.eq(event_id))
+        .filter(registration::Column::MemberId.eq(me.id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("registration"))?;
+    let released = match r.status {
+        RegistrationStatus::Going => Some(event::Column::SeatsTaken),
+        RegistrationStatus::Waitlisted => Some(event::Column::WaitlistCount),
+        RegistrationStatus::Requested => Some(event::Column::RequestCount),
+        RegistrationStatus::Cancelled | RegistrationStatus::Declined => None,
+    };
+    let Some(counter) = released else { return Ok(r) };
+    bump(&txn, event_id, &[(counter, -1)], Condition::all()).await?;
+    let mut row: registration::ActiveModel = r.into();
+    row.status = Set(RegistrationStatus::Cancelled);
+    row.waitlist_seq = Set(None);
+    row.updated_at = Set(Utc::now());
+    let saved = row.update(&txn).await?;
+    promote_waitlist(&txn, event_id).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Moves waitlisted registrations, oldest first, into open seats. Runs in the transaction of
+/// the change that freed seats.
+pub async fn promote_waitlist<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> AppResult<u32> {
+    let mut promoted = 0;
+    loop {
+        let Some(next) = registration::Entity::find()
+            .filter(registration::Column::EventId.eq(event_id))
+            .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
+            .order_by_asc(registration::Column::WaitlistSeq)
+            .order_by_asc(registration::Column::Id)
+            .one(conn)
+            .await?
+        else {
+            return Ok(promoted);
+        };
+        if !bump(conn, event_id, &[(event::Column::SeatsTaken, 1), (event::Column::WaitlistCount, -1)], open_seat())
+            .await?
+        {
+            return Ok(promoted);
+        }
+        let mut row: registration::ActiveModel = next.into();
+        row.status = Set(RegistrationStatus::Going);
+        row.waitlist_seq = Set(None);
+        row.updated_at = Set(Utc::now());
+        row.update(conn).await?;
+        promoted += 1;
+    }
+}
+
+/// Hosts answer a request for a held seat: granted, it takes one held seat and is GOING;
+/// declined, it is DECLINED.
+pub async fn review(
+    state: &AppState,
+    viewer: &Viewer,
+    registration_id: Uuid,
+    grant: bool,
+) -> AppResult<registration::Model> {
+    viewer.active_member()?;
+    let r = registration::Entity::find_by_id(registration_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("registration"))?;
+    let e = events::get(state, viewer, r.event_id).await.map_err(|_| AppError::not_found("registration"))?;
+    if !events::may_manage(&state.db, viewer, &e).await? {
+        return Err(AppError::forbidden("only the event's hosts may answer seat requests"));
+    }
+    let txn = db::begin_write(&state.db).await?;
+    events::lock(&txn, e.id).await?;
+    let r = registration::Entity::find_by_id(registration_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("registration"))?;
+    if r.status != RegistrationStatus::Requested {
+        return Err(AppError::conflict("this registration is not a pending seat request"));
+    }
+    let status = if grant {
+        let took = bump(
+            &txn,
+            e.id,
+            &[(event::Column::HeldSeats, -1), (event::Column::SeatsTaken, 1), (event::Column::RequestCount, -1)],
+            Condition::all().add(event::Column::HeldSeats.gt(0)),
+        )
+        .await?;
+        if !took {
+            return Err(AppError::conflict("no held seats are left to grant"));
+        }
+        RegistrationStatus::Going
+    } else {
+        bump(&txn, e.id, &[(event::Column::RequestCount, -1)], Condition::all()).await?;
+        RegistrationStatus::Declined
+    };
+    let mut row: registration::ActiveModel = r.into();
+    row.status = Set(status);
+    row.updated_at = Set(Utc::now());
+    let saved = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// The viewer's registrations for many events, in one query (`myRegistration` in lists).
+pub async fn of_member_for_events<C: ConnectionTrait>(
+    conn: &C,
+    member_id: Uuid,
+    event_ids: &[Uuid],
+) -> AppResult<Vec<registration::Model>> {
+    Ok(registration::Entity::find()
+        .filter(registration::Column::MemberId.eq(member_id))
+        .filter(registration::Column::EventId.is_in(event_ids.iter().copied()))
+        .all(conn)
+        .await?)
+}
+
+/// A registration's place on the waitlist (1 = next), while WAITLISTED.
+pub async fn waitlist_position<C: ConnectionTrait>(conn: &C, r: &registration::Model) -> AppResult<Option<i32>> {
+    use sea_orm::PaginatorTrait;
+    let (RegistrationStatus::Waitlisted, Some(seq)) = (r.status, r.waitlist_seq) else { return Ok(None) };
+    let ahead = registration::Entity::find()
+        .filter(registration::Column::EventId.eq(r.event_id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
+        .filter(Condition::any().add(registration::Column::WaitlistSeq.lt(seq)).add(
+            Condition::all().add(registration::Column::WaitlistSeq.eq(seq)).add(registration::Column::Id.lt(r.id)),
+        ))
+        .count(conn)
+        .await?;
+    Ok(Some(i32::try_from(ahead + 1).unwrap_or(i32::MAX)))
+}
+
+/// An event's registrations, for its hosts, optionally of one status, in registration order.
+pub async fn list_for_hosts(
+    state: &AppState,
+    viewer: &Viewer,
+    e: &event::Model,
+    status: Option<RegistrationStatus>,
+    page: PageRequest,
+) -> AppResult<Page<registration::Model>> {
+    if !events::may_manage(&state.db, viewer, e).await? {
+        return Err(AppError::forbidden("only the event's hosts see its registrations"));
+    }
+    let mut cond = Condition::all().add(registration::Column::EventId.eq(e.id));
+    if let Some(s) = status {
+        cond = cond.add(registration::Column::Status.eq(s));
+    }
+    keyset(&state.db, registration::Entity::find().filter(cond), registration::Column::Id, page).await
+}
+
+/// Who will be there, without naming anyone: GOING registrants by country and by sector,
+/// once at least [`ATTENDANCE_THRESHOLD`] are going.
+pub struct Attendance {
+    pub going: i32,
+    pub by_country: Vec<(String, i32)>,
+    pub by_sector: Vec<(String, i32)>,
+}
+
+pub async fn attendance<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Option<Attendance>> {
+    if e.seats_taken < ATTENDANCE_THRESHOLD {
+        return Ok(None);
+    }
+    use sea_orm::QuerySelect;
+    let going = sea_orm::sea_query::Query::select()
+        .column(registration::Column::MemberId)
+        .from(registration::Entity)
+        .and_where(Expr::col(registration::Column::EventId).eq(e.id))
+        .and_where(Expr::col(registration::Column::Status).eq(RegistrationStatus::Going))
+        .to_owned();
+    let rows: Vec<(Option<String>, Option<String>)> = member::Entity::find()
+        .select_only()
+        .column(member::Column::Country)
+        .column(member::Column::Sector)
+        .filter(member::Column::Id.in_subquery(going))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if (rows.len() as i32) < ATTENDANCE_THRESHOLD {
+        return Ok(None);
+    }
+    let tally = |keys: Vec<String>| {
+        let mut counts: std::collections::BTreeMap<String, i32> = std::collections::BTreeMap::new();
+        for k in keys {
+            *counts.entry(k).or_default() += 1;
+        }
+        let mut v: Vec<(String, i32)> = counts.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v
+    };
+    let unknown = || "UNSPECIFIED".to_string();
+    let by_country = tally(rows.iter().map(|(c, _)| c.clone().unwrap_or_else(unknown)).collect());
+    let by_sector = tally(rows.iter().map(|(_, s)| s.clone().unwrap_or_else(unknown)).collect());
+    Ok(Some(Attendance { going: rows.len() as i32, by_country, by_sector }))
+}
+
+/// Events the member is GOING to (their personal calendar).
+pub async fn going_event_ids<C: ConnectionTrait>(conn: &C, member_id: Uuid) -> AppResult<Vec<Uuid>> {
+    Ok(registration::Entity::find()
+        .filter(registration::Column::MemberId.eq(member_id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Going))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| r.event_id)
+        .collect())
+}

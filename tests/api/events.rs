@@ -1,0 +1,594 @@
+//! Events with registration: the two seed events end to end, seats, waitlist, held seats,
+//! visibility, privacy, calendars and the demo community.
+use serde_json::{json, Value};
+
+use crate::helpers::{code, spawn_app, Account, TestApp};
+
+const EVENT_FIELDS: &str = "id title summary description timezone startsAt endsAt
+  sessions { startsAt endsAt title }
+  location { mode venue address city country onlineUrl }
+  status visibility capacity heldSeats seatsTaken seatsLeft soldOut waitlistCount refundPolicy
+  agenda { position title description startsAt } faq { question answer }
+  group { handle } organizer { username } hosts { handle } tags
+  myRegistration { status waitlistPosition } local url icalUrl
+  externalRegistrationUrl price { amount currency } paymentUrl
+  facilitators { name role member { username } }
+  attendance { going byCountry { key count } bySector { key count } } requestCount";
+
+fn event_query() -> String {
+    format!("query($id: ID!) {{ event(id: $id) {{ {EVENT_FIELDS} }} }}")
+}
+
+/// The seed events as shipped with the demo (`src/demo/community.json`): the same inputs.
+fn seed(n: usize) -> Value {
+    let community: Value = serde_json::from_str(weave::demo::COMMUNITY).unwrap();
+    community["events"][n].clone()
+}
+
+async fn create_group(app: &TestApp, owner: &Account, slug: &str, name: &str) -> String {
+    let v = app
+        .ok(
+            "mutation($s:String!,$n:String!){ createGroup(input:{slug:$s,name:$n}){ id } }",
+            json!({"s": slug, "n": name}),
+            Some(&owner.access),
+        )
+        .await;
+    v["createGroup"]["id"].as_str().unwrap().to_string()
+}
+
+async fn create_event(app: &TestApp, who: &Account, group_id: &str, mut input: Value) -> Value {
+    input["groupId"] = json!(group_id);
+    let q = format!("mutation($input: CreateEventInput!) {{ createEvent(input: $input) {{ {EVENT_FIELDS} }} }}");
+    app.ok(&q, json!({"input": input}), Some(&who.access)).await["createEvent"].clone()
+}
+
+async fn event(app: &TestApp, id: &str, who: Option<&Account>) -> Value {
+    app.ok(&event_query(), json!({"id": id}), who.map(|a| a.access.as_str())).await["event"].clone()
+}
+
+async fn rsvp(app: &TestApp, id: &str, who: &Account) -> Value {
+    let v = app
+        .gql(
+            "mutation($id:ID!){ rsvp(eventId:$id){ id status waitlistPosition } }",
+            json!({"id": id}),
+            Some(&who.access),
+        )
+        .await;
+    if v.get("errors").is_some() {
+        return v;
+    }
+    v["data"]["rsvp"].clone()
+}
+
+/// A small event in `group_id` for the registration tests.
+fn small(capacity: i64, held: i64) -> Value {
+    json!({
+        "title": "Peer learning circle",
+        "timezone": "Europe/London",
+        "sessions": [{ "startsAt": "2031-05-01T09:00:00Z", "endsAt": "2031-05-01T10:00:00Z" }],
+        "location": { "mode": "ONLINE", "onlineUrl": "https://meet.example.org/circle" },
+        "capacity": capacity,
+        "heldSeats": held
+    })
+}
+
+#[tokio::test]
+async fn seed_000_the_online_course_reads_back_field_by_field() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    app.register("rachel").await;
+    app.register("tatiana").await;
+    let group = create_group(&app, &ann, "systems_sanctuary", "The Systems Sanctuary").await;
+    let seed = seed(0);
+    let input = &seed["input"];
+    let created = create_event(&app, &ann, &group, input.clone()).await;
+    let id = created["id"].as_str().unwrap();
+    let e = event(&app, id, None).await;
+
+    assert_eq!(e["title"], "Course: Learning infrastructure for systemic change");
+    assert_eq!(e["summary"], "How to build learning across your network or ecosystem project.");
+    let description = e["description"].as_str().unwrap();
+    assert!(description.contains("<li>Make sense of where you are"), "{description}");
+    assert!(description.contains("how are we doing at DEI?"));
+    assert_eq!(e["timezone"], "America/Los_Angeles");
+    // Thursday, 19 September, 9am–12pm PDT; one registration covers two sessions on two days.
+    assert_eq!(e["sessions"].as_array().unwrap().len(), 2);
+    assert_eq!(e["startsAt"], "2030-09-19T16:00:00+00:00");
+    assert_eq!(e["endsAt"], "2030-09-26T19:00:00+00:00");
+    assert_eq!(e["sessions"][1]["startsAt"], "2030-09-26T16:00:00+00:00");
+    assert_eq!(e["location"]["mode"], "ONLINE");
+    assert!(e["location"]["onlineUrl"].is_null(), "the link is for registrants only");
+    assert_eq!(e["refundPolicy"], "No Refunds");
+    assert_eq!(e["price"], json!({"amount": "350.00", "currency": "USD"}));
+    assert_eq!(e["paymentUrl"], input["paymentUrl"]);
+    let agenda = e["agenda"].as_array().unwrap();
+    assert_eq!(agenda.len(), 5);
+    assert_eq!(agenda[0]["title"], "Learning as a Theory of Change");
+    assert_eq!(agenda[4]["position"], 5);
+    assert_eq!(agenda[1]["description"], "Introduction to theoretical frameworks underlying collective learning.");
+    let faq = e["faq"].as_array().unwrap();
+    assert_eq!(faq.len(), 4);
+    assert!(faq[2]["answer"].as_str().unwrap().starts_with("No. One fee covers both days."));
+    let facilitators = e["facilitators"].as_array().unwrap();
+    assert_eq!(facilitators.len(), 2);
+    assert_eq!(facilitators[0]["member"]["username"], "rachel");
+    assert_eq!(facilitators[0]["name"], "rachel", "a member facilitator is named after the member");
+    assert_eq!(facilitators[1]["role"], "Facilitator and coach");
+    assert_eq!(e["group"]["handle"], "systems_sanctuary");
+    assert_eq!(e["organizer"]["username"], "ann");
+    assert_eq!(e["hosts"], json!([{"handle": "systems_sanctuary"}]));
+    assert_eq!(e["tags"], json!(["learning", "systems change", "course"]));
+    assert_eq!((e["status"].as_str(), e["visibility"].as_str()), (Some("PUBLISHED"), Some("PUBLIC")));
+    assert_eq!(
+        (e["capacity"].as_i64(), e["seatsLeft"].as_i64(), e["soldOut"].as_bool()),
+        (Some(30), Some(30), Some(false))
+    );
+    assert_eq!(e["local"], true);
+    assert_eq!(e["url"], format!("{}/events/{id}", app.state.base_url()));
+    assert_eq!(e["icalUrl"], format!("{}/events/{id}.ics", app.state.base_url()));
+    assert!(e["attendance"].is_null());
+    // The host sees the online link.
+    let as_host = event(&app, id, Some(&ann)).await;
+    assert_eq!(as_host["location"]["onlineUrl"], input["location"]["onlineUrl"]);
+
+    // Its HTML page is what a Mastodon user clicks.
+    let page = app.client.get(format!("{}/events/{id}", app.address)).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<meta property=\"og:title\" content=\"Course: Learning infrastructure for systemic change\">")
+    );
+    assert!(html.contains("Thursday, 19 September 2030, 09:00–12:00 PDT"), "{html}");
+    assert!(html.contains("No Refunds") && html.contains("Gettings started on implementation"));
+}
+
+#[tokio::test]
+async fn seed_003_held_seats_are_requested_and_granted_by_the_hosts() {
+    let app = spawn_app().await;
+    let sam = app.register("sam_ssc").await;
+    let partner = app.register("partner").await;
+    let grace = app.register("grace").await;
+    let liam = app.register("liam").await;
+    let group = create_group(&app, &sam, "school_of_system_change", "School of System Change").await;
+    let seed = seed(1);
+    let co_hosts = seed["input"]["coHosts"].as_array().unwrap().clone();
+    for h in &co_hosts {
+        create_group(&app, &partner, h.as_str().unwrap(), h.as_str().unwrap()).await;
+    }
+    let created = create_event(&app, &sam, &group, seed["input"].clone()).await;
+    let id = created["id"].as_str().unwrap();
+    let e = event(&app, id, Some(&grace)).await;
+    assert_eq!(e["timezone"], "Europe/London");
+    assert_eq!(e["startsAt"], "2030-04-11T09:00:00+00:00", "10am BST");
+    assert_eq!(e["location"]["mode"], "IN_PERSON");
+    assert_eq!(e["location"]["venue"], "Wesley Memorial, Main Hall");
+    assert_eq!(e["location"]["city"], "Oxford");
+    let hosts: Vec<&str> = e["hosts"].as_array().unwrap().iter().map(|h| h["handle"].as_str().unwrap()).collect();
+    assert_eq!(hosts.len(), 7);
+    assert_eq!(hosts[0], "school_of_system_change");
+    assert_eq!(hosts[1..], co_hosts.iter().map(|h| h.as_str().unwrap()).collect::<Vec<_>>()[..]);
+    assert_eq!(e["externalRegistrationUrl"], seed["input"]["externalRegistrationUrl"]);
+    // Sold out on the festival site: only the seats the hosts hold are left.
+    assert_eq!(
+        (e["seatsLeft"].as_i64(), e["soldOut"].as_bool(), e["heldSeats"].as_i64()),
+        (Some(0), Some(true), Some(8))
+    );
+    // A co-host's page lists the event too.
+    let v = app.ok("{ group(handle:\"norrag\"){ events { edges { node { id } } } } }", json!({}), None).await;
+    assert_eq!(v["group"]["events"]["edges"][0]["node"]["id"], id);
+
+    // People let the hosts know they plan to join.
+    let r = app
+        .ok(
+            "mutation($id:ID!,$m:String){ rsvp(eventId:$id, message:$m){ id status message } }",
+            json!({"id": id, "m": "I work with parliamentarians."}),
+            Some(&grace.access),
+        )
+        .await["rsvp"]
+        .clone();
+    assert_eq!(r["status"], "REQUESTED");
+    let liam_r = rsvp(&app, id, &liam).await;
+    assert_eq!(liam_r["status"], "REQUESTED");
+    // Hosts see the requests; others see none.
+    assert_eq!(event(&app, id, Some(&sam)).await["requestCount"], 2);
+    assert_eq!(event(&app, id, Some(&grace)).await["requestCount"], 0);
+    let regs = "query($id:ID!){ event(id:$id){ registrations(status: REQUESTED){ totalCount edges { node { message member { username } } } } } }";
+    let v = app.ok(regs, json!({"id": id}), Some(&sam.access)).await;
+    assert_eq!(v["event"]["registrations"]["totalCount"], 2);
+    assert_eq!(v["event"]["registrations"]["edges"][0]["node"]["message"], "I work with parliamentarians.");
+    let v = app.gql(regs, json!({"id": id}), Some(&grace.access)).await;
+    assert_eq!(code(&v), "FORBIDDEN");
+    // Only hosts answer requests.
+    let review = "mutation($r:ID!,$g:Boolean!){ reviewSeatRequest(registrationId:$r, grant:$g){ status } }";
+    let v = app.gql(review, json!({"r": r["id"], "g": true}), Some(&grace.access)).await;
+    assert_eq!(code(&v), "FORBIDDEN");
+    let v = app.ok(review, json!({"r": r["id"], "g": true}), Some(&sam.access)).await;
+    assert_eq!(v["reviewSeatRequest"]["status"], "GOING");
+    let v = app.ok(review, json!({"r": liam_r["id"], "g": false}), Some(&sam.access)).await;
+    assert_eq!(v["reviewSeatRequest"]["status"], "DECLINED");
+    let v = app.gql(review, json!({"r": liam_r["id"], "g": true}), Some(&sam.access)).await;
+    assert_eq!(code(&v), "CONFLICT", "answered once");
+    let e = event(&app, id, Some(&grace)).await;
+    assert_eq!((e["heldSeats"].as_i64(), e["seatsTaken"].as_i64()), (Some(7), Some(1)));
+    assert_eq!(e["myRegistration"]["status"], "GOING");
+}
+
+#[tokio::test]
+async fn the_waitlist_is_promoted_in_order() {
+    let app = spawn_app().await;
+    let host = app.register("host").await;
+    let group = create_group(&app, &host, "circle", "Circle").await;
+    let mut people = Vec::new();
+    for n in ["amy", "ben", "cat", "dan", "eve"] {
+        people.push(app.register(n).await);
+    }
+    let e = create_event(&app, &host, &group, small(2, 0)).await;
+    let id = e["id"].as_str().unwrap();
+    assert_eq!(rsvp(&app, id, &people[0]).await["status"], "GOING");
+    assert_eq!(rsvp(&app, id, &people[1]).await["status"], "GOING");
+    let cat = rsvp(&app, id, &people[2]).await;
+    assert_eq!((cat["status"].as_str(), cat["waitlistPosition"].as_i64()), (Some("WAITLISTED"), Some(1)));
+    let dan = rsvp(&app, id, &people[3]).await;
+    assert_eq!(dan["waitlistPosition"], 2);
+    // Registering again answers the same registration.
+    assert_eq!(rsvp(&app, id, &people[3]).await["id"], dan["id"]);
+    // Amy cancels: Cat takes her seat, Dan moves up.
+    let v = app
+        .ok("mutation($id:ID!){ cancelRsvp(eventId:$id){ status } }", json!({"id": id}), Some(&people[0].access))
+        .await;
+    assert_eq!(v["cancelRsvp"]["status"], "CANCELLED");
+    assert_eq!(event(&app, id, Some(&people[2])).await["myRegistration"]["status"], "GOING");
+    let mine = event(&app, id, Some(&people[3])).await["myRegistration"].clone();
+    assert_eq!((mine["status"].as_str(), mine["waitlistPosition"].as_i64()), (Some("WAITLISTED"), Some(1)));
+    // Hosts add a seat and hold one back: no seat opens; Eve's request waits for the hosts.
+    let update = "mutation($id:ID!,$c:Int,$h:Int){ updateEvent(id:$id, input:{capacity:$c, heldSeats:$h}){ seatsLeft heldSeats waitlistCount } }";
+    let v = app.ok(update, json!({"id": id, "c": 3, "h": 1}), Some(&host.access)).await;
+    assert_eq!(v["updateEvent"], json!({"seatsLeft": 0, "heldSeats": 1, "waitlistCount": 1}));
+    assert_eq!(rsvp(&app, id, &people[4]).await["status"], "REQUESTED");
+    // Releasing the held seat promotes the waitlist.
+    let v = app.ok(update, json!({"id": id, "c": 3, "h": 0}), Some(&host.access)).await;
+    assert_eq!(v["updateEvent"], json!({"seatsLeft": 0, "heldSeats": 0, "waitlistCount": 0}));
+    assert_eq!(event(&app, id, Some(&people[3])).await["myRegistration"]["status"], "GOING");
+    // The capacity cannot drop below the seats taken.
+    let v = app.gql(update, json!({"id": id, "c": 2, "h": 0}), Some(&host.access)).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT");
+    assert_eq!(v["errors"][0]["extensions"]["field"], "capacity");
+    // Without a waitlist a full event refuses.
+    let e2 = create_event(
+        &app,
+        &host,
+        &group,
+        json!({
+            "title": "Tiny", "timezone": "UTC", "waitlist": false, "capacity": 1,
+            "sessions": [{ "startsAt": "2031-05-01T09:00:00Z", "endsAt": "2031-05-01T10:00:00Z" }],
+            "location": { "mode": "ONLINE" }
+        }),
+    )
+    .await;
+    let id2 = e2["id"].as_str().unwrap();
+    assert_eq!(rsvp(&app, id2, &people[0]).await["status"], "GOING");
+    assert_eq!(code(&rsvp(&app, id2, &people[1]).await), "CONFLICT");
+}
+
+#[tokio::test]
+async fn closed_and_cancelled_events_refuse_registrations() {
+    let app = spawn_app().await;
+    let host = app.register("host").await;
+    let amy = app.register("amy").await;
+    let group = create_group(&app, &host, "circle", "Circle").await;
+    let mut closed = small(10, 0);
+    closed["registrationClosesAt"] = json!("2020-01-01T00:00:00Z");
+    let e = create_event(&app, &host, &group, closed).await;
+    let v = rsvp(&app, e["id"].as_str().unwrap(), &amy).await;
+    assert_eq!(code(&v), "CONFLICT");
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("closed"));
+
+    let e = create_event(&app, &host, &group, small(10, 0)).await;
+    let id = e["id"].as_str().unwrap();
+    let v = app
+        .gql(
+            "mutation($id:ID!){ cancelEvent(id:$id, reason:\"venue flooded\"){ status } }",
+            json!({"id": id}),
+            Some(&amy.access),
+        )
+        .await;
+    assert_eq!(code(&v), "FORBIDDEN");
+    let v = app
+        .ok(
+            "mutation($id:ID!){ cancelEvent(id:$id, reason:\"venue flooded\"){ status } }",
+            json!({"id": id}),
+            Some(&host.access),
+        )
+        .await;
+    assert_eq!(v["cancelEvent"]["status"], "CANCELLED");
+    let v = rsvp(&app, id, &amy).await;
+    assert_eq!(code(&v), "CONFLICT");
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("cancelled"));
+}
+
+#[tokio::test]
+async fn bad_times_name_their_field() {
+    let app = spawn_app().await;
+    let host = app.register("host").await;
+    let group = create_group(&app, &host, "circle", "Circle").await;
+    let q = "mutation($input: CreateEventInput!) { createEvent(input: $input) { id } }";
+    let cases = [
+        (json!({"timezone": "Mars/Olympus"}), "timezone"),
+        (json!({"sessions": []}), "sessions"),
+        (json!({"sessions": [{ "startsAt": "2031-05-01T10:00:00Z", "endsAt": "2031-05-01T09:00:00Z" }]}), "sessions"),
+        (json!({"sessions": [{ "startsAt": "2031-05-01T10:00:00Z", "endsAt": "2031-05-01T10:00:00Z" }]}), "sessions"),
+        (
+            json!({"sessions": [
+                { "startsAt": "2031-05-01T09:00:00Z", "endsAt": "2031-05-01T11:00:00Z" },
+                { "startsAt": "2031-05-01T10:00:00Z", "endsAt": "2031-05-01T12:00:00Z" }
+            ]}),
+            "sessions",
+        ),
+        (json!({"price": {"amount": "12,50", "currency": "EUR"}}), "price"),
+        (json!({"heldSeats": 11}), "capacity"),
+        (json!({"location": {"mode": "ONLINE", "onlineUrl": "javascript:alert(1)"}}), "location"),
+    ];
+    for (change, field) in cases {
+        let mut input = small(10, 0);
+        for (k, v) in change.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        input["groupId"] = json!(group);
+        let v = app.gql(q, json!({"input": input}), Some(&host.access)).await;
+        assert_eq!(code(&v), "BAD_USER_INPUT", "{change}: {v}");
+        assert_eq!(v["errors"][0]["extensions"]["field"], field, "{change}");
+    }
+    let v = app.ok("{ events { totalCount } }", json!({}), Some(&host.access)).await;
+    assert_eq!(v["events"]["totalCount"], 0, "nothing half-written");
+}
+
+#[tokio::test]
+async fn visibility_drafts_members_and_unlisted() {
+    let app = spawn_app().await;
+    let host = app.register("host").await;
+    let member = app.register("member").await;
+    let outsider = app.register("outsider").await;
+    let group = create_group(&app, &host, "circle", "Circle").await;
+    app.ok("mutation($g:ID!){ joinGroup(groupId:$g){ role } }", json!({"g": group}), Some(&member.access)).await;
+    let mut ids = Vec::new();
+    for (status, visibility) in
+        [("DRAFT", "PUBLIC"), ("PUBLISHED", "MEMBERS"), ("PUBLISHED", "UNLISTED"), ("PUBLISHED", "PUBLIC")]
+    {
+        let mut input = small(10, 0);
+        input["status"] = json!(status);
+        input["visibility"] = json!(visibility);
+        ids.push(create_event(&app, &host, &group, input).await["id"].as_str().unwrap().to_string());
+    }
+    let seen = |who: Option<&Account>| {
+        let token = who.map(|a| a.access.clone());
+        let app = &app;
+        async move {
+            let v = app.ok("{ events(first: 50) { edges { node { id } } } }", json!({}), token.as_deref()).await;
+            v["events"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let (draft, members_only, unlisted, public) = (&ids[0], &ids[1], &ids[2], &ids[3]);
+    assert_eq!(seen(None).await, vec![public.clone()]);
+    assert_eq!(seen(Some(&outsider)).await, vec![public.clone()]);
+    assert_eq!(seen(Some(&member)).await, vec![members_only.clone(), public.clone()]);
+    assert_eq!(seen(Some(&host)).await, vec![draft.clone(), members_only.clone(), public.clone()]);
+    for (id, anonymous, outsider_sees, member_sees) in [
+        (draft, false, false, false),
+        (members_only, false, false, true),
+        (unlisted, true, true, true),
+        (public, true, true, true),
+    ] {
+        assert_eq!(!event(&app, id, None).await.is_null(), anonymous, "{id} anonymous");
+        assert_eq!(!event(&app, id, Some(&outsider)).await.is_null(), outsider_sees, "{id} outsider");
+        assert_eq!(!event(&app, id, Some(&member)).await.is_null(), member_sees, "{id} member");
+        assert!(!event(&app, id, Some(&host)).await.is_null());
+    }
+    // A hidden event cannot be registered for either.
+    assert_eq!(code(&rsvp(&app, draft, &member).await), "NOT_FOUND");
+    // Its page and calendar are not there for the public.
+    let status = app.client.get(format!("{}/events/{draft}", app.address)).send().await.unwrap().status();
+    assert_eq!(status.as_u16(), 404);
+}
+
+#[tokio::test]
+async fn the_online_link_is_for_going_registrants_and_hosts_and_attendance_needs_five() {
+    let app = spawn_app().await;
+    let host = app.register("host").await;
+    let group = create_group(&app, &host, "circle", "Circle").await;
+    let e = create_event(&app, &host, &group, small(5, 0)).await;
+    let id = e["id"].as_str().unwrap();
+    let mut people = Vec::new();
+    for (n, country) in
+        ["amy", "ben", "cat", "dan", "eve", "fay"].iter().zip(["Canada", "Canada", "Chile", "Kenya", "Kenya", "Kenya"])
+    {
+        let a = app.register(n).await;
+        app.ok(
+            "mutation($c:String!){ updateProfile(input:{country:$c, sector: FUNDER}){ id } }",
+            json!({"c": country}),
+            Some(&a.access),
+        )
+        .await;
+        people.push(a);
+    }
+    let url = |v: &Value| v["location"]["onlineUrl"].clone();
+    assert!(url(&event(&app, id, Some(&people[0])).await).is_null(), "not registered");
+    for p in &people[..4] {
+        rsvp(&app, id, p).await;
+    }
+    assert_eq!(url(&event(&app, id, Some(&people[0])).await), "https://meet.example.org/circle");
+    assert!(event(&app, id, None).await["attendance"].is_null(), "four going: no breakdown");
+    rsvp(&app, id, &people[4]).await;
+    assert_eq!(rsvp(&app, id, &people[5]).await["status"], "WAITLISTED");
+    assert!(url(&event(&app, id, Some(&people[5])).await).is_null(), "waitlisted");
+    let a = event(&app, id, None).await["attendance"].clone();
+    assert_eq!(a["going"], 5);
+    assert_eq!(
+        a["byCountry"],
+        json!([{"key": "Canada", "count": 2}, {"key": "Kenya", "count": 2}, {"key": "Chile", "count": 1}])
+    );
+    assert_eq!(a["bySector"], json!([{"key": "FUNDER", "count": 5}]));
+    assert!(!a.to_string().contains("amy"), "never names anyone");
+}
+
+#[tokio::test]
+async fn concurrent_rsvps_never_oversell() {
+    let app = spawn_app().await;
+    let host = app.register("host").await;
+    let group = create_group(&app, &host, "circle", "Circle").await;
+    let e = create_event(&app, &host, &group, small(20, 0)).await;
+    let id = e["id"].as_str().unwrap().to_string();
+    let hash = weave::auth::hash_password("irrelevant password".into()).await.unwrap();
+    let mut tokens = Vec::new();
+    for n in 0..200 {
+        let name = format!("person{n:03}");
+        let m = weave::domain::members::create_demo_member(
+            &app.state,
+            weave::domain::members::DemoAccount {
+                username: &name,
+                display_name: &name,
+                organization: None,
+                country: None,
+                sector: None,
+                bio: None,
+                password_hash: hash.clone(),
+                is_admin: false,
+            },
+        )
+        .await
+        .unwrap();
+        tokens.push(app.state.jwt.issue(m.id).unwrap());
+    }
+    let sends = tokens
+        .iter()
+        .map(|t| app.gql("mutation($id:ID!){ rsvp(eventId:$id){ status } }", json!({"id": id}), Some(t.as_str())));
+    let answers = futures_util::future::join_all(sends).await;
+    let status = |s: &str| answers.iter().filter(|a| a["data"]["rsvp"]["status"] == s).count();
+    assert_eq!(
+        (status("GOING"), status("WAITLISTED")),
+        (20, 180),
+        "{:?}",
+        answers.iter().find(|a| a.get("errors").is_some())
+    );
+    let e = event(&app, &id, Some(&host)).await;
+    assert_eq!(
+        (e["seatsTaken"].as_i64(), e["waitlistCount"].as_i64(), e["seatsLeft"].as_i64()),
+        (Some(20), Some(180), Some(0))
+    );
+}
+
+fn parse_ics(body: &str) -> ical::parser::ical::component::IcalCalendar {
+    let mut calendars = ical::IcalParser::new(std::io::BufReader::new(body.as_bytes()));
+    let cal = calendars.next().expect("one calendar").expect("valid iCalendar");
+    assert!(calendars.next().is_none());
+    cal
+}
+
+fn prop<'a>(props: &'a [ical::property::Property], name: &str) -> &'a ical::property::Property {
+    props.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no {name}"))
+}
+
+#[tokio::test]
+async fn calendars_parse_with_a_third_party_parser() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    app.register("rachel").await;
+    app.register("tatiana").await;
+    let group = create_group(&app, &ann, "systems_sanctuary", "The Systems Sanctuary").await;
+    let e = create_event(&app, &ann, &group, seed(0)["input"].clone()).await;
+    let id = e["id"].as_str().unwrap();
+    let get = |url: String| {
+        let client = app.client.clone();
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+            r.text().await.unwrap()
+        }
+    };
+    let body = get(format!("{}/events/{id}.ics", app.address)).await;
+    assert!(body.lines().all(|l| l.len() <= 76), "folded lines");
+    let cal = parse_ics(&body);
+    assert_eq!(cal.timezones.len(), 1);
+    assert_eq!(prop(&cal.timezones[0].properties, "TZID").value.as_deref(), Some("America/Los_Angeles"));
+    assert_eq!(cal.events.len(), 2, "one VEVENT per session");
+    let first = &cal.events[0].properties;
+    let start = prop(first, "DTSTART");
+    assert_eq!(start.value.as_deref(), Some("20300919T090000"), "9am local");
+    assert_eq!(start.params.as_ref().unwrap()[0], ("TZID".to_string(), vec!["America/Los_Angeles".to_string()]));
+    assert_eq!(prop(first, "STATUS").value.as_deref(), Some("CONFIRMED"));
+    assert_eq!(prop(first, "SEQUENCE").value.as_deref(), Some("0"));
+    let uid = prop(first, "UID").value.clone();
+    assert!(!body.contains("meet.systemsanctuary"), "no online link in public feeds");
+
+    // A change bumps SEQUENCE and keeps the UID; cancelling marks it CANCELLED.
+    app.ok(
+        "mutation($id:ID!){ updateEvent(id:$id, input:{title:\"Renamed\"}){ id } }",
+        json!({"id": id}),
+        Some(&ann.access),
+    )
+    .await;
+    app.ok("mutation($id:ID!){ cancelEvent(id:$id){ id } }", json!({"id": id}), Some(&ann.access)).await;
+    let cal = parse_ics(&get(format!("{}/events/{id}.ics", app.address)).await);
+    let first = &cal.events[0].properties;
+    assert_eq!(prop(first, "UID").value, uid);
+    assert_eq!(prop(first, "SEQUENCE").value.as_deref(), Some("2"));
+    assert_eq!(prop(first, "STATUS").value.as_deref(), Some("CANCELLED"));
+
+    // The group's feed.
+    let cal = parse_ics(&get(format!("{}/groups/systems_sanctuary/events.ics", app.address)).await);
+    assert_eq!(cal.events.len(), 2);
+}
+
+#[tokio::test]
+async fn the_personal_calendar_lists_going_events_and_rotates() {
+    let app = spawn_app().await;
+    let host = app.register("host").await;
+    let amy = app.register("amy").await;
+    let group = create_group(&app, &host, "circle", "Circle").await;
+    let e = create_event(&app, &host, &group, small(5, 0)).await;
+    let _other = create_event(&app, &host, &group, small(5, 0)).await;
+    rsvp(&app, e["id"].as_str().unwrap(), &amy).await;
+    let me = "{ me { calendarUrl } }";
+    let url = app.ok(me, json!({}), Some(&amy.access)).await["me"]["calendarUrl"].as_str().unwrap().to_string();
+    assert_eq!(app.ok(me, json!({}), Some(&amy.access)).await["me"]["calendarUrl"], url.as_str(), "stable");
+    let v = app.ok("{ member(handle:\"amy\"){ calendarUrl } }", json!({}), Some(&host.access)).await;
+    assert!(v["member"]["calendarUrl"].is_null(), "only for the member themself");
+    let local = url.replacen(&app.state.base_url(), &app.address, 1);
+    let body = app.client.get(&local).send().await.unwrap().text().await.unwrap();
+    let cal = parse_ics(&body);
+    assert_eq!(cal.events.len(), 1);
+    assert!(body.contains("meet.example.org/circle"), "the registrant's own feed has the link");
+    let v = app.ok("mutation { rotateCalendarUrl }", json!({}), Some(&amy.access)).await;
+    assert_ne!(v["rotateCalendarUrl"], url.as_str());
+    assert_eq!(app.client.get(&local).send().await.unwrap().status().as_u16(), 404, "the old address stops working");
+}
+
+#[tokio::test]
+async fn the_demo_loads_into_an_empty_database_only() {
+    let app = spawn_app().await;
+    let loaded = weave::demo::load(&app.state, &app.federation).await.unwrap();
+    assert_eq!(loaded, weave::demo::Loaded { members: 10, groups: 8, events: 2 });
+    let v = app
+        .ok(
+            "{ events { totalCount edges { node { title seatsTaken heldSeats attendance { going } } } } }",
+            json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(v["events"]["totalCount"], 2);
+    let marmalade = &v["events"]["edges"][0]["node"];
+    assert!(marmalade["title"].as_str().unwrap().starts_with("Marmalade Festival Session"));
+    assert_eq!((marmalade["seatsTaken"].as_i64(), marmalade["heldSeats"].as_i64()), (Some(1), Some(7)));
+    assert_eq!(v["events"]["edges"][1]["node"]["attendance"]["going"], 6);
+    // Demo accounts sign in.
+    app.login("rachel", "weave demo password").await;
+    // A second load is refused and changes nothing.
+    assert!(matches!(weave::demo::load(&app.state, &app.federation).await, Err(weave::demo::DemoError::NotEmpty)));
+    let v = app.ok("{ events { totalCount } }", json!({}), None).await;
+    assert_eq!(v["events"]["totalCount"], 2);
+}

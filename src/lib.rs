@@ -4,6 +4,7 @@
 //! several in one process (there is no global state).
 pub mod ap;
 pub mod auth;
+pub mod bus;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -53,6 +54,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("creating the default group: {e:?}"))?;
         let federation = federation::build(state.clone()).await?;
         let server = web::server(listener, state.clone(), federation.clone())?;
+        state.bus.spawn_listener(&state.db);
         // SQLite has one writer: one worker. PostgreSQL workers share the queue (SKIP LOCKED).
         let workers = if state.config.database_url.starts_with("sqlite:") {
             state.config.delivery_workers.min(1)
@@ -102,10 +104,19 @@ fn bind(addr: &str) -> anyhow::Result<TcpListener> {
 /// Connects to the database (applying migrations) and prepares the shared state. Also used by
 /// the CLI commands that need no HTTP server.
 pub async fn build_state(config: Config) -> anyhow::Result<State> {
-    let db = db::connect(&config.database_url).await.context("connecting to the database")?;
+    let (db, statements) = db::connect_counted(&config.database_url).await.context("connecting to the database")?;
     let jwt = JwtKeys::new(&config.jwt_secret, &config.domain);
     let dummy_hash = auth::hash_password(auth::random_token(16))
         .await
         .map_err(|e| anyhow::anyhow!("preparing the password hasher: {e:?}"))?;
-    Ok(Arc::new(AppState { db, config, jwt, dummy_hash, remote_lookups: tokio::sync::Semaphore::new(8) }))
+    let bus = bus::Bus::new(&db);
+    Ok(Arc::new(AppState {
+        db,
+        config,
+        jwt,
+        dummy_hash,
+        remote_lookups: tokio::sync::Semaphore::new(8),
+        bus,
+        statements,
+    }))
 }

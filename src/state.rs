@@ -15,6 +15,10 @@ pub struct AppState {
     pub dummy_hash: String,
     /// Remote look-ups (WebFinger and actor fetches for API requests) in flight at once.
     pub remote_lookups: tokio::sync::Semaphore,
+    /// Committed changes, for subscriptions (across replicas on PostgreSQL).
+    pub bus: crate::bus::Bus,
+    /// Statements run on `db`.
+    pub statements: crate::db::StatementCounter,
 }
 
 pub type State = Arc<AppState>;

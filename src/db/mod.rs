@@ -15,6 +15,28 @@ use sea_orm::{
     TransactionOptions, TransactionTrait,
 };
 
+/// How many statements a connection has run: benchmarks and tests read it to check that a
+/// request's statement count does not grow with its page size.
+#[derive(Clone, Debug, Default)]
+pub struct StatementCounter(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl StatementCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Connects, applies pending migrations, and counts the statements run from then on.
+pub async fn connect_counted(url: &str) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    let mut db = connect(url).await?;
+    let counter = StatementCounter::default();
+    let inner = counter.0.clone();
+    db.set_metric_callback(move |_| {
+        inner.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
+    Ok((db, counter))
+}
+
 /// Connects and applies pending migrations.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());

@@ -12,8 +12,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::bus::Change;
 use crate::db::enums::{EventStatus, LocationMode, Role, Visibility};
-use crate::db::{self, event, event_host, membership};
+use crate::db::{self, event, event_host, group, membership};
 use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::viewer::Viewer;
 use crate::domain::{groups, markdown, members, validate};
@@ -203,10 +204,29 @@ pub async fn may_manage<C: ConnectionTrait>(conn: &C, viewer: &Viewer, e: &event
     let hosts = host_ids(conn, e.id).await?;
     let roles = membership::Entity::find()
         .filter(membership::Column::MemberId.eq(me.id))
-        .filter(membership::Column::GroupId.is_in(hosts))
+        .filter(membership::Column::GroupId.is_in(hosts.clone()))
         .all(conn)
         .await?;
-    Ok(roles.iter().any(|m| if m.group_id == e.group_id { m.role >= Role::Moderator } else { m.role >= Role::Admin }))
+    let roles: std::collections::HashMap<Uuid, Role> = roles.into_iter().map(|m| (m.group_id, m.role)).collect();
+    Ok(manages(me, e, &hosts, &roles))
+}
+
+/// The rule of [`may_manage`], over what the caller loaded: the event's host group ids and
+/// the member's roles by group (lists load both for many events at once).
+pub fn manages(
+    me: &crate::db::member::Model,
+    e: &event::Model,
+    hosts: &[Uuid],
+    roles: &std::collections::HashMap<Uuid, Role>,
+) -> bool {
+    if me.is_admin || e.organizer_id == Some(me.id) {
+        return true;
+    }
+    hosts.iter().any(|g| match roles.get(g) {
+        Some(role) if *g == e.group_id => *role >= Role::Moderator,
+        Some(role) => *role >= Role::Admin,
+        None => false,
+    })
 }
 
 /// Whether the viewer may see the event: drafts only its hosts, MEMBERS events the members of
@@ -246,19 +266,22 @@ pub async fn host_ids<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> AppResult
         .collect())
 }
 
-/// Host groups of many events, in one query (for lists).
+/// Host groups of many events, in order, in one query (for lists).
 pub async fn hosts_of_many<C: ConnectionTrait>(
     conn: &C,
     event_ids: &[Uuid],
-) -> AppResult<std::collections::HashMap<Uuid, Vec<Uuid>>> {
-    let rows = event_host::Entity::find()
+) -> AppResult<std::collections::HashMap<Uuid, Vec<group::Model>>> {
+    let rows: Vec<(event_host::Model, Option<group::Model>)> = event_host::Entity::find()
         .filter(event_host::Column::EventId.is_in(event_ids.iter().copied()))
+        .find_also_related(group::Entity)
         .order_by_asc(event_host::Column::Position)
         .all(conn)
         .await?;
-    let mut out: std::collections::HashMap<Uuid, Vec<Uuid>> = std::collections::HashMap::new();
-    for r in rows {
-        out.entry(r.event_id).or_default().push(r.group_id);
+    let mut out: std::collections::HashMap<Uuid, Vec<group::Model>> = std::collections::HashMap::new();
+    for (host, g) in rows {
+        if let Some(g) = g {
+            out.entry(host.event_id).or_default().push(g);
+        }
     }
     Ok(out)
 }
@@ -614,6 +637,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, f: EventFields)
     crate::domain::registrations::promote_waitlist(&txn, updated.id).await?;
     let updated = lock(&txn, id).await?;
     txn.commit().await?;
+    state.bus.publish(&state.db, Change::Event { id }).await;
     Ok(updated)
 }
 
@@ -638,6 +662,7 @@ pub async fn cancel(state: &AppState, viewer: &Viewer, id: Uuid, reason: Option<
     row.updated_at = Set(Utc::now());
     let updated = row.update(&txn).await?;
     txn.commit().await?;
+    state.bus.publish(&state.db, Change::Event { id }).await;
     Ok(updated)
 }
 
@@ -708,8 +733,8 @@ pub async fn list(
                 .add(lower(event::Column::Summary).like(&pattern)),
         );
     }
-    cond = cond.add(listable(state, viewer).await?);
-    let total = event::Entity::find().filter(cond.clone()).count(&state.db).await?;
+    cond = cond.add(listable(viewer)?);
+    let total = if page.count_total { event::Entity::find().filter(cond.clone()).count(&state.db).await? } else { 0 };
     let mut q = event::Entity::find().filter(cond);
     if let Some((starts, id)) = page.after {
         q = q.filter(
@@ -727,8 +752,9 @@ pub async fn list(
     Ok(Page::from_overfetch(rows, PageRequest { first: page.first, after: None }, total))
 }
 
-/// What lists may show the viewer (see [`list`]).
-async fn listable(state: &AppState, viewer: &Viewer) -> AppResult<Condition> {
+/// What lists may show the viewer (see [`list`]), as one condition (memberships are
+/// subqueries, so a list costs no extra statement).
+fn listable(viewer: &Viewer) -> AppResult<Condition> {
     let published = Condition::any()
         .add(event::Column::Status.eq(EventStatus::Published))
         .add(event::Column::Status.eq(EventStatus::Cancelled));
@@ -737,20 +763,25 @@ async fn listable(state: &AppState, viewer: &Viewer) -> AppResult<Condition> {
     if me.is_admin {
         return Ok(Condition::all().add(event::Column::Visibility.ne(Visibility::Unlisted)));
     }
-    let mine = membership::Entity::find()
-        .filter(membership::Column::MemberId.eq(me.id))
-        .filter(membership::Column::Role.ne(Role::Pending))
-        .all(&state.db)
-        .await?;
-    let member_of: Vec<Uuid> = mine.iter().map(|m| m.group_id).collect();
-    let moderates: Vec<Uuid> = mine.iter().filter(|m| m.role >= Role::Moderator).map(|m| m.group_id).collect();
+    let groups_where = |min_moderator: bool| {
+        let mut q = Query::select();
+        q.column(membership::Column::GroupId)
+            .from(membership::Entity)
+            .and_where(Expr::col(membership::Column::MemberId).eq(me.id));
+        if min_moderator {
+            q.and_where(Expr::col(membership::Column::Role).is_in([Role::Moderator, Role::Admin, Role::Owner]));
+        } else {
+            q.and_where(Expr::col(membership::Column::Role).ne(Role::Pending));
+        }
+        q.to_owned()
+    };
     Ok(Condition::any()
         .add(public)
         .add(
             Condition::all()
                 .add(published)
                 .add(event::Column::Visibility.eq(Visibility::Members))
-                .add(event::Column::GroupId.is_in(member_of)),
+                .add(event::Column::GroupId.in_subquery(groups_where(false))),
         )
         .add(
             Condition::all()
@@ -758,7 +789,7 @@ async fn listable(state: &AppState, viewer: &Viewer) -> AppResult<Condition> {
                 .add(event::Column::Visibility.ne(Visibility::Unlisted))
                 .add(
                     Condition::any()
-                        .add(event::Column::GroupId.is_in(moderates))
+                        .add(event::Column::GroupId.in_subquery(groups_where(true)))
                         .add(event::Column::OrganizerId.eq(me.id)),
                 ),
         ))
@@ -769,12 +800,14 @@ async fn listable(state: &AppState, viewer: &Viewer) -> AppResult<Condition> {
 pub struct EventPage {
     pub first: u64,
     pub after: Option<(DateTime<Utc>, Uuid)>,
+    /// Whether to count all matches (`totalCount`): a statement of its own.
+    pub count_total: bool,
 }
 
 impl EventPage {
     pub fn new(first: Option<i32>, after: Option<&str>) -> AppResult<Self> {
         let first = PageRequest::new(first, None)?.first;
-        Ok(EventPage { first, after: after.map(decode_cursor).transpose()? })
+        Ok(EventPage { first, after: after.map(decode_cursor).transpose()?, count_total: true })
     }
 }
 

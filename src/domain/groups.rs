@@ -459,3 +459,14 @@ pub async fn delete_memberships_of<C: ConnectionTrait>(conn: &C, member_id: Uuid
     membership::Entity::delete_many().filter(membership::Column::MemberId.eq(member_id)).exec(conn).await?;
     Ok(())
 }
+
+/// The memberships of many members, in one query.
+pub async fn memberships_of_members<C: ConnectionTrait>(
+    conn: &C,
+    member_ids: &[Uuid],
+) -> AppResult<Vec<membership::Model>> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::MemberId.is_in(member_ids.iter().copied()))
+        .all(conn)
+        .await?)
+}

@@ -10,6 +10,7 @@ use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
+use crate::bus::Change;
 use crate::db::enums::{EventStatus, RegistrationStatus};
 use crate::db::{self, event, member, registration};
 use crate::domain::events;
@@ -142,6 +143,7 @@ pub async fn rsvp(
         }
     };
     txn.commit().await?;
+    state.bus.publish(&state.db, Change::Event { id: event_id }).await;
     Ok(saved)
 }
 
@@ -172,6 +174,7 @@ pub async fn cancel(state: &AppState, viewer: &Viewer, event_id: Uuid) -> AppRes
     let saved = row.update(&txn).await?;
     promote_waitlist(&txn, event_id).await?;
     txn.commit().await?;
+    state.bus.publish(&state.db, Change::Event { id: event_id }).await;
     Ok(saved)
 }
 
@@ -251,6 +254,7 @@ pub async fn review(
     row.updated_at = Set(Utc::now());
     let saved = row.update(&txn).await?;
     txn.commit().await?;
+    state.bus.publish(&state.db, Change::Event { id: e.id }).await;
     Ok(saved)
 }
 

@@ -2,7 +2,7 @@
 //! `domain::registrations`. Lists resolve their rows' groups, organisers, hosts and the
 //! viewer's registrations through the request's DataLoaders.
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, ErrorExtensions as _, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::types::{connection, loaded, parse_id, Conn, ConnectionTotal, Group, Member, Result};
@@ -325,11 +325,21 @@ pub struct Event(pub event::Model);
 impl Event {
     async fn my_registration_row(&self, ctx: &Context<'_>) -> Result<Option<registration::Model>> {
         let Some(me) = ctx.viewer().optional()? else { return Ok(None) };
-        loaded(ctx.loaders().registrations.load_one((me.id, self.0.id)).await)
+        Ok(loaded(ctx.loaders().registrations.load_one((me.id, self.0.id)).await)?.flatten())
     }
 
+    async fn host_groups(&self, ctx: &Context<'_>) -> Result<Vec<crate::db::group::Model>> {
+        Ok(loaded(ctx.loaders().event_hosts.load_one(self.0.id).await)?.unwrap_or_default())
+    }
+
+    /// Whether the viewer is one of the event's hosts, from the request's loaders: the
+    /// hosts and the viewer's roles load at once, batched with the rest of a list.
     async fn is_host(&self, ctx: &Context<'_>) -> Result<bool> {
-        Ok(events::may_manage(&ctx.state().db, ctx.viewer(), &self.0).await?)
+        let Some(me) = ctx.viewer().optional()? else { return Ok(false) };
+        let (hosts, roles) = futures_util::join!(self.host_groups(ctx), ctx.loaders().roles.load_one(me.id));
+        let hosts: Vec<uuid::Uuid> = hosts?.iter().map(|g| g.id).collect();
+        let roles = loaded(roles)?.unwrap_or_default();
+        Ok(events::manages(me, &self.0, &hosts, &roles))
     }
 
     fn open_seats(&self) -> Option<i32> {
@@ -373,8 +383,10 @@ impl Event {
         let online_url = match &e.online_url {
             None => None,
             Some(url) => {
-                let going = self.my_registration_row(ctx).await?.is_some_and(|r| r.status == DbReg::Going);
-                (going || self.is_host(ctx).await?).then(|| url.clone())
+                // Both at once, so that a list batches them with its other loads.
+                let (mine, host) = futures_util::join!(self.my_registration_row(ctx), self.is_host(ctx));
+                let going = mine?.is_some_and(|r| r.status == DbReg::Going);
+                (going || host?).then(|| url.clone())
             }
         };
         Ok(Location {
@@ -444,6 +456,10 @@ impl Event {
         Ok(events::faq(&self.0)?.into_iter().map(|f| FaqItem { question: f.question, answer: f.answer }).collect())
     }
     async fn group(&self, ctx: &Context<'_>) -> Result<Group> {
+        // The first host is the event's own group; the hosts' batch loads it for a whole list.
+        if let Some(g) = self.host_groups(ctx).await?.into_iter().find(|g| g.id == self.0.group_id) {
+            return Ok(Group(g));
+        }
         loaded(ctx.loaders().groups.load_one(self.0.group_id).await)?
             .map(Group)
             .ok_or_else(|| AppError::not_found("group").into())
@@ -455,14 +471,7 @@ impl Event {
     }
     /// Its group first, then co-hosting partner networks.
     async fn hosts(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
-        let ids = loaded(ctx.loaders().event_hosts.load_one(self.0.id).await)?.unwrap_or_default();
-        let groups = ctx
-            .loaders()
-            .groups
-            .load_many(ids.iter().copied())
-            .await
-            .map_err(|e| async_graphql::Error::new(e.to_string()))?;
-        Ok(ids.iter().filter_map(|id| groups.get(id).cloned().map(Group)).collect())
+        Ok(self.host_groups(ctx).await?.into_iter().map(Group).collect())
     }
     async fn tags(&self) -> Vec<String> {
         events::tags(&self.0)
@@ -579,7 +588,8 @@ pub async fn list_events(
     first: Option<i32>,
     after: Option<String>,
 ) -> Result<Conn<Event>> {
-    let page = EventPage::new(first, after.as_deref())?;
+    let mut page = EventPage::new(first, after.as_deref())?;
+    page.count_total = ctx.look_ahead().field("totalCount").exists();
     let filter = DomainFilter {
         group_handle: filter.group_handle,
         from: filter.from,
@@ -588,7 +598,51 @@ pub async fn list_events(
         search: filter.search,
         include_remote: filter.include_remote.unwrap_or(false),
     };
-    Ok(event_connection(events::list(ctx.state(), ctx.viewer(), filter, page).await?))
+    let page = events::list(ctx.state(), ctx.viewer(), filter, page).await?;
+    prime(ctx, &page.items).await?;
+    Ok(event_connection(page))
+}
+
+/// Loads what the selected fields of a list's events need, one batch per kind, before the
+/// fields resolve (they then read the request's loader cache): the statement count of a page
+/// does not depend on its size or on how the engine schedules its fields.
+async fn prime(ctx: &Context<'_>, rows: &[event::Model]) -> Result<()> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    let ids: Vec<uuid::Uuid> = rows.iter().map(|e| e.id).collect();
+    let me = ctx.viewer().optional()?.map(|m| m.id);
+    let loaders = ctx.loaders();
+    let wants_hosts = node.field("hosts").exists() || node.field("group").exists() || node.field("location").exists();
+    let wants_mine = node.field("myRegistration").exists() || node.field("location").exists();
+    let organizers: Vec<uuid::Uuid> = rows.iter().filter_map(|e| e.organizer_id).collect();
+    let internal = |e: super::loaders::LoadError| {
+        async_graphql::Error::new(e.to_string()).extend_with(|_, ext| ext.set("code", "INTERNAL"))
+    };
+    let hosts = async {
+        if wants_hosts {
+            loaders.event_hosts.load_many(ids.iter().copied()).await.map(|_| ()).map_err(internal)?;
+        }
+        Ok::<_, async_graphql::Error>(())
+    };
+    let mine = async {
+        if let (true, Some(me)) = (wants_mine, me) {
+            loaders.registrations.load_many(ids.iter().map(|e| (me, *e))).await.map_err(internal)?;
+            if node.field("location").exists() {
+                loaders.roles.load_one(me).await.map_err(internal)?;
+            }
+        }
+        Ok::<_, async_graphql::Error>(())
+    };
+    let people = async {
+        if node.field("organizer").exists() {
+            loaders.members.load_many(organizers.iter().copied()).await.map_err(internal)?;
+        }
+        Ok::<_, async_graphql::Error>(())
+    };
+    let (a, b, c) = futures_util::join!(hosts, mine, people);
+    a?;
+    b?;
+    c?;
+    Ok(())
 }
 
 #[derive(Default)]
@@ -658,5 +712,39 @@ impl EventMutation {
     async fn rotate_calendar_url(&self, ctx: &Context<'_>) -> Result<String> {
         let token = crate::domain::calendar::rotate(ctx.state(), ctx.viewer()).await?;
         Ok(crate::domain::calendar::url(ctx.state(), &token))
+    }
+}
+
+#[derive(Default)]
+pub struct EventSubscription;
+
+#[async_graphql::Subscription]
+impl EventSubscription {
+    /// The event each time its details, status or seats change (made here or, on PostgreSQL,
+    /// on any replica). Ends when the event is no longer visible to the subscriber.
+    async fn event_changed(
+        &self,
+        ctx: &Context<'_>,
+        event_id: ID,
+    ) -> Result<impl futures_util::Stream<Item = Event> + use<>> {
+        use tokio::sync::broadcast::error::RecvError;
+        let id = parse_id("eventId", &event_id)?;
+        let state = ctx.data_unchecked::<crate::state::State>().clone();
+        let viewer = ctx.viewer().clone();
+        events::get(&state, &viewer, id).await?;
+        let rx = state.bus.subscribe();
+        Ok(futures_util::stream::unfold((rx, state, viewer), move |(mut rx, state, viewer)| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(crate::bus::Change::Event { id: changed }) if changed == id => {}
+                    // Missed some: reload in case this event was among them.
+                    Err(RecvError::Lagged(_)) => {}
+                    Ok(_) => continue,
+                    Err(RecvError::Closed) => return None,
+                }
+                let current = events::find(&state, &viewer, id).await.ok().flatten()?;
+                return Some((Event(current), (rx, state, viewer)));
+            }
+        }))
     }
 }

@@ -348,7 +348,7 @@ async fn websocket(
                 }
                 let mut data = Data::default();
                 data.insert(viewer);
-                data.insert(Loaders::new(&state.db));
+                data.insert(Loaders::uncached(&state.db));
                 data.insert(ClientIp(ip));
                 Ok(data)
             }

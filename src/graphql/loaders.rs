@@ -2,7 +2,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -11,24 +11,45 @@ use crate::domain::actors::ActorKind;
 use crate::domain::{events, follows, groups, members, registrations};
 
 pub struct Loaders {
-    pub members: DataLoader<MemberLoader>,
-    pub groups: DataLoader<GroupLoader>,
-    pub followers: DataLoader<FollowerCountLoader>,
-    pub events: DataLoader<EventLoader>,
-    pub event_hosts: DataLoader<EventHostsLoader>,
-    pub registrations: DataLoader<RegistrationLoader>,
+    pub members: DataLoader<MemberLoader, HashMapCache>,
+    pub groups: DataLoader<GroupLoader, HashMapCache>,
+    pub followers: DataLoader<FollowerCountLoader, HashMapCache>,
+    pub events: DataLoader<EventLoader, HashMapCache>,
+    pub event_hosts: DataLoader<EventHostsLoader, HashMapCache>,
+    pub registrations: DataLoader<RegistrationLoader, HashMapCache>,
+    pub roles: DataLoader<RolesLoader, HashMapCache>,
 }
 
 impl Loaders {
+    /// For a WebSocket connection, which lives long: loads are batched but not cached, so
+    /// every subscription message shows current rows. (Per request they are cached: a list
+    /// primes them, and its rows' fields read from the cache.)
+    pub fn uncached(db: &DatabaseConnection) -> Self {
+        let loaders = Loaders::new(db);
+        loaders.members.enable_all_cache(false);
+        loaders.groups.enable_all_cache(false);
+        loaders.followers.enable_all_cache(false);
+        loaders.events.enable_all_cache(false);
+        loaders.event_hosts.enable_all_cache(false);
+        loaders.registrations.enable_all_cache(false);
+        loaders.roles.enable_all_cache(false);
+        loaders
+    }
+
     /// Fresh per request, so nothing cached outlives it or crosses between viewers.
     pub fn new(db: &DatabaseConnection) -> Self {
         Loaders {
-            members: DataLoader::new(MemberLoader(db.clone()), tokio::spawn),
-            groups: DataLoader::new(GroupLoader(db.clone()), tokio::spawn),
-            followers: DataLoader::new(FollowerCountLoader(db.clone()), tokio::spawn),
-            events: DataLoader::new(EventLoader(db.clone()), tokio::spawn),
-            event_hosts: DataLoader::new(EventHostsLoader(db.clone()), tokio::spawn),
-            registrations: DataLoader::new(RegistrationLoader(db.clone()), tokio::spawn),
+            members: DataLoader::with_cache(MemberLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            groups: DataLoader::with_cache(GroupLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            followers: DataLoader::with_cache(FollowerCountLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            events: DataLoader::with_cache(EventLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            event_hosts: DataLoader::with_cache(EventHostsLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            registrations: DataLoader::with_cache(
+                RegistrationLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            roles: DataLoader::with_cache(RolesLoader(db.clone()), tokio::spawn, HashMapCache::default()),
         }
     }
 }
@@ -40,10 +61,13 @@ pub struct FollowerCountLoader(DatabaseConnection);
 
 /// Events by id (a registration's event). Visibility was checked where the id came from.
 pub struct EventLoader(DatabaseConnection);
-/// Host group ids of events, in order (own group first).
+/// Host groups of events, in order (own group first), joined in one query.
 pub struct EventHostsLoader(DatabaseConnection);
 /// Registrations by (member, event): `myRegistration` across a list in one query.
 pub struct RegistrationLoader(DatabaseConnection);
+
+/// A member's roles by group (hosts' rights over the events of a list in one query).
+pub struct RolesLoader(DatabaseConnection);
 
 /// Loader errors must be `Clone`; the cause was already logged when this was made.
 #[derive(Clone, Debug)]
@@ -105,25 +129,39 @@ impl Loader<Uuid> for EventLoader {
 }
 
 impl Loader<Uuid> for EventHostsLoader {
-    type Value = Vec<Uuid>;
+    type Value = Vec<group::Model>;
     type Error = LoadError;
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, LoadError> {
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<group::Model>>, LoadError> {
         events::hosts_of_many(&self.0, keys).await.map_err(load_error)
     }
 }
 
+/// `None` for "no registration", so that a primed list caches the absences too.
 impl Loader<(Uuid, Uuid)> for RegistrationLoader {
-    type Value = registration::Model;
+    type Value = Option<registration::Model>;
     type Error = LoadError;
-    async fn load(&self, keys: &[(Uuid, Uuid)]) -> Result<HashMap<(Uuid, Uuid), registration::Model>, LoadError> {
-        let mut out = HashMap::new();
+    async fn load(&self, keys: &[(Uuid, Uuid)]) -> Result<HashMap<(Uuid, Uuid), Self::Value>, LoadError> {
+        let mut out: HashMap<(Uuid, Uuid), Self::Value> = keys.iter().map(|k| (*k, None)).collect();
         let mut members: Vec<Uuid> = keys.iter().map(|(m, _)| *m).collect();
         members.sort();
         members.dedup();
         for member in members {
             let events: Vec<Uuid> = keys.iter().filter(|(m, _)| *m == member).map(|(_, e)| *e).collect();
             let rows = registrations::of_member_for_events(&self.0, member, &events).await.map_err(load_error)?;
-            out.extend(rows.into_iter().map(|r| ((r.member_id, r.event_id), r)));
+            out.extend(rows.into_iter().map(|r| ((r.member_id, r.event_id), Some(r))));
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<Uuid> for RolesLoader {
+    type Value = HashMap<Uuid, crate::db::enums::Role>;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        let rows = groups::memberships_of_members(&self.0, keys).await.map_err(load_error)?;
+        let mut out: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, HashMap::new())).collect();
+        for m in rows {
+            out.entry(m.member_id).or_default().insert(m.group_id, m.role);
         }
         Ok(out)
     }

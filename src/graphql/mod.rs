@@ -9,7 +9,7 @@ mod members;
 mod search;
 mod types;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use crate::domain::viewer::Viewer;
 use crate::federation::resolve::{Lookup, RemoteBudget};
@@ -36,14 +36,17 @@ pub struct Mutation(
     federation::FederationMutation,
 );
 
-pub type WeaveSchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(events::EventSubscription);
+
+pub type WeaveSchema = Schema<Query, Mutation, Subscription>;
 
 /// Query limits: deep or expensive documents are refused before they run.
 pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 5_000;
 
 pub fn build_schema(state: Option<State>, federation: Option<Federation>) -> WeaveSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)

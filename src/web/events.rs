@@ -82,7 +82,7 @@ async fn group_feed(path: web::Path<String>, state: web::Data<State>) -> HttpRes
         ..Default::default()
     };
     let mut rows = Vec::new();
-    let mut page = EventPage { first: 100, after: None };
+    let mut page = EventPage { first: 100, after: None, count_total: false };
     loop {
         let p = match events::list(&state, &Viewer::Anonymous, filter.clone(), page).await {
             Ok(p) => p,
@@ -161,10 +161,8 @@ fn seats(e: &event::Model) -> String {
 }
 
 async fn page(state: &AppState, e: &event::Model) -> HttpResponse {
-    let hosts = match events::host_ids(&state.db, e.id).await {
-        Ok(ids) => groups::load_many(&state.db, &ids).await.unwrap_or_default(),
-        Err(_) => Vec::new(),
-    };
+    let hosts =
+        events::hosts_of_many(&state.db, &[e.id]).await.ok().and_then(|mut h| h.remove(&e.id)).unwrap_or_default();
     let host_names: Vec<String> = hosts.iter().map(|g| escape(&g.name)).collect();
     let when = when(e);
     let description_text: String = e

@@ -1,6 +1,9 @@
 //! Events with registration: the two seed events end to end, seats, waitlist, held seats,
 //! visibility, privacy, calendars and the demo community.
+use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{code, spawn_app, Account, TestApp};
 
@@ -591,4 +594,139 @@ async fn the_demo_loads_into_an_empty_database_only() {
     assert!(matches!(weave::demo::load(&app.state, &app.federation).await, Err(weave::demo::DemoError::NotEmpty)));
     let v = app.ok("{ events { totalCount } }", json!({}), None).await;
     assert_eq!(v["events"]["totalCount"], 2);
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens a graphql-transport-ws connection as `who` and subscribes to `eventChanged`.
+async fn subscribe_event(app: &TestApp, who: &Account, event_id: &str) -> Socket {
+    let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket upgrade");
+    let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {}", who.access)}});
+    ws.send(Message::Text(init.to_string().into())).await.unwrap();
+    assert_eq!(next_message(&mut ws).await["type"], "connection_ack");
+    let subscribe = json!({"id": "1", "type": "subscribe", "payload": {
+        "query": "subscription($id: ID!) { eventChanged(eventId: $id) { id seatsTaken seatsLeft status myRegistration { status } } }",
+        "variables": {"id": event_id}
+    }});
+    ws.send(Message::Text(subscribe.to_string().into())).await.unwrap();
+    ws
+}
+
+async fn next_message(ws: &mut Socket) -> Value {
+    loop {
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message in time")
+            .expect("the socket is open")
+            .expect("a frame");
+        match msg {
+            Message::Text(t) => return serde_json::from_str(&t).unwrap(),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn subscribers_see_seat_changes_made_by_others() {
+    let app = spawn_app().await;
+    let host = app.register("host").await;
+    let amy = app.register("amy").await;
+    let group = create_group(&app, &host, "circle", "Circle").await;
+    let e = create_event(&app, &host, &group, small(5, 0)).await;
+    let id = e["id"].as_str().unwrap();
+    let mut ws = subscribe_event(&app, &host, id).await;
+    // Give the subscription a moment to be registered before the change.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(rsvp(&app, id, &amy).await["status"], "GOING");
+    let msg = next_message(&mut ws).await;
+    assert_eq!(msg["type"], "next", "{msg}");
+    assert_eq!(msg["payload"]["data"]["eventChanged"]["seatsTaken"], 1);
+    assert_eq!(msg["payload"]["data"]["eventChanged"]["seatsLeft"], 4);
+    // Details and status too.
+    app.ok("mutation($id:ID!){ cancelEvent(id:$id){ id } }", json!({"id": id}), Some(&host.access)).await;
+    let msg = next_message(&mut ws).await;
+    assert_eq!(msg["payload"]["data"]["eventChanged"]["status"], "CANCELLED");
+    // A hidden event cannot be subscribed to.
+    let mut draft = small(5, 0);
+    draft["status"] = json!("DRAFT");
+    let d = create_event(&app, &host, &group, draft).await;
+    let mut ws = subscribe_event(&app, &amy, d["id"].as_str().unwrap()).await;
+    let msg = next_message(&mut ws).await;
+    assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND", "{msg}");
+    assert!(msg["payload"]["data"].is_null());
+}
+
+#[tokio::test]
+async fn subscribers_on_one_replica_see_changes_made_on_another() {
+    let app = spawn_app().await;
+    if app.state.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        // Replicas share one PostgreSQL database; SQLite is a single process's.
+        return;
+    }
+    let other = app.replica().await;
+    let host = app.register("host").await;
+    let amy = app.register("amy").await;
+    let group = create_group(&app, &host, "circle", "Circle").await;
+    let e = create_event(&app, &host, &group, small(5, 0)).await;
+    let id = e["id"].as_str().unwrap();
+    let mut ws = subscribe_event(&app, &host, id).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Amy registers through the other replica.
+    assert_eq!(rsvp(&other, id, &amy).await["status"], "GOING");
+    let msg = next_message(&mut ws).await;
+    assert_eq!(msg["payload"]["data"]["eventChanged"]["seatsTaken"], 1, "{msg}");
+}
+
+/// Statements the server runs for one GraphQL request.
+async fn statements_for(app: &TestApp, query: &str, token: Option<&str>) -> (u64, Value) {
+    let before = app.state.statements.get();
+    let v = app.ok(query, json!({}), token).await;
+    (app.state.statements.get() - before, v)
+}
+
+#[tokio::test]
+async fn an_events_page_runs_a_fixed_number_of_statements() {
+    let app = spawn_app().await;
+    let host = app.register("host").await;
+    let amy = app.register("amy").await;
+    let group = create_group(&app, &host, "circle", "Circle").await;
+    create_group(&app, &host, "partner", "Partner").await;
+    for n in 0..50 {
+        let mut input = small(10, 0);
+        input["title"] = json!(format!("Circle {n}"));
+        input["coHosts"] = json!(["partner"]);
+        let e = create_event(&app, &host, &group, input).await;
+        if n % 2 == 0 {
+            rsvp(&app, e["id"].as_str().unwrap(), &amy).await;
+        }
+    }
+    let page = |first: usize| {
+        format!(
+            "{{ events(first: {first}) {{ totalCount edges {{ node {{ id title startsAt sessions {{ startsAt endsAt }}
+               seatsTaken seatsLeft soldOut group {{ handle name }} organizer {{ username }}
+               hosts {{ handle }} myRegistration {{ status }} location {{ mode onlineUrl }} }} }} }} }}"
+        )
+    };
+    for token in [None, Some(amy.access.as_str()), Some(host.access.as_str())] {
+        let (small_page, v) = statements_for(&app, &page(5), token).await;
+        assert_eq!(v["events"]["edges"].as_array().unwrap().len(), 5);
+        let (full_page, v) = statements_for(&app, &page(50), token).await;
+        assert_eq!(v["events"]["edges"].as_array().unwrap().len(), 50);
+        assert_eq!(v["events"]["edges"][0]["node"]["hosts"], json!([{"handle": "circle"}, {"handle": "partner"}]));
+        assert_eq!(small_page, full_page, "the statement count does not grow with the page ({token:?})");
+        // Viewer, COUNT, rows, hosts (with their groups), organisers, registrations, roles.
+        assert!(full_page <= 7, "{full_page} statements ({token:?})");
+    }
+    // The contract's page: group, organizer, hosts, sessions, seats and myRegistration.
+    let contract = "{ events(first: 50) { totalCount edges { node { id group { handle } organizer { username }
+        hosts { handle } sessions { startsAt } seatsLeft soldOut myRegistration { status } } } } }";
+    let (n, _) = statements_for(&app, contract, Some(&amy.access)).await;
+    assert!(n <= 6, "{n} statements");
+    // Without totalCount there is no COUNT.
+    let (without, _) = statements_for(&app, "{ events(first: 50) { edges { node { id } } } }", None).await;
+    assert_eq!(without, 1);
 }

@@ -141,6 +141,14 @@ impl TestApp {
     pub fn domain(&self) -> &str {
         &self.state.config.domain
     }
+
+    /// Another instance on the same database and domain, as a second replica behind a load
+    /// balancer would be. This instance keeps owning (and dropping) the database.
+    pub async fn replica(&self) -> TestApp {
+        let mut config = self.config.clone();
+        config.bind = "127.0.0.1:0".into();
+        start(config, self.database_url.clone(), tempfile::tempdir().expect("temp dir"), None).await
+    }
 }
 
 impl Drop for TestApp {

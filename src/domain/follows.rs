@@ -426,35 +426,6 @@ pub async fn review(
     Ok(result)
 }
 
-/// The inboxes of remote actors this actor follows (they hear of its deletion too).
-pub async fn inboxes_followed_by<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<Vec<url::Url>> {
-    let rows = follow::Entity::find()
-        .filter(follow::Column::FollowerKind.eq(kind))
-        .filter(follow::Column::FollowerId.eq(id))
-        .all(conn)
-        .await?;
-    let mut out = std::collections::BTreeSet::new();
-    for r in rows {
-        let row = match r.target_kind {
-            ActorKind::Member => member::Entity::find_by_id(r.target_id)
-                .one(conn)
-                .await?
-                .filter(|m| !m.local)
-                .and_then(|m| m.shared_inbox_url.or(m.inbox_url)),
-            ActorKind::Group => group::Entity::find_by_id(r.target_id)
-                .one(conn)
-                .await?
-                .filter(|g| !g.local)
-                .and_then(|g| g.shared_inbox_url.or(g.inbox_url)),
-            ActorKind::Instance => None,
-        };
-        if let Some(u) = row.and_then(|u| url::Url::parse(&u).ok()) {
-            out.insert(u);
-        }
-    }
-    Ok(out.into_iter().collect())
-}
-
 /// Removes every follow from or to an actor.
 pub async fn delete_all_of<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<()> {
     follow::Entity::delete_many()

@@ -471,7 +471,7 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
     }
     let actor = ApActor::from_member(me.clone())?;
     let inboxes = crate::domain::outbox::follower_inboxes(&state.db, ActorKind::Member, me.id).await?;
-    let following = follows::inboxes_followed_by(&state.db, ActorKind::Member, me.id).await?;
+    let following = crate::domain::outbox::followed_inboxes(&state.db, ActorKind::Member, me.id).await?;
     let federates = !inboxes.is_empty() || !following.is_empty();
     let actor = if federates { ensure_keys(state, actor).await? } else { actor };
     let txn = db::begin_write(&state.db).await?;

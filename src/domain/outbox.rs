@@ -100,12 +100,37 @@ pub async fn follower_inboxes<C: ConnectionTrait>(conn: &C, kind: ActorKind, id:
             .and_where(Expr::col(follow::Column::State).eq(FollowState::Accepted))
             .to_owned()
     };
+    remote_inboxes(conn, followers_of(ActorKind::Member), followers_of(ActorKind::Group)).await
+}
+
+/// The inboxes of the remote actors an actor follows or asked to follow (they hear of its
+/// deletion too).
+pub async fn followed_inboxes<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<Vec<Url>> {
+    let targets = |target_kind: ActorKind| {
+        Query::select()
+            .column(follow::Column::TargetId)
+            .from(follow::Entity)
+            .and_where(Expr::col(follow::Column::FollowerKind).eq(kind))
+            .and_where(Expr::col(follow::Column::FollowerId).eq(id))
+            .and_where(Expr::col(follow::Column::TargetKind).eq(target_kind))
+            .to_owned()
+    };
+    remote_inboxes(conn, targets(ActorKind::Member), targets(ActorKind::Group)).await
+}
+
+/// The delivery inboxes (shared where there is one) of the remote members and groups whose ids
+/// the two subqueries select, each once: two statements whatever their number.
+async fn remote_inboxes<C: ConnectionTrait>(
+    conn: &C,
+    member_ids: sea_orm::sea_query::SelectStatement,
+    group_ids: sea_orm::sea_query::SelectStatement,
+) -> AppResult<Vec<Url>> {
     let members: Vec<(Option<String>, Option<String>)> = member::Entity::find()
         .select_only()
         .column(member::Column::SharedInboxUrl)
         .column(member::Column::InboxUrl)
         .filter(member::Column::Local.eq(false))
-        .filter(member::Column::Id.in_subquery(followers_of(ActorKind::Member)))
+        .filter(member::Column::Id.in_subquery(member_ids))
         .distinct()
         .into_tuple()
         .all(conn)
@@ -115,7 +140,7 @@ pub async fn follower_inboxes<C: ConnectionTrait>(conn: &C, kind: ActorKind, id:
         .column(group::Column::SharedInboxUrl)
         .column(group::Column::InboxUrl)
         .filter(group::Column::Local.eq(false))
-        .filter(group::Column::Id.in_subquery(followers_of(ActorKind::Group)))
+        .filter(group::Column::Id.in_subquery(group_ids))
         .distinct()
         .into_tuple()
         .all(conn)

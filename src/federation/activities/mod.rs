@@ -1,0 +1,59 @@
+//! Activities we accept: parsed here and handed to the domain, which does the work (the same
+//! functions GraphQL mutations call). One file per kind of activity; what we send is built in
+//! `crate::ap::activities`.
+mod actor;
+mod follow;
+
+use activitypub_federation::traits::Activity;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+use super::{FedData, FedError};
+use crate::domain::actors::ApActor;
+use crate::state::State;
+
+/// Any received activity. The type is read from `type`; types we do not handle are accepted
+/// and ignored. The library checks the HTTP signature against `actor` before [`receive`] runs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Inbound {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: activitypub_federation::fetch::object_id::ObjectId<ApActor>,
+    #[serde(default)]
+    pub object: Value,
+}
+
+#[async_trait::async_trait]
+impl Activity for Inbound {
+    type DataType = State;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn verify(&self, _data: &FedData<State>) -> Result<(), FedError> {
+        Ok(())
+    }
+
+    /// Dispatches by type to the handler of that kind (one file each); the handlers translate
+    /// and call the domain.
+    async fn receive(self, data: &FedData<State>) -> Result<(), FedError> {
+        let actor = self.actor.dereference(data).await?;
+        match self.kind.as_str() {
+            "Follow" => follow::receive_follow(data, &actor, &self).await,
+            "Accept" => follow::receive_answer(data, &actor, &self, true).await,
+            "Reject" => follow::receive_answer(data, &actor, &self, false).await,
+            "Undo" => follow::receive_undo(data, &actor, &self).await,
+            "Update" => actor::receive_update(data, &actor, self).await,
+            "Delete" => actor::receive_delete(data, &actor, &self).await,
+            other => Err(FedError::Ignored(format!("activity type {other}"))),
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! what it publishes; the federation adapters use it to parse what arrives.
 pub mod activities;
 pub mod actor;
+pub mod event;
 
 use serde_json::Value;
 use url::Url;

@@ -832,3 +832,114 @@ pub fn decode_cursor(c: &str) -> AppResult<(DateTime<Utc>, Uuid)> {
 pub async fn load_many<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppResult<Vec<event::Model>> {
     Ok(event::Entity::find().filter(event::Column::Id.is_in(ids.iter().copied())).all(conn).await?)
 }
+
+/// "Thursday, 19 September 2024, 09:00–12:00 PDT" in the event's zone.
+pub fn when(e: &event::Model) -> Vec<String> {
+    let tz = parse_zone(&e.timezone).unwrap_or(chrono_tz::Tz::UTC);
+    sessions(e)
+        .unwrap_or_default()
+        .iter()
+        .map(|s| {
+            let (a, b) = (s.starts_at.with_timezone(&tz), s.ends_at.with_timezone(&tz));
+            let end = if a.date_naive() == b.date_naive() {
+                b.format("%H:%M %Z").to_string()
+            } else {
+                b.format("%A, %-d %B %Y, %H:%M %Z").to_string()
+            };
+            let title = s.title.as_deref().map(|t| format!(" · {t}")).unwrap_or_default();
+            format!("{}–{end}{title}", a.format("%A, %-d %B %Y, %H:%M"))
+        })
+        .collect()
+}
+
+/// Where, in words: the venue and address, or "Online".
+pub fn place(e: &event::Model) -> String {
+    let place: Vec<&str> =
+        [&e.venue, &e.address, &e.city, &e.country].into_iter().filter_map(|p| p.as_deref()).collect();
+    match e.location_mode {
+        LocationMode::Online => "Online".into(),
+        LocationMode::InPerson => place.join(", "),
+        LocationMode::Hybrid => format!("{} and online", place.join(", ")),
+    }
+}
+
+/// The event's ActivityPub document (Mobilizon-compatible), with its `@context`.
+pub fn document(
+    state: &AppState,
+    e: &event::Model,
+    group: &group::Model,
+    organizer: Option<&crate::db::member::Model>,
+) -> AppResult<serde_json::Value> {
+    use crate::ap::event as wire;
+    let url =
+        |s: &str| url::Url::parse(s).map_err(|err| AppError::internal(anyhow::anyhow!("stored URL {s:?}: {err}")));
+    let when = when(e);
+    let mut summary = format!("{} · {}", when.first().cloned().unwrap_or_default(), place(e));
+    if when.len() > 1 {
+        summary.push_str(&format!(" (and {} more sessions)", when.len() - 1));
+    }
+    if let Some(s) = &e.summary {
+        summary.push_str(" — ");
+        summary.push_str(s);
+    }
+    let remaining = e.capacity.map(|c| std::cmp::max(c - e.seats_taken - e.held_seats, 0));
+    let join_mode = if e.external_registration_url.is_some() && remaining == Some(0) && e.held_seats == 0 {
+        "external"
+    } else if e.held_seats > 0 && remaining == Some(0) {
+        "restricted"
+    } else {
+        "free"
+    };
+    let online = e.location_mode != LocationMode::InPerson;
+    let doc = wire::EventDoc {
+        id: url(&e.ap_id)?,
+        name: e.title.clone(),
+        summary,
+        content: e.description_html.clone(),
+        start: e.starts_at,
+        end: e.ends_at,
+        timezone: e.timezone.clone(),
+        place: if e.location_mode == LocationMode::Online {
+            wire::Place::Online
+        } else {
+            wire::Place::Venue {
+                name: e.venue.clone(),
+                street: e.address.clone(),
+                locality: e.city.clone(),
+                country: e.country.clone(),
+            }
+        },
+        online,
+        attributed_to: url(&group.ap_id)?,
+        organizer: organizer.map(|m| url(&m.ap_id)).transpose()?,
+        followers: group.followers_url.as_deref().map(url).transpose()?,
+        capacity: e.capacity,
+        remaining,
+        participants: e.seats_taken,
+        join_mode,
+        external_url: e.external_registration_url.clone(),
+        cancelled: e.status == EventStatus::Cancelled,
+        tags: tags(e)
+            .into_iter()
+            .filter_map(|t| {
+                let href = url::Url::parse(&format!("{}/tags/{}", state.base_url(), t.replace(' ', "_"))).ok()?;
+                Some((t.replace(' ', "_"), href))
+            })
+            .collect(),
+        published: e.created_at,
+        updated: e.updated_at,
+    };
+    let mut v = wire::event(doc);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("@context".into(), wire::context());
+    }
+    Ok(v)
+}
+
+/// The event's organiser, if it has one.
+pub async fn organizer<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Option<crate::db::member::Model>> {
+    match e.organizer_id {
+        Some(id) => members::find_by_id(conn, id).await,
+        None => Ok(None),
+    }
+}

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::ical;
 use super::pages::escape;
-use crate::db::enums::{EventStatus, LocationMode};
+use crate::db::enums::EventStatus;
 use crate::db::event;
 use crate::domain::events::{self, EventFilter, EventPage};
 use crate::domain::viewer::Viewer;
@@ -49,7 +49,7 @@ fn entry<'a>(state: &AppState, e: &'a event::Model, show_online_url: bool) -> ic
     ical::Entry { event: e, url: e.url.clone().unwrap_or_else(|| events::event_url(state, e.id)), show_online_url }
 }
 
-async fn event_or_ics(path: web::Path<String>, state: web::Data<State>) -> HttpResponse {
+async fn event_or_ics(req: actix_web::HttpRequest, path: web::Path<String>, state: web::Data<State>) -> HttpResponse {
     let raw = path.into_inner();
     let (id, want_ics) = match raw.strip_suffix(".ics") {
         Some(id) => (id.to_string(), true),
@@ -64,7 +64,27 @@ async fn event_or_ics(path: web::Path<String>, state: web::Data<State>) -> HttpR
         let body = ical::calendar(&e.title, &state.config.domain, &[entry(&state, &e, false)]);
         return ics(body, &format!("{id}.ics"));
     }
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    if crate::federation::wants_activity_json(accept) {
+        return activity(&state, &e).await;
+    }
     page(&state, &e).await
+}
+
+/// The event's ActivityPub document (content negotiation on its URL).
+async fn activity(state: &AppState, e: &event::Model) -> HttpResponse {
+    let group = match groups::get(&state.db, e.group_id).await {
+        Ok(g) => g,
+        Err(err) => return failed(err),
+    };
+    let organizer = match events::organizer(&state.db, e).await {
+        Ok(m) => m.filter(crate::domain::visibility::member_public),
+        Err(err) => return failed(err),
+    };
+    match events::document(state, e, &group, organizer.as_ref()) {
+        Ok(doc) => crate::federation::collections::activity_json(&doc),
+        Err(err) => failed(err),
+    }
 }
 
 async fn group_feed(path: web::Path<String>, state: web::Data<State>) -> HttpResponse {
@@ -113,35 +133,6 @@ async fn personal_feed(path: web::Path<String>, state: web::Data<State>) -> Http
     ics(ical::calendar(&name, &state.config.domain, &entries), "weave-calendar.ics")
 }
 
-/// "Thursday, 19 September 2024, 09:00–12:00 PDT" in the event's zone.
-fn when(e: &event::Model) -> Vec<String> {
-    let tz = events::parse_zone(&e.timezone).unwrap_or(chrono_tz::Tz::UTC);
-    events::sessions(e)
-        .unwrap_or_default()
-        .iter()
-        .map(|s| {
-            let (a, b) = (s.starts_at.with_timezone(&tz), s.ends_at.with_timezone(&tz));
-            let end = if a.date_naive() == b.date_naive() {
-                b.format("%H:%M %Z").to_string()
-            } else {
-                b.format("%A, %-d %B %Y, %H:%M %Z").to_string()
-            };
-            let title = s.title.as_deref().map(|t| format!(" · {t}")).unwrap_or_default();
-            format!("{}–{end}{title}", a.format("%A, %-d %B %Y, %H:%M"))
-        })
-        .collect()
-}
-
-fn where_(e: &event::Model) -> String {
-    let place: Vec<&str> =
-        [&e.venue, &e.address, &e.city, &e.country].into_iter().filter_map(|p| p.as_deref()).collect();
-    match e.location_mode {
-        LocationMode::Online => "Online".into(),
-        LocationMode::InPerson => place.join(", "),
-        LocationMode::Hybrid => format!("{} and online", place.join(", ")),
-    }
-}
-
 fn seats(e: &event::Model) -> String {
     match e.capacity {
         None => "Open to all".into(),
@@ -164,11 +155,11 @@ async fn page(state: &AppState, e: &event::Model) -> HttpResponse {
     let hosts =
         events::hosts_of_many(&state.db, &[e.id]).await.ok().and_then(|mut h| h.remove(&e.id)).unwrap_or_default();
     let host_names: Vec<String> = hosts.iter().map(|g| escape(&g.name)).collect();
-    let when = when(e);
+    let when = events::when(e);
     let description_text: String = e
         .summary
         .clone()
-        .unwrap_or_else(|| format!("{} · {}", when.first().cloned().unwrap_or_default(), where_(e)))
+        .unwrap_or_else(|| format!("{} · {}", when.first().cloned().unwrap_or_default(), events::place(e)))
         .chars()
         .take(300)
         .collect();
@@ -184,7 +175,7 @@ async fn page(state: &AppState, e: &event::Model) -> HttpResponse {
         body.push_str(&format!("<li>{}</li>\n", escape(w)));
     }
     body.push_str(&format!("</ul>\n<p class=\"muted\">Times in {}.</p>\n", escape(&e.timezone)));
-    body.push_str(&format!("<h2>Where</h2>\n<p>{}</p>\n", escape(&where_(e))));
+    body.push_str(&format!("<h2>Where</h2>\n<p>{}</p>\n", escape(&events::place(e))));
     body.push_str(&format!("<h2>Hosts</h2>\n<p>{}</p>\n", host_names.join(", ")));
     if let Ok(f) = events::facilitators(e) {
         if !f.is_empty() {

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Datelike as _, Duration, NaiveDateTime, Offset as _, TimeZone as _, Utc};
 use chrono_tz::{OffsetComponents as _, OffsetName as _, Tz};
 
-use crate::db::enums::{EventStatus, LocationMode};
+use crate::db::enums::EventStatus;
 use crate::db::event;
 use crate::domain::events;
 
@@ -129,16 +129,6 @@ fn vtimezone(out: &mut String, tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) {
     line(out, "END:VTIMEZONE");
 }
 
-fn where_(e: &event::Model) -> String {
-    let place: Vec<&str> =
-        [&e.venue, &e.address, &e.city, &e.country].into_iter().filter_map(|p| p.as_deref()).collect();
-    match (e.location_mode, place.is_empty()) {
-        (LocationMode::Online, _) | (_, true) => "Online".to_string(),
-        (LocationMode::Hybrid, false) => format!("{} (and online)", place.join(", ")),
-        (LocationMode::InPerson, false) => place.join(", "),
-    }
-}
-
 /// What a calendar shows of an event.
 pub struct Entry<'a> {
     pub event: &'a event::Model,
@@ -206,7 +196,7 @@ fn vevents(out: &mut String, domain: &str, entry: &Entry<'_>) {
         };
         line(out, &format!("SUMMARY:{}", text(&summary)));
         line(out, &format!("DESCRIPTION:{}", text(&description)));
-        line(out, &format!("LOCATION:{}", text(&where_(e))));
+        line(out, &format!("LOCATION:{}", text(&events::place(e))));
         line(out, &format!("URL:{}", entry.url));
         line(out, &format!("SEQUENCE:{}", e.sequence.max(0)));
         line(out, &format!("LAST-MODIFIED:{}", utc_stamp(e.updated_at)));

@@ -176,6 +176,32 @@ async fn seed_003_held_seats_are_requested_and_granted_by_the_hosts() {
         (e["seatsLeft"].as_i64(), e["soldOut"].as_bool(), e["heldSeats"].as_i64()),
         (Some(0), Some(true), Some(8))
     );
+    // ActivityPub clients get the Mobilizon-shaped Event at the same URL; its summary carries
+    // the readable date, time and place, which is what Mastodon shows.
+    let ap = app
+        .client
+        .get(format!("{}/events/{id}", app.address))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    assert!(ap.headers()["content-type"].to_str().unwrap().starts_with("application/activity+json"));
+    let ap: Value = ap.json().await.unwrap();
+    assert_eq!(ap["type"], "Event");
+    assert_eq!(ap["id"], e["url"]);
+    assert_eq!(ap["name"], e["title"]);
+    assert_eq!(ap["startTime"], "2030-04-11T09:00:00+00:00");
+    assert_eq!(ap["timezone"], "Europe/London");
+    assert_eq!(ap["location"]["type"], "Place");
+    assert_eq!(ap["location"]["address"]["addressLocality"], "Oxford");
+    assert_eq!(ap["joinMode"], "restricted");
+    assert_eq!(ap["remainingAttendeeCapacity"], 0);
+    assert_eq!(ap["attributedTo"], format!("{}/groups/school_of_system_change", app.state.base_url()));
+    let summary = ap["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("Thursday, 11 April 2030, 10:00–13:00 BST · Wesley Memorial, Main Hall, Oxford"),
+        "{summary}"
+    );
     // A co-host's page lists the event too.
     let v = app.ok("{ group(handle:\"norrag\"){ events { edges { node { id } } } } }", json!({}), None).await;
     assert_eq!(v["group"]["events"]["edges"][0]["node"]["id"], id);

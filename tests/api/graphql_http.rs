@@ -142,3 +142,43 @@ async fn websocket_transport_authenticates_in_connection_init() {
     let refused = ws_connect(&app, json!({"Authorization": "Bearer forged"})).await;
     assert!(refused.is_none(), "{refused:?}");
 }
+
+#[tokio::test]
+async fn wildcard_and_missing_accept_answer_application_json() {
+    let app = spawn_app().await;
+    let url = format!("{}/graphql", app.address);
+    let body = json!({"query": "{ instance { name } }"}).to_string();
+    for accept in [Some("*/*"), Some("application/*"), Some("application/graphql-response+json, */*;q=0.5")] {
+        let mut req = app.client.post(&url).header("content-type", "application/json").body(body.clone());
+        if let Some(a) = accept {
+            req = req.header("accept", a);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{accept:?}");
+        let ct = resp.headers()["content-type"].to_str().unwrap().to_string();
+        let want = if accept.is_some_and(|a| a.starts_with("application/graphql-response+json")) {
+            "application/graphql-response+json"
+        } else {
+            "application/json"
+        };
+        assert!(ct.starts_with(want), "Accept {accept:?} answered {ct}");
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["data"]["instance"]["name"], "Weave");
+    }
+    // reqwest always sends `Accept: */*`; a request with no Accept at all goes over a raw socket.
+    let body = json!({"query": "{ instance { name } }"}).to_string();
+    let host = app.address.trim_start_matches("http://");
+    let raw = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    stream.write_all(raw.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let head = answer.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{answer}");
+    assert!(head.contains("content-type: application/json"), "{answer}");
+    assert!(answer.contains("\"Weave\""), "{answer}");
+}

@@ -105,6 +105,7 @@ pub struct FederationQuery;
 #[Object]
 impl FederationQuery {
     /// Pending follow requests of a group (its owners and admins).
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn follow_requests(
         &self,
         ctx: &Context<'_>,
@@ -126,6 +127,8 @@ impl FederationQuery {
     }
 
     /// Servers this instance refuses (instance admins).
+    // Unpaged but short (admins block a handful of servers): priced as one full page.
+    #[graphql(complexity = "crate::graphql::limits::list_cost(100, child_complexity)")]
     async fn blocked_domains(&self, ctx: &Context<'_>) -> Result<Vec<DomainBlock>> {
         Ok(moderation::list(ctx.state(), ctx.viewer()).await?.into_iter().map(DomainBlock::from).collect())
     }

@@ -29,6 +29,7 @@ impl GroupQuery {
         Ok(resolve::group_by_handle(&ctx.fed(), &handle, ctx.lookup()).await?.map(Group))
     }
 
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn groups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<Group>> {
         let page = PageRequest::new(first, after.as_deref())?;
         Ok(connection(groups::list(ctx.state(), page).await?, |g| g.id, Group))

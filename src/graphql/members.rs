@@ -56,6 +56,7 @@ impl MemberQuery {
     }
 
     /// The member directory, optionally searched by name, handle or organization.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -69,6 +70,7 @@ impl MemberQuery {
     }
 
     /// Accounts awaiting approval (instance admins).
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn pending_members(
         &self,
         ctx: &Context<'_>,

@@ -257,6 +257,7 @@ impl Group {
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
     /// Members and their roles; join requests (PENDING) only for the group's moderators.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn members(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<Membership>> {
         let page = domain::pagination::PageRequest::new(first, after.as_deref())?;
         let rows = domain::groups::memberships(ctx.state(), ctx.viewer(), self.0.id, page).await?;

@@ -55,6 +55,14 @@ pub struct Config {
     pub login_window_secs: i64,
     /// Background delivery workers (0: none, deliveries wait for `delivery::run_once`).
     pub delivery_workers: usize,
+    /// Requests a minute per client address on `/graphql` (0: unlimited).
+    pub rate_limit_graphql_per_minute: u32,
+    /// `register`, `login` and `refreshToken` calls a minute per client address (0: unlimited).
+    pub rate_limit_auth_per_minute: u32,
+    /// Inbox POSTs a minute per client address (0: unlimited).
+    pub rate_limit_inbox_per_minute: u32,
+    /// Inbox POSTs processed at once (each may fetch the sender's actor); more wait.
+    pub inbox_concurrency: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -83,6 +91,10 @@ struct FileConfig {
     login_max_failures: Option<u64>,
     login_window_secs: Option<i64>,
     delivery_workers: Option<usize>,
+    rate_limit_graphql_per_minute: Option<u32>,
+    rate_limit_auth_per_minute: Option<u32>,
+    rate_limit_inbox_per_minute: Option<u32>,
+    inbox_concurrency: Option<usize>,
 }
 
 impl Config {
@@ -153,6 +165,27 @@ impl Config {
             delivery_workers: parse_num("WEAVE_DELIVERY_WORKERS", env("WEAVE_DELIVERY_WORKERS"))?
                 .or(file.delivery_workers)
                 .unwrap_or(2),
+            rate_limit_graphql_per_minute: parse_num(
+                "WEAVE_RATE_LIMIT_GRAPHQL_PER_MINUTE",
+                env("WEAVE_RATE_LIMIT_GRAPHQL_PER_MINUTE"),
+            )?
+            .or(file.rate_limit_graphql_per_minute)
+            .unwrap_or(600),
+            rate_limit_auth_per_minute: parse_num(
+                "WEAVE_RATE_LIMIT_AUTH_PER_MINUTE",
+                env("WEAVE_RATE_LIMIT_AUTH_PER_MINUTE"),
+            )?
+            .or(file.rate_limit_auth_per_minute)
+            .unwrap_or(20),
+            rate_limit_inbox_per_minute: parse_num(
+                "WEAVE_RATE_LIMIT_INBOX_PER_MINUTE",
+                env("WEAVE_RATE_LIMIT_INBOX_PER_MINUTE"),
+            )?
+            .or(file.rate_limit_inbox_per_minute)
+            .unwrap_or(600),
+            inbox_concurrency: parse_num("WEAVE_INBOX_CONCURRENCY", env("WEAVE_INBOX_CONCURRENCY"))?
+                .or(file.inbox_concurrency)
+                .unwrap_or(16),
         };
         config.database_url = match database_url {
             Some(url) => url,
@@ -187,6 +220,11 @@ impl Config {
             login_max_failures: 5,
             login_window_secs: 15 * 60,
             delivery_workers: 0,
+            // High enough that no test trips them by accident; tests of the limits lower them.
+            rate_limit_graphql_per_minute: 100_000,
+            rate_limit_auth_per_minute: 10_000,
+            rate_limit_inbox_per_minute: 100_000,
+            inbox_concurrency: 16,
         }
     }
 

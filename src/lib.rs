@@ -105,5 +105,6 @@ pub async fn build_state(config: Config) -> anyhow::Result<State> {
     let dummy_hash = auth::hash_password(auth::random_token(16))
         .await
         .map_err(|e| anyhow::anyhow!("preparing the password hasher: {e:?}"))?;
-    Ok(Arc::new(AppState { db, config, jwt, dummy_hash, remote_lookups: tokio::sync::Semaphore::new(8) }))
+    let limits = web::ratelimit::RateLimits::new(&config);
+    Ok(Arc::new(AppState { db, config, jwt, dummy_hash, remote_lookups: tokio::sync::Semaphore::new(8), limits }))
 }

@@ -15,6 +15,8 @@ pub struct AppState {
     pub dummy_hash: String,
     /// Remote look-ups (WebFinger and actor fetches for API requests) in flight at once.
     pub remote_lookups: tokio::sync::Semaphore,
+    /// Per-client-address request limits.
+    pub limits: crate::web::ratelimit::RateLimits,
 }
 
 pub type State = Arc<AppState>;

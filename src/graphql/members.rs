@@ -7,6 +7,7 @@ use super::ContextExt as _;
 use crate::domain::members::{self, NewAccount, ProfileChanges};
 use crate::domain::pagination::PageRequest;
 use crate::domain::sessions;
+use crate::error::AppError;
 use crate::federation::resolve;
 
 #[derive(InputObject)]
@@ -86,9 +87,22 @@ impl MemberQuery {
 #[derive(Default)]
 pub struct MemberMutation;
 
+/// `register`, `login` and `refreshToken` calls per client address
+/// (`WEAVE_RATE_LIMIT_AUTH_PER_MINUTE`), before any password is hashed.
+fn auth_limit(ctx: &Context<'_>) -> std::result::Result<(), AppError> {
+    let ip = ctx.data_opt::<ClientIp>().map(|c| c.0.as_str()).unwrap_or("unknown");
+    ctx.state().limits.auth.check(ip).map_err(|wait| {
+        AppError::RateLimited(format!(
+            "too many sign-ins from your address; retry in {} s",
+            crate::web::ratelimit::retry_after_secs(wait)
+        ))
+    })
+}
+
 #[Object]
 impl MemberMutation {
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+        auth_limit(ctx)?;
         let account = NewAccount {
             username: input.username,
             email: input.email,
@@ -100,12 +114,14 @@ impl MemberMutation {
     }
 
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
+        auth_limit(ctx)?;
         let ip = ctx.data_opt::<ClientIp>().map(|c| c.0.as_str()).unwrap_or("unknown");
         Ok(members::login(ctx.state(), &input.username_or_email, &input.password, ip).await?.into())
     }
 
     /// Rotates: the presented token stops working. Presenting it again revokes the sign-in.
     async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
+        auth_limit(ctx)?;
         Ok(sessions::refresh(ctx.state(), &refresh_token).await?.into())
     }
 

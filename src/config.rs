@@ -31,7 +31,12 @@ pub enum GroupCreation {
     Admins,
 }
 
-#[derive(Clone, Debug)]
+/// Shortest accepted JWT secret, in bytes: HS256 keys shorter than its 32-byte output are
+/// weaker than the algorithm.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// `Debug` (logs, panics) redacts the JWT secret and the database password.
+#[derive(Clone)]
 pub struct Config {
     /// host:port to listen on; port 0 picks a free port (tests).
     pub bind: String,
@@ -196,7 +201,10 @@ impl Config {
             }
         };
         config.jwt_secret = match jwt_secret {
-            Some(s) => s,
+            Some(s) => {
+                check_jwt_secret(&s)?;
+                s
+            }
             None => load_or_create_secret(&config.data_dir)?,
         };
         Ok(config)
@@ -240,6 +248,56 @@ impl Config {
     /// The public base URL, e.g. `https://weave.example`.
     pub fn base_url(&self) -> String {
         format!("{}://{}", self.scheme(), self.domain)
+    }
+}
+
+/// Refuses a configured JWT secret shorter than [`MIN_JWT_SECRET_BYTES`].
+pub fn check_jwt_secret(secret: &str) -> anyhow::Result<()> {
+    let len = secret.trim().len();
+    if len < MIN_JWT_SECRET_BYTES {
+        anyhow::bail!(
+            "WEAVE_JWT_SECRET (or jwt_secret in the config file) is {len} bytes long; it must be at least \
+             {MIN_JWT_SECRET_BYTES} (e.g. `openssl rand -base64 48`), or unset to have one generated in the data directory"
+        );
+    }
+    Ok(())
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(_) => url.to_string(),
+        Err(_) => "[unparsable]".to_string(),
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("domain", &self.domain)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("jwt_secret", &"[redacted]")
+            .field("federation_debug", &self.federation_debug)
+            .field("instance_name", &self.instance_name)
+            .field("registration_mode", &self.registration_mode)
+            .field("group_creation", &self.group_creation)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("log_format", &self.log_format)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("login_max_failures", &self.login_max_failures)
+            .field("login_window_secs", &self.login_window_secs)
+            .field("delivery_workers", &self.delivery_workers)
+            .field("rate_limit_graphql_per_minute", &self.rate_limit_graphql_per_minute)
+            .field("rate_limit_auth_per_minute", &self.rate_limit_auth_per_minute)
+            .field("rate_limit_inbox_per_minute", &self.rate_limit_inbox_per_minute)
+            .field("inbox_concurrency", &self.inbox_concurrency)
+            .finish()
     }
 }
 

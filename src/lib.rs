@@ -100,6 +100,7 @@ fn bind(addr: &str) -> anyhow::Result<TcpListener> {
 /// Connects to the database (applying migrations) and prepares the shared state. Also used by
 /// the CLI commands that need no HTTP server.
 pub async fn build_state(config: Config) -> anyhow::Result<State> {
+    config::check_jwt_secret(&config.jwt_secret)?;
     let db = db::connect(&config.database_url).await.context("connecting to the database")?;
     let jwt = JwtKeys::new(&config.jwt_secret, &config.domain);
     let dummy_hash = auth::hash_password(auth::random_token(16))

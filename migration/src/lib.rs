@@ -5,6 +5,7 @@ mod m0001_foundation;
 mod m0002_federation;
 mod m0003_inbound_handled;
 mod m0004_group_public_followers;
+mod m0005_indexes;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_federation::Migration),
             Box::new(m0003_inbound_handled::Migration),
             Box::new(m0004_group_public_followers::Migration),
+            Box::new(m0005_indexes::Migration),
         ]
     }
 }

@@ -331,6 +331,9 @@ pub fn spawn_workers(fed: Federation, n: usize) {
                     if let Err(e) = prune(&fed, Utc::now()).await {
                         tracing::warn!(error = %e, "pruning the delivery tables");
                     }
+                    if let Err(e) = crate::domain::sessions::prune_expired(&fed.db, Utc::now()).await {
+                        tracing::warn!(error = ?e, "pruning expired refresh tokens");
+                    }
                 }
                 match run_once(&fed, Utc::now(), 50).await {
                     Ok(r) if r.total() > 0 => continue,

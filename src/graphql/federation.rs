@@ -1,7 +1,7 @@
 //! Following across servers, follower review, the domain block list.
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
-use super::types::{connection, loaded, parse_id, Conn, Group, Result};
+use super::types::{connection, loaded, parse_id, wants_total, Conn, Group, Result};
 use super::ContextExt as _;
 use crate::db::{domain_block, follow};
 use crate::domain::groups::{self, GroupChanges};
@@ -114,7 +114,7 @@ impl FederationQuery {
         after: Option<String>,
     ) -> Result<Conn<FollowRequest>> {
         let id = parse_id("groupId", &group_id)?;
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
         let rows = follows::pending_requests(ctx.state(), ctx.viewer(), id, page).await?;
         Ok(connection(rows, |f| f.id, FollowRequest))
     }

@@ -2,7 +2,7 @@
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 
 use super::http::ClientIp;
-use super::types::{connection, parse_id, AuthPayload, Conn, Member, Result, Sector};
+use super::types::{connection, parse_id, wants_total, AuthPayload, Conn, Member, Result, Sector};
 use super::ContextExt as _;
 use crate::domain::members::{self, NewAccount, ProfileChanges};
 use crate::domain::pagination::PageRequest;
@@ -65,7 +65,7 @@ impl MemberQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Conn<Member>> {
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
         let rows = members::list(ctx.state(), search.as_deref(), page).await?;
         Ok(connection(rows, |m| m.id, Member))
     }
@@ -78,7 +78,7 @@ impl MemberQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Conn<Member>> {
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
         let rows = members::pending(ctx.state(), ctx.viewer(), page).await?;
         Ok(connection(rows, |m| m.id, Member))
     }

@@ -107,6 +107,10 @@ fn respond(e: FedError) -> HttpResponse {
             ApError::ParseFetchedObject(..) | ApError::WebfingerResolveFailed(_) => {
                 status(401, "could not verify the actor")
             }
+            // The block list could not be read: a temporary failure, the sender retries.
+            ApError::Other(m) if m == super::BLOCKLIST_UNAVAILABLE => {
+                status(503, "could not process the activity now; retry later")
+            }
             ApError::Other(m) if m.contains("blocked") => {
                 status(403, "this server does not accept activities from your domain")
             }
@@ -254,7 +258,15 @@ pub async fn post_inbox(req: HttpRequest, body: web::Bytes, data: FedData<State>
 
 #[cfg(test)]
 mod tests {
-    use super::signature_params;
+    use super::{respond, signature_params, ApError, FedError};
+
+    #[test]
+    fn an_unreadable_block_list_is_a_temporary_failure() {
+        let unavailable = FedError::Federation(ApError::Other(super::super::BLOCKLIST_UNAVAILABLE.into()));
+        assert_eq!(respond(unavailable).status().as_u16(), 503);
+        let blocked = FedError::Federation(ApError::Other("domain is blocked".into()));
+        assert_eq!(respond(blocked).status().as_u16(), 403);
+    }
 
     #[test]
     fn signature_parameters_parse() {

@@ -31,7 +31,12 @@ pub enum GroupCreation {
     Admins,
 }
 
-#[derive(Clone, Debug)]
+/// Shortest accepted JWT secret, in bytes: HS256 keys shorter than its 32-byte output are
+/// weaker than the algorithm.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// `Debug` (logs, panics) redacts the JWT secret and the database password.
+#[derive(Clone)]
 pub struct Config {
     /// host:port to listen on; port 0 picks a free port (tests).
     pub bind: String,
@@ -55,6 +60,14 @@ pub struct Config {
     pub login_window_secs: i64,
     /// Background delivery workers (0: none, deliveries wait for `delivery::run_once`).
     pub delivery_workers: usize,
+    /// Requests a minute per client address on `/graphql` (0: unlimited).
+    pub rate_limit_graphql_per_minute: u32,
+    /// `register`, `login` and `refreshToken` calls a minute per client address (0: unlimited).
+    pub rate_limit_auth_per_minute: u32,
+    /// Inbox POSTs a minute per client address (0: unlimited).
+    pub rate_limit_inbox_per_minute: u32,
+    /// Inbox POSTs processed at once (each may fetch the sender's actor); more wait.
+    pub inbox_concurrency: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -83,6 +96,10 @@ struct FileConfig {
     login_max_failures: Option<u64>,
     login_window_secs: Option<i64>,
     delivery_workers: Option<usize>,
+    rate_limit_graphql_per_minute: Option<u32>,
+    rate_limit_auth_per_minute: Option<u32>,
+    rate_limit_inbox_per_minute: Option<u32>,
+    inbox_concurrency: Option<usize>,
 }
 
 impl Config {
@@ -153,6 +170,27 @@ impl Config {
             delivery_workers: parse_num("WEAVE_DELIVERY_WORKERS", env("WEAVE_DELIVERY_WORKERS"))?
                 .or(file.delivery_workers)
                 .unwrap_or(2),
+            rate_limit_graphql_per_minute: parse_num(
+                "WEAVE_RATE_LIMIT_GRAPHQL_PER_MINUTE",
+                env("WEAVE_RATE_LIMIT_GRAPHQL_PER_MINUTE"),
+            )?
+            .or(file.rate_limit_graphql_per_minute)
+            .unwrap_or(600),
+            rate_limit_auth_per_minute: parse_num(
+                "WEAVE_RATE_LIMIT_AUTH_PER_MINUTE",
+                env("WEAVE_RATE_LIMIT_AUTH_PER_MINUTE"),
+            )?
+            .or(file.rate_limit_auth_per_minute)
+            .unwrap_or(20),
+            rate_limit_inbox_per_minute: parse_num(
+                "WEAVE_RATE_LIMIT_INBOX_PER_MINUTE",
+                env("WEAVE_RATE_LIMIT_INBOX_PER_MINUTE"),
+            )?
+            .or(file.rate_limit_inbox_per_minute)
+            .unwrap_or(600),
+            inbox_concurrency: parse_num("WEAVE_INBOX_CONCURRENCY", env("WEAVE_INBOX_CONCURRENCY"))?
+                .or(file.inbox_concurrency)
+                .unwrap_or(16),
         };
         config.database_url = match database_url {
             Some(url) => url,
@@ -163,7 +201,10 @@ impl Config {
             }
         };
         config.jwt_secret = match jwt_secret {
-            Some(s) => s,
+            Some(s) => {
+                check_jwt_secret(&s)?;
+                s
+            }
             None => load_or_create_secret(&config.data_dir)?,
         };
         Ok(config)
@@ -187,6 +228,11 @@ impl Config {
             login_max_failures: 5,
             login_window_secs: 15 * 60,
             delivery_workers: 0,
+            // High enough that no test trips them by accident; tests of the limits lower them.
+            rate_limit_graphql_per_minute: 100_000,
+            rate_limit_auth_per_minute: 10_000,
+            rate_limit_inbox_per_minute: 100_000,
+            inbox_concurrency: 16,
         }
     }
 
@@ -202,6 +248,56 @@ impl Config {
     /// The public base URL, e.g. `https://weave.example`.
     pub fn base_url(&self) -> String {
         format!("{}://{}", self.scheme(), self.domain)
+    }
+}
+
+/// Refuses a configured JWT secret shorter than [`MIN_JWT_SECRET_BYTES`].
+pub fn check_jwt_secret(secret: &str) -> anyhow::Result<()> {
+    let len = secret.trim().len();
+    if len < MIN_JWT_SECRET_BYTES {
+        anyhow::bail!(
+            "WEAVE_JWT_SECRET (or jwt_secret in the config file) is {len} bytes long; it must be at least \
+             {MIN_JWT_SECRET_BYTES} (e.g. `openssl rand -base64 48`), or unset to have one generated in the data directory"
+        );
+    }
+    Ok(())
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(_) => url.to_string(),
+        Err(_) => "[unparsable]".to_string(),
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("domain", &self.domain)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("jwt_secret", &"[redacted]")
+            .field("federation_debug", &self.federation_debug)
+            .field("instance_name", &self.instance_name)
+            .field("registration_mode", &self.registration_mode)
+            .field("group_creation", &self.group_creation)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("log_format", &self.log_format)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("login_max_failures", &self.login_max_failures)
+            .field("login_window_secs", &self.login_window_secs)
+            .field("delivery_workers", &self.delivery_workers)
+            .field("rate_limit_graphql_per_minute", &self.rate_limit_graphql_per_minute)
+            .field("rate_limit_auth_per_minute", &self.rate_limit_auth_per_minute)
+            .field("rate_limit_inbox_per_minute", &self.rate_limit_inbox_per_minute)
+            .field("inbox_concurrency", &self.inbox_concurrency)
+            .finish()
     }
 }
 

@@ -104,12 +104,14 @@ fn bind(addr: &str) -> anyhow::Result<TcpListener> {
 /// Connects to the database (applying migrations) and prepares the shared state. Also used by
 /// the CLI commands that need no HTTP server.
 pub async fn build_state(config: Config) -> anyhow::Result<State> {
+    config::check_jwt_secret(&config.jwt_secret)?;
     let (db, statements) = db::connect_counted(&config.database_url).await.context("connecting to the database")?;
     let jwt = JwtKeys::new(&config.jwt_secret, &config.domain);
     let dummy_hash = auth::hash_password(auth::random_token(16))
         .await
         .map_err(|e| anyhow::anyhow!("preparing the password hasher: {e:?}"))?;
     let bus = bus::Bus::new(&db);
+    let limits = web::ratelimit::RateLimits::new(&config);
     Ok(Arc::new(AppState {
         db,
         config,
@@ -118,5 +120,6 @@ pub async fn build_state(config: Config) -> anyhow::Result<State> {
         remote_lookups: tokio::sync::Semaphore::new(8),
         bus,
         statements,
+        limits,
     }))
 }

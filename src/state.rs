@@ -19,6 +19,8 @@ pub struct AppState {
     pub bus: crate::bus::Bus,
     /// Statements run on `db`.
     pub statements: crate::db::StatementCounter,
+    /// Per-client-address request limits.
+    pub limits: crate::web::ratelimit::RateLimits,
 }
 
 pub type State = Arc<AppState>;

@@ -7,6 +7,7 @@ mod m0003_inbound_handled;
 mod m0004_group_public_followers;
 mod m0005_actor_verified;
 mod m0006_events;
+mod m0007_indexes;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_group_public_followers::Migration),
             Box::new(m0005_actor_verified::Migration),
             Box::new(m0006_events::Migration),
+            Box::new(m0007_indexes::Migration),
         ]
     }
 }

@@ -749,7 +749,7 @@ pub async fn list(
         .limit(page.first + 1)
         .all(&state.db)
         .await?;
-    Ok(Page::from_overfetch(rows, PageRequest { first: page.first, after: None }, total))
+    Ok(Page::from_overfetch(rows, PageRequest { first: page.first, after: None, count_total: page.count_total }, total))
 }
 
 /// What lists may show the viewer (see [`list`]), as one condition (memberships are

@@ -15,6 +15,8 @@ pub const MAX_PAGE: u64 = 100;
 pub struct PageRequest {
     pub first: u64,
     pub after: Option<Uuid>,
+    /// Whether to count every matching row (a `COUNT(*)`): only when `totalCount` is asked for.
+    pub count_total: bool,
 }
 
 impl PageRequest {
@@ -28,7 +30,12 @@ impl PageRequest {
             Some(n) => n as u64,
         };
         let after = after.map(decode_cursor).transpose()?;
-        Ok(PageRequest { first, after })
+        Ok(PageRequest { first, after, count_total: true })
+    }
+
+    /// Counts the total only when `wanted` (GraphQL: whether `totalCount` is selected).
+    pub fn count_total(self, wanted: bool) -> Self {
+        PageRequest { count_total: wanted, ..self }
     }
 }
 
@@ -37,6 +44,7 @@ impl PageRequest {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub has_next: bool,
+    /// 0 when the request did not count.
     pub total: u64,
 }
 
@@ -49,15 +57,16 @@ impl<T> Page<T> {
     }
 }
 
-/// Runs a keyset-paginated query over a UUID v7 key: the total of `query`, then `first` rows
-/// after the cursor in key order (plus one to know whether more follow).
+/// Runs a keyset-paginated query over a UUID v7 key: the total of `query` (when the request
+/// counts; 0 otherwise), then `first` rows after the cursor in key order (plus one to know
+/// whether more follow).
 pub async fn keyset<E, C>(conn: &C, query: Select<E>, key: E::Column, page: PageRequest) -> AppResult<Page<E::Model>>
 where
     E: EntityTrait,
     E::Model: Send + Sync,
     C: ConnectionTrait,
 {
-    let total = query.clone().count(conn).await?;
+    let total = if page.count_total { query.clone().count(conn).await? } else { 0 };
     let mut q = query;
     if let Some(after) = page.after {
         q = q.filter(key.gt(after));

@@ -132,3 +132,13 @@ pub async fn revoke_all<C: ConnectionTrait>(conn: &C, member_id: Uuid) -> AppRes
         .await?;
     Ok(())
 }
+
+/// Deletes refresh tokens past their expiry (used, revoked or not): they can no longer sign
+/// anyone in, and presenting one answers "invalid" either way. Run by the hourly pruning job.
+pub async fn prune_expired<C: ConnectionTrait>(conn: &C, now: chrono::DateTime<Utc>) -> AppResult<u64> {
+    Ok(refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::ExpiresAt.lt(now))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}

@@ -112,17 +112,20 @@ pub fn http_url(field: &str, value: &str) -> AppResult<String> {
     }
 }
 
-/// A list of short labels: trimmed, deduplicated (case-insensitively), bounded.
+/// A list of short labels: trimmed, deduplicated (case-insensitively), bounded. The count is
+/// checked first, on the list as sent, so that a huge list costs nothing; de-duplication is
+/// linear.
 pub fn labels(field: &str, values: &[String], max_items: usize, max_len: usize) -> AppResult<Vec<String>> {
-    let mut out: Vec<String> = Vec::new();
+    if values.len() > max_items {
+        return Err(AppError::bad_input(field, format!("{field} may have at most {max_items} items")));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(values.len());
+    let mut out: Vec<String> = Vec::with_capacity(values.len());
     for v in values {
         let Some(v) = text(field, Some(v), max_len)? else { continue };
-        if !out.iter().any(|o| o.eq_ignore_ascii_case(&v)) {
+        if seen.insert(v.to_ascii_lowercase()) {
             out.push(v);
         }
-    }
-    if out.len() > max_items {
-        return Err(AppError::bad_input(field, format!("{field} may have at most {max_items} items")));
     }
     Ok(out)
 }
@@ -139,6 +142,14 @@ mod tests {
         assert!(local_name("username", "al-ice").is_err());
         assert!(local_name("username", &"a".repeat(31)).is_err());
         assert!(local_name("username", "admin").is_err());
+    }
+
+    #[test]
+    fn label_lists() {
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(labels("interests", &v(&["A", "a", " ", "b"]), 30, 60).ok(), Some(v(&["A", "b"])));
+        assert!(labels("interests", &v(&["x"; 31]), 30, 60).is_err());
+        assert!(labels("interests", &v(&[&"x".repeat(61)]), 30, 60).is_err());
     }
 
     #[test]

@@ -115,7 +115,64 @@ enum Outcome {
     Sent,
     Retry(String),
     Skipped(String),
+    /// The receiving server answered with a permanent 4xx: failed, with its status kept.
+    Rejected(String),
     Postpone(DateTime<Utc>),
+}
+
+tokio::task_local! {
+    /// The status of a permanent refusal (4xx other than 408 and 429) seen while sending one
+    /// delivery. The library counts those as delivered; we keep them.
+    static REJECTED_WITH: std::sync::Mutex<Option<reqwest::StatusCode>>;
+}
+
+/// Notes permanent 4xx answers for the delivery being sent (see [`REJECTED_WITH`]); other
+/// requests pass through untouched.
+pub struct RecordRejection;
+
+#[async_trait::async_trait]
+impl reqwest_middleware::Middleware for RecordRejection {
+    async fn handle(
+        &self,
+        req: reqwest::Request,
+        extensions: &mut http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        let response = next.run(req, extensions).await?;
+        let status = response.status();
+        if status.is_client_error()
+            && status != reqwest::StatusCode::REQUEST_TIMEOUT
+            && status != reqwest::StatusCode::TOO_MANY_REQUESTS
+        {
+            let _ = REJECTED_WITH.try_with(|slot| {
+                if let Ok(mut slot) = slot.lock() {
+                    *slot = Some(status);
+                }
+            });
+        }
+        Ok(response)
+    }
+}
+
+/// Why the library dropped an inbox before sending: a local or disallowed address is final;
+/// anything else (the name does not resolve, or resolves to a private address) may change, so
+/// the delivery is retried.
+fn classify_dropped_inbox(state: &AppState, inbox: &Url) -> Outcome {
+    if crate::ap::authority(inbox) == state.config.domain.to_lowercase() {
+        return Outcome::Skipped("the inbox is on this server".into());
+    }
+    let debug = state.config.federation_debug;
+    let permanent = match inbox.scheme() {
+        "https" => None,
+        "http" if debug => None,
+        _ => Some("the inbox URL's scheme is not allowed"),
+    }
+    .or_else(|| inbox.domain().is_none().then_some("the inbox URL has no domain name"))
+    .or_else(|| (!debug && inbox.port().is_some()).then_some("the inbox URL has an explicit port"));
+    match permanent {
+        Some(why) => Outcome::Skipped(why.into()),
+        None => Outcome::Retry("the inbox's server name did not resolve to a public address".into()),
+    }
 }
 
 /// An activity ready to sign: its document and its signer. Loaded once per round for all the
@@ -165,16 +222,24 @@ async fn send(fed: &Federation, row: &delivery::Model, ready: &Ready, now: DateT
         Err(outcome) => return outcome.clone(),
     };
     let data = fed.to_request_data();
-    let tasks = match SendActivityTask::prepare(stored, signer, vec![inbox], &data).await {
+    let tasks = match SendActivityTask::prepare(stored, signer, vec![inbox.clone()], &data).await {
         Ok(t) => t,
         Err(e) => return Outcome::Retry(format!("preparing: {e}")),
     };
     let Some(task) = tasks.into_iter().next() else {
-        return Outcome::Skipped("inbox refused by policy (blocked, local or not allowed)".into());
+        return classify_dropped_inbox(state, &inbox);
     };
-    match task.sign_and_send(&data).await {
-        Ok(()) => Outcome::Sent,
-        Err(e) => Outcome::Retry(e.to_string()),
+    let rejected = std::sync::Mutex::new(None);
+    let (result, rejected) = REJECTED_WITH
+        .scope(rejected, async {
+            let result = task.sign_and_send(&data).await;
+            (result, REJECTED_WITH.with(|r| r.lock().ok().and_then(|r| *r)))
+        })
+        .await;
+    match (result, rejected) {
+        (Ok(()), Some(status)) => Outcome::Rejected(format!("refused by the receiving server: HTTP {status}")),
+        (Ok(()), None) => Outcome::Sent,
+        (Err(e), _) => Outcome::Retry(e.to_string()),
     }
 }
 
@@ -225,6 +290,13 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
                 active.state = Set(DeliveryState::Skipped);
                 active.last_error = Set(Some(why));
                 report.skipped += 1;
+            }
+            Outcome::Rejected(why) => {
+                // The server answered: it is alive, and it does not want this activity.
+                active.state = Set(DeliveryState::Failed);
+                active.last_error = Set(Some(why));
+                report.failed += 1;
+                mark_alive(&state, &row.domain).await;
             }
             Outcome::Postpone(_) => {}
             Outcome::Retry(why) => {
@@ -328,6 +400,9 @@ pub fn spawn_workers(fed: Federation, n: usize) {
                     if let Err(e) = prune(&fed, Utc::now()).await {
                         tracing::warn!(error = %e, "pruning the delivery tables");
                     }
+                    if let Err(e) = crate::domain::sessions::prune_expired(&fed.db, Utc::now()).await {
+                        tracing::warn!(error = ?e, "pruning expired refresh tokens");
+                    }
                 }
                 match run_once(&fed, Utc::now(), 50).await {
                     Ok(r) if r.total() > 0 => continue,
@@ -366,6 +441,8 @@ pub struct QueueStatus {
     pub pending: u64,
     pub failed: u64,
     pub dead_servers: Vec<String>,
+    /// The 20 latest failed or skipped deliveries, newest first.
+    pub recent_failures: Vec<delivery::Model>,
 }
 
 pub async fn status(state: &AppState) -> Result<QueueStatus, sea_orm::DbErr> {
@@ -382,5 +459,11 @@ pub async fn status(state: &AppState) -> Result<QueueStatus, sea_orm::DbErr> {
         .into_iter()
         .map(|r| r.domain)
         .collect();
-    Ok(QueueStatus { pending, failed, dead_servers })
+    let recent_failures = delivery::Entity::find()
+        .filter(delivery::Column::State.is_in([DeliveryState::Failed, DeliveryState::Skipped]))
+        .order_by_desc(delivery::Column::UpdatedAt)
+        .limit(20)
+        .all(&state.db)
+        .await?;
+    Ok(QueueStatus { pending, failed, dead_servers, recent_failures })
 }

@@ -1,5 +1,7 @@
 //! Inboxes: `POST /inbox` (shared) and the per-actor inboxes. Every request is checked in this
-//! order: size and JSON shape (400), blocked domain (403), `Date` within the clock-skew window
+//! order: size and JSON shape (400), the `Signature` header's shape — present, its `keyId` on
+//! the activity's actor's host, signing `(request-target) host date digest` — (401, before
+//! anything is fetched or written), blocked domain (403), `Date` within the clock-skew window
 //! and a valid HTTP signature by the activity's actor over a matching `Digest` (401), then
 //! deduplication by activity id (a repeat answers 202 and does nothing), then the domain.
 use activitypub_federation::actix_web::inbox::{receive_activity_with_hook, ReceiveActivityHook};
@@ -108,6 +110,10 @@ fn respond(e: FedError) -> HttpResponse {
             ApError::ParseFetchedObject(..) | ApError::WebfingerResolveFailed(_) => {
                 status(401, "could not verify the actor")
             }
+            // The block list could not be read: a temporary failure, the sender retries.
+            ApError::Other(m) if m == super::BLOCKLIST_UNAVAILABLE => {
+                status(503, "could not process the activity now; retry later")
+            }
             ApError::Other(m) if m == super::DOMAIN_BLOCKED => {
                 status(403, "this server does not accept activities from your domain")
             }
@@ -129,6 +135,53 @@ fn respond(e: FedError) -> HttpResponse {
     }
 }
 
+/// The headers every accepted signature must cover.
+const SIGNED_HEADERS: [&str; 4] = ["(request-target)", "host", "date", "digest"];
+
+/// `key="value",key2="value2"` (draft-cavage `Signature` parameters), keys lowercased.
+fn signature_params(header: &str) -> Option<Vec<(String, String)>> {
+    let mut params = Vec::new();
+    let mut rest = header.trim();
+    while !rest.is_empty() {
+        let (key, after) = rest.split_once('=')?;
+        let after = after.trim_start().strip_prefix('"')?;
+        let (value, after) = after.split_once('"')?;
+        params.push((key.trim().to_ascii_lowercase(), value.to_string()));
+        rest = after.trim_start();
+        rest = match rest.strip_prefix(',') {
+            Some(r) => r.trim_start(),
+            None if rest.is_empty() => rest,
+            None => return None,
+        };
+    }
+    Some(params)
+}
+
+/// What can be checked of a signature without fetching anything: it is there, its key lives on
+/// the actor's host, and it covers the request line, host, date and body digest.
+fn precheck_signature(req: &HttpRequest, actor: &Url) -> Result<(), &'static str> {
+    let header = header_str(req, "signature").ok_or("a Signature header is required")?;
+    let params = signature_params(header).ok_or("the Signature header is malformed")?;
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let key_id = param("keyid").and_then(|k| Url::parse(k).ok()).ok_or("the signature's keyId is not a URL")?;
+    if crate::ap::authority(&key_id).is_empty() || crate::ap::authority(&key_id) != crate::ap::authority(actor) {
+        return Err("the signature's key is not on the actor's server");
+    }
+    // Without `headers`, only `Date` would be signed.
+    let signed: Vec<String> =
+        param("headers").unwrap_or("date").split_whitespace().map(str::to_ascii_lowercase).collect();
+    if !SIGNED_HEADERS.iter().all(|h| signed.iter().any(|s| s == h)) {
+        return Err("the signature must cover (request-target), host, date and digest");
+    }
+    if param("signature").is_none_or(str::is_empty) {
+        return Err("the Signature header has no signature");
+    }
+    if header_str(req, "digest").is_none() {
+        return Err("a signed request needs a Digest header");
+    }
+    Ok(())
+}
+
 fn header_str<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
@@ -145,6 +198,11 @@ pub async fn post_inbox(req: HttpRequest, body: web::Bytes, data: FedData<State>
     };
     if value.get("type").and_then(|t| t.as_str()).is_none() {
         return status(400, "an activity needs a type");
+    }
+    // Before anything is fetched or written: the library would fetch the actor (and its key)
+    // before looking at the signature.
+    if let Err(why) = precheck_signature(&req, &actor) {
+        return status(401, why);
     }
     let state = data.app_data();
     match crate::domain::moderation::is_blocked(&state.db, &actor).await {
@@ -197,5 +255,32 @@ pub async fn post_inbox(req: HttpRequest, body: web::Bytes, data: FedData<State>
             }
             respond(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{respond, signature_params, ApError, FedError};
+
+    #[test]
+    fn an_unreadable_block_list_is_a_temporary_failure() {
+        let unavailable = FedError::Federation(ApError::Other(super::super::BLOCKLIST_UNAVAILABLE.into()));
+        assert_eq!(respond(unavailable).status().as_u16(), 503);
+        let blocked = FedError::Federation(ApError::Other("domain is blocked".into()));
+        assert_eq!(respond(blocked).status().as_u16(), 403);
+    }
+
+    #[test]
+    fn signature_parameters_parse() {
+        let p = signature_params(
+            r#"keyId="https://a.example/u#main-key",algorithm="rsa-sha256", headers="(request-target) host date digest",signature="YWJj==""#,
+        );
+        let p = p.unwrap_or_default();
+        assert_eq!(p.len(), 4);
+        assert_eq!(p[0], ("keyid".to_string(), "https://a.example/u#main-key".to_string()));
+        assert_eq!(p[2].1, "(request-target) host date digest");
+        assert!(signature_params(r#"keyId=unquoted"#).is_none());
+        assert!(signature_params(r#"keyId="a" signature="b""#).is_none());
+        assert_eq!(signature_params("").map(|p| p.len()), Some(0));
     }
 }

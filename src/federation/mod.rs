@@ -136,7 +136,7 @@ pub async fn build(state: State) -> anyhow::Result<Federation> {
         .domain(state.config.domain.clone())
         .signed_fetch_actor(&instance)
         .app_data(state.clone())
-        .client(client.into())
+        .client(reqwest_middleware::ClientBuilder::new(client).with(delivery::RecordRejection).build())
         .debug(debug)
         .allow_http_urls(debug)
         .http_signature_compat(true)

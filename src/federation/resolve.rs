@@ -16,18 +16,59 @@ use crate::domain::{actors, visibility};
 use crate::error::{AppError, AppResult};
 use crate::state::State;
 
-/// Splits `name@host[:port]`; a bare `name` (or our own domain) is local.
+/// Splits `name@host[:port]`; a bare `name` (or our own domain) is local. The server part must
+/// be a host name (international names included), an IPv4 address, or either with a port:
+/// anything else is `BAD_USER_INPUT` here rather than a failure deep in a look-up.
 pub fn split_handle<'a>(handle: &'a str, local_domain: &str) -> AppResult<(&'a str, Option<&'a str>)> {
+    let bad = |why: &str| AppError::bad_input("handle", format!("a handle is name or name@server: {why}"));
     match handle.split_once('@') {
         None => Ok((handle, None)),
         Some((name, domain)) if !name.is_empty() && !domain.is_empty() && !domain.contains('@') => {
             if domain.eq_ignore_ascii_case(local_domain) {
-                Ok((name, None))
-            } else {
-                Ok((name, Some(domain)))
+                return Ok((name, None));
             }
+            if !name.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '~')) {
+                return Err(bad("the name may hold letters, digits, `_`, `-`, `.` and `~`"));
+            }
+            check_server(domain).map_err(&bad)?;
+            Ok((name, Some(domain)))
         }
-        _ => Err(AppError::bad_input("handle", "a handle is name or name@server")),
+        _ => Err(bad("one `@` between a name and a server")),
+    }
+}
+
+/// Whether `domain` is `host[:port]` with a valid host.
+fn check_server(domain: &str) -> Result<(), &'static str> {
+    if domain.len() > 253 + 6 {
+        return Err("the server name is too long");
+    }
+    if domain.chars().any(|c| c.is_whitespace() || c.is_control() || "/?#\\[]%".contains(c)) {
+        return Err("the server name holds characters no host name has");
+    }
+    if let Some((_, port)) = domain.rsplit_once(':') {
+        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().is_err() {
+            return Err("the port is not a number up to 65535");
+        }
+    }
+    // The URL parser applies IDNA (punycode, invalid `xn--` labels) as a fetch would.
+    let url = url::Url::parse(&format!("http://{domain}/")).map_err(|_| "the server name is not a valid host name")?;
+    match url.host() {
+        Some(url::Host::Domain(ascii)) => {
+            let labels: Vec<&str> = ascii.split('.').collect();
+            let valid_label = |l: &&str| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            };
+            if ascii.len() > 253 || !labels.iter().all(valid_label) {
+                return Err("the server name is not a valid host name");
+            }
+            Ok(())
+        }
+        Some(url::Host::Ipv4(_)) => Ok(()),
+        _ => Err("the server name is not a valid host name"),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Following across servers, follower review, the domain block list.
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
-use super::types::{connection, loaded, parse_id, Conn, Group, Result};
+use super::types::{connection, loaded, parse_id, wants_total, Conn, Group, Result};
 use super::ContextExt as _;
 use crate::db::enums::FollowState;
 use crate::db::{domain_block, follow};
@@ -80,14 +80,46 @@ impl From<domain_block::Model> for DomainBlock {
 }
 
 /// The state of outgoing federation.
-#[derive(SimpleObject)]
 pub struct DeliveryQueue {
+    pending: i64,
+    failed: i64,
+    dead_servers: Vec<String>,
+    recent_failures: Vec<FailedDelivery>,
+}
+
+#[Object]
+impl DeliveryQueue {
     /// Deliveries waiting to be sent or retried.
-    pub pending: i64,
-    /// Deliveries given up after about two days of retries.
-    pub failed: i64,
+    async fn pending(&self) -> i64 {
+        self.pending
+    }
+    /// Deliveries given up: after about two days of retries, or refused by the receiving
+    /// server (a 4xx answer other than 408 and 429).
+    async fn failed(&self) -> i64 {
+        self.failed
+    }
     /// Servers that failed for two days; skipped until they answer again.
-    pub dead_servers: Vec<String>,
+    async fn dead_servers(&self) -> &[String] {
+        &self.dead_servers
+    }
+    /// The latest deliveries that failed or were skipped, newest first, with why.
+    #[graphql(complexity = "crate::graphql::limits::list_cost(20, child_complexity)")]
+    async fn recent_failures(&self) -> &[FailedDelivery] {
+        &self.recent_failures
+    }
+}
+
+/// A delivery that will not be sent (again).
+#[derive(SimpleObject, Clone)]
+pub struct FailedDelivery {
+    pub inbox_url: String,
+    /// FAILED or SKIPPED.
+    pub state: String,
+    /// Why: the receiving server's answer (`refused by the receiving server: HTTP 403 Forbidden`),
+    /// the last error of the retries, or the reason it was skipped.
+    pub last_error: Option<String>,
+    pub attempts: i32,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(InputObject)]
@@ -106,6 +138,7 @@ pub struct FederationQuery;
 #[Object]
 impl FederationQuery {
     /// Pending follow requests of a group (its owners and admins).
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn follow_requests(
         &self,
         ctx: &Context<'_>,
@@ -114,7 +147,7 @@ impl FederationQuery {
         after: Option<String>,
     ) -> Result<Conn<FollowRequest>> {
         let id = parse_id("groupId", &group_id)?;
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
         let rows = follows::pending_requests(ctx.state(), ctx.viewer(), id, page).await?;
         Ok(connection(rows, |f| f.id, FollowRequest))
     }
@@ -123,10 +156,28 @@ impl FederationQuery {
     async fn delivery_queue(&self, ctx: &Context<'_>) -> Result<DeliveryQueue> {
         ctx.viewer().admin()?;
         let s = crate::federation::delivery::status(ctx.state()).await?;
-        Ok(DeliveryQueue { pending: s.pending as i64, failed: s.failed as i64, dead_servers: s.dead_servers })
+        let recent_failures = s
+            .recent_failures
+            .into_iter()
+            .map(|d| FailedDelivery {
+                inbox_url: d.inbox_url,
+                state: sea_orm::ActiveEnum::to_value(&d.state),
+                last_error: d.last_error,
+                attempts: d.attempts,
+                updated_at: d.updated_at,
+            })
+            .collect();
+        Ok(DeliveryQueue {
+            pending: s.pending as i64,
+            failed: s.failed as i64,
+            dead_servers: s.dead_servers,
+            recent_failures,
+        })
     }
 
     /// Servers this instance refuses (instance admins).
+    // Unpaged but short (admins block a handful of servers): priced as one full page.
+    #[graphql(complexity = "crate::graphql::limits::list_cost(100, child_complexity)")]
     async fn blocked_domains(&self, ctx: &Context<'_>) -> Result<Vec<DomainBlock>> {
         Ok(moderation::list(ctx.state(), ctx.viewer()).await?.into_iter().map(DomainBlock::from).collect())
     }

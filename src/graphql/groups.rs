@@ -1,7 +1,7 @@
 //! Groups and memberships.
 use async_graphql::{Context, InputObject, Object, ID};
 
-use super::types::{connection, parse_id, Conn, Group, Membership, MembershipRole, Result};
+use super::types::{connection, parse_id, wants_total, Conn, Group, Membership, MembershipRole, Result};
 use super::ContextExt as _;
 use crate::domain::groups::{self, NewGroup};
 use crate::domain::pagination::PageRequest;
@@ -29,8 +29,9 @@ impl GroupQuery {
         Ok(resolve::group_by_handle(&ctx.fed(), &handle, ctx.lookup(), ctx.viewer()).await?.map(Group))
     }
 
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn groups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<Group>> {
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
         Ok(connection(groups::list(ctx.state(), page).await?, |g| g.id, Group))
     }
 }

@@ -48,7 +48,8 @@ async fn method_not_allowed() -> HttpResponse {
         .json(serde_json::json!({"errors": [{"message": "use GET or POST"}]}))
 }
 
-/// Which media type to answer with, from `Accept`. `None`: nothing we can produce.
+/// Which media type to answer with, from `Accept`. `None`: nothing we can produce. No `Accept`
+/// and wildcards answer `application/json`; `application/graphql-response+json` only when named.
 fn negotiate(headers: &HeaderMap) -> Option<&'static str> {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return Some(JSON);
@@ -67,7 +68,8 @@ fn negotiate(headers: &HeaderMap) -> Option<&'static str> {
         let candidate = match media.as_str() {
             GRAPHQL_RESPONSE_JSON => GRAPHQL_RESPONSE_JSON,
             JSON => JSON,
-            "application/*" | "*/*" => GRAPHQL_RESPONSE_JSON,
+            // GraphQL over HTTP: wildcards (legacy clients, curl) get `application/json`.
+            "application/*" | "*/*" => JSON,
             _ => continue,
         };
         let better = match best {

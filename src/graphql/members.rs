@@ -2,11 +2,12 @@
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 
 use super::http::ClientIp;
-use super::types::{connection, parse_id, AuthPayload, Conn, Member, Result, Sector};
+use super::types::{connection, parse_id, wants_total, AuthPayload, Conn, Member, Result, Sector};
 use super::ContextExt as _;
 use crate::domain::members::{self, NewAccount, ProfileChanges};
 use crate::domain::pagination::PageRequest;
 use crate::domain::sessions;
+use crate::error::AppError;
 use crate::federation::resolve;
 
 #[derive(InputObject)]
@@ -59,6 +60,7 @@ impl MemberQuery {
     }
 
     /// The member directory, optionally searched by name, handle or organization.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -66,19 +68,20 @@ impl MemberQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Conn<Member>> {
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
         let rows = members::list(ctx.state(), search.as_deref(), page).await?;
         Ok(connection(rows, |m| m.id, Member))
     }
 
     /// Accounts awaiting approval (instance admins).
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn pending_members(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Conn<Member>> {
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
         let rows = members::pending(ctx.state(), ctx.viewer(), page).await?;
         Ok(connection(rows, |m| m.id, Member))
     }
@@ -87,9 +90,22 @@ impl MemberQuery {
 #[derive(Default)]
 pub struct MemberMutation;
 
+/// `register`, `login` and `refreshToken` calls per client address
+/// (`WEAVE_RATE_LIMIT_AUTH_PER_MINUTE`), before any password is hashed.
+fn auth_limit(ctx: &Context<'_>) -> std::result::Result<(), AppError> {
+    let ip = ctx.data_opt::<ClientIp>().map(|c| c.0.as_str()).unwrap_or("unknown");
+    ctx.state().limits.auth.check(ip).map_err(|wait| {
+        AppError::RateLimited(format!(
+            "too many sign-ins from your address; retry in {} s",
+            crate::web::ratelimit::retry_after_secs(wait)
+        ))
+    })
+}
+
 #[Object]
 impl MemberMutation {
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+        auth_limit(ctx)?;
         let account = NewAccount {
             username: input.username,
             email: input.email,
@@ -101,12 +117,14 @@ impl MemberMutation {
     }
 
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
+        auth_limit(ctx)?;
         let ip = ctx.data_opt::<ClientIp>().map(|c| c.0.as_str()).unwrap_or("unknown");
         Ok(members::login(ctx.state(), &input.username_or_email, &input.password, ip).await?.into())
     }
 
     /// Rotates: the presented token stops working. Presenting it again revokes the sign-in.
     async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
+        auth_limit(ctx)?;
         Ok(sessions::refresh(ctx.state(), &refresh_token).await?.into())
     }
 

@@ -4,6 +4,7 @@ mod events;
 mod federation;
 mod groups;
 pub mod http;
+pub mod limits;
 mod loaders;
 mod members;
 mod search;
@@ -41,14 +42,12 @@ pub struct Subscription(events::EventSubscription);
 
 pub type WeaveSchema = Schema<Query, Mutation, Subscription>;
 
-/// Query limits: deep or expensive documents are refused before they run.
-pub const MAX_DEPTH: usize = 12;
-pub const MAX_COMPLEXITY: usize = 5_000;
+pub use limits::{MAX_COMPLEXITY, MAX_DEPTH};
 
 pub fn build_schema(state: Option<State>, federation: Option<Federation>) -> WeaveSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
+        // Cost, width and depth (see `limits`); introspection-only documents may nest deeper.
+        .extension(limits::Limits)
         .limit_recursive_depth(32)
         .limit_directives(20);
     if let Some(state) = state {

@@ -21,9 +21,10 @@ pub struct SearchQuery;
 #[Object]
 impl SearchQuery {
     /// Members and groups whose name, handle or description matches; `first` per kind.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn search(&self, ctx: &Context<'_>, query: String, first: Option<i32>) -> Result<SearchResults> {
         let q = validate::required_text("query", &query, 200)?;
-        let page = PageRequest::new(first, None)?;
+        let page = PageRequest::new(first, None)?.count_total(false);
         let state = ctx.state();
         let mut found_members: Vec<Member> =
             members::list(state, Some(&q), page).await?.items.into_iter().map(Member).collect();

@@ -35,6 +35,11 @@ pub struct ConnectionTotal {
 
 pub type Conn<T> = Connection<String, T, ConnectionTotal, EmptyFields>;
 
+/// Whether the connection being resolved selects `totalCount` (else no `COUNT(*)` runs).
+pub fn wants_total(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
 /// Turns a domain page into a Relay connection; `id` gives each row's cursor.
 pub fn connection<R, T>(page: Page<R>, id: impl Fn(&R) -> Uuid, wrap: impl Fn(R) -> T) -> Conn<T>
 where
@@ -274,13 +279,14 @@ impl Group {
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
     /// Members and their roles; join requests (PENDING) only for the group's moderators.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn members(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<Membership>> {
-        let page = domain::pagination::PageRequest::new(first, after.as_deref())?;
+        let page = domain::pagination::PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
         let rows = domain::groups::memberships(ctx.state(), ctx.viewer(), self.0.id, page).await?;
         Ok(connection(rows, |m| m.id, Membership))
     }
     /// Events this group hosts or co-hosts, by start time.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn events(
         &self,
         ctx: &Context<'_>,

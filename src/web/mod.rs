@@ -2,6 +2,7 @@
 pub mod events;
 pub mod ical;
 pub mod pages;
+pub mod ratelimit;
 
 use std::net::TcpListener;
 
@@ -21,7 +22,9 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
     let max_body = state.config.max_body_bytes;
     let server = HttpServer::new(move || {
         App::new()
-            // Inner: copies the request id (made by TracingLogger, outer) into the response.
+            // Innermost: per-address limits on `/graphql` and the inboxes, and the inboxes'
+            // concurrency cap (see `ratelimit`).
+            .wrap(actix_web::middleware::from_fn(limit_requests))
             .wrap_fn(|req, srv| {
                 let id = req.extensions().get::<tracing_actix_web::RequestId>().map(|id| id.to_string());
                 let fut = srv.call(req);
@@ -53,6 +56,58 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
     .shutdown_timeout(5)
     .run();
     Ok(server)
+}
+
+/// Per-address limits on `/graphql` and the inboxes (429 with `Retry-After`); inbox POSTs then
+/// wait for one of the inbox's processing slots (503 when none frees up in time).
+async fn limit_requests(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<aw::Data<State>>().map(|d| d.get_ref().clone()) else {
+        return next.call(req).await.map(|res| res.map_into_boxed_body());
+    };
+    let limits = &state.limits;
+    let path = req.path();
+    let inbox = req.method() == actix_web::http::Method::POST && path.ends_with("/inbox");
+    let limiter = if path == "/graphql" {
+        Some(&limits.graphql)
+    } else if inbox {
+        Some(&limits.inbox)
+    } else {
+        None
+    };
+    if let Some(limiter) = limiter {
+        let ip = graphql::http::client_ip(&state, req.request());
+        if let Err(wait) = limiter.check(&ip) {
+            let resp = too_busy(
+                HttpResponse::TooManyRequests(),
+                ratelimit::retry_after_secs(wait),
+                "too many requests; retry later",
+            );
+            return Ok(req.into_response(resp));
+        }
+    }
+    let _permit = if inbox {
+        let slots = limits.inbox_in_flight.clone();
+        match tokio::time::timeout(ratelimit::INBOX_QUEUE_WAIT, slots.acquire_owned()).await {
+            Ok(Ok(permit)) => Some(permit),
+            _ => {
+                let resp = too_busy(HttpResponse::ServiceUnavailable(), 30, "the inbox is busy; retry later");
+                return Ok(req.into_response(resp));
+            }
+        }
+    } else {
+        None
+    };
+    next.call(req).await.map(|res| res.map_into_boxed_body())
+}
+
+/// A refusal with `Retry-After` and a GraphQL-shaped body.
+fn too_busy(mut builder: actix_web::HttpResponseBuilder, retry_after: u64, message: &str) -> HttpResponse {
+    builder
+        .insert_header((actix_web::http::header::RETRY_AFTER, retry_after.to_string()))
+        .json(serde_json::json!({"errors": [{"message": message, "extensions": {"code": "RATE_LIMITED"}}]}))
 }
 
 /// Liveness and readiness: answers 200 when the database answers.

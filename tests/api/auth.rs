@@ -326,3 +326,101 @@ async fn suspended_accounts_lose_their_sessions() {
         .await;
     assert_eq!(code(&v), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn parallel_logins_past_the_limit_are_rate_limited() {
+    let app = spawn_with(|c| c.rate_limit_auth_per_minute = 10).await;
+    app.register("alice").await; // one of the ten
+    let login = "mutation($u:String!,$p:String!){ login(input:{usernameOrEmail:$u,password:$p}){ accessToken } }";
+    let burst = (0..50).map(|_| app.gql(login, json!({"u": "alice", "p": "correct horse battery"}), None));
+    let answers = futures_util::future::join_all(burst).await;
+    let mut signed_in = 0;
+    let mut limited = 0;
+    for v in &answers {
+        match v.get("errors") {
+            None => signed_in += 1,
+            Some(_) => {
+                assert_eq!(code(v), "RATE_LIMITED", "{v}");
+                limited += 1;
+            }
+        }
+    }
+    // Nine tokens were left; at most one more refills while the burst runs (one per 6 s).
+    assert!((9..=10).contains(&signed_in), "{signed_in} signed in, {limited} limited");
+    assert_eq!(signed_in + limited, 50);
+    // register and refreshToken draw on the same allowance.
+    let v = app
+        .gql(
+            "mutation{ register(input:{username:\"bob\",email:\"bob@example.org\",password:\"correct horse battery\"}){ accessToken } }",
+            json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(code(&v), "RATE_LIMITED");
+    let v = app.gql("mutation{ refreshToken(refreshToken:\"x\"){ accessToken } }", json!({}), None).await;
+    assert_eq!(code(&v), "RATE_LIMITED");
+}
+
+#[tokio::test]
+async fn graphql_and_inbox_limits_answer_429_per_client_address() {
+    let app = spawn_with(|c| {
+        c.rate_limit_graphql_per_minute = 3;
+        c.rate_limit_inbox_per_minute = 2;
+    })
+    .await;
+    let post = |forwarded: Option<&'static str>| {
+        let mut req = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .header("content-type", "application/json")
+            .body(json!({"query": "{ __typename }"}).to_string());
+        if let Some(f) = forwarded {
+            req = req.header("x-forwarded-for", f);
+        }
+        req.send()
+    };
+    for _ in 0..3 {
+        assert_eq!(post(None).await.unwrap().status(), 200);
+    }
+    // Without WEAVE_TRUST_PROXY a forwarded address changes nothing.
+    let resp = post(Some("192.0.2.7")).await.unwrap();
+    assert_eq!(resp.status(), 429);
+    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=20).contains(&retry), "{retry}");
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(code(&body), "RATE_LIMITED");
+    // Other routes are not limited.
+    assert_eq!(app.client.get(format!("{}/healthz", app.address)).send().await.unwrap().status(), 200);
+
+    let inbox = || {
+        app.client
+            .post(format!("{}/inbox", app.address))
+            .header("content-type", "application/activity+json")
+            .body("{}")
+            .send()
+    };
+    assert_ne!(inbox().await.unwrap().status(), 429);
+    assert_ne!(inbox().await.unwrap().status(), 429);
+    let resp = inbox().await.unwrap();
+    assert_eq!(resp.status(), 429);
+    assert!(resp.headers().contains_key("retry-after"));
+
+    // Behind a trusted proxy each forwarded address has its own allowance.
+    let proxied = spawn_with(|c| {
+        c.rate_limit_graphql_per_minute = 1;
+        c.trust_proxy = true;
+    })
+    .await;
+    let post = |forwarded: &'static str| {
+        proxied
+            .client
+            .post(format!("{}/graphql", proxied.address))
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", forwarded)
+            .body(json!({"query": "{ __typename }"}).to_string())
+            .send()
+    };
+    assert_eq!(post("192.0.2.1").await.unwrap().status(), 200);
+    assert_eq!(post("192.0.2.2").await.unwrap().status(), 200);
+    assert_eq!(post("192.0.2.1").await.unwrap().status(), 429);
+}

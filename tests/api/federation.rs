@@ -356,3 +356,48 @@ async fn remote_look_ups_are_bounded_per_request() {
     let v = b.ok(&q, json!({}), Some(&alice.access)).await;
     assert!(["a1", "a2", "a3", "a4"].iter().all(|k| v[*k]["id"].is_string()), "{v}");
 }
+
+#[tokio::test]
+async fn malformed_server_names_in_handles_are_bad_user_input() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bad = [
+        "a@xn--invalid-.com",
+        "a@xn--a.com",
+        "a@xn--zz-zzzzzzzz.example",
+        "a@ex ample.com",
+        "a@-.com",
+        "a@example-.com",
+        "a@\u{0}.com",
+        "a@exa\u{7}mple.com",
+        "a@example.com:99999",
+        "a@example.com:",
+        "a@exam/ple.com",
+        "a@[::1",
+        "a@..",
+        "a b@example.com",
+        "a@\u{200b}.com",
+    ];
+    for handle in bad {
+        for (query, token) in [
+            ("mutation($h:String!){ follow(handle:$h){ id } }", Some(alice.access.as_str())),
+            ("query($h:String!){ member(handle:$h){ id } }", Some(alice.access.as_str())),
+            ("query($h:String!){ group(handle:$h){ id } }", None),
+            ("mutation($h:String!){ unfollow(handle:$h) }", Some(alice.access.as_str())),
+        ] {
+            let v = app.gql(query, json!({"h": handle}), token).await;
+            assert_eq!(code(&v), "BAD_USER_INPUT", "{handle:?} in {query}: {v}");
+            assert_eq!(v["errors"][0]["extensions"]["field"], "handle", "{v}");
+        }
+        // Search treats it as text: no error at all.
+        let v = app
+            .gql("query($q:String!){ search(query:$q){ members { id } } }", json!({"q": handle}), Some(&alice.access))
+            .await;
+        let c = v["errors"][0]["extensions"]["code"].as_str().unwrap_or("none");
+        assert!(c == "none" || c == "BAD_USER_INPUT", "{handle:?} in search: {v}");
+    }
+    // International names that are valid stay acceptable (no such server: nothing found, no error
+    // about the handle).
+    let v = app.gql("query($h:String!){ group(handle:$h){ id } }", json!({"h": "network@bücher.example"}), None).await;
+    assert!(v.get("errors").is_none(), "{v}");
+}

@@ -142,3 +142,150 @@ async fn websocket_transport_authenticates_in_connection_init() {
     let refused = ws_connect(&app, json!({"Authorization": "Bearer forged"})).await;
     assert!(refused.is_none(), "{refused:?}");
 }
+
+#[tokio::test]
+async fn wildcard_and_missing_accept_answer_application_json() {
+    let app = spawn_app().await;
+    let url = format!("{}/graphql", app.address);
+    let body = json!({"query": "{ instance { name } }"}).to_string();
+    for accept in [Some("*/*"), Some("application/*"), Some("application/graphql-response+json, */*;q=0.5")] {
+        let mut req = app.client.post(&url).header("content-type", "application/json").body(body.clone());
+        if let Some(a) = accept {
+            req = req.header("accept", a);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{accept:?}");
+        let ct = resp.headers()["content-type"].to_str().unwrap().to_string();
+        let want = if accept.is_some_and(|a| a.starts_with("application/graphql-response+json")) {
+            "application/graphql-response+json"
+        } else {
+            "application/json"
+        };
+        assert!(ct.starts_with(want), "Accept {accept:?} answered {ct}");
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["data"]["instance"]["name"], "Weave");
+    }
+    // reqwest always sends `Accept: */*`; a request with no Accept at all goes over a raw socket.
+    let body = json!({"query": "{ instance { name } }"}).to_string();
+    let host = app.address.trim_start_matches("http://");
+    let raw = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    stream.write_all(raw.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let head = answer.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{answer}");
+    assert!(head.contains("content-type: application/json"), "{answer}");
+    assert!(answer.contains("\"Weave\""), "{answer}");
+}
+
+#[tokio::test]
+async fn standard_introspection_query_answers_the_schema() {
+    let app = spawn_app().await;
+    // graphql-js `getIntrospectionQuery()` with every option on; deeper than the depth limit.
+    let v = app.gql(include_str!("../fixtures/introspection.graphql"), json!({}), None).await;
+    assert!(v.get("errors").is_none(), "{v:#}");
+    let schema = &v["data"]["__schema"];
+    assert_eq!(schema["queryType"]["name"], "Query");
+    assert_eq!(schema["mutationType"]["name"], "Mutation");
+    let types = schema["types"].as_array().expect("types");
+    let member = types.iter().find(|t| t["name"] == "Member").expect("Member type");
+    assert!(member["fields"].as_array().unwrap().iter().any(|f| f["name"] == "handle"));
+    assert!(schema["directives"].as_array().unwrap().iter().any(|d| d["name"] == "include"));
+
+    // Data fields keep the depth limit (`deep_queries_are_refused`); introspection may not
+    // multiply the schema by nesting its lists.
+    let v = app
+        .gql("{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }", json!({}), None)
+        .await;
+    assert_eq!(code(&v), "BAD_USER_INPUT");
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("introspection"), "{v}");
+    // Mixing data in: the depth limit applies again.
+    let deep_types = format!(
+        "__schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }}",
+        "ofType { ".repeat(10),
+        "} ".repeat(10)
+    );
+    let v = app.gql(&format!("{{ instance {{ name }} {deep_types} }}"), json!({}), None).await;
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("too deep"), "{v}");
+    app.ok(&format!("{{ {deep_types} }}"), json!({}), None).await;
+}
+
+/// `group → members(first:100) → node → group → members(first:100)`, under `aliases` aliases.
+fn nested_members(aliases: usize) -> String {
+    let one = "group(handle: \"community\") { members(first: 100) { edges { node { group { members(first: 100) { edges { node { role member { handle } } } } } } } } }";
+    let fields: Vec<String> = (0..aliases).map(|i| format!("a{i}: {one}")).collect();
+    format!("{{ {} }}", fields.join(" "))
+}
+
+#[tokio::test]
+async fn nested_pages_are_priced_and_refused_before_running() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    for token in [None, Some(alice.access.as_str())] {
+        for aliases in [1, 20] {
+            let started = std::time::Instant::now();
+            let v = app.gql(&nested_members(aliases), json!({}), token).await;
+            assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+            assert!(v.get("data").is_none() || v["data"].is_null(), "nothing ran: {v}");
+            let message = v["errors"][0]["message"].as_str().unwrap();
+            assert!(message.contains("costs") && message.contains("5000"), "{message}");
+            assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+        }
+    }
+    // The first page's cost comes from variables too.
+    let v = app
+        .gql(
+            "query($n:Int){ members(first:$n) { edges { node { handle } } } groups(first:$n) { edges { node { members(first:$n) { edges { node { role } } } } } } }",
+            json!({"n": 100}),
+            None,
+        )
+        .await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+    // Small pages nest fine.
+    let ok = app
+        .ok(
+            "{ group(handle: \"community\") { members(first: 10) { edges { node { group { members(first: 10) { edges { node { role } } } } } } } } }",
+            json!({}),
+            Some(&alice.access),
+        )
+        .await;
+    assert!(ok["group"]["members"]["edges"].is_array(), "{ok}");
+    // Too many root fields, however cheap.
+    let wide = format!("{{ {} }}", (0..21).map(|i| format!("t{i}: __typename")).collect::<Vec<_>>().join(" "));
+    let v = app.gql(&wide, json!({}), None).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT");
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("root fields"), "{v}");
+    let fine = format!("{{ {} }}", (0..20).map(|i| format!("t{i}: __typename")).collect::<Vec<_>>().join(" "));
+    app.ok(&fine, json!({}), None).await;
+}
+
+#[tokio::test]
+async fn exploding_fragments_are_refused_before_validation() {
+    let app = spawn_app().await;
+    // Each fragment spreads the next twice: 2^30 selections once expanded.
+    let mut doc = String::from("{ ...F0 }");
+    for i in 0..30 {
+        doc.push_str(&format!(" fragment F{i} on Query {{ ...F{n} ...F{n} }}", n = i + 1));
+    }
+    doc.push_str(" fragment F30 on Query { __typename }");
+    let started = std::time::Instant::now();
+    let v = app.gql(&doc, json!({}), None).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+    // The same below a field.
+    let mut doc = String::from("{ instance { ...I0 } }");
+    for i in 0..30 {
+        doc.push_str(&format!(" fragment I{i} on Instance {{ ...I{n} ...I{n} }}", n = i + 1));
+    }
+    doc.push_str(" fragment I30 on Instance { name }");
+    let started = std::time::Instant::now();
+    let v = app.gql(&doc, json!({}), None).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("expands"), "{v}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+}

@@ -364,3 +364,83 @@ async fn listed(app: &TestApp) -> Vec<String> {
         .map(|e| e["node"]["handle"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// A stand-in for the actor's server that counts every connection made to it (answers 404).
+async fn counting_server() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let _ =
+                    socket.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+            });
+        }
+    });
+    (port, hits)
+}
+
+#[tokio::test]
+async fn unsigned_or_underspecified_posts_fetch_nothing_and_store_nothing() {
+    use base64::Engine as _;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    use sha2::Digest as _;
+    let app = spawn_app().await;
+    let (port, hits) = counting_server().await;
+    let actor = format!("http://localhost:{port}/users/mallory");
+    let activity = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("http://localhost:{port}/activities/1"),
+        "type": "Follow",
+        "actor": actor,
+        "object": format!("http://{}/groups/community", app.domain()),
+    });
+    let body = activity.to_string();
+    let digest = format!("SHA-256={}", base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&body)));
+    let post = |signature: Option<String>| {
+        let mut req = app
+            .client
+            .post(format!("{}/inbox", app.address))
+            .header("content-type", "application/activity+json")
+            .header("date", httpdate::fmt_http_date(std::time::SystemTime::now()))
+            .header("digest", digest.clone())
+            .body(body.clone());
+        if let Some(s) = signature {
+            req = req.header("signature", s);
+        }
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    let all = "(request-target) host date digest";
+    let refused = [
+        None,
+        // The key is on another server than the actor.
+        Some(format!(
+            r#"keyId="http://localhost:1/users/mallory#main-key",algorithm="rsa-sha256",headers="{all}",signature="YWJj""#
+        )),
+        // Only the date is signed (no `headers`), or not the digest.
+        Some(format!(r#"keyId="{actor}#main-key",algorithm="rsa-sha256",signature="YWJj""#)),
+        Some(format!(
+            r#"keyId="{actor}#main-key",algorithm="rsa-sha256",headers="(request-target) host date",signature="YWJj""#
+        )),
+        Some("garbage".to_string()),
+    ];
+    for signature in refused {
+        assert_eq!(post(signature.clone()).await, 401, "{signature:?}");
+    }
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0, "nothing was fetched");
+    assert_eq!(weave::db::inbound_activity::Entity::find().count(&app.state.db).await.unwrap(), 0);
+    assert_eq!(weave::db::member::Entity::find().count(&app.state.db).await.unwrap(), 0);
+
+    // Control: a complete (if forged) signature goes on to the library, which looks the actor
+    // up on its server — the counter sees that — and refuses.
+    let forged = format!(r#"keyId="{actor}#main-key",algorithm="rsa-sha256",headers="{all}",signature="YWJj""#);
+    assert_eq!(post(Some(forged)).await, 401);
+    assert!(hits.load(std::sync::atomic::Ordering::SeqCst) > 0, "the control request fetched the actor");
+    assert_eq!(weave::db::inbound_activity::Entity::find().count(&app.state.db).await.unwrap(), 0);
+}

@@ -131,3 +131,23 @@ async fn search_finds_members_and_groups_here_and_elsewhere() {
     assert_eq!(code(&app.gql(q, json!({"q": "  "}), None).await), "BAD_USER_INPUT");
     assert_eq!(code(&app.gql(q, json!({"q": "a", "f": 101}), None).await), "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn huge_label_lists_are_refused_quickly() {
+    let app = crate::helpers::spawn_with(|c| c.max_body_bytes = 4 * 1024 * 1024).await;
+    let alice = app.register("alice").await;
+    // Distinct values: de-duplicating them pairwise would take seconds.
+    let many: Vec<String> = (0..100_000).map(|i| format!("i{i}")).collect();
+    for field in ["interests", "links"] {
+        let started = std::time::Instant::now();
+        let v = app.gql(UPDATE, json!({"i": {field: many}}), Some(&alice.access)).await;
+        assert_eq!(code(&v), "BAD_USER_INPUT", "{field}");
+        assert_eq!(v["errors"][0]["extensions"]["field"], field);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{field}: {:?}", started.elapsed());
+    }
+    // The limit is on the list as sent.
+    let v = app.gql(UPDATE, json!({"i": {"interests": vec!["same"; 31]}}), Some(&alice.access)).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT");
+    let p = app.ok(UPDATE, json!({"i": {"interests": vec!["same"; 30]}}), Some(&alice.access)).await;
+    assert_eq!(p["updateProfile"]["interests"], json!(["same"]));
+}

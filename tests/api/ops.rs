@@ -78,3 +78,99 @@ async fn create_admin_refuses_bad_input_and_leaves_nothing() {
     let v = app.ok("{ member(handle:\"root_admin\") { id } }", json!({}), None).await;
     assert!(v["member"].is_null());
 }
+
+#[test]
+fn a_short_jwt_secret_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_weave"))
+        .arg("migrate")
+        .env("WEAVE_DATA_DIR", dir.path())
+        .env_remove("WEAVE_DATABASE_URL")
+        .env("WEAVE_JWT_SECRET", "too-short-secret")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("WEAVE_JWT_SECRET") && err.contains("at least 32"), "{err}");
+    assert!(!err.contains("too-short-secret"), "the secret itself is not printed: {err}");
+    // 32 bytes are enough.
+    let ok = std::process::Command::new(env!("CARGO_BIN_EXE_weave"))
+        .arg("migrate")
+        .env("WEAVE_DATA_DIR", dir.path())
+        .env_remove("WEAVE_DATABASE_URL")
+        .env("WEAVE_JWT_SECRET", "x".repeat(32))
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+}
+
+#[tokio::test]
+async fn config_debug_redacts_secrets() {
+    let mut config = weave::config::Config::for_database(
+        "postgres://weave:hunter2hunter2@db.example/weave",
+        std::path::Path::new("/tmp"),
+    );
+    config.jwt_secret = "a-very-secret-jwt-key-of-enough-length".into();
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("a-very-secret-jwt-key") && !shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("db.example") && shown.contains("[redacted]"), "{shown}");
+}
+
+#[tokio::test]
+async fn indexes_exist_and_expired_refresh_tokens_are_pruned() {
+    use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, Statement};
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DatabaseBackend::Postgres => "SELECT indexname AS name FROM pg_indexes",
+        _ => "SELECT name FROM sqlite_master WHERE type = 'index'",
+    };
+    let rows = db.query_all_raw(Statement::from_string(backend, sql)).await.unwrap();
+    let names: Vec<String> = rows.iter().filter_map(|r| r.try_get::<String>("", "name").ok()).collect();
+    for wanted in [
+        "ix_login_failure_created",
+        "ix_refresh_token_member",
+        "ix_refresh_token_expires",
+        "ix_member_status",
+        "ix_inbound_activity_received",
+        "ix_delivery_updated",
+        "ix_delivery_domain_state",
+    ] {
+        assert!(names.iter().any(|n| n == wanted), "{wanted} missing from {names:?}");
+    }
+
+    // Two sign-ins; one's token is made to expire.
+    app.register("alice").await;
+    app.login("alice", "correct horse battery").await;
+    use weave::db::refresh_token;
+    let tokens = refresh_token::Entity::find().all(db).await.unwrap();
+    assert_eq!(tokens.len(), 2);
+    let now = chrono::Utc::now();
+    let mut expired: refresh_token::ActiveModel = tokens[0].clone().into();
+    expired.expires_at = sea_orm::Set(now - chrono::Duration::minutes(1));
+    sea_orm::ActiveModelTrait::update(expired, db).await.unwrap();
+    assert_eq!(weave::domain::sessions::prune_expired(db, now).await.unwrap(), 1);
+    assert_eq!(refresh_token::Entity::find().count(db).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn total_count_is_counted_only_when_selected() {
+    use weave::domain::pagination::PageRequest;
+    let app = spawn_app().await;
+    app.register("alice").await;
+    app.register("bob").await;
+    let page = PageRequest::new(Some(1), None).unwrap();
+    let counted = weave::domain::members::list(&app.state, None, page).await.unwrap();
+    assert_eq!((counted.items.len(), counted.total, counted.has_next), (1, 2, true));
+    let uncounted = weave::domain::members::list(&app.state, None, page.count_total(false)).await.unwrap();
+    assert_eq!((uncounted.items.len(), uncounted.total, uncounted.has_next), (1, 0, true));
+    // Through the API: with and without totalCount.
+    let v = app.ok("{ members(first: 1) { totalCount edges { node { handle } } } }", json!({}), None).await;
+    assert_eq!(v["members"]["totalCount"], 2);
+    let v =
+        app.ok("{ members(first: 1) { pageInfo { hasNextPage } edges { node { handle } } } }", json!({}), None).await;
+    assert_eq!(v["members"]["pageInfo"]["hasNextPage"], true);
+}

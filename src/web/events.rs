@@ -4,7 +4,7 @@
 //! what its owner may see).
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use uuid::Uuid;
 
 use super::ical;
@@ -229,42 +229,19 @@ async fn page(state: &AppState, e: &event::Model) -> HttpResponse {
         ));
     }
     let url = e.url.clone().unwrap_or_else(|| events::event_url(state, e.id));
-    let starts: DateTime<Utc> = e.starts_at;
-    let html = format!(
-        r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<meta name="description" content="{description}">
-<meta property="og:type" content="event">
-<meta property="og:title" content="{title}">
-<meta property="og:description" content="{description}">
-<meta property="og:url" content="{url}">
-<meta property="og:site_name" content="{site}">
-<meta property="event:start_time" content="{starts}">
-<link rel="alternate" type="text/calendar" href="{url}.ics">
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 44rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; line-height: 1.5; }}
-.muted {{ color: #6e6e73; }}
-.cancelled {{ background: #fff3f3; padding: .5rem 1rem; border-left: 4px solid #c00; }}
-</style>
-</head>
-<body>
-<main>
-<h1>{title}</h1>
-{body}<p><a href="{url}.ics">Add to calendar</a></p>
-</main>
-<footer class="muted">{site} · powered by Weave</footer>
-</body>
-</html>
-"#,
-        title = escape(&e.title),
-        description = escape(&description_text),
-        url = escape(&url),
-        site = escape(&state.config.instance_name),
-        starts = starts.to_rfc3339(),
-    );
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header((header::VARY, "Accept")).body(html)
+    let ics_url = format!("{url}.ics");
+    let body =
+        format!("<h1>{}</h1>\n{body}<p><a href=\"{}\">Add to calendar</a></p>\n", escape(&e.title), escape(&ics_url));
+    super::pages::page(
+        state,
+        super::pages::Head {
+            title: &e.title,
+            description: &description_text,
+            kind: "event",
+            url: &url,
+            alternates: &[("text/calendar", &ics_url), ("application/activity+json", &url)],
+            meta: &[("event:start_time", &e.starts_at.to_rfc3339())],
+        },
+        &body,
+    )
 }

@@ -25,6 +25,68 @@ fn strip_tags(html: &str) -> String {
     ammonia::Builder::empty().clean(html).to_string()
 }
 
+/// What a page's head says: its title, and the OpenGraph tags link previews show.
+pub struct Head<'a> {
+    pub title: &'a str,
+    /// Plain text.
+    pub description: &'a str,
+    /// `og:type`: `profile`, `website`, `event`.
+    pub kind: &'a str,
+    pub url: &'a str,
+    /// `(type, href)` of `<link rel="alternate">`s.
+    pub alternates: &'a [(&'a str, &'a str)],
+    /// Extra `(property, content)` meta tags.
+    pub meta: &'a [(&'a str, &'a str)],
+}
+
+/// A whole page: the head (escaped here) and the body (HTML the caller escaped or sanitised).
+pub fn page(state: &AppState, head: Head<'_>, body: &str) -> HttpResponse {
+    let site = escape(&state.config.instance_name);
+    let mut extra = String::new();
+    for (kind, href) in head.alternates {
+        extra.push_str(&format!("<link rel=\"alternate\" type=\"{}\" href=\"{}\">\n", escape(kind), escape(href)));
+    }
+    for (property, content) in head.meta {
+        extra.push_str(&format!("<meta property=\"{}\" content=\"{}\">\n", escape(property), escape(content)));
+    }
+    let html = format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<meta name="description" content="{description}">
+<meta property="og:type" content="{kind}">
+<meta property="og:title" content="{title}">
+<meta property="og:description" content="{description}">
+<meta property="og:url" content="{url}">
+<meta property="og:site_name" content="{site}">
+{extra}<style>
+body {{ font-family: system-ui, sans-serif; max-width: 44rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; line-height: 1.5; }}
+.handle, .muted {{ color: #6e6e73; }}
+.cancelled {{ background: #fff3f3; padding: .5rem 1rem; border-left: 4px solid #c00; }}
+footer {{ margin-top: 3rem; color: #6e6e73; font-size: .9rem; }}
+</style>
+</head>
+<body>
+<main>
+{body}</main>
+<footer>{site} · powered by Weave</footer>
+</body>
+</html>
+"#,
+        title = escape(head.title),
+        description = escape(head.description),
+        kind = escape(head.kind),
+        url = escape(head.url),
+    );
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((actix_web::http::header::VARY, "Accept"))
+        .body(html)
+}
+
 pub async fn actor_page(state: &AppState, actor: &ApActor) -> HttpResponse {
     let domain = &state.config.domain;
     let (title, handle, summary_html, kind) = match &actor.source {
@@ -40,50 +102,25 @@ pub async fn actor_page(state: &AppState, actor: &ApActor) -> HttpResponse {
         ActorSource::Instance => (state.config.instance_name.clone(), domain.clone(), String::new(), "website"),
     };
     let description: String = strip_tags(&summary_html).chars().take(300).collect();
-    let page = format!(
-        r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} ({handle})</title>
-<meta name="description" content="{description}">
-<meta property="og:type" content="{kind}">
-<meta property="og:title" content="{title}">
-<meta property="og:description" content="{description}">
-<meta property="og:url" content="{url}">
-<meta property="og:site_name" content="{site}">
-<link rel="alternate" type="application/activity+json" href="{url}">
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; line-height: 1.5; }}
-.handle {{ color: #6e6e73; }}
-footer {{ margin-top: 3rem; color: #6e6e73; font-size: .9rem; }}
-</style>
-</head>
-<body>
-<main>
-<h1>{title}</h1>
-<p class="handle">{handle}</p>
-<section>{summary}</section>
-<p>Follow <strong>{handle}</strong> from Mastodon or any ActivityPub server by searching for it there.</p>
-</main>
-<footer>{site} · powered by Weave</footer>
-</body>
-</html>
-"#,
+    let url = actor.id.to_string();
+    // The summary was sanitised when it was written.
+    let body = format!(
+        "<h1>{title}</h1>\n<p class=\"handle\">{handle}</p>\n<section>{summary_html}</section>\n<p>Follow <strong>{handle}</strong> from Mastodon or any ActivityPub server by searching for it there.</p>\n",
         title = escape(&title),
         handle = escape(&handle),
-        description = escape(&description),
-        kind = kind,
-        url = escape(actor.id.as_str()),
-        site = escape(&state.config.instance_name),
-        // Sanitised when it was written.
-        summary = summary_html,
     );
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((actix_web::http::header::VARY, "Accept"))
-        .body(page)
+    page(
+        state,
+        Head {
+            title: &format!("{title} ({handle})"),
+            description: &description,
+            kind,
+            url: &url,
+            alternates: &[("application/activity+json", &url)],
+            meta: &[],
+        },
+        &body,
+    )
 }
 
 /// The instance's front page: what it is, its public groups, where the API is.

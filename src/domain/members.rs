@@ -480,6 +480,8 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
     sessions::revoke_all(&txn, me.id).await?;
     follows::delete_all_of(&txn, ActorKind::Member, me.id).await?;
     groups::delete_memberships_of(&txn, me.id).await?;
+    // Their seats go to the waitlists.
+    let changed_events = crate::domain::registrations::withdraw_all(&txn, me.id).await?;
     let mut row: member::ActiveModel = me.clone().into();
     row.status = Set(MemberStatus::Deleted);
     row.email = Set(None);
@@ -519,5 +521,8 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
         .await?;
     }
     txn.commit().await?;
+    for id in changed_events {
+        state.bus.publish(&state.db, crate::bus::Change::Event { id }).await;
+    }
     Ok(true)
 }

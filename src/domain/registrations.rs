@@ -152,13 +152,26 @@ pub async fn cancel(state: &AppState, viewer: &Viewer, event_id: Uuid) -> AppRes
     let me = viewer.member()?.clone();
     events::get(state, viewer, event_id).await?;
     let txn = db::begin_write(&state.db).await?;
-    events::lock(&txn, event_id).await?;
     let r = registration::Entity::find()
         .filter(registration::Column::EventId.eq(event_id))
         .filter(registration::Column::MemberId.eq(me.id))
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("registration"))?;
+    let saved = withdraw(&txn, r).await?;
+    txn.commit().await?;
+    state.bus.publish(&state.db, Change::Event { id: event_id }).await;
+    Ok(saved)
+}
+
+/// Cancels one registration in the caller's transaction: its seat (or its place on the
+/// waitlist, or its request) is released, and a freed seat goes to the waitlist.
+async fn withdraw<C: ConnectionTrait>(conn: &C, r: registration::Model) -> AppResult<registration::Model> {
+    let event_id = r.event_id;
+    events::lock(conn, event_id).await?;
+    // Re-read under the lock: another request may have moved it meanwhile.
+    let r =
+        registration::Entity::find_by_id(r.id).one(conn).await?.ok_or_else(|| AppError::not_found("registration"))?;
     let released = match r.status {
         RegistrationStatus::Going => Some(event::Column::SeatsTaken),
         RegistrationStatus::Waitlisted => Some(event::Column::WaitlistCount),
@@ -166,16 +179,34 @@ pub async fn cancel(state: &AppState, viewer: &Viewer, event_id: Uuid) -> AppRes
         RegistrationStatus::Cancelled | RegistrationStatus::Declined => None,
     };
     let Some(counter) = released else { return Ok(r) };
-    bump(&txn, event_id, &[(counter, -1)], Condition::all()).await?;
+    bump(conn, event_id, &[(counter, -1)], Condition::all()).await?;
     let mut row: registration::ActiveModel = r.into();
     row.status = Set(RegistrationStatus::Cancelled);
     row.waitlist_seq = Set(None);
     row.updated_at = Set(Utc::now());
-    let saved = row.update(&txn).await?;
-    promote_waitlist(&txn, event_id).await?;
-    txn.commit().await?;
-    state.bus.publish(&state.db, Change::Event { id: event_id }).await;
+    let saved = row.update(conn).await?;
+    promote_waitlist(conn, event_id).await?;
     Ok(saved)
+}
+
+/// Withdraws every live registration of a member (their account is going away), in the
+/// caller's transaction; answers the events whose seats changed.
+pub async fn withdraw_all<C: ConnectionTrait>(conn: &C, member_id: Uuid) -> AppResult<Vec<Uuid>> {
+    let live = registration::Entity::find()
+        .filter(registration::Column::MemberId.eq(member_id))
+        .filter(registration::Column::Status.is_in([
+            RegistrationStatus::Going,
+            RegistrationStatus::Waitlisted,
+            RegistrationStatus::Requested,
+        ]))
+        .all(conn)
+        .await?;
+    let mut events = Vec::with_capacity(live.len());
+    for r in live {
+        events.push(r.event_id);
+        withdraw(conn, r).await?;
+    }
+    Ok(events)
 }
 
 /// Moves waitlisted registrations, oldest first, into open seats. Runs in the transaction of

@@ -282,6 +282,12 @@ async fn the_waitlist_is_promoted_in_order() {
     let v = app.gql(update, json!({"id": id, "c": 2, "h": 0}), Some(&host.access)).await;
     assert_eq!(code(&v), "BAD_USER_INPUT");
     assert_eq!(v["errors"][0]["extensions"]["field"], "capacity");
+    // A member who deletes their account gives their seat to the waitlist: Eve's request
+    // aside, Dan (GOING) leaves, and nobody is waiting, so a seat opens.
+    let del = "mutation($p:String!){ deleteAccount(password:$p) }";
+    app.ok(del, json!({"p": "correct horse battery"}), Some(&people[3].access)).await;
+    let v = event(&app, id, Some(&host)).await;
+    assert_eq!((v["seatsTaken"].as_i64(), v["seatsLeft"].as_i64()), (Some(2), Some(1)));
     // Without a waitlist a full event refuses.
     let e2 = create_event(
         &app,

@@ -1,7 +1,7 @@
 //! The domain: every behaviour lives here once, and both front doors (GraphQL and ActivityPub)
 //! call it. Services check permissions and invariants and write in transactions. It calls
-//! down only (`crate::ap`, `crate::db`, `crate::auth`); it never names an adapter
-//! (`crate::federation`, `crate::graphql`, `crate::web`), and a test keeps it so.
+//! down only (the `ap` vocabulary, `db`, `auth`, the `bus`); it never names an adapter (the
+//! federation, GraphQL or web modules), and `tests/api/layering.rs` keeps it so.
 pub mod actors;
 pub mod calendar;
 pub mod events;

@@ -1,7 +1,8 @@
 //! Memory benchmark: the release server's resident memory (RSS, from `/proc`) idle, after 30
 //! registrations one after another, after 60 more four at a time, a few seconds later, and
 //! after a burst of 50 parallel logins (with their throughput), and after the most expensive
-//! nested query the cost budget allows (with its time).
+//! nested query the cost budget allows (with its time); then the members page's requests/s
+//! with and without `totalCount` (the only case that runs a `COUNT(*)`).
 //!
 //! `cargo bench --bench memory`. The server runs as a child process (the `weave` binary of the
 //! bench profile, SQLite in a temporary directory); allocator variables such as
@@ -136,6 +137,22 @@ async fn main() {
         memory(pid),
     ));
 
+    // The members page with and without `totalCount` (which alone runs the COUNT(*)), 4 clients.
+    let mut page_rates = Vec::new();
+    for query in [
+        "{ members(first: 20) { totalCount edges { node { handle displayName } } } }",
+        "{ members(first: 20) { edges { node { handle displayName } } } }",
+    ] {
+        let started = Instant::now();
+        let clients = (0..4).map(|_| async {
+            for _ in 0..250 {
+                gql(&client, &url, query, json!({})).await;
+            }
+        });
+        futures_util::future::join_all(clients).await;
+        page_rates.push(1000.0 / started.elapsed().as_secs_f64());
+    }
+
     let env: Vec<String> =
         std::env::vars().filter(|(k, _)| k.starts_with("MALLOC_")).map(|(k, v)| format!("{k}={v}")).collect();
     println!(
@@ -147,4 +164,6 @@ async fn main() {
     for (what, (rss, peak)) in rows {
         println!("| {what} | {rss:.0} | {peak:.0} |");
     }
+    println!();
+    println!("members page (first: 20, 90 members, 4 clients): with totalCount (COUNT(*)) {:.0} requests/s, without {:.0} requests/s", page_rates[0], page_rates[1]);
 }

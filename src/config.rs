@@ -68,6 +68,9 @@ pub struct Config {
     pub rate_limit_inbox_per_minute: u32,
     /// Inbox POSTs processed at once (each may fetch the sender's actor); more wait.
     pub inbox_concurrency: usize,
+    /// Requests from loopback addresses (this machine: the operator, a benchmark, a reverse
+    /// proxy without `trust_proxy`) are not rate-limited.
+    pub rate_limit_exempt_loopback: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -100,6 +103,7 @@ struct FileConfig {
     rate_limit_auth_per_minute: Option<u32>,
     rate_limit_inbox_per_minute: Option<u32>,
     inbox_concurrency: Option<usize>,
+    rate_limit_exempt_loopback: Option<bool>,
 }
 
 impl Config {
@@ -191,6 +195,11 @@ impl Config {
             inbox_concurrency: parse_num("WEAVE_INBOX_CONCURRENCY", env("WEAVE_INBOX_CONCURRENCY"))?
                 .or(file.inbox_concurrency)
                 .unwrap_or(16),
+            rate_limit_exempt_loopback: parse_bool(
+                "WEAVE_RATE_LIMIT_EXEMPT_LOOPBACK",
+                file.rate_limit_exempt_loopback,
+            )?
+            .unwrap_or(true),
         };
         config.database_url = match database_url {
             Some(url) => url,
@@ -233,6 +242,8 @@ impl Config {
             rate_limit_auth_per_minute: 10_000,
             rate_limit_inbox_per_minute: 100_000,
             inbox_concurrency: 16,
+            // Tests talk from loopback and exercise the limits.
+            rate_limit_exempt_loopback: false,
         }
     }
 
@@ -297,6 +308,7 @@ impl std::fmt::Debug for Config {
             .field("rate_limit_auth_per_minute", &self.rate_limit_auth_per_minute)
             .field("rate_limit_inbox_per_minute", &self.rate_limit_inbox_per_minute)
             .field("inbox_concurrency", &self.inbox_concurrency)
+            .field("rate_limit_exempt_loopback", &self.rate_limit_exempt_loopback)
             .finish()
     }
 }

@@ -23,6 +23,8 @@ struct Bucket {
 pub struct KeyedLimiter {
     capacity: f64,
     per_sec: f64,
+    /// Loopback addresses pass unlimited (see `Config::rate_limit_exempt_loopback`).
+    exempt_loopback: bool,
     buckets: Mutex<HashMap<String, Bucket>>,
 }
 
@@ -31,8 +33,15 @@ impl KeyedLimiter {
         KeyedLimiter {
             capacity: f64::from(per_minute),
             per_sec: f64::from(per_minute) / 60.0,
+            exempt_loopback: false,
             buckets: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Lets loopback addresses (this machine) through unlimited.
+    pub fn exempting_loopback(mut self, exempt: bool) -> Self {
+        self.exempt_loopback = exempt;
+        self
     }
 
     /// Takes one token for `key`; `Err` says how long until one is available.
@@ -41,7 +50,7 @@ impl KeyedLimiter {
     }
 
     fn check_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
-        if self.capacity < 1.0 {
+        if self.capacity < 1.0 || (self.exempt_loopback && is_loopback(key)) {
             return Ok(());
         }
         // A poisoned lock only means another request panicked mid-update: the map is still usable.
@@ -83,12 +92,23 @@ pub struct RateLimits {
     pub inbox_in_flight: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
+/// Whether a client address (`ip` or `ip:port`) is a loopback address.
+fn is_loopback(addr: &str) -> bool {
+    use std::net::{IpAddr, SocketAddr};
+    addr.parse::<IpAddr>()
+        .map(|ip| ip.is_loopback())
+        .or_else(|_| addr.parse::<SocketAddr>().map(|s| s.ip().is_loopback()))
+        .unwrap_or(false)
+}
+
 impl RateLimits {
     pub fn new(config: &Config) -> Self {
+        let limiter =
+            |per_minute| KeyedLimiter::per_minute(per_minute).exempting_loopback(config.rate_limit_exempt_loopback);
         RateLimits {
-            graphql: KeyedLimiter::per_minute(config.rate_limit_graphql_per_minute),
-            auth: KeyedLimiter::per_minute(config.rate_limit_auth_per_minute),
-            inbox: KeyedLimiter::per_minute(config.rate_limit_inbox_per_minute),
+            graphql: limiter(config.rate_limit_graphql_per_minute),
+            auth: limiter(config.rate_limit_auth_per_minute),
+            inbox: limiter(config.rate_limit_inbox_per_minute),
             inbox_in_flight: std::sync::Arc::new(tokio::sync::Semaphore::new(config.inbox_concurrency.max(1))),
         }
     }
@@ -118,6 +138,19 @@ mod tests {
         assert!(l.check_at("b", t0).is_ok());
         assert!(l.check_at("a", t0 + Duration::from_secs(1)).is_ok());
         assert!(l.check_at("a", t0 + Duration::from_secs(1)).is_err());
+    }
+
+    #[test]
+    fn loopback_may_be_exempt() {
+        let l = KeyedLimiter::per_minute(1).exempting_loopback(true);
+        for addr in ["127.0.0.1", "::1", "127.0.0.2:4000", "127.0.0.1", "::1"] {
+            assert!(l.check(addr).is_ok(), "{addr}");
+        }
+        assert!(l.check("192.0.2.1").is_ok());
+        assert!(l.check("192.0.2.1").is_err(), "others are limited");
+        let strict = KeyedLimiter::per_minute(1);
+        assert!(strict.check("127.0.0.1").is_ok());
+        assert!(strict.check("127.0.0.1").is_err());
     }
 
     #[test]

@@ -16,6 +16,7 @@ enum Event {
     Local,
     Url,
     GroupId,
+    HostIds,
     OrganizerId,
     Title,
     Summary,
@@ -98,6 +99,7 @@ impl MigrationTrait for Migration {
                     .col(boolean(Event::Local))
                     .col(text_null(Event::Url))
                     .col(uuid(Event::GroupId))
+                    .col(json(Event::HostIds))
                     .col(uuid_null(Event::OrganizerId))
                     .col(text(Event::Title))
                     .col(text_null(Event::Summary))

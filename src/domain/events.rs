@@ -201,7 +201,7 @@ pub async fn may_manage<C: ConnectionTrait>(conn: &C, viewer: &Viewer, e: &event
     if me.is_admin || e.organizer_id == Some(me.id) {
         return Ok(true);
     }
-    let hosts = host_ids(conn, e.id).await?;
+    let hosts = host_ids(e);
     let roles = membership::Entity::find()
         .filter(membership::Column::MemberId.eq(me.id))
         .filter(membership::Column::GroupId.is_in(hosts.clone()))
@@ -242,7 +242,7 @@ pub async fn may_view<C: ConnectionTrait>(conn: &C, viewer: &Viewer, e: &event::
             if me.is_admin {
                 return Ok(true);
             }
-            let hosts = host_ids(conn, e.id).await?;
+            let hosts = host_ids(e);
             let member = membership::Entity::find()
                 .filter(membership::Column::MemberId.eq(me.id))
                 .filter(membership::Column::GroupId.is_in(hosts))
@@ -255,35 +255,13 @@ pub async fn may_view<C: ConnectionTrait>(conn: &C, viewer: &Viewer, e: &event::
 }
 
 /// The host groups of an event: its own group first, then co-hosts.
-pub async fn host_ids<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> AppResult<Vec<Uuid>> {
-    Ok(event_host::Entity::find()
-        .filter(event_host::Column::EventId.eq(event_id))
-        .order_by_asc(event_host::Column::Position)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|h| h.group_id)
-        .collect())
-}
-
-/// Host groups of many events, in order, in one query (for lists).
-pub async fn hosts_of_many<C: ConnectionTrait>(
-    conn: &C,
-    event_ids: &[Uuid],
-) -> AppResult<std::collections::HashMap<Uuid, Vec<group::Model>>> {
-    let rows: Vec<(event_host::Model, Option<group::Model>)> = event_host::Entity::find()
-        .filter(event_host::Column::EventId.is_in(event_ids.iter().copied()))
-        .find_also_related(group::Entity)
-        .order_by_asc(event_host::Column::Position)
-        .all(conn)
-        .await?;
-    let mut out: std::collections::HashMap<Uuid, Vec<group::Model>> = std::collections::HashMap::new();
-    for (host, g) in rows {
-        if let Some(g) = g {
-            out.entry(host.event_id).or_default().push(g);
-        }
+pub fn host_ids(e: &event::Model) -> Vec<Uuid> {
+    let ids: Vec<Uuid> = serde_json::from_value(e.host_ids.clone()).unwrap_or_default();
+    if ids.is_empty() {
+        vec![e.group_id]
+    } else {
+        ids
     }
-    Ok(out)
 }
 
 /// An event the viewer may see, or NOT_FOUND (hidden events are not revealed).
@@ -545,6 +523,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
         local: Set(true),
         url: Set(Some(url)),
         group_id: Set(g.id),
+        host_ids: Set(serde_json::json!([g.id])),
         organizer_id: Set(Some(me.id)),
         summary: Set(None),
         description: Set(None),
@@ -585,11 +564,21 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
     let txn = db::begin_write(&state.db).await?;
     let created = row.insert(&txn).await?;
     set_hosts(&txn, created.id, g.id, co_hosts.unwrap_or_default()).await?;
+    let created = lock(&txn, created.id).await?;
     txn.commit().await?;
     Ok(created)
 }
 
+/// Writes an event's hosts: the `event_host` rows (for listing a group's events) and the
+/// event's own `host_ids`.
 async fn set_hosts<C: ConnectionTrait>(conn: &C, event_id: Uuid, group_id: Uuid, co_hosts: Vec<Uuid>) -> AppResult<()> {
+    let mut ids = vec![group_id];
+    ids.extend(co_hosts.iter().copied().filter(|g| *g != group_id));
+    event::Entity::update_many()
+        .col_expr(event::Column::HostIds, Expr::value(json(&ids)?))
+        .filter(event::Column::Id.eq(event_id))
+        .exec(conn)
+        .await?;
     event_host::Entity::delete_many().filter(event_host::Column::EventId.eq(event_id)).exec(conn).await?;
     let mut rows = vec![event_host::ActiveModel {
         id: Set(Uuid::now_v7()),

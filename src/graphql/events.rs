@@ -332,7 +332,12 @@ impl Event {
     }
 
     async fn host_groups(&self, ctx: &Context<'_>) -> Result<Vec<crate::db::group::Model>> {
-        Ok(loaded(ctx.loaders().event_hosts.load_one(self.0.id).await)?.unwrap_or_default())
+        let ids = events::host_ids(&self.0);
+        let groups =
+            ctx.loaders().groups.load_many(ids.iter().copied()).await.map_err(|e| {
+                async_graphql::Error::new(e.to_string()).extend_with(|_, ext| ext.set("code", "INTERNAL"))
+            })?;
+        Ok(ids.iter().filter_map(|id| groups.get(id).cloned()).collect())
     }
 
     /// Whether the viewer is one of the event's hosts, from the request's loaders: the
@@ -622,7 +627,8 @@ async fn prime(ctx: &Context<'_>, rows: &[event::Model]) -> Result<()> {
     };
     let hosts = async {
         if wants_hosts {
-            loaders.event_hosts.load_many(ids.iter().copied()).await.map(|_| ()).map_err(internal)?;
+            let groups: Vec<uuid::Uuid> = rows.iter().flat_map(events::host_ids).collect();
+            loaders.groups.load_many(groups).await.map(|_| ()).map_err(internal)?;
         }
         Ok::<_, async_graphql::Error>(())
     };

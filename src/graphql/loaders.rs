@@ -15,7 +15,6 @@ pub struct Loaders {
     pub groups: DataLoader<GroupLoader, HashMapCache>,
     pub followers: DataLoader<FollowerCountLoader, HashMapCache>,
     pub events: DataLoader<EventLoader, HashMapCache>,
-    pub event_hosts: DataLoader<EventHostsLoader, HashMapCache>,
     pub registrations: DataLoader<RegistrationLoader, HashMapCache>,
     pub roles: DataLoader<RolesLoader, HashMapCache>,
 }
@@ -30,7 +29,6 @@ impl Loaders {
         loaders.groups.enable_all_cache(false);
         loaders.followers.enable_all_cache(false);
         loaders.events.enable_all_cache(false);
-        loaders.event_hosts.enable_all_cache(false);
         loaders.registrations.enable_all_cache(false);
         loaders.roles.enable_all_cache(false);
         loaders
@@ -43,7 +41,6 @@ impl Loaders {
             groups: DataLoader::with_cache(GroupLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             followers: DataLoader::with_cache(FollowerCountLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             events: DataLoader::with_cache(EventLoader(db.clone()), tokio::spawn, HashMapCache::default()),
-            event_hosts: DataLoader::with_cache(EventHostsLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             registrations: DataLoader::with_cache(
                 RegistrationLoader(db.clone()),
                 tokio::spawn,
@@ -61,8 +58,6 @@ pub struct FollowerCountLoader(DatabaseConnection);
 
 /// Events by id (a registration's event). Visibility was checked where the id came from.
 pub struct EventLoader(DatabaseConnection);
-/// Host groups of events, in order (own group first), joined in one query.
-pub struct EventHostsLoader(DatabaseConnection);
 /// Registrations by (member, event): `myRegistration` across a list in one query.
 pub struct RegistrationLoader(DatabaseConnection);
 
@@ -125,14 +120,6 @@ impl Loader<Uuid> for EventLoader {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, event::Model>, LoadError> {
         let rows = events::load_many(&self.0, keys).await.map_err(load_error)?;
         Ok(rows.into_iter().map(|e| (e.id, e)).collect())
-    }
-}
-
-impl Loader<Uuid> for EventHostsLoader {
-    type Value = Vec<group::Model>;
-    type Error = LoadError;
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<group::Model>>, LoadError> {
-        events::hosts_of_many(&self.0, keys).await.map_err(load_error)
     }
 }
 

@@ -152,8 +152,12 @@ fn seats(e: &event::Model) -> String {
 }
 
 async fn page(state: &AppState, e: &event::Model) -> HttpResponse {
-    let hosts =
-        events::hosts_of_many(&state.db, &[e.id]).await.ok().and_then(|mut h| h.remove(&e.id)).unwrap_or_default();
+    let hosts = {
+        let ids = events::host_ids(e);
+        let mut found = groups::load_many(&state.db, &ids).await.unwrap_or_default();
+        found.sort_by_key(|g| ids.iter().position(|id| *id == g.id));
+        found
+    };
     let host_names: Vec<String> = hosts.iter().map(|g| escape(&g.name)).collect();
     let when = events::when(e);
     let description_text: String = e

@@ -254,6 +254,11 @@ pub async fn may_view<C: ConnectionTrait>(conn: &C, viewer: &Viewer, e: &event::
     }
 }
 
+/// Seats registrants can still take: capacity less taken and held seats; `None` when unlimited.
+pub fn open_seats(e: &event::Model) -> Option<i32> {
+    e.capacity.map(|c| std::cmp::max(c - e.seats_taken - e.held_seats, 0))
+}
+
 /// The host groups of an event: its own group first, then co-hosts.
 pub fn host_ids(e: &event::Model) -> Vec<Uuid> {
     let ids: Vec<Uuid> = serde_json::from_value(e.host_ids.clone()).unwrap_or_default();
@@ -871,7 +876,7 @@ pub fn document(
         summary.push_str(" — ");
         summary.push_str(s);
     }
-    let remaining = e.capacity.map(|c| std::cmp::max(c - e.seats_taken - e.held_seats, 0));
+    let remaining = open_seats(e);
     let join_mode = if e.external_registration_url.is_some() && remaining == Some(0) && e.held_seats == 0 {
         "external"
     } else if e.held_seats > 0 && remaining == Some(0) {

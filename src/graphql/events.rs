@@ -351,7 +351,7 @@ impl Event {
     }
 
     fn open_seats(&self) -> Option<i32> {
-        self.0.capacity.map(|c| (c - self.0.seats_taken - self.0.held_seats).max(0))
+        events::open_seats(&self.0)
     }
 }
 

@@ -134,10 +134,9 @@ async fn personal_feed(path: web::Path<String>, state: web::Data<State>) -> Http
 }
 
 fn seats(e: &event::Model) -> String {
-    match e.capacity {
-        None => "Open to all".into(),
-        Some(c) => {
-            let open = (c - e.seats_taken - e.held_seats).max(0);
+    match (e.capacity, events::open_seats(e)) {
+        (None, _) | (_, None) => "Open to all".into(),
+        (Some(c), Some(open)) => {
             if open > 0 {
                 format!("{open} of {c} seats left")
             } else if e.held_seats > 0 {

@@ -21,6 +21,8 @@ const CAPACITY: usize = 1024;
 pub enum Change {
     /// An event's details, status or seats changed.
     Event { id: Uuid },
+    /// A post was added to a thread (written here or received by federation).
+    Post { thread: Uuid, post: Uuid },
 }
 
 pub struct Bus {

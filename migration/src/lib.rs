@@ -8,6 +8,8 @@ mod m0004_group_public_followers;
 mod m0005_actor_verified;
 mod m0006_events;
 mod m0007_indexes;
+mod m0008_library;
+mod m0009_search;
 
 pub struct Migrator;
 
@@ -22,6 +24,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_actor_verified::Migration),
             Box::new(m0006_events::Migration),
             Box::new(m0007_indexes::Migration),
+            Box::new(m0008_library::Migration),
+            Box::new(m0009_search::Migration),
         ]
     }
 }

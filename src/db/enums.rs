@@ -136,3 +136,36 @@ pub enum RegistrationStatus {
     #[sea_orm(string_value = "DECLINED")]
     Declined,
 }
+
+/// What a library entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ResourceKind {
+    #[sea_orm(string_value = "LINK")]
+    Link,
+    #[sea_orm(string_value = "DOCUMENT")]
+    Document,
+    #[sea_orm(string_value = "TOOLKIT")]
+    Toolkit,
+    #[sea_orm(string_value = "TEMPLATE")]
+    Template,
+    #[sea_orm(string_value = "RECORDING")]
+    Recording,
+    #[sea_orm(string_value = "SLIDES")]
+    Slides,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+/// What a thread is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ThreadKind {
+    #[sea_orm(string_value = "DISCUSSION")]
+    Discussion,
+    #[sea_orm(string_value = "QUESTION")]
+    Question,
+    /// What someone learned: the community's learning record.
+    #[sea_orm(string_value = "REFLECTION")]
+    Reflection,
+}

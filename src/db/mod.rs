@@ -81,4 +81,7 @@ pub mod follow;
 pub mod inbound_activity;
 pub mod instance_actor;
 pub mod outbound_activity;
+pub mod post;
 pub mod remote_instance;
+pub mod resource;
+pub mod thread;

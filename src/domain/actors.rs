@@ -465,6 +465,11 @@ pub async fn upsert_remote(state: &AppState, remote: RemoteActor) -> AppResult<A
     if actor.local {
         return Err(refuse("a remote document claims a local actor"));
     }
+    match &actor.source {
+        ActorSource::Member(m) => crate::domain::search::index_member(&txn, m).await?,
+        ActorSource::Group(g) => crate::domain::search::index_group(&txn, g).await?,
+        _ => {}
+    }
     txn.commit().await?;
     Ok(actor)
 }

@@ -570,6 +570,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
     let created = row.insert(&txn).await?;
     set_hosts(&txn, created.id, g.id, co_hosts.unwrap_or_default()).await?;
     let created = lock(&txn, created.id).await?;
+    crate::domain::search::index_event(&txn, &created).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -630,6 +631,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, f: EventFields)
     }
     crate::domain::registrations::promote_waitlist(&txn, updated.id).await?;
     let updated = lock(&txn, id).await?;
+    crate::domain::search::index_event(&txn, &updated).await?;
     txn.commit().await?;
     state.bus.publish(&state.db, Change::Event { id }).await;
     Ok(updated)
@@ -748,7 +750,7 @@ pub async fn list(
 
 /// What lists may show the viewer (see [`list`]), as one condition (memberships are
 /// subqueries, so a list costs no extra statement).
-fn listable(viewer: &Viewer) -> AppResult<Condition> {
+pub(crate) fn listable(viewer: &Viewer) -> AppResult<Condition> {
     let published = Condition::any()
         .add(event::Column::Status.eq(EventStatus::Published))
         .add(event::Column::Status.eq(EventStatus::Cancelled));

@@ -65,7 +65,7 @@ async fn insert_local<C: ConnectionTrait>(
 ) -> AppResult<group::Model> {
     let now = Utc::now();
     let urls = state.local_actor_urls(state.group_url(slug));
-    Ok(group::ActiveModel {
+    let created = group::ActiveModel {
         id: Set(Uuid::now_v7()),
         handle: Set(slug.to_string()),
         slug: Set(slug.to_string()),
@@ -93,7 +93,9 @@ async fn insert_local<C: ConnectionTrait>(
         public_followers: Set(false),
     }
     .insert(conn)
-    .await?)
+    .await?;
+    crate::domain::search::index_group(conn, &created).await?;
+    Ok(created)
 }
 
 pub async fn create(
@@ -243,7 +245,7 @@ async fn owner_count<C: ConnectionTrait>(conn: &C, group_id: Uuid) -> AppResult<
 }
 
 /// The role the viewer acts with in a group: instance admins act as owners.
-async fn acting_role<C: ConnectionTrait>(conn: &C, viewer: &Viewer, group_id: Uuid) -> AppResult<Option<Role>> {
+pub async fn acting_role<C: ConnectionTrait>(conn: &C, viewer: &Viewer, group_id: Uuid) -> AppResult<Option<Role>> {
     let me = viewer.active_member()?;
     if me.is_admin {
         return Ok(Some(Role::Owner));
@@ -324,20 +326,6 @@ pub async fn remove_member(state: &AppState, viewer: &Viewer, group_id: Uuid, me
     membership::Entity::delete_by_id(target.id).exec(&txn).await?;
     txn.commit().await?;
     Ok(true)
-}
-
-/// Groups in the directory (see [`visibility::group_directory`]) whose handle, name or summary
-/// contains `q` (case-insensitively), local and remote.
-pub async fn search(state: &AppState, q: &str, page: PageRequest) -> AppResult<Page<group::Model>> {
-    use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
-    let pattern = format!("%{}%", members::escape_like(&q.to_lowercase()));
-    let lower = |c: group::Column| Expr::expr(Func::lower(Expr::col(c)));
-    let filter = Condition::any()
-        .add(lower(group::Column::Handle).like(&pattern))
-        .add(lower(group::Column::Name).like(&pattern))
-        .add(lower(group::Column::Summary).like(&pattern));
-    let filter = Condition::all().add(filter).add(visibility::group_directory());
-    keyset(&state.db, group::Entity::find().filter(filter), group::Column::Id, page).await
 }
 
 /// The group directory: local groups and verified remote ones.
@@ -429,6 +417,7 @@ pub async fn update(
     let federates = profile_updates::prepare(state, ApActor::from_group(g)?).await?;
     let txn = db::begin_write(&state.db).await?;
     let updated = row.update(&txn).await?;
+    crate::domain::search::index_group(&txn, &updated).await?;
     if federates {
         profile_updates::publish(&txn, state, ActorKind::Group, updated.id).await?;
     }

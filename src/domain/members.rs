@@ -1,7 +1,7 @@
 //! Accounts and profiles: registration (open, approval, invite-only), sign-in with rate
 //! limiting, profile updates, look-ups and search.
 use chrono::{Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
@@ -15,7 +15,7 @@ use crate::domain::actors::{ensure_keys, ActorKind, ApActor};
 use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::sessions::{self, Session};
 use crate::domain::viewer::Viewer;
-use crate::domain::{follows, groups, markdown, profile_updates, validate, visibility};
+use crate::domain::{follows, groups, markdown, profile_updates, search, validate, visibility};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -102,7 +102,9 @@ async fn insert_local<C: ConnectionTrait>(
         verified_at: Set(None),
         calendar_token: Set(None),
     };
-    Ok(row.insert(conn).await?)
+    let created = row.insert(conn).await?;
+    search::index_member(conn, &created).await?;
+    Ok(created)
 }
 
 /// Usernames and group slugs share the `@name@domain` namespace, so each is checked against both.
@@ -202,6 +204,7 @@ pub async fn create_demo_member(state: &AppState, a: DemoAccount<'_>) -> AppResu
     row.bio_html = Set(a.bio.map(markdown::render));
     row.bio = Set(a.bio.map(str::to_string));
     let created = row.update(&txn).await?;
+    search::index_member(&txn, &created).await?;
     groups::join_default_group(&txn, created.id).await?;
     txn.commit().await?;
     Ok(created)
@@ -300,6 +303,7 @@ pub async fn update_profile(state: &AppState, viewer: &Viewer, changes: ProfileC
     let federates = profile_updates::prepare(state, ApActor::from_member(me.clone())?).await?;
     let txn = db::begin_write(&state.db).await?;
     let updated = row.update(&txn).await?;
+    search::index_member(&txn, &updated).await?;
     if federates {
         profile_updates::publish(&txn, state, ActorKind::Member, updated.id).await?;
     }
@@ -323,18 +327,12 @@ pub fn normalize_handle(handle: &str) -> String {
 }
 
 /// Members in the directory (see [`visibility::member_directory`]), optionally filtered by a
-/// search over username, display name and organization, in sign-up order.
+/// full-text search (see `domain::search`), in sign-up order.
 pub async fn list(state: &AppState, search: Option<&str>, page: PageRequest) -> AppResult<Page<member::Model>> {
     let mut filter = visibility::member_directory();
     if let Some(q) = search.map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
-        let lower = |c: member::Column| Expr::expr(Func::lower(Expr::col(c)));
-        filter = filter.add(
-            Condition::any()
-                .add(lower(member::Column::Handle).like(&pattern))
-                .add(lower(member::Column::DisplayName).like(&pattern))
-                .add(lower(member::Column::Organization).like(&pattern)),
-        );
+        let ids = search::matching(&state.db, search::Kind::Member, q, search::MAX_MATCHES).await?;
+        filter = filter.add(member::Column::Id.is_in(ids));
     }
     keyset(&state.db, member::Entity::find().filter(filter), member::Column::Id, page).await
 }

@@ -6,9 +6,9 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::db::{event, group, member, registration};
+use crate::db::{event, group, member, post, registration, resource, thread};
 use crate::domain::actors::ActorKind;
-use crate::domain::{events, follows, groups, members, registrations};
+use crate::domain::{events, follows, groups, members, registrations, resources, threads};
 
 pub struct Loaders {
     pub members: DataLoader<MemberLoader, HashMapCache>,
@@ -17,6 +17,9 @@ pub struct Loaders {
     pub events: DataLoader<EventLoader, HashMapCache>,
     pub registrations: DataLoader<RegistrationLoader, HashMapCache>,
     pub roles: DataLoader<RolesLoader, HashMapCache>,
+    pub threads: DataLoader<ThreadLoader, HashMapCache>,
+    pub posts: DataLoader<PostLoader, HashMapCache>,
+    pub resources: DataLoader<ResourceLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -31,6 +34,9 @@ impl Loaders {
         loaders.events.enable_all_cache(false);
         loaders.registrations.enable_all_cache(false);
         loaders.roles.enable_all_cache(false);
+        loaders.threads.enable_all_cache(false);
+        loaders.posts.enable_all_cache(false);
+        loaders.resources.enable_all_cache(false);
         loaders
     }
 
@@ -47,6 +53,9 @@ impl Loaders {
                 HashMapCache::default(),
             ),
             roles: DataLoader::with_cache(RolesLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            threads: DataLoader::with_cache(ThreadLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            posts: DataLoader::with_cache(PostLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            resources: DataLoader::with_cache(ResourceLoader(db.clone()), tokio::spawn, HashMapCache::default()),
         }
     }
 }
@@ -63,6 +72,12 @@ pub struct RegistrationLoader(DatabaseConnection);
 
 /// A member's roles by group (hosts' rights over the events of a list in one query).
 pub struct RolesLoader(DatabaseConnection);
+
+/// Threads, posts and resources by id (a post's thread and parent, a resource's thread).
+/// Visibility is checked by the fields that hand them out.
+pub struct ThreadLoader(DatabaseConnection);
+pub struct PostLoader(DatabaseConnection);
+pub struct ResourceLoader(DatabaseConnection);
 
 /// Loader errors must be `Clone`; the cause was already logged when this was made.
 #[derive(Clone, Debug)]
@@ -153,3 +168,20 @@ impl Loader<Uuid> for RolesLoader {
         Ok(out)
     }
 }
+
+macro_rules! by_id_loader {
+    ($loader:ident, $model:ty, $load:path) => {
+        impl Loader<Uuid> for $loader {
+            type Value = $model;
+            type Error = LoadError;
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, $model>, LoadError> {
+                let rows = $load(&self.0, keys).await.map_err(load_error)?;
+                Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+            }
+        }
+    };
+}
+
+by_id_loader!(ThreadLoader, thread::Model, threads::load_many);
+by_id_loader!(PostLoader, post::Model, threads::load_posts);
+by_id_loader!(ResourceLoader, resource::Model, resources::load_many);

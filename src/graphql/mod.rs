@@ -4,6 +4,7 @@ mod events;
 mod federation;
 mod groups;
 pub mod http;
+pub(crate) mod library;
 pub mod limits;
 mod loaders;
 mod members;
@@ -24,6 +25,7 @@ pub struct Query(
     members::MemberQuery,
     groups::GroupQuery,
     events::EventQuery,
+    library::LibraryQuery,
     federation::FederationQuery,
     search::SearchQuery,
     types::InstanceQuery,
@@ -34,11 +36,12 @@ pub struct Mutation(
     members::MemberMutation,
     groups::GroupMutation,
     events::EventMutation,
+    library::LibraryMutation,
     federation::FederationMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(events::EventSubscription);
+pub struct Subscription(events::EventSubscription, library::LibrarySubscription);
 
 pub type WeaveSchema = Schema<Query, Mutation, Subscription>;
 

@@ -12,6 +12,7 @@ mod groups;
 mod helpers;
 mod inbox;
 mod layering;
+mod library;
 mod members;
 mod ops;
 mod peer;

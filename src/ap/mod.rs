@@ -4,6 +4,7 @@
 //! what it publishes; the federation adapters use it to parse what arrives.
 pub mod activities;
 pub mod actor;
+pub mod content;
 pub mod event;
 
 use serde_json::Value;
@@ -23,7 +24,12 @@ pub fn context() -> Value {
             "discoverable": "toot:discoverable",
             "schema": "http://schema.org#",
             "PropertyValue": "schema:PropertyValue",
-            "value": "schema:value"
+            "value": "schema:value",
+            "sensitive": "as:sensitive",
+            "Hashtag": "as:Hashtag",
+            "pt": "https://joinpeertube.org/ns#",
+            "commentsEnabled": "pt:commentsEnabled",
+            "weave": "https://joinweave.org/ns#"
         }
     ])
 }

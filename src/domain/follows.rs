@@ -438,3 +438,9 @@ pub async fn delete_all_of<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uu
         .await?;
     Ok(())
 }
+
+/// Whether someone here follows this remote actor (accepted): only then do we take what it
+/// announces or publishes to its followers.
+pub async fn is_followed_here<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<bool> {
+    Ok(followers_count(conn, kind, id).await? > 0)
+}

@@ -14,6 +14,8 @@ pub mod moderation;
 pub mod outbox;
 pub mod pagination;
 pub mod profile_updates;
+pub mod publishing;
+pub mod received;
 pub mod registrations;
 pub mod resources;
 pub mod search;

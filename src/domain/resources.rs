@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::db::enums::{ResourceKind, Role};
 use crate::db::{self, resource};
 use crate::domain::pagination::{Page, PageRequest};
+use crate::domain::publishing::{self, Change};
 use crate::domain::viewer::Viewer;
 use crate::domain::{events, groups, markdown, members, search, threads, validate};
 use crate::error::{AppError, AppResult};
@@ -54,7 +55,7 @@ pub fn folder(v: &str) -> AppResult<String> {
     Ok(segments.join("/"))
 }
 
-fn tag_list(tags: &[String]) -> String {
+pub(crate) fn tag_list(tags: &[String]) -> String {
     let mut s = String::from(",");
     for t in tags {
         s.push_str(&t.to_lowercase().replace(',', ""));
@@ -145,9 +146,13 @@ pub async fn create(
         ..Default::default()
     };
     apply(state, viewer, &mut row, f).await?;
+    let federates = publishing::prepare(state, None, &g, None).await?;
     let txn = db::begin_write(&state.db).await?;
     let saved = row.insert(&txn).await?;
     search::index_resource(&txn, &saved).await?;
+    if federates {
+        publishing::publish_resource(&txn, state, &saved, Change::Create).await?;
+    }
     txn.commit().await?;
     Ok(saved)
 }
@@ -170,12 +175,17 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, f: ResourceFiel
     if !current.local {
         return Err(AppError::bad_input("id", "remote resources are changed on their own server"));
     }
+    let g = groups::get(&state.db, current.group_id).await?;
+    let federates = publishing::prepare(state, None, &g, None).await?;
     let mut row: resource::ActiveModel = current.into();
     apply(state, viewer, &mut row, f).await?;
     row.updated_at = Set(Utc::now());
     let txn = db::begin_write(&state.db).await?;
     let saved = row.update(&txn).await?;
     search::index_resource(&txn, &saved).await?;
+    if federates {
+        publishing::publish_resource(&txn, state, &saved, Change::Update).await?;
+    }
     txn.commit().await?;
     Ok(saved)
 }
@@ -185,7 +195,12 @@ pub async fn delete(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<bo
     if !may_edit(state, viewer, &current).await? {
         return Err(AppError::forbidden("only its author or the group's moderators may remove a resource"));
     }
+    let g = groups::get(&state.db, current.group_id).await?;
+    let federates = current.local && publishing::prepare(state, None, &g, None).await?;
     let txn = db::begin_write(&state.db).await?;
+    if federates {
+        publishing::publish_resource(&txn, state, &current, Change::Delete).await?;
+    }
     remove(&txn, current.id).await?;
     txn.commit().await?;
     Ok(true)

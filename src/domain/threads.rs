@@ -14,6 +14,7 @@ use crate::bus::Change;
 use crate::db::enums::{Role, ThreadKind};
 use crate::db::{self, group, membership, post, thread};
 use crate::domain::pagination::{Page, PageRequest};
+use crate::domain::publishing::{self, Change as Published};
 use crate::domain::viewer::Viewer;
 use crate::domain::{events, groups, markdown, members, mentions, resources, search, validate};
 use crate::error::{AppError, AppResult};
@@ -124,6 +125,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: NewThread) -> AppR
         resources::get(&state.db, r).await.map_err(|_| AppError::bad_input("resourceId", "no such resource"))?;
     }
     let (source, html) = render_body(&state.db, &input.body).await?;
+    let federates = publishing::prepare(state, Some(&me), &g, Some(&source)).await?;
     let now = Utc::now();
     let id = Uuid::now_v7();
     let url = thread_url(state, id);
@@ -166,6 +168,9 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: NewThread) -> AppR
     .await?;
     search::index_thread(&txn, &t, &p).await?;
     let t = thread::Entity::find_by_id(t.id).one(&txn).await?.ok_or_else(|| AppError::not_found("thread"))?;
+    if federates {
+        publishing::publish(&txn, state, &t, &p, true, Published::Create).await?;
+    }
     txn.commit().await?;
     state.bus.publish(&state.db, Change::Post { thread: t.id, post: p.id }).await;
     Ok((t, p))
@@ -248,6 +253,7 @@ pub async fn reply(
         check_writer(&state.db, viewer, &g).await?;
     }
     let (source, html) = render_body(&state.db, body).await?;
+    let federates = publishing::prepare(state, Some(&me), &g, Some(&source)).await?;
     let txn = db::begin_write(&state.db).await?;
     // Re-read under the write lock: it may have been locked meanwhile.
     let t = lock(&txn, thread_id).await?;
@@ -279,6 +285,9 @@ pub async fn reply(
     )
     .await?;
     search::index_post(&txn, &p).await?;
+    if federates {
+        publishing::publish(&txn, state, &t, &p, false, Published::Create).await?;
+    }
     txn.commit().await?;
     state.bus.publish(&state.db, Change::Post { thread: t.id, post: p.id }).await;
     Ok(p)
@@ -305,6 +314,10 @@ pub async fn edit_post(state: &AppState, viewer: &Viewer, id: Uuid, body: &str) 
         return Err(AppError::conflict("this post was deleted"));
     }
     let (source, html) = render_body(&state.db, body).await?;
+    let t = get(&state.db, viewer, p.thread_id).await?;
+    let g = groups::get(&state.db, t.group_id).await?;
+    let federates = publishing::prepare(state, Some(me), &g, Some(&source)).await?;
+    let opening = opening_post(&state.db, t.id).await?.is_some_and(|o| o.id == p.id);
     let txn = db::begin_write(&state.db).await?;
     let now = Utc::now();
     let mut row: post::ActiveModel = p.into();
@@ -313,7 +326,14 @@ pub async fn edit_post(state: &AppState, viewer: &Viewer, id: Uuid, body: &str) 
     row.edited_at = Set(Some(now));
     row.updated_at = Set(now);
     let saved = row.update(&txn).await?;
-    search::index_post(&txn, &saved).await?;
+    if opening {
+        search::index_thread(&txn, &t, &saved).await?;
+    } else {
+        search::index_post(&txn, &saved).await?;
+    }
+    if federates {
+        publishing::publish(&txn, state, &t, &saved, opening, Published::Update).await?;
+    }
     txn.commit().await?;
     Ok(saved)
 }
@@ -327,7 +347,18 @@ pub async fn delete_post(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResu
     if p.author_id != Some(me.id) && !moderates(role_in(&state.db, viewer, t.group_id).await?) {
         return Err(AppError::forbidden("only its author or the group's moderators may delete a post"));
     }
+    let g = groups::get(&state.db, t.group_id).await?;
+    let author = match p.author_id {
+        Some(a) => crate::db::member::Entity::find_by_id(a).one(&state.db).await?,
+        None => None,
+    };
+    let federates = p.local && publishing::prepare(state, author.as_ref(), &g, None).await?;
+    let opening = opening_post(&state.db, t.id).await?.is_some_and(|o| o.id == p.id);
     let txn = db::begin_write(&state.db).await?;
+    if federates {
+        // Sent before the text goes: receivers need only the id.
+        publishing::publish(&txn, state, &t, &p, opening, Published::Delete).await?;
+    }
     let saved = erase(&txn, p).await?;
     txn.commit().await?;
     Ok(saved)
@@ -373,6 +404,12 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, c: ThreadChange
     if !t.local && (c.title.is_some() || c.kind.is_some()) {
         return Err(AppError::bad_input("id", "remote threads are changed on their own server"));
     }
+    let g = groups::get(&state.db, t.group_id).await?;
+    let author = match t.author_id {
+        Some(a) => crate::db::member::Entity::find_by_id(a).one(&state.db).await?,
+        None => None,
+    };
+    let federates = t.local && publishing::prepare(state, author.as_ref(), &g, None).await?;
     let txn = db::begin_write(&state.db).await?;
     let t = lock(&txn, id).await?;
     let mut row: thread::ActiveModel = t.clone().into();
@@ -395,6 +432,12 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, c: ThreadChange
     let saved = row.update(&txn).await?;
     if saved.title != t.title {
         search::retitle(&txn, search::Kind::Thread, saved.id, &saved.title).await?;
+    }
+    let shown_changed = saved.title != t.title || saved.locked != t.locked;
+    if federates && saved.local && shown_changed {
+        if let Some(opening) = opening_post(&txn, saved.id).await? {
+            publishing::publish(&txn, state, &saved, &opening, true, Published::Update).await?;
+        }
     }
     txn.commit().await?;
     Ok(saved)

@@ -126,7 +126,9 @@ fn respond(e: FedError) -> HttpResponse {
         FedError::App(super::AppErrorBox(app)) => match app {
             AppError::Forbidden(_) => status(403, "not allowed"),
             AppError::NotFound(_) => HttpResponse::Accepted().finish(),
-            AppError::BadInput { .. } | AppError::Conflict(_) => status(400, "the activity cannot be applied"),
+            AppError::BadInput { .. } => status(400, "the activity cannot be applied"),
+            // A reply to a locked thread, and the like: final, not to be retried.
+            AppError::Conflict(_) => status(409, "the activity conflicts with the object's state"),
             other => {
                 // Logs the cause with an id and answers only the id, as the API does.
                 status(500, &other.client_message())

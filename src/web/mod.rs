@@ -1,6 +1,7 @@
 //! The HTTP surface: routes, middleware, health check, HTML pages.
 pub mod events;
 pub mod ical;
+pub mod library;
 pub mod pages;
 pub mod ratelimit;
 
@@ -46,6 +47,7 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
             .route("/", aw::get().to(pages::home))
             .configure(graphql::http::configure)
             .configure(events::configure)
+            .configure(library::configure)
             .service(
                 aw::scope("")
                     .wrap(FederationMiddleware::new(federation.clone()))

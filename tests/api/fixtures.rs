@@ -109,3 +109,38 @@ async fn remote_actors_are_ingested_sanitised_and_upserted() {
     spoof.id = url::Url::parse(&format!("http://{}/members/alice", app.domain())).unwrap();
     assert!(upsert_remote(&app.state, app.domain(), spoof).await.is_err());
 }
+
+#[test]
+fn threads_and_replies_parse() {
+    use weave::ap::content::ObjectJson;
+    let page: ObjectJson = serde_json::from_value(fixture("lemmy_page.json")).unwrap();
+    assert_eq!(page.kind, "Page");
+    assert_eq!(page.name.as_deref(), Some("What makes a network a system weaver?"));
+    assert_eq!(page.author().unwrap().as_str(), "https://lemmy.example/u/weaver");
+    assert!(page.in_reply_to().is_none());
+    assert!(page.addressed().iter().any(|u| u.as_str() == "https://lemmy.example/c/practice"));
+    assert!(page.is_public());
+    assert_eq!(page.comments_enabled, Some(true));
+    assert!(page.check_authored_by(&url::Url::parse("https://lemmy.example/u/weaver").unwrap()).is_ok());
+
+    let note: ObjectJson = serde_json::from_value(fixture("lemmy_note.json")).unwrap();
+    assert_eq!(note.in_reply_to().unwrap().as_str(), "https://lemmy.example/post/4127");
+    assert_eq!(note.author().unwrap().as_str(), "https://lemmy.example/u/steward");
+
+    let create: Inbound = serde_json::from_value(fixture("mastodon_create_reply.json")).unwrap();
+    assert_eq!(create.kind, "Create");
+    let reply: ObjectJson = serde_json::from_value(create.object).unwrap();
+    assert_eq!(reply.kind, "Note");
+    assert_eq!(
+        reply.in_reply_to().unwrap().as_str(),
+        "https://weave.example/threads/0193a1b2-0000-7000-8000-00000000000a"
+    );
+    assert_eq!(reply.hashtags(), vec!["dei"]);
+    let rosa = url::Url::parse("https://social.example/users/Rosa").unwrap();
+    assert!(reply.check_authored_by(&rosa).is_ok());
+    // Another account cannot send it as its own.
+    assert!(reply.check_authored_by(&url::Url::parse("https://social.example/users/Mallory").unwrap()).is_err());
+    // Sanitised on the way in: what the domain stores.
+    let clean = weave::domain::markdown::sanitize(reply.content.as_deref().unwrap());
+    assert!(clean.contains("DEI") && !clean.contains("script") && !clean.contains("steal"));
+}

@@ -13,6 +13,7 @@ mod helpers;
 mod inbox;
 mod layering;
 mod library;
+mod library_federation;
 mod members;
 mod ops;
 mod peer;

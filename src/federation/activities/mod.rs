@@ -2,6 +2,7 @@
 //! functions GraphQL mutations call). One file per kind of activity; what we send is built in
 //! `crate::ap::activities`.
 mod actor;
+mod content;
 mod follow;
 
 use activitypub_federation::traits::Activity;
@@ -23,6 +24,13 @@ pub struct Inbound {
     pub actor: activitypub_federation::fetch::object_id::ObjectId<ApActor>,
     #[serde(default)]
     pub object: Value,
+}
+
+impl Inbound {
+    /// Whether the object is the actor itself (an `Update` or `Delete` of its own profile).
+    fn is_about_itself(&self) -> bool {
+        crate::ap::object_id(&self.object).is_some_and(|id| &id == self.actor.inner())
+    }
 }
 
 #[async_trait::async_trait]
@@ -51,8 +59,12 @@ impl Activity for Inbound {
             "Accept" => follow::receive_answer(data, &actor, &self, true).await,
             "Reject" => follow::receive_answer(data, &actor, &self, false).await,
             "Undo" => follow::receive_undo(data, &actor, &self).await,
-            "Update" => actor::receive_update(data, &actor, self).await,
-            "Delete" => actor::receive_delete(data, &actor, &self).await,
+            "Update" if self.is_about_itself() => actor::receive_update(data, &actor, self).await,
+            "Delete" if self.is_about_itself() => actor::receive_delete(data, &actor, &self).await,
+            "Create" => content::receive_create(data, &actor, &self).await,
+            "Announce" => content::receive_announce(data, &actor, &self).await,
+            "Update" => content::receive_update(data, &actor, &self).await,
+            "Delete" => content::receive_delete(data, &actor, &self).await,
             other => Err(FedError::Ignored(format!("activity type {other}"))),
         }
     }

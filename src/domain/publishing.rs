@@ -1,0 +1,333 @@
+//! Publishing threads, posts and library entries to other servers, in the transaction of the
+//! change (through `outbox::enqueue`). Who hears of what:
+//! - a thread (`Page`) or post (`Note`) goes from its author to the author's followers and to
+//!   the accounts it mentions; when its group is here, the group `Announce`s it to the group's
+//!   followers (that is how Mastodon users who follow the group see it); when the group is on
+//!   another server, the author sends it to that group (and to the author of the post it
+//!   answers), and that server announces it;
+//! - a post from another server in one of our threads is announced by our group too;
+//! - library entries (`Document`) go from their group to its followers.
+//!
+//! Keys are made before the transaction ([`prepare`]): a SQLite write lock is never held while
+//! an RSA key is generated.
+use sea_orm::{ConnectionTrait, EntityTrait};
+use url::Url;
+
+use crate::ap::content::{self, DocumentParts, Mention, NoteParts, PageParts};
+use crate::db::enums::ActorKind;
+use crate::db::{group, member, post, resource, thread};
+use crate::domain::actors::{ensure_keys, ApActor};
+use crate::domain::outbox::{self, Outgoing};
+use crate::domain::{mentions, resources};
+use crate::error::AppResult;
+use crate::state::AppState;
+
+/// Whether anything this author writes in this group reaches another server; if so, the
+/// author's and the group's keys are made now (outside any transaction).
+pub async fn prepare(
+    state: &AppState,
+    author: Option<&member::Model>,
+    g: &group::Model,
+    text: Option<&str>,
+) -> AppResult<bool> {
+    let mut federates = !g.local || mentions_elsewhere(&state.db, text).await?;
+    if let Some(a) = author.filter(|a| a.local) {
+        federates |= !outbox::follower_inboxes(&state.db, ActorKind::Member, a.id).await?.is_empty();
+    }
+    if g.local {
+        federates |= !outbox::follower_inboxes(&state.db, ActorKind::Group, g.id).await?.is_empty();
+    }
+    if federates {
+        if let Some(a) = author.filter(|a| a.local) {
+            ensure_keys(state, ApActor::from_member(a.clone())?).await?;
+        }
+        if g.local {
+            ensure_keys(state, ApActor::from_group(g.clone())?).await?;
+        }
+    }
+    Ok(federates)
+}
+
+/// Whether text mentions accounts elsewhere (they are told even when nobody follows).
+pub async fn mentions_elsewhere<C: ConnectionTrait>(conn: &C, text: Option<&str>) -> AppResult<bool> {
+    let Some(text) = text else { return Ok(false) };
+    Ok(mentions::accounts(conn, text).await?.iter().any(|m| !m.local))
+}
+
+fn mention_of(state: &AppState, m: &member::Model) -> Mention {
+    let name = if m.local { format!("@{}@{}", m.handle, state.config.domain) } else { format!("@{}", m.handle) };
+    Mention { href: m.ap_id.clone(), name }
+}
+
+fn inbox_of_member(m: &member::Model) -> Option<Url> {
+    m.shared_inbox_url.as_deref().or(m.inbox_url.as_deref()).and_then(|u| Url::parse(u).ok())
+}
+
+fn inbox_of_group(g: &group::Model) -> Option<Url> {
+    g.shared_inbox_url.as_deref().or(g.inbox_url.as_deref()).and_then(|u| Url::parse(u).ok())
+}
+
+/// The thread as a `Page`.
+pub async fn page_of<C: ConnectionTrait>(
+    conn: &C,
+    t: &thread::Model,
+    opening: Option<&post::Model>,
+) -> AppResult<Option<serde_json::Value>> {
+    let (Some(g), author) = futures_util::try_join!(group::Entity::find_by_id(t.group_id).one(conn), async {
+        match t.author_id {
+            Some(a) => member::Entity::find_by_id(a).one(conn).await,
+            None => Ok(None),
+        }
+    })?
+    else {
+        return Ok(None);
+    };
+    let author = author.map(|a| a.ap_id).unwrap_or_else(|| g.ap_id.clone());
+    Ok(Some(content::page(&PageParts {
+        id: &t.ap_id,
+        author: &author,
+        audience: &g.ap_id,
+        title: &t.title,
+        html: opening.map(|p| p.body_html.as_str()).unwrap_or(""),
+        markdown: opening.and_then(|p| p.body.as_deref()),
+        published: t.created_at,
+        updated: (t.updated_at > t.created_at).then_some(t.updated_at),
+        locked: t.locked,
+        cc: vec![],
+    })))
+}
+
+/// A post as a `Note` (`None` when it is a thread's opening post: that is the `Page`).
+pub async fn note_of<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    p: &post::Model,
+) -> AppResult<Option<(serde_json::Value, Vec<member::Model>)>> {
+    let Some(t) = thread::Entity::find_by_id(p.thread_id).one(conn).await? else { return Ok(None) };
+    let Some(g) = group::Entity::find_by_id(t.group_id).one(conn).await? else { return Ok(None) };
+    let in_reply_to = match p.parent_id {
+        Some(parent) => post::Entity::find_by_id(parent).one(conn).await?.map(|x| x.ap_id),
+        None => Some(t.ap_id.clone()),
+    };
+    let author = match p.author_id {
+        Some(a) => member::Entity::find_by_id(a).one(conn).await?,
+        None => None,
+    };
+    let Some(author) = author else { return Ok(None) };
+    let mentioned = mentions::accounts(conn, p.body.as_deref().unwrap_or("")).await?;
+    let mention_tags: Vec<Mention> = mentioned.iter().map(|m| mention_of(state, m)).collect();
+    let mut cc = vec![g.ap_id.clone()];
+    cc.extend(author.followers_url.clone());
+    let note = content::note(&NoteParts {
+        id: &p.ap_id,
+        author: &author.ap_id,
+        in_reply_to: in_reply_to.as_deref().unwrap_or(&t.ap_id),
+        context: &t.ap_id,
+        audience: &g.ap_id,
+        html: &p.body_html,
+        markdown: p.body.as_deref(),
+        published: p.created_at,
+        updated: p.edited_at,
+        cc,
+        mentions: &mention_tags,
+    });
+    Ok(Some((note, mentioned)))
+}
+
+/// How a post or thread changed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Change {
+    fn as_str(self) -> &'static str {
+        match self {
+            Change::Create => "Create",
+            Change::Update => "Update",
+            Change::Delete => "Delete",
+        }
+    }
+}
+
+/// Sends a change of a local author's thread (`post` is its opening post) or post, in the
+/// caller's transaction.
+pub async fn publish<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    t: &thread::Model,
+    p: &post::Model,
+    opening: bool,
+    change: Change,
+) -> AppResult<()> {
+    let Some(g) = group::Entity::find_by_id(t.group_id).one(conn).await? else { return Ok(()) };
+    let Some(author) = (match p.author_id.or(t.author_id) {
+        Some(a) => member::Entity::find_by_id(a).one(conn).await?,
+        None => None,
+    }) else {
+        return Ok(());
+    };
+    let (object, mentioned) = if opening {
+        (page_of(conn, t, Some(p)).await?, vec![])
+    } else {
+        match note_of(conn, state, p).await? {
+            Some((n, m)) => (Some(n), m),
+            None => (None, vec![]),
+        }
+    };
+    let Some(object) = object else { return Ok(()) };
+    let object_id = if opening { t.ap_id.clone() } else { p.ap_id.clone() };
+
+    // The author's side: followers, mentioned accounts, and a remote group with the author of
+    // the post answered.
+    let mut inboxes = outbox::follower_inboxes(conn, ActorKind::Member, author.id).await?;
+    inboxes.extend(mentioned.iter().filter(|m| !m.local).filter_map(inbox_of_member));
+    if !g.local {
+        inboxes.extend(inbox_of_group(&g));
+        if let Some(parent) = p.parent_id {
+            if let Some(pa) = post::Entity::find_by_id(parent).one(conn).await? {
+                if let Some(pa_author) = match pa.author_id {
+                    Some(a) => member::Entity::find_by_id(a).one(conn).await?,
+                    None => None,
+                } {
+                    inboxes.extend(inbox_of_member(&pa_author).filter(|_| !pa_author.local));
+                }
+            }
+        }
+    }
+    let activity_id = outbox::activity_id(state, change.as_str());
+    let payload = match change {
+        Change::Delete => {
+            let cc: Vec<String> = author.followers_url.iter().cloned().chain([g.ap_id.clone()]).collect();
+            content::delete(&activity_id, &author.ap_id, &object_id, cc)
+        }
+        _ => content::wrap(change.as_str(), &activity_id, &author.ap_id, object.clone()),
+    };
+    if !inboxes.is_empty() {
+        outbox::enqueue(
+            conn,
+            state,
+            Outgoing {
+                actor_kind: ActorKind::Member,
+                actor_id: author.id,
+                ap_id: activity_id,
+                kind: change.as_str(),
+                payload: payload.clone(),
+                public: true,
+                inboxes,
+            },
+        )
+        .await?;
+    }
+    if g.local {
+        // The group re-shares it: the object itself, or the Update/Delete activity.
+        let shared = if change == Change::Create { object } else { payload };
+        announce(conn, state, &g, shared).await?;
+    }
+    Ok(())
+}
+
+/// The group announces an object (or activity) to its followers.
+pub async fn announce<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    g: &group::Model,
+    object: serde_json::Value,
+) -> AppResult<()> {
+    let inboxes = outbox::follower_inboxes(conn, ActorKind::Group, g.id).await?;
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let id = outbox::activity_id(state, "Announce");
+    let payload = content::announce(&id, &g.ap_id, g.followers_url.as_deref(), object);
+    outbox::enqueue(
+        conn,
+        state,
+        Outgoing {
+            actor_kind: ActorKind::Group,
+            actor_id: g.id,
+            ap_id: id,
+            kind: "Announce",
+            payload,
+            public: true,
+            inboxes,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A post that arrived from another server in one of our threads: our group re-shares it.
+pub async fn announce_received<C: ConnectionTrait>(conn: &C, state: &AppState, p: &post::Model) -> AppResult<()> {
+    let Some(t) = thread::Entity::find_by_id(p.thread_id).one(conn).await? else { return Ok(()) };
+    let Some(g) = group::Entity::find_by_id(t.group_id).one(conn).await?.filter(|g| g.local) else { return Ok(()) };
+    let Some((note, _)) = note_of(conn, state, p).await? else { return Ok(()) };
+    announce(conn, state, &g, note).await
+}
+
+/// A library entry as a `Document`.
+pub fn document_of(g: &group::Model, r: &resource::Model) -> serde_json::Value {
+    let tags = resources::tags(r);
+    content::document(&DocumentParts {
+        id: &r.ap_id,
+        group: &g.ap_id,
+        title: &r.title,
+        kind: kind_name(r),
+        link: r.link.as_deref(),
+        html: r.description_html.as_deref(),
+        tags: &tags,
+        folder: &r.folder,
+        published: r.created_at,
+        updated: r.updated_at,
+        followers: g.followers_url.as_deref(),
+    })
+}
+
+fn kind_name(r: &resource::Model) -> &'static str {
+    use crate::db::enums::ResourceKind as K;
+    match r.kind {
+        K::Link => "LINK",
+        K::Document => "DOCUMENT",
+        K::Toolkit => "TOOLKIT",
+        K::Template => "TEMPLATE",
+        K::Recording => "RECORDING",
+        K::Slides => "SLIDES",
+        K::Other => "OTHER",
+    }
+}
+
+/// Sends a change of a local group's library entry to the group's followers.
+pub async fn publish_resource<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    r: &resource::Model,
+    change: Change,
+) -> AppResult<()> {
+    let Some(g) = group::Entity::find_by_id(r.group_id).one(conn).await?.filter(|g| g.local) else { return Ok(()) };
+    let inboxes = outbox::follower_inboxes(conn, ActorKind::Group, g.id).await?;
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let id = outbox::activity_id(state, change.as_str());
+    let payload = match change {
+        Change::Delete => content::delete(&id, &g.ap_id, &r.ap_id, g.followers_url.iter().cloned().collect()),
+        _ => content::wrap(change.as_str(), &id, &g.ap_id, document_of(&g, r)),
+    };
+    outbox::enqueue(
+        conn,
+        state,
+        Outgoing {
+            actor_kind: ActorKind::Group,
+            actor_id: g.id,
+            ap_id: id,
+            kind: change.as_str(),
+            payload,
+            public: true,
+            inboxes,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! Threads (`Page`, `Article`), posts (`Note`) and library entries (`Document`) from other
+//! servers: `Create`, `Update`, `Delete`, and a followed group's `Announce` of them (as Lemmy
+//! and Weave groups share what is posted in them). Checks here, storage in
+//! `domain::received`.
+//!
+//! - An object sent by its author must name that author (`attributedTo`) and live on the
+//!   author's server; a reply signed by someone else is refused (403).
+//! - An announced object is believed when it lives on the announcing group's server; otherwise
+//!   it is fetched from its own server (the library checks that the id answered is the id
+//!   asked for).
+//! - Threads and library entries are taken only from groups someone here follows; replies are
+//!   taken when they answer a thread or post we have.
+use activitypub_federation::fetch::fetch_object_http;
+use activitypub_federation::fetch::object_id::ObjectId;
+use serde_json::Value;
+use url::Url;
+
+use super::Inbound;
+use crate::ap::content::{ObjectJson, Refusal};
+use crate::ap::{object_id, object_type, same_origin};
+use crate::db::{group, member};
+use crate::domain::actors::{ActorKind, ActorSource, ApActor};
+use crate::domain::follows;
+use crate::domain::received::{self, Incoming};
+use crate::error::AppError;
+use crate::federation::{FedData, FedError};
+use crate::state::State;
+
+const THREAD_TYPES: [&str; 2] = ["Page", "Article"];
+const POST_TYPES: [&str; 2] = ["Note", "Comment"];
+
+fn incoming(o: &ObjectJson) -> Incoming {
+    Incoming {
+        ap_id: o.id.to_string(),
+        html: o.content.clone().or_else(|| o.summary.clone()).unwrap_or_default(),
+        title: o.name.clone(),
+        published: o.published,
+        in_reply_to: o.in_reply_to().map(|u| u.to_string()),
+        comments_enabled: o.comments_enabled,
+        link: o.link().map(|u| u.to_string()),
+        tags: o.hashtags(),
+        kind: o.weave_kind.clone(),
+        folder: o.weave_folder.clone(),
+    }
+}
+
+fn refused(r: Refusal) -> FedError {
+    let why = match r {
+        Refusal::NotTheAuthor => "the object's author is not the actor who sent it",
+        Refusal::ForeignId => "the object lives on another server than its author",
+        Refusal::NoAuthor => "the object names no author",
+    };
+    FedError::App(crate::federation::AppErrorBox(AppError::forbidden(why)))
+}
+
+fn parse(v: &Value) -> Result<ObjectJson, FedError> {
+    serde_json::from_value(v.clone()).map_err(|e| FedError::BadRequest(format!("malformed object: {e}")))
+}
+
+fn as_member(actor: &ApActor) -> Option<member::Model> {
+    match &actor.source {
+        ActorSource::Member(m) => Some((**m).clone()),
+        _ => None,
+    }
+}
+
+fn as_group(actor: &ApActor) -> Option<group::Model> {
+    match &actor.source {
+        ActorSource::Group(g) => Some((**g).clone()),
+        _ => None,
+    }
+}
+
+/// The (fetched, cached) person who wrote an object.
+async fn author(data: &FedData<State>, id: Url) -> Result<member::Model, FedError> {
+    let actor = ObjectId::<ApActor>::from(id).dereference(data).await?;
+    as_member(&actor).ok_or_else(|| FedError::Ignored("an object not written by a person".into()))
+}
+
+/// A remote group someone here follows, among those an object is addressed to.
+async fn followed_group(data: &FedData<State>, o: &ObjectJson) -> Result<Option<group::Model>, FedError> {
+    let state = data.app_data();
+    for url in o.addressed() {
+        if let Some(a) = ApActor::by_ap_id(state, url.as_str()).await? {
+            if let (false, Some(g)) = (a.local, as_group(&a)) {
+                if follows::is_followed_here(&state.db, ActorKind::Group, g.id).await? {
+                    return Ok(Some(g));
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// `Create` of a post, thread or library entry by the actor that signed it.
+pub async fn receive_create(data: &FedData<State>, actor: &ApActor, activity: &Inbound) -> Result<(), FedError> {
+    let kind = object_type(&activity.object).unwrap_or_default().to_string();
+    if !(POST_TYPES.contains(&kind.as_str()) || THREAD_TYPES.contains(&kind.as_str()) || kind == "Document") {
+        return Err(FedError::Ignored(format!("Create of a {kind:?}")));
+    }
+    let o = parse(&activity.object)?;
+    if kind == "Document" {
+        let g = as_group(actor)
+            .filter(|g| !g.local)
+            .ok_or_else(|| FedError::Ignored("a Document not from a group".into()))?;
+        return take_document(data, &g, &o).await;
+    }
+    o.check_authored_by(&actor.id).map_err(refused)?;
+    let person = as_member(actor).ok_or_else(|| FedError::Ignored("a post not from a person".into()))?;
+    take_text(data, &person, &o, None).await
+}
+
+/// A post (it answers something we have) or a thread (in a group we follow; `via` is the
+/// group that announced it).
+async fn take_text(
+    data: &FedData<State>,
+    person: &member::Model,
+    o: &ObjectJson,
+    via: Option<&group::Model>,
+) -> Result<(), FedError> {
+    let state = data.app_data();
+    if POST_TYPES.contains(&o.kind.as_str()) || o.in_reply_to().is_some() {
+        return match received::reply(state, person, incoming(o)).await? {
+            Some(_) => Ok(()),
+            None => Err(FedError::Ignored("a post answering nothing here".into())),
+        };
+    }
+    let g = match via {
+        Some(g) => Some(g.clone()),
+        None => followed_group(data, o).await?,
+    };
+    let Some(g) = g else { return Err(FedError::Ignored("a thread in no group followed here".into())) };
+    received::thread(state, person, &g, incoming(o)).await?;
+    Ok(())
+}
+
+async fn take_document(data: &FedData<State>, g: &group::Model, o: &ObjectJson) -> Result<(), FedError> {
+    let state = data.app_data();
+    if !follows::is_followed_here(&state.db, ActorKind::Group, g.id).await? {
+        return Err(FedError::Ignored("a library entry of a group nobody here follows".into()));
+    }
+    let gid = Url::parse(&g.ap_id)?;
+    if !same_origin(&o.id, &gid) {
+        return Err(refused(Refusal::ForeignId));
+    }
+    received::resource(state, g, incoming(o)).await?;
+    Ok(())
+}
+
+/// An object as the group announced it: believed when it lives on the group's server,
+/// otherwise fetched from its own.
+async fn announced_object(data: &FedData<State>, group: &ApActor, v: &Value) -> Result<ObjectJson, FedError> {
+    let id = object_id(v).ok_or_else(|| FedError::BadRequest("Announce without an object id".into()))?;
+    if v.is_object() && same_origin(&id, &group.id) {
+        return parse(v);
+    }
+    let fetched = fetch_object_http::<State, Value>(&id, data).await?;
+    parse(&fetched.object)
+}
+
+/// A followed group shares a thread, post or library entry (or, as Lemmy does, the `Create`,
+/// `Update` or `Delete` that made it).
+pub async fn receive_announce(data: &FedData<State>, actor: &ApActor, activity: &Inbound) -> Result<(), FedError> {
+    let state = data.app_data();
+    let g =
+        as_group(actor).filter(|g| !g.local).ok_or_else(|| FedError::Ignored("Announce not from a group".into()))?;
+    if !follows::is_followed_here(&state.db, ActorKind::Group, g.id).await? {
+        return Err(FedError::Ignored("Announce from a group nobody here follows".into()));
+    }
+    let mut object = activity.object.clone();
+    match object_type(&object) {
+        Some("Create") | Some("Update") => object = object.get("object").cloned().unwrap_or(Value::Null),
+        Some("Delete") => {
+            // Believed only when what it deletes lives on the group's server.
+            let target = object.get("object").and_then(object_id);
+            let by = object.get("actor").and_then(object_id);
+            return match (target, by) {
+                (Some(t), Some(by)) if same_origin(&t, &actor.id) => {
+                    received::delete(state, by.as_str(), t.as_str()).await?;
+                    Ok(())
+                }
+                _ => Err(FedError::Ignored("an announced Delete of something elsewhere".into())),
+            };
+        }
+        _ => {}
+    }
+    let o = announced_object(data, actor, &object).await?;
+    if o.kind == "Document" {
+        return take_document(data, &g, &o).await;
+    }
+    if !(POST_TYPES.contains(&o.kind.as_str()) || THREAD_TYPES.contains(&o.kind.as_str())) {
+        return Err(FedError::Ignored(format!("Announce of a {:?}", o.kind)));
+    }
+    let author_id = o.author().ok_or_else(|| refused(Refusal::NoAuthor))?;
+    o.check_authored_by(&author_id).map_err(refused)?;
+    let person = author(data, author_id).await?;
+    take_text(data, &person, &o, Some(&g)).await
+}
+
+/// `Update` of a post, thread or library entry, by its author (or group).
+pub async fn receive_update(data: &FedData<State>, actor: &ApActor, activity: &Inbound) -> Result<(), FedError> {
+    let o = parse(&activity.object)?;
+    if !same_origin(&o.id, &actor.id) {
+        return Err(refused(Refusal::ForeignId));
+    }
+    let state = data.app_data();
+    if o.kind == "Document" {
+        let g = as_group(actor).ok_or_else(|| FedError::Ignored("a Document not from a group".into()))?;
+        return take_document(data, &g, &o).await;
+    }
+    received::edit(state, actor.id.as_str(), incoming(&o)).await?;
+    Ok(())
+}
+
+/// `Delete` of a post, thread or library entry (not of an actor: see `actor.rs`).
+pub async fn receive_delete(data: &FedData<State>, actor: &ApActor, activity: &Inbound) -> Result<(), FedError> {
+    let target = object_id(&activity.object).ok_or_else(|| FedError::BadRequest("Delete without object".into()))?;
+    if !same_origin(&target, &actor.id) {
+        return Err(refused(Refusal::ForeignId));
+    }
+    if !received::delete(data.app_data(), actor.id.as_str(), target.as_str()).await? {
+        return Err(FedError::Ignored("Delete of something unknown here".into()));
+    }
+    Ok(())
+}

@@ -1,0 +1,194 @@
+//! Pages of threads, posts and library entries (`GET /threads/{id}`, `/posts/{id}`,
+//! `/resources/{id}`): the URL a Mastodon user clicks, with OpenGraph tags, or, for
+//! `Accept: application/activity+json`, the `Page`, `Note` or `Document` itself. They show what
+//! an anonymous visitor may see.
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use uuid::Uuid;
+
+use super::pages::{escape, page, Head};
+use crate::db::{post, thread};
+use crate::domain::pagination::PageRequest;
+use crate::domain::viewer::Viewer;
+use crate::domain::{groups, members, publishing, resources, search, threads};
+use crate::error::AppError;
+use crate::federation::collections::activity_json;
+use crate::state::{AppState, State};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/threads/{id}", web::get().to(thread_page))
+        .route("/posts/{id}", web::get().to(post_page))
+        .route("/resources/{id}", web::get().to(resource_page));
+}
+
+fn not_found() -> HttpResponse {
+    HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("not found")
+}
+
+fn failed(e: AppError) -> HttpResponse {
+    match e {
+        AppError::NotFound(_) | AppError::BadInput { .. } => not_found(),
+        other => {
+            HttpResponse::InternalServerError().content_type("text/plain; charset=utf-8").body(other.client_message())
+        }
+    }
+}
+
+fn wants_json(req: &HttpRequest) -> bool {
+    crate::federation::wants_activity_json(req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()))
+}
+
+fn summary(html: &str) -> String {
+    let text = search::plain(html);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.join(" ").chars().take(300).collect()
+}
+
+async fn author_name(state: &AppState, id: Option<Uuid>) -> String {
+    let Some(id) = id else { return "someone".into() };
+    match members::load_many(&state.db, &[id]).await {
+        Ok(found) => found
+            .into_iter()
+            .find(crate::domain::visibility::member_public)
+            .map(|m| format!("{} (@{})", m.display_name.clone().unwrap_or_else(|| m.username.clone()), m.handle))
+            .unwrap_or_else(|| "someone".into()),
+        Err(_) => "someone".into(),
+    }
+}
+
+async fn thread_page(req: HttpRequest, path: web::Path<String>, state: web::Data<State>) -> HttpResponse {
+    let Ok(id) = Uuid::parse_str(&path.into_inner()) else { return not_found() };
+    let t = match threads::get(&state.db, &Viewer::Anonymous, id).await {
+        Ok(t) => t,
+        Err(e) => return failed(e),
+    };
+    let opening = match threads::opening_post(&state.db, t.id).await {
+        Ok(p) => p,
+        Err(e) => return failed(e),
+    };
+    if wants_json(&req) {
+        return match publishing::page_of(&state.db, &t, opening.as_ref()).await {
+            Ok(Some(doc)) => activity_json(&crate::ap::with_context(doc)),
+            Ok(None) => not_found(),
+            Err(e) => failed(e),
+        };
+    }
+    render_thread(&state, &t, opening.as_ref()).await
+}
+
+async fn render_thread(state: &AppState, t: &thread::Model, opening: Option<&post::Model>) -> HttpResponse {
+    let group = groups::get(&state.db, t.group_id).await.ok();
+    let posts = threads::posts(&state.db, t.id, PageRequest { first: 100, after: None, count_total: false }, None)
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default();
+    let mut body = format!("<h1>{}</h1>\n", escape(&t.title));
+    if let Some(g) = &group {
+        body.push_str(&format!("<p class=\"muted\">In {} (@{})", escape(&g.name), escape(&g.handle)));
+        if t.locked {
+            body.push_str(" · locked");
+        }
+        body.push_str("</p>\n");
+    }
+    for p in &posts {
+        let who = if p.deleted { "deleted".to_string() } else { author_name(state, p.author_id).await };
+        let indent = p.depth.clamp(0, 8) * 2;
+        // Bodies were sanitised when they were written.
+        body.push_str(&format!(
+            "<article id=\"{}\" style=\"margin-left:{indent}em\"><p class=\"muted\">{} · {}</p>{}</article>\n",
+            p.id,
+            escape(&who),
+            p.created_at.format("%Y-%m-%d %H:%M UTC"),
+            if p.deleted { "<p class=\"muted\">(deleted)</p>" } else { p.body_html.as_str() }
+        ));
+    }
+    if t.post_count > 100 {
+        body.push_str(&format!("<p class=\"muted\">{} more posts in the app.</p>\n", t.post_count - 100));
+    }
+    let description = opening.map(|p| summary(&p.body_html)).unwrap_or_default();
+    page(
+        state,
+        Head {
+            title: &t.title,
+            description: &description,
+            kind: "article",
+            url: &t.ap_id,
+            alternates: &[("application/activity+json", &t.ap_id)],
+            meta: &[("article:published_time", &t.created_at.to_rfc3339())],
+        },
+        &body,
+    )
+}
+
+async fn post_page(req: HttpRequest, path: web::Path<String>, state: web::Data<State>) -> HttpResponse {
+    let Ok(id) = Uuid::parse_str(&path.into_inner()) else { return not_found() };
+    let p = match threads::get_post(&state.db, &Viewer::Anonymous, id).await {
+        Ok(p) => p,
+        Err(e) => return failed(e),
+    };
+    if wants_json(&req) {
+        if p.deleted {
+            let tombstone = serde_json::json!({"id": p.ap_id, "type": "Tombstone"});
+            return HttpResponse::Gone()
+                .content_type("application/activity+json")
+                .body(crate::ap::with_context(tombstone).to_string());
+        }
+        return match publishing::note_of(&state.db, &state, &p).await {
+            Ok(Some((note, _))) => activity_json(&crate::ap::with_context(note)),
+            Ok(None) => not_found(),
+            Err(e) => failed(e),
+        };
+    }
+    // A post's page is its thread's, scrolled to it.
+    let thread = threads::thread_url(&state, p.thread_id);
+    HttpResponse::SeeOther().insert_header((header::LOCATION, format!("{thread}#{}", p.id))).finish()
+}
+
+async fn resource_page(req: HttpRequest, path: web::Path<String>, state: web::Data<State>) -> HttpResponse {
+    let Ok(id) = Uuid::parse_str(&path.into_inner()) else { return not_found() };
+    let r = match resources::get(&state.db, id).await {
+        Ok(r) => r,
+        Err(e) => return failed(e),
+    };
+    let g = match groups::get(&state.db, r.group_id).await {
+        Ok(g) => g,
+        Err(e) => return failed(e),
+    };
+    if wants_json(&req) {
+        return activity_json(&crate::ap::with_context(publishing::document_of(&g, &r)));
+    }
+    let mut body = format!(
+        "<h1>{}</h1>\n<p class=\"muted\">In the library of {} (@{})",
+        escape(&r.title),
+        escape(&g.name),
+        escape(&g.handle)
+    );
+    if !r.folder.is_empty() {
+        body.push_str(&format!(" · {}", escape(&r.folder)));
+    }
+    body.push_str("</p>\n");
+    if let Some(link) = &r.link {
+        body.push_str(&format!("<p><a href=\"{}\" rel=\"nofollow noopener\">{}</a></p>\n", escape(link), escape(link)));
+    }
+    if let Some(d) = &r.description_html {
+        body.push_str(d);
+    }
+    let tags = resources::tags(&r);
+    if !tags.is_empty() {
+        let tags: Vec<String> = tags.iter().map(|t| format!("#{}", escape(t))).collect();
+        body.push_str(&format!("<p class=\"muted\">{}</p>\n", tags.join(" ")));
+    }
+    let description = r.description_html.as_deref().map(summary).unwrap_or_default();
+    page(
+        &state,
+        Head {
+            title: &r.title,
+            description: &description,
+            kind: "website",
+            url: &r.ap_id,
+            alternates: &[("application/activity+json", &r.ap_id)],
+            meta: &[],
+        },
+        &body,
+    )
+}

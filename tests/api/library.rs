@@ -441,3 +441,47 @@ async fn one_search_box_finds_every_kind_and_respects_visibility() {
     let v = app.ok("{ members(search: \"resilience fund\") { edges { node { username } } } }", json!({}), None).await;
     assert_eq!(v["members"]["edges"][0]["node"]["username"], "alice");
 }
+
+async fn statements_for(app: &TestApp, query: &str, vars: Value) -> (u64, Value) {
+    let before = app.state.statements.get();
+    let v = app.ok(query, vars, None).await;
+    (app.state.statements.get() - before, v)
+}
+
+#[tokio::test]
+async fn thread_pages_run_a_fixed_number_of_statements() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let community = group_id(&app, "community").await;
+    let mut first = String::new();
+    for i in 0..12 {
+        let who = if i % 2 == 0 { &alice } else { &bob };
+        let t = create_thread(&app, who, &community, &format!("Thread {i}"), "Body").await;
+        if i == 0 {
+            first = t;
+        }
+    }
+    for i in 0..12 {
+        let who = if i % 2 == 0 { &alice } else { &bob };
+        reply(&app, who, &first, None, &format!("Reply {i}")).await;
+    }
+    // The benchmark's queries (`../shared/bench/queries`), at two page sizes.
+    let threads = |n: usize| {
+        format!("{{ threads(first: {n}) {{ totalCount edges {{ node {{ id title kind postCount locked url author {{ handle displayName }} group {{ handle name }} }} }} }} }}")
+    };
+    let (small, v) = statements_for(&app, &threads(3), json!({})).await;
+    assert_eq!(v["threads"]["edges"].as_array().unwrap().len(), 3);
+    let (full, v) = statements_for(&app, &threads(12), json!({})).await;
+    assert_eq!(v["threads"]["edges"].as_array().unwrap().len(), 12);
+    assert_eq!(small, full, "statements grow with the page");
+    assert!(full <= 4, "{full} statements");
+    let posts = |n: usize| {
+        format!("query($id: ID!) {{ thread(id: $id) {{ id title postCount posts(first: {n}) {{ totalCount edges {{ node {{ id body createdAt author {{ handle displayName }} }} }} }} }} }}")
+    };
+    let (small, _) = statements_for(&app, &posts(3), json!({"id": first})).await;
+    let (full, v) = statements_for(&app, &posts(13), json!({"id": first})).await;
+    assert_eq!(v["thread"]["posts"]["edges"].as_array().unwrap().len(), 13);
+    assert_eq!(small, full, "statements grow with the page");
+    assert!(full <= 4, "{full} statements");
+}

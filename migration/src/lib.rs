@@ -10,6 +10,7 @@ mod m0006_events;
 mod m0007_indexes;
 mod m0008_library;
 mod m0009_search;
+mod m0010_registration_via;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_indexes::Migration),
             Box::new(m0008_library::Migration),
             Box::new(m0009_search::Migration),
+            Box::new(m0010_registration_via::Migration),
         ]
     }
 }

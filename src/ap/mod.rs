@@ -6,6 +6,7 @@ pub mod activities;
 pub mod actor;
 pub mod content;
 pub mod event;
+pub mod participation;
 
 use serde_json::Value;
 use url::Url;

@@ -14,6 +14,8 @@ pub struct Model {
     /// Order on the waitlist (set while WAITLISTED): lower goes first.
     pub waitlist_seq: Option<i64>,
     pub message: Option<String>,
+    /// The `Join`, or the poll vote, a remote registration came by.
+    pub via_ap_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

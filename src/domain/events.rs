@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::bus::Change;
 use crate::db::enums::{EventStatus, LocationMode, Role, Visibility};
 use crate::db::{self, event, event_host, group, membership};
+use crate::domain::event_federation::Change as Federated;
 use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::viewer::Viewer;
 use crate::domain::{groups, markdown, members, validate};
@@ -566,11 +567,15 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
         ..Default::default()
     };
     let co_hosts = apply(state, &mut row, None, f).await?;
+    let federates = crate::domain::event_federation::prepare_group(state, g.id).await?;
     let txn = db::begin_write(&state.db).await?;
     let created = row.insert(&txn).await?;
     set_hosts(&txn, created.id, g.id, co_hosts.unwrap_or_default()).await?;
     let created = lock(&txn, created.id).await?;
     crate::domain::search::index_event(&txn, &created).await?;
+    if federates {
+        crate::domain::event_federation::publish(&txn, state, &created, Federated::Create, false).await?;
+    }
     txn.commit().await?;
     Ok(created)
 }
@@ -618,6 +623,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, f: EventFields)
     if current.status == EventStatus::Cancelled {
         return Err(AppError::conflict("this event was cancelled; it cannot be changed"));
     }
+    let federates = crate::domain::event_federation::prepare(state, &current).await?;
     let txn = db::begin_write(&state.db).await?;
     // Re-read under the write lock (row-locked on PostgreSQL): seat counts may have moved.
     let current = lock(&txn, id).await?;
@@ -632,6 +638,14 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, f: EventFields)
     crate::domain::registrations::promote_waitlist(&txn, updated.id).await?;
     let updated = lock(&txn, id).await?;
     crate::domain::search::index_event(&txn, &updated).await?;
+    if federates {
+        use crate::domain::event_federation as fed;
+        fed::publish(&txn, state, &updated, Federated::Update, fed::was_sent(&current)).await?;
+        if updated.starts_at != current.starts_at || updated.ends_at != current.ends_at {
+            let text = format!("New date: {}", when(&updated).join("; "));
+            fed::announce_note(&txn, state, &updated, &text).await?;
+        }
+    }
     txn.commit().await?;
     state.bus.publish(&state.db, Change::Event { id }).await;
     Ok(updated)
@@ -649,6 +663,7 @@ pub async fn cancel(state: &AppState, viewer: &Viewer, id: Uuid, reason: Option<
         return Ok(current);
     }
     let reason = validate::text("reason", reason.as_deref(), 1000)?;
+    let federates = crate::domain::event_federation::prepare(state, &current).await?;
     let txn = db::begin_write(&state.db).await?;
     let current = lock(&txn, id).await?;
     let mut row: event::ActiveModel = current.clone().into();
@@ -657,6 +672,16 @@ pub async fn cancel(state: &AppState, viewer: &Viewer, id: Uuid, reason: Option<
     row.sequence = Set(current.sequence + 1);
     row.updated_at = Set(Utc::now());
     let updated = row.update(&txn).await?;
+    if federates {
+        use crate::domain::event_federation as fed;
+        fed::publish(&txn, state, &updated, Federated::Update, fed::was_sent(&current)).await?;
+        let mut text =
+            format!("Cancelled: {} ({})", updated.title, when(&updated).first().cloned().unwrap_or_default());
+        if let Some(r) = &updated.cancel_reason {
+            text.push_str(&format!(". {r}"));
+        }
+        fed::announce_note(&txn, state, &updated, &text).await?;
+    }
     txn.commit().await?;
     state.bus.publish(&state.db, Change::Event { id }).await;
     Ok(updated)

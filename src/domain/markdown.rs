@@ -10,6 +10,11 @@ pub fn render(source: &str) -> String {
     sanitize(&out)
 }
 
+/// Text made safe to put in HTML.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
 /// Cleans HTML from members or remote servers: safe tags only, links get `rel="nofollow noopener"`.
 pub fn sanitize(html: &str) -> String {
     ammonia::Builder::default().link_rel(Some("nofollow noopener noreferrer")).clean(html).to_string()

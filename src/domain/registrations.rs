@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::bus::Change;
 use crate::db::enums::{EventStatus, RegistrationStatus};
 use crate::db::{self, event, member, registration};
+use crate::domain::event_federation::{self, Via};
 use crate::domain::events;
 use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::validate;
@@ -75,7 +76,29 @@ pub async fn rsvp(
     let me = viewer.active_member()?.clone();
     let message = validate::text("message", message.as_deref(), 1000)?;
     // Visibility first: a hidden event is not found.
-    events::get(state, viewer, event_id).await?;
+    let e = events::get(state, viewer, event_id).await?;
+    if !e.local {
+        return Err(AppError::bad_input("eventId", "this event is on another server: register there"));
+    }
+    register(state, &me, event_id, message, Via::Local).await
+}
+
+/// The one way a seat is taken: a local member's `rsvp`, a remote person's `Join` or a vote
+/// in the event's poll (`via`; remote ones are answered in the same transaction). The event's
+/// followers elsewhere hear of the new seat count. Refusals are errors; the caller answers
+/// them (`event_federation::refuse`).
+pub async fn register(
+    state: &AppState,
+    me: &member::Model,
+    event_id: Uuid,
+    message: Option<String>,
+    via: Via<'_>,
+) -> AppResult<registration::Model> {
+    let before = events::load_many(&state.db, &[event_id]).await?.pop().ok_or_else(|| AppError::not_found("event"))?;
+    let federates = event_federation::prepare(state, &before).await?;
+    if !matches!(via, Via::Local) {
+        event_federation::prepare_answer(state, &before).await?;
+    }
     let txn = db::begin_write(&state.db).await?;
     let e = events::lock(&txn, event_id).await?;
     if let Some(why) = closed_reason(&e, Utc::now()) {
@@ -91,6 +114,11 @@ pub async fn rsvp(
             r.status,
             RegistrationStatus::Going | RegistrationStatus::Waitlisted | RegistrationStatus::Requested
         ) {
+            if !matches!(via, Via::Local) {
+                // A repeated Join (or vote) is answered again.
+                event_federation::answer(&txn, state, &e, me, via, Some(r.status), None).await?;
+                txn.commit().await?;
+            }
             return Ok(r.clone());
         }
     }
@@ -124,6 +152,7 @@ pub async fn rsvp(
             row.status = Set(status);
             row.waitlist_seq = Set(seq);
             row.message = Set(message);
+            row.via_ap_id = Set(via.ap_id());
             row.updated_at = Set(now);
             row.update(&txn).await?
         }
@@ -135,6 +164,7 @@ pub async fn rsvp(
                 status: Set(status),
                 waitlist_seq: Set(seq),
                 message: Set(message),
+                via_ap_id: Set(via.ap_id()),
                 created_at: Set(now),
                 updated_at: Set(now),
             }
@@ -142,6 +172,11 @@ pub async fn rsvp(
             .await?
         }
     };
+    event_federation::answer(&txn, state, &e, me, via, Some(saved.status), None).await?;
+    if federates {
+        let now = events::lock(&txn, event_id).await?;
+        event_federation::publish(&txn, state, &now, event_federation::Change::Update, true).await?;
+    }
     txn.commit().await?;
     state.bus.publish(&state.db, Change::Event { id: event_id }).await;
     Ok(saved)
@@ -151,14 +186,25 @@ pub async fn rsvp(
 pub async fn cancel(state: &AppState, viewer: &Viewer, event_id: Uuid) -> AppResult<registration::Model> {
     let me = viewer.member()?.clone();
     events::get(state, viewer, event_id).await?;
+    release(state, me.id, event_id).await
+}
+
+/// Gives a member's seat (or place, or request) back: a local `cancelRsvp`, a remote `Leave`.
+pub async fn release(state: &AppState, member_id: Uuid, event_id: Uuid) -> AppResult<registration::Model> {
+    let before = events::load_many(&state.db, &[event_id]).await?.pop().ok_or_else(|| AppError::not_found("event"))?;
+    let federates = event_federation::prepare(state, &before).await?;
     let txn = db::begin_write(&state.db).await?;
     let r = registration::Entity::find()
         .filter(registration::Column::EventId.eq(event_id))
-        .filter(registration::Column::MemberId.eq(me.id))
+        .filter(registration::Column::MemberId.eq(member_id))
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("registration"))?;
     let saved = withdraw(&txn, r).await?;
+    if federates {
+        let now = events::lock(&txn, event_id).await?;
+        event_federation::publish(&txn, state, &now, event_federation::Change::Update, true).await?;
+    }
     txn.commit().await?;
     state.bus.publish(&state.db, Change::Event { id: event_id }).await;
     Ok(saved)
@@ -390,4 +436,17 @@ pub async fn going_event_ids<C: ConnectionTrait>(conn: &C, member_id: Uuid) -> A
         .into_iter()
         .map(|r| r.event_id)
         .collect())
+}
+
+/// The live registration a remote `Join` or poll vote made (to undo it).
+pub async fn by_via<C: ConnectionTrait>(
+    conn: &C,
+    member_id: Uuid,
+    ap_id: &str,
+) -> AppResult<Option<registration::Model>> {
+    Ok(registration::Entity::find()
+        .filter(registration::Column::MemberId.eq(member_id))
+        .filter(registration::Column::ViaApId.eq(ap_id))
+        .one(conn)
+        .await?)
 }

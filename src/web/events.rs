@@ -19,6 +19,7 @@ use crate::state::{AppState, State};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/events/{id}", web::get().to(event_or_ics))
+        .route("/events/{id}/poll", web::get().to(poll))
         .route("/groups/{slug}/events.ics", web::get().to(group_feed))
         .route("/calendar/{token}", web::get().to(personal_feed));
 }
@@ -83,6 +84,24 @@ async fn activity(state: &AppState, e: &event::Model) -> HttpResponse {
     };
     match events::document(state, e, &group, organizer.as_ref()) {
         Ok(doc) => crate::federation::collections::activity_json(&doc),
+        Err(err) => failed(err),
+    }
+}
+
+/// The event's RSVP poll (`Question`), which Mastodon fetches to show current counts.
+async fn poll(path: web::Path<String>, state: web::Data<State>) -> HttpResponse {
+    let Ok(id) = Uuid::parse_str(&path.into_inner()) else { return not_found() };
+    let e = match events::get(&state, &Viewer::Anonymous, id).await {
+        Ok(e) if e.local && e.visibility == crate::db::enums::Visibility::Public => e,
+        Ok(_) => return not_found(),
+        Err(e) => return failed(e),
+    };
+    let g = match groups::get(&state.db, e.group_id).await {
+        Ok(g) => g,
+        Err(err) => return failed(err),
+    };
+    match crate::domain::event_federation::poll_of(&state.db, &e, &g).await {
+        Ok(q) => crate::federation::collections::activity_json(&crate::ap::with_context(q)),
         Err(err) => failed(err),
     }
 }

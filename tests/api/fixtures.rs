@@ -144,3 +144,25 @@ fn threads_and_replies_parse() {
     let clean = weave::domain::markdown::sanitize(reply.content.as_deref().unwrap());
     assert!(clean.contains("DEI") && !clean.contains("script") && !clean.contains("steal"));
 }
+
+#[test]
+fn mobilizon_events_and_joins_parse() {
+    use weave::ap::participation::EventJson;
+    let e: EventJson = serde_json::from_value(fixture("mobilizon_event.json")).unwrap();
+    assert_eq!(e.kind, "Event");
+    assert_eq!(e.name.as_deref(), Some("Learning infrastructure for systemic change"));
+    assert_eq!(e.group().unwrap().as_str(), "https://events.example/@learning_network");
+    assert_eq!(e.timezone.as_deref(), Some("America/Los_Angeles"));
+    assert_eq!((e.maximum_attendee_capacity, e.remaining_attendee_capacity), (Some(60), Some(12)));
+    assert!(e.online() && e.is_public() && !e.cancelled());
+    assert_eq!(e.venue().unwrap().locality.as_deref(), Some("Los Angeles"));
+    assert_eq!(e.hashtags(), vec!["learning"]);
+    assert_eq!(e.page().as_str(), "https://events.example/events/5a1c3d2e-7f00-4c1b-9d7e-2b5f0e6a9c11");
+
+    let join: Inbound = serde_json::from_value(fixture("mobilizon_join.json")).unwrap();
+    assert_eq!(join.kind, "Join");
+    assert_eq!(
+        object_id(&join.object).unwrap().as_str(),
+        "https://weave.example/events/0193a1b2-0000-7000-8000-0000000000e1"
+    );
+}

@@ -4,6 +4,7 @@
 //! `DATABASE_URL` points at one (a new database per test, dropped afterwards).
 mod auth;
 mod delivery;
+mod event_federation;
 mod events;
 mod federation;
 mod fixtures;

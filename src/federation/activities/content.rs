@@ -95,6 +95,9 @@ async fn followed_group(data: &FedData<State>, o: &ObjectJson) -> Result<Option<
 /// `Create` of a post, thread or library entry by the actor that signed it.
 pub async fn receive_create(data: &FedData<State>, actor: &ApActor, activity: &Inbound) -> Result<(), FedError> {
     let kind = object_type(&activity.object).unwrap_or_default().to_string();
+    if kind == "Event" {
+        return super::event::take_event(data, actor, &activity.object).await;
+    }
     if !(POST_TYPES.contains(&kind.as_str()) || THREAD_TYPES.contains(&kind.as_str()) || kind == "Document") {
         return Err(FedError::Ignored(format!("Create of a {kind:?}")));
     }
@@ -107,6 +110,9 @@ pub async fn receive_create(data: &FedData<State>, actor: &ApActor, activity: &I
     }
     o.check_authored_by(&actor.id).map_err(refused)?;
     let person = as_member(actor).ok_or_else(|| FedError::Ignored("a post not from a person".into()))?;
+    if super::event::is_vote(&o) {
+        return super::event::receive_vote(data, &person, &o).await;
+    }
     take_text(data, &person, &o, None).await
 }
 
@@ -184,7 +190,13 @@ pub async fn receive_announce(data: &FedData<State>, actor: &ApActor, activity: 
         }
         _ => {}
     }
+    if object_type(&object) == Some("Event") && object_id(&object).is_some_and(|id| same_origin(&id, &actor.id)) {
+        return super::event::take_event(data, actor, &object).await;
+    }
     let o = announced_object(data, actor, &object).await?;
+    if o.kind == "Event" {
+        return Err(FedError::Ignored("an announced event of another server".into()));
+    }
     if o.kind == "Document" {
         return take_document(data, &g, &o).await;
     }
@@ -199,6 +211,9 @@ pub async fn receive_announce(data: &FedData<State>, actor: &ApActor, activity: 
 
 /// `Update` of a post, thread or library entry, by its author (or group).
 pub async fn receive_update(data: &FedData<State>, actor: &ApActor, activity: &Inbound) -> Result<(), FedError> {
+    if object_type(&activity.object) == Some("Event") {
+        return super::event::take_event(data, actor, &activity.object).await;
+    }
     let o = parse(&activity.object)?;
     if !same_origin(&o.id, &actor.id) {
         return Err(refused(Refusal::ForeignId));
@@ -218,7 +233,10 @@ pub async fn receive_delete(data: &FedData<State>, actor: &ApActor, activity: &I
     if !same_origin(&target, &actor.id) {
         return Err(refused(Refusal::ForeignId));
     }
-    if !received::delete(data.app_data(), actor.id.as_str(), target.as_str()).await? {
+    if !received::delete(data.app_data(), actor.id.as_str(), target.as_str()).await?
+        && !super::event::remove(data, actor, &target).await?
+        && !super::event::withdraw_by_id(data, actor, target.as_str()).await?
+    {
         return Err(FedError::Ignored("Delete of something unknown here".into()));
     }
     Ok(())

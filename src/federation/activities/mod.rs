@@ -3,6 +3,7 @@
 //! `crate::ap::activities`.
 mod actor;
 mod content;
+mod event;
 mod follow;
 
 use activitypub_federation::traits::Activity;
@@ -58,9 +59,23 @@ impl Activity for Inbound {
             "Follow" => follow::receive_follow(data, &actor, &self).await,
             "Accept" => follow::receive_answer(data, &actor, &self, true).await,
             "Reject" => follow::receive_answer(data, &actor, &self, false).await,
-            "Undo" => follow::receive_undo(data, &actor, &self).await,
             "Update" if self.is_about_itself() => actor::receive_update(data, &actor, self).await,
             "Delete" if self.is_about_itself() => actor::receive_delete(data, &actor, &self).await,
+            "Join" => event::receive_join(data, &actor, &self).await,
+            "Leave" => event::receive_leave(data, &actor, &self.object).await,
+            "Undo" if crate::ap::object_type(&self.object) == Some("Create") => {
+                // A vote taken back.
+                let vote = self.object.get("object").and_then(crate::ap::object_id);
+                match vote {
+                    Some(v) if event::withdraw_by_id(data, &actor, v.as_str()).await? => Ok(()),
+                    _ => Err(FedError::Ignored("Undo of something unknown here".into())),
+                }
+            }
+            "Undo" if crate::ap::object_type(&self.object) == Some("Join") => {
+                let joined = self.object.get("object").cloned().unwrap_or_default();
+                event::receive_leave(data, &actor, &joined).await
+            }
+            "Undo" => follow::receive_undo(data, &actor, &self).await,
             "Create" => content::receive_create(data, &actor, &self).await,
             "Announce" => content::receive_announce(data, &actor, &self).await,
             "Update" => content::receive_update(data, &actor, &self).await,

@@ -1,0 +1,259 @@
+//! Events from other servers and registration across servers, as Mobilizon does it: a remote
+//! person `Join`s an event and its group answers `Accept` or `Reject`; `Leave` (or
+//! `Undo(Join)`) gives the seat back. Also the lenient reading of received `Event`s.
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use url::Url;
+
+use super::PUBLIC;
+
+/// `Join` of an event by a person, addressed to the event's group.
+pub fn join(id: &str, actor: &str, event: &str, group: &str) -> Value {
+    json!({"id": id, "type": "Join", "actor": actor, "object": event, "to": [group], "cc": []})
+}
+
+/// `Leave` of an event.
+pub fn leave(id: &str, actor: &str, event: &str, group: &str) -> Value {
+    json!({"id": id, "type": "Leave", "actor": actor, "object": event, "to": [group], "cc": []})
+}
+
+/// The group's answer to a `Join`: `Accept` (a seat or a place on the waitlist, named in
+/// `weave:status`) or `Reject` (closed, cancelled, full), embedding the join as Mobilizon does.
+pub fn answer_join(
+    kind: &str,
+    id: &str,
+    group: &str,
+    join_id: &str,
+    person: &str,
+    event: &str,
+    status: Option<&str>,
+) -> Value {
+    let mut v = json!({
+        "id": id,
+        "type": kind,
+        "actor": group,
+        "to": [person],
+        "object": {"id": join_id, "type": "Join", "actor": person, "object": event},
+    });
+    if let (Some(o), Some(s)) = (v.as_object_mut(), status) {
+        o.insert("weave:status".into(), json!(s));
+    }
+    v
+}
+
+/// A public `Note` from a group (a cancellation or a new date, which Mastodon shows: it
+/// ignores `Update`s of events).
+pub fn announcement(
+    id: &str,
+    group: &str,
+    followers: Option<&str>,
+    html: &str,
+    about: &str,
+    published: DateTime<Utc>,
+) -> Value {
+    json!({
+        "id": id,
+        "type": "Note",
+        "attributedTo": group,
+        "content": html,
+        "mediaType": "text/html",
+        "inReplyTo": null,
+        "context": about,
+        "url": about,
+        "published": published.to_rfc3339(),
+        "to": [PUBLIC],
+        "cc": followers.map(|f| vec![f]).unwrap_or_default(),
+    })
+}
+
+/// An `Event` another server sent (Mobilizon, Gancio, Weave), read leniently.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventJson {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    pub content: Option<String>,
+    pub start_time: DateTime<Utc>,
+    pub end_time: Option<DateTime<Utc>>,
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub attributed_to: Value,
+    #[serde(default)]
+    pub location: Value,
+    pub is_online: Option<bool>,
+    pub maximum_attendee_capacity: Option<i64>,
+    pub remaining_attendee_capacity: Option<i64>,
+    pub participant_count: Option<i64>,
+    pub join_mode: Option<String>,
+    pub external_participation_url: Option<String>,
+    #[serde(rename = "ical:status")]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub url: Value,
+    #[serde(default)]
+    pub tag: Value,
+    pub published: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub to: Value,
+    #[serde(default)]
+    pub cc: Value,
+}
+
+/// Where a received event happens.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Venue {
+    pub name: Option<String>,
+    pub street: Option<String>,
+    pub locality: Option<String>,
+    pub country: Option<String>,
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str).map(|s| s.trim().chars().take(300).collect::<String>()).filter(|s| !s.is_empty())
+}
+
+impl EventJson {
+    /// The group (or first actor) it is attributed to.
+    pub fn group(&self) -> Option<Url> {
+        let first = match &self.attributed_to {
+            Value::Array(a) => a.first().cloned().unwrap_or(Value::Null),
+            other => other.clone(),
+        };
+        super::object_id(&first)
+    }
+
+    pub fn venue(&self) -> Option<Venue> {
+        let loc = match &self.location {
+            Value::Array(a) => a.first()?,
+            Value::Object(_) => &self.location,
+            _ => return None,
+        };
+        if loc.get("type").and_then(Value::as_str) == Some("VirtualLocation") {
+            return None;
+        }
+        let address = loc.get("address");
+        let venue = Venue {
+            name: text(loc.get("name")),
+            street: text(address.and_then(|a| a.get("streetAddress"))),
+            locality: text(address.and_then(|a| a.get("addressLocality"))),
+            country: text(address.and_then(|a| a.get("addressCountry"))),
+        };
+        (venue != Venue::default()).then_some(venue)
+    }
+
+    pub fn online(&self) -> bool {
+        self.is_online.unwrap_or(false)
+            || matches!(&self.location, Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("VirtualLocation"))
+    }
+
+    pub fn cancelled(&self) -> bool {
+        self.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED"))
+    }
+
+    pub fn is_public(&self) -> bool {
+        let public = |v: &Value| match v {
+            Value::String(s) => s == PUBLIC || s == "as:Public",
+            Value::Array(a) => a.iter().any(|x| x.as_str().is_some_and(|s| s == PUBLIC || s == "as:Public")),
+            _ => false,
+        };
+        public(&self.to) || public(&self.cc)
+    }
+
+    /// Its page, when it names one (else its id).
+    pub fn page(&self) -> Url {
+        match &self.url {
+            Value::String(s) => Url::parse(s).ok(),
+            Value::Object(o) => o.get("href").and_then(Value::as_str).and_then(|s| Url::parse(s).ok()),
+            Value::Array(a) => a.iter().find_map(|x| {
+                x.as_str().or_else(|| x.get("href").and_then(Value::as_str)).and_then(|s| Url::parse(s).ok())
+            }),
+            _ => None,
+        }
+        .unwrap_or_else(|| self.id.clone())
+    }
+
+    pub fn hashtags(&self) -> Vec<String> {
+        let Value::Array(tags) = &self.tag else { return vec![] };
+        tags.iter()
+            .filter(|t| t.get("type").and_then(Value::as_str) == Some("Hashtag"))
+            .filter_map(|t| t.get("name").and_then(Value::as_str))
+            .map(|n| n.trim_start_matches('#').chars().take(60).collect::<String>())
+            .filter(|n| !n.is_empty())
+            .take(20)
+            .collect()
+    }
+}
+
+/// The options of an event's RSVP poll.
+pub const GOING: &str = "Going";
+pub const NOT_GOING: &str = "Not going";
+
+/// What an event's poll says.
+pub struct PollParts<'a> {
+    pub id: &'a str,
+    pub group: &'a str,
+    pub followers: Option<&'a str>,
+    pub event_url: &'a str,
+    pub html: &'a str,
+    pub going: i64,
+    pub not_going: i64,
+    pub end_time: DateTime<Utc>,
+    pub closed: bool,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+}
+
+/// The RSVP poll that goes with each public event, for Mastodon users (who cannot send
+/// `Join`): a `Question` with the options "Going" and "Not going".
+pub fn poll(p: &PollParts<'_>) -> Value {
+    let option =
+        |name: &str, n: i64| json!({"type": "Note", "name": name, "replies": {"type": "Collection", "totalItems": n}});
+    let mut v = json!({
+        "id": p.id,
+        "type": "Question",
+        "attributedTo": p.group,
+        "content": p.html,
+        "mediaType": "text/html",
+        "context": p.event_url,
+        "url": p.event_url,
+        "oneOf": [option(GOING, p.going), option(NOT_GOING, p.not_going)],
+        "endTime": p.end_time.to_rfc3339(),
+        "votersCount": p.going + p.not_going,
+        "published": p.published.to_rfc3339(),
+        "updated": p.updated.to_rfc3339(),
+        "to": [PUBLIC],
+        "cc": p.followers.map(|f| vec![f]).unwrap_or_default(),
+    });
+    if let (Some(o), true) = (v.as_object_mut(), p.closed) {
+        o.insert("closed".into(), json!(p.end_time.to_rfc3339()));
+    }
+    v
+}
+
+/// A direct `Note` from a group to one person (the answer to a vote).
+pub fn direct_note(
+    id: &str,
+    group: &str,
+    person: &str,
+    person_name: &str,
+    html: &str,
+    in_reply_to: &str,
+    published: DateTime<Utc>,
+) -> Value {
+    json!({
+        "id": id,
+        "type": "Note",
+        "attributedTo": group,
+        "inReplyTo": in_reply_to,
+        "content": html,
+        "mediaType": "text/html",
+        "published": published.to_rfc3339(),
+        "to": [person],
+        "cc": [],
+        "tag": [{"type": "Mention", "href": person, "name": person_name}],
+    })
+}

@@ -1,0 +1,592 @@
+//! Events across servers.
+//! - **Out**: a published event goes from its group to the group's followers as `Create(Event)`,
+//!   its changes (details, seats, status) as `Update(Event)`, its removal as `Delete`. PUBLIC
+//!   events are addressed to the public and the followers; UNLISTED ones to the followers only;
+//!   MEMBERS events and drafts are never sent. A cancellation or a new date also goes out as a
+//!   short public `Note` from the group, because Mastodon ignores `Update`s of events.
+//! - **In**: events of groups someone here follows are stored as remote events (by `ap_id`,
+//!   updated in place, never duplicated) and listed with `includeRemote`.
+//! - **Registration**: a remote person's `Join` takes a seat through the same function as a
+//!   local `rsvp` (`registrations::register`) and is answered, in the same transaction, with
+//!   `Accept` (GOING, WAITLISTED or REQUESTED, in `weave:status`) or, when refused, `Reject`.
+//!   `Leave` or `Undo(Join)` gives the seat back.
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use crate::ap::participation;
+use crate::db::enums::{ActorKind, EventStatus, LocationMode, RegistrationStatus, Visibility};
+use crate::db::{self, event, event_host, group, member, registration};
+use crate::domain::actors::{ensure_keys, ApActor};
+use crate::domain::outbox::{self, Outgoing};
+use crate::domain::{events, markdown, search};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// What happened to an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Change {
+    fn as_str(self) -> &'static str {
+        match self {
+            Change::Create => "Create",
+            Change::Update => "Update",
+            Change::Delete => "Delete",
+        }
+    }
+}
+
+/// Whether an event is sent at all.
+fn federated(e: &event::Model) -> bool {
+    e.local && e.status != EventStatus::Draft && e.visibility != Visibility::Members
+}
+
+/// Whether the group's followers were sent this event (as it was before a change).
+pub fn was_sent(before: &event::Model) -> bool {
+    federated(before)
+}
+
+/// Before a new event of a local group: whether the group has followers elsewhere; if so, its
+/// keys are made now.
+pub async fn prepare_group(state: &AppState, group_id: Uuid) -> AppResult<bool> {
+    if outbox::follower_inboxes(&state.db, ActorKind::Group, group_id).await?.is_empty() {
+        return Ok(false);
+    }
+    let g = group::Entity::find_by_id(group_id).one(&state.db).await?.ok_or_else(|| AppError::not_found("group"))?;
+    if !g.local {
+        return Ok(false);
+    }
+    ensure_keys(state, ApActor::from_group(g)?).await?;
+    Ok(true)
+}
+
+/// Before a change of `e` (outside the transaction): whether it reaches other servers; if so,
+/// its group's keys are made now.
+pub async fn prepare(state: &AppState, e: &event::Model) -> AppResult<bool> {
+    if !e.local {
+        return Ok(false);
+    }
+    let inboxes = outbox::follower_inboxes(&state.db, ActorKind::Group, e.group_id).await?;
+    if inboxes.is_empty() {
+        return Ok(false);
+    }
+    let g = group::Entity::find_by_id(e.group_id).one(&state.db).await?.ok_or_else(|| AppError::not_found("group"))?;
+    ensure_keys(state, ApActor::from_group(g)?).await?;
+    Ok(true)
+}
+
+/// Sends a change of a local event to its group's followers, in the caller's transaction, from
+/// the row as that transaction sees it. `was_sent` tells whether the followers have it already
+/// (a draft being published is a `Create`; a published event becoming MEMBERS-only a `Delete`).
+pub async fn publish<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    e: &event::Model,
+    change: Change,
+    was_sent: bool,
+) -> AppResult<()> {
+    let change = match (change, was_sent, federated(e)) {
+        (Change::Delete, false, _) => return Ok(()),
+        (Change::Delete, true, _) => Change::Delete,
+        (_, false, false) => return Ok(()),
+        (_, true, false) => Change::Delete,
+        (_, false, true) => Change::Create,
+        (c, true, true) => c,
+    };
+    let Some(g) = group::Entity::find_by_id(e.group_id).one(conn).await? else { return Ok(()) };
+    let inboxes = outbox::follower_inboxes(conn, ActorKind::Group, g.id).await?;
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let id = outbox::activity_id(state, change.as_str());
+    let public = e.visibility == Visibility::Public;
+    let followers = g.followers_url.clone().map(|f| vec![f]).unwrap_or_default();
+    let payload = if change == Change::Delete {
+        serde_json::json!({
+            "id": id, "type": "Delete", "actor": g.ap_id,
+            "to": if public { vec![crate::ap::PUBLIC.to_string()] } else { followers.clone() },
+            "cc": if public { followers } else { vec![] },
+            "object": {"id": e.ap_id, "type": "Tombstone"},
+        })
+    } else {
+        let organizer = events::organizer(conn, e).await?.filter(crate::domain::visibility::member_public);
+        let mut doc = events::document(state, e, &g, organizer.as_ref())?;
+        if !public {
+            // UNLISTED: the followers only, never the public collection.
+            if let Some(o) = doc.as_object_mut() {
+                o.insert("to".into(), serde_json::json!(followers));
+                o.insert("cc".into(), serde_json::json!([]));
+            }
+        }
+        serde_json::json!({
+            "id": id, "type": change.as_str(), "actor": g.ap_id,
+            "to": doc.get("to").cloned().unwrap_or_default(),
+            "cc": doc.get("cc").cloned().unwrap_or_default(),
+            "object": doc,
+        })
+    };
+    outbox::enqueue(
+        conn,
+        state,
+        Outgoing {
+            actor_kind: ActorKind::Group,
+            actor_id: g.id,
+            ap_id: id,
+            kind: change.as_str(),
+            payload,
+            public,
+            inboxes: inboxes.clone(),
+        },
+    )
+    .await?;
+    if public || change == Change::Delete {
+        // The RSVP poll goes with it (and goes when it goes).
+        let id = outbox::activity_id(state, change.as_str());
+        let payload = if change == Change::Delete {
+            crate::ap::content::delete(&id, &g.ap_id, &poll_id(e), g.followers_url.iter().cloned().collect())
+        } else {
+            crate::ap::content::wrap(change.as_str(), &id, &g.ap_id, poll_of(conn, e, &g).await?)
+        };
+        outbox::enqueue(
+            conn,
+            state,
+            Outgoing {
+                actor_kind: ActorKind::Group,
+                actor_id: g.id,
+                ap_id: id,
+                kind: change.as_str(),
+                payload,
+                public: true,
+                inboxes,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A short public note from the group about an event (cancelled, new date), for Mastodon.
+pub async fn announce_note<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    e: &event::Model,
+    text: &str,
+) -> AppResult<()> {
+    if !federated(e) || e.visibility != Visibility::Public {
+        return Ok(());
+    }
+    let Some(g) = group::Entity::find_by_id(e.group_id).one(conn).await? else { return Ok(()) };
+    let inboxes = outbox::follower_inboxes(conn, ActorKind::Group, g.id).await?;
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let url = e.url.clone().unwrap_or_else(|| e.ap_id.clone());
+    let html = format!(
+        "<p>{}</p><p><a href=\"{}\">{}</a></p>",
+        markdown::escape(text),
+        markdown::escape(&url),
+        markdown::escape(&e.title)
+    );
+    let note_id = format!("{}/notes/{}", state.base_url(), Uuid::now_v7());
+    let note = participation::announcement(&note_id, &g.ap_id, g.followers_url.as_deref(), &html, &url, Utc::now());
+    let id = outbox::activity_id(state, "Create");
+    let payload = crate::ap::content::wrap("Create", &id, &g.ap_id, note);
+    outbox::enqueue(
+        conn,
+        state,
+        Outgoing {
+            actor_kind: ActorKind::Group,
+            actor_id: g.id,
+            ap_id: id,
+            kind: "Create",
+            payload,
+            public: true,
+            inboxes,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The group's answer to a remote person's `Join`, in the caller's transaction.
+pub async fn answer_join<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    e: &event::Model,
+    person: &member::Model,
+    join_id: &str,
+    outcome: Option<RegistrationStatus>,
+) -> AppResult<()> {
+    let Some(g) = group::Entity::find_by_id(e.group_id).one(conn).await? else { return Ok(()) };
+    let Some(inbox) =
+        person.shared_inbox_url.as_deref().or(person.inbox_url.as_deref()).and_then(|u| url::Url::parse(u).ok())
+    else {
+        return Ok(());
+    };
+    let (kind, status) = match outcome {
+        Some(RegistrationStatus::Going) => ("Accept", Some("GOING")),
+        Some(RegistrationStatus::Waitlisted) => ("Accept", Some("WAITLISTED")),
+        Some(RegistrationStatus::Requested) => ("Accept", Some("REQUESTED")),
+        _ => ("Reject", None),
+    };
+    let id = outbox::activity_id(state, kind);
+    let payload = participation::answer_join(kind, &id, &g.ap_id, join_id, &person.ap_id, &e.ap_id, status);
+    outbox::enqueue(
+        conn,
+        state,
+        Outgoing {
+            actor_kind: ActorKind::Group,
+            actor_id: g.id,
+            ap_id: id,
+            kind,
+            payload,
+            public: false,
+            inboxes: vec![inbox],
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Makes sure the event's group can sign (before a transaction that answers a `Join`).
+pub async fn prepare_answer(state: &AppState, e: &event::Model) -> AppResult<()> {
+    let g = group::Entity::find_by_id(e.group_id).one(&state.db).await?.ok_or_else(|| AppError::not_found("group"))?;
+    ensure_keys(state, ApActor::from_group(g)?).await?;
+    Ok(())
+}
+
+/// What a remote event says, as the adapter read it.
+pub struct IncomingEvent {
+    pub ap_id: String,
+    pub url: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub html: Option<String>,
+    pub starts_at: chrono::DateTime<Utc>,
+    pub ends_at: chrono::DateTime<Utc>,
+    pub timezone: String,
+    pub online: bool,
+    pub venue: Option<participation::Venue>,
+    pub capacity: Option<i32>,
+    pub remaining: Option<i32>,
+    pub cancelled: bool,
+    pub external_url: Option<String>,
+    pub tags: Vec<String>,
+    pub public: bool,
+}
+
+fn clip(s: &str, n: usize) -> String {
+    s.trim().chars().filter(|c| !c.is_control() || *c == '\n').take(n).collect()
+}
+
+/// Stores (or updates in place) an event of a group we follow on another server.
+pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> AppResult<event::Model> {
+    let html = match ev.html.as_deref() {
+        Some(h) if h.chars().count() > 100_000 => return Err(AppError::bad_input("content", "the text is too long")),
+        Some(h) => Some(markdown::sanitize(h)),
+        None => None,
+    };
+    let timezone = events::parse_zone(&ev.timezone).map(|_| ev.timezone.clone()).unwrap_or_else(|_| "UTC".into());
+    let ends_at = if ev.ends_at > ev.starts_at { ev.ends_at } else { ev.starts_at + chrono::Duration::hours(1) };
+    let sessions = serde_json::json!([{ "starts_at": ev.starts_at, "ends_at": ends_at, "title": null }]);
+    let mode = match (&ev.venue, ev.online) {
+        (Some(_), true) => LocationMode::Hybrid,
+        (Some(_), false) => LocationMode::InPerson,
+        (None, _) => LocationMode::Online,
+    };
+    let participation::Venue { name: venue, street, locality: city, country } = ev.venue.unwrap_or_default();
+    let capacity = ev.capacity.filter(|c| *c >= 0);
+    let taken = match (capacity, ev.remaining) {
+        (Some(c), Some(r)) => (c - r.clamp(0, c)).max(0),
+        _ => 0,
+    };
+    let tags: Vec<String> = ev.tags.iter().map(|t| clip(t, 60)).filter(|t| !t.is_empty()).take(20).collect();
+    let tag_list =
+        format!(",{},", tags.iter().map(|t| t.to_lowercase().replace(',', "")).collect::<Vec<_>>().join(","));
+    let now = Utc::now();
+    let txn = db::begin_write(&state.db).await?;
+    let existing = event::Entity::find().filter(event::Column::ApId.eq(&ev.ap_id)).one(&txn).await?;
+    if let Some(x) = &existing {
+        if x.local || x.group_id != g.id {
+            return Err(AppError::forbidden("that event belongs to another group"));
+        }
+    }
+    let id = existing.as_ref().map(|x| x.id).unwrap_or_else(Uuid::now_v7);
+    let mut row: event::ActiveModel = match &existing {
+        Some(x) => x.clone().into(),
+        None => event::ActiveModel {
+            id: Set(id),
+            ap_id: Set(ev.ap_id.clone()),
+            local: Set(false),
+            group_id: Set(g.id),
+            host_ids: Set(serde_json::json!([g.id])),
+            organizer_id: Set(None),
+            description: Set(None),
+            online_url: Set(None),
+            held_seats: Set(0),
+            waitlist_enabled: Set(false),
+            waitlist_count: Set(0),
+            request_count: Set(0),
+            registration_closes_at: Set(None),
+            refund_policy: Set(None),
+            contact_email: Set(None),
+            price_amount: Set(None),
+            price_currency: Set(None),
+            payment_url: Set(None),
+            agenda: Set(serde_json::json!([])),
+            faq: Set(serde_json::json!([])),
+            facilitators: Set(serde_json::json!([])),
+            cancel_reason: Set(None),
+            sequence: Set(0),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    row.local = Set(false);
+    row.url = Set(Some(ev.url.clone()));
+    row.title = Set(clip(&ev.title, 200));
+    row.summary = Set(ev.summary.as_deref().map(|s| clip(s, 500)).filter(|s| !s.is_empty()));
+    row.description_html = Set(html);
+    row.timezone = Set(timezone);
+    row.starts_at = Set(ev.starts_at);
+    row.ends_at = Set(ends_at);
+    row.sessions = Set(sessions);
+    row.location_mode = Set(mode);
+    row.venue = Set(venue);
+    row.address = Set(street);
+    row.city = Set(city);
+    row.country = Set(country);
+    row.capacity = Set(capacity);
+    row.seats_taken = Set(taken);
+    row.external_registration_url =
+        Set(ev.external_url.filter(|u| u.starts_with("https://") || u.starts_with("http://")));
+    row.tags = Set(serde_json::json!(tags));
+    row.tag_list = Set(tag_list);
+    row.visibility = Set(if ev.public { Visibility::Public } else { Visibility::Unlisted });
+    row.status = Set(if ev.cancelled { EventStatus::Cancelled } else { EventStatus::Published });
+    row.updated_at = Set(now);
+    row.last_refreshed_at = Set(Some(now));
+    if existing.is_some() {
+        let seq = existing.as_ref().map(|x| x.sequence + 1).unwrap_or(0);
+        row.sequence = Set(seq);
+        row.update(&txn).await?;
+    } else {
+        row.insert(&txn).await?;
+        event_host::ActiveModel { id: Set(Uuid::now_v7()), event_id: Set(id), group_id: Set(g.id), position: Set(0) }
+            .insert(&txn)
+            .await?;
+    }
+    let saved = event::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("event"))?;
+    search::index_event(&txn, &saved).await?;
+    txn.commit().await?;
+    state.bus.publish(&state.db, crate::bus::Change::Event { id }).await;
+    Ok(saved)
+}
+
+/// A `Delete` of a remote event by its group (or its server): it goes, with its registrations.
+pub async fn remove(state: &AppState, group_ap_id: &str, ap_id: &str) -> AppResult<bool> {
+    let Some(e) = event::Entity::find().filter(event::Column::ApId.eq(ap_id)).one(&state.db).await? else {
+        return Ok(false);
+    };
+    let g = group::Entity::find_by_id(e.group_id).one(&state.db).await?;
+    if e.local || g.is_none_or(|g| g.ap_id != group_ap_id) {
+        return Err(AppError::forbidden("only its group may delete an event"));
+    }
+    let txn = db::begin_write(&state.db).await?;
+    registration::Entity::delete_many().filter(registration::Column::EventId.eq(e.id)).exec(&txn).await?;
+    event_host::Entity::delete_many().filter(event_host::Column::EventId.eq(e.id)).exec(&txn).await?;
+    event::Entity::delete_by_id(e.id).exec(&txn).await?;
+    search::remove(&txn, search::Kind::Event, e.id).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// A local event by its ActivityPub id (what a `Join` names).
+pub async fn local_by_ap_id(state: &AppState, ap_id: &str) -> AppResult<Option<event::Model>> {
+    Ok(event::Entity::find()
+        .filter(event::Column::ApId.eq(ap_id))
+        .filter(event::Column::Local.eq(true))
+        .one(&state.db)
+        .await?)
+}
+
+/// The id of an event's RSVP poll.
+pub fn poll_id(e: &event::Model) -> String {
+    format!("{}/poll", e.ap_id)
+}
+
+/// The event's RSVP poll (`Question`), with the current counts: "Going" counts the seats
+/// taken, "Not going" the registrations given back.
+pub async fn poll_of<C: ConnectionTrait>(conn: &C, e: &event::Model, g: &group::Model) -> AppResult<serde_json::Value> {
+    use sea_orm::PaginatorTrait as _;
+    let not_going = registration::Entity::find()
+        .filter(registration::Column::EventId.eq(e.id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Cancelled))
+        .count(conn)
+        .await?;
+    let url = e.url.clone().unwrap_or_else(|| e.ap_id.clone());
+    let html = format!(
+        "<p>Are you coming to <a href=\"{}\">{}</a>? {} · {}.</p><p>Vote “{}” to take a seat (or a place on the waitlist); the group answers you privately.</p>",
+        markdown::escape(&url),
+        markdown::escape(&e.title),
+        markdown::escape(&events::when(e).first().cloned().unwrap_or_default()),
+        markdown::escape(&events::place(e)),
+        participation::GOING,
+    );
+    let closes = e.registration_closes_at.unwrap_or(e.ends_at);
+    let id = poll_id(e);
+    Ok(participation::poll(&participation::PollParts {
+        id: &id,
+        group: &g.ap_id,
+        followers: g.followers_url.as_deref(),
+        event_url: &url,
+        html: &html,
+        going: i64::from(e.seats_taken),
+        not_going: i64::try_from(not_going).unwrap_or(i64::MAX),
+        end_time: closes,
+        closed: e.status == EventStatus::Cancelled || Utc::now() >= closes,
+        published: e.created_at,
+        updated: e.updated_at,
+    }))
+}
+
+/// How a registration came: a local `rsvp`, a remote `Join` (answered with `Accept`), or a
+/// vote in the event's poll (answered with a direct note).
+#[derive(Clone, Copy, Debug)]
+pub enum Via<'a> {
+    Local,
+    Join(&'a str),
+    Vote(&'a str),
+}
+
+impl Via<'_> {
+    /// The id kept with the registration (so that an `Undo` or `Delete` of it can be matched).
+    pub fn ap_id(&self) -> Option<String> {
+        match self {
+            Via::Local => None,
+            Via::Join(id) | Via::Vote(id) => Some((*id).to_string()),
+        }
+    }
+}
+
+/// Answers a remote registration, in the caller's transaction (`outcome` `None`: refused, with
+/// `why`).
+pub async fn answer<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    e: &event::Model,
+    person: &member::Model,
+    via: Via<'_>,
+    outcome: Option<RegistrationStatus>,
+    why: Option<&str>,
+) -> AppResult<()> {
+    match via {
+        Via::Local => Ok(()),
+        Via::Join(id) => answer_join(conn, state, e, person, id, outcome).await,
+        Via::Vote(id) => {
+            let when = events::when(e).first().cloned().unwrap_or_default();
+            let text = match (outcome, why) {
+                (Some(RegistrationStatus::Going), _) => format!("You're going to {} on {when}.", e.title),
+                (Some(RegistrationStatus::Waitlisted), _) => {
+                    format!("{} is full: you're on the waitlist, and we'll tell you if a seat frees up.", e.title)
+                }
+                (Some(RegistrationStatus::Requested), _) => {
+                    format!("{} is full: the hosts have your request for one of the seats they hold.", e.title)
+                }
+                (Some(RegistrationStatus::Cancelled), _) => format!("Noted: you're not going to {}.", e.title),
+                (_, Some(why)) => format!("Sorry, we could not register you for {}: {why}.", e.title),
+                _ => format!("Sorry, we could not register you for {}.", e.title),
+            };
+            direct_note(conn, state, e, person, id, &text).await
+        }
+    }
+}
+
+/// A private note from the event's group to one person, mentioning them.
+async fn direct_note<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    e: &event::Model,
+    person: &member::Model,
+    in_reply_to: &str,
+    text: &str,
+) -> AppResult<()> {
+    let Some(g) = group::Entity::find_by_id(e.group_id).one(conn).await? else { return Ok(()) };
+    let Some(inbox) =
+        person.shared_inbox_url.as_deref().or(person.inbox_url.as_deref()).and_then(|u| url::Url::parse(u).ok())
+    else {
+        return Ok(());
+    };
+    let name = format!("@{}", person.handle);
+    let url = e.url.clone().unwrap_or_else(|| e.ap_id.clone());
+    let html = format!(
+        "<p><span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">{}</a></span> {} <a href=\"{}\">{}</a></p>",
+        markdown::escape(person.url.as_deref().unwrap_or(&person.ap_id)),
+        markdown::escape(&name),
+        markdown::escape(text),
+        markdown::escape(&url),
+        markdown::escape(&url),
+    );
+    let note_id = format!("{}/notes/{}", state.base_url(), Uuid::now_v7());
+    let note = participation::direct_note(&note_id, &g.ap_id, &person.ap_id, &name, &html, in_reply_to, Utc::now());
+    let id = outbox::activity_id(state, "Create");
+    let payload = crate::ap::content::wrap("Create", &id, &g.ap_id, note);
+    outbox::enqueue(
+        conn,
+        state,
+        Outgoing {
+            actor_kind: ActorKind::Group,
+            actor_id: g.id,
+            ap_id: id,
+            kind: "Create",
+            payload,
+            public: false,
+            inboxes: vec![inbox],
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A refused registration is answered in its own transaction (nothing else was written).
+pub async fn refuse(
+    state: &AppState,
+    e: &event::Model,
+    person: &member::Model,
+    via: Via<'_>,
+    why: &str,
+) -> AppResult<()> {
+    prepare_answer(state, e).await?;
+    let txn = db::begin_write(&state.db).await?;
+    answer(&txn, state, e, person, via, None, Some(why)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Answers a remote registration that went through (its own transaction).
+pub async fn acknowledge(
+    state: &AppState,
+    e: &event::Model,
+    person: &member::Model,
+    via: Via<'_>,
+    outcome: RegistrationStatus,
+) -> AppResult<()> {
+    prepare_answer(state, e).await?;
+    let txn = db::begin_write(&state.db).await?;
+    answer(&txn, state, e, person, via, Some(outcome), None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The local event a poll id names.
+pub async fn event_of_poll(state: &AppState, question: &str) -> AppResult<Option<event::Model>> {
+    match question.strip_suffix("/poll") {
+        Some(event) => local_by_ap_id(state, event).await,
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,165 @@
+//! Events and registration from other servers: `Create`/`Update` of an `Event` by a group we
+//! follow (or its `Announce`), `Delete` of one, and `Join`/`Leave` (or `Undo(Join)`) of our
+//! events by remote people, into `domain::event_federation` and `domain::registrations`.
+use serde_json::Value;
+
+use super::Inbound;
+use crate::ap::participation::EventJson;
+use crate::ap::{object_id, same_origin};
+use crate::db::member;
+use crate::domain::actors::{ActorKind, ActorSource, ApActor};
+use crate::domain::event_federation::{self, IncomingEvent, Via};
+use crate::domain::{follows, registrations};
+use crate::error::AppError;
+use crate::federation::{AppErrorBox, FedData, FedError};
+use crate::state::State;
+
+fn forbidden(why: &str) -> FedError {
+    FedError::App(AppErrorBox(AppError::forbidden(why)))
+}
+
+/// An event as its group sent or announced it. `group` is the actor vouching for it: it must
+/// be the group the event is attributed to, live on its server, and be followed here.
+pub async fn take_event(data: &FedData<State>, group: &ApActor, object: &Value) -> Result<(), FedError> {
+    let state = data.app_data();
+    let ActorSource::Group(g) = &group.source else {
+        return Err(FedError::Ignored("an event not from a group".into()));
+    };
+    if g.local {
+        return Err(FedError::Ignored("an event of one of our own groups".into()));
+    }
+    let ev: EventJson =
+        serde_json::from_value(object.clone()).map_err(|e| FedError::BadRequest(format!("malformed Event: {e}")))?;
+    if !same_origin(&ev.id, &group.id) || ev.group().is_some_and(|a| a != group.id) {
+        return Err(forbidden("the event is not this group's"));
+    }
+    if !follows::is_followed_here(&state.db, ActorKind::Group, g.id).await? {
+        return Err(FedError::Ignored("an event of a group nobody here follows".into()));
+    }
+    let venue = ev.venue();
+    let incoming = IncomingEvent {
+        ap_id: ev.id.to_string(),
+        url: ev.page().to_string(),
+        title: ev.name.clone().unwrap_or_else(|| "(untitled)".into()),
+        summary: ev.summary.clone(),
+        html: ev.content.clone(),
+        starts_at: ev.start_time,
+        ends_at: ev.end_time.unwrap_or(ev.start_time),
+        timezone: ev.timezone.clone().unwrap_or_else(|| "UTC".into()),
+        online: ev.online(),
+        venue,
+        capacity: ev.maximum_attendee_capacity.and_then(|c| i32::try_from(c).ok()),
+        remaining: ev.remaining_attendee_capacity.and_then(|c| i32::try_from(c).ok()),
+        cancelled: ev.cancelled(),
+        external_url: ev.external_participation_url.clone(),
+        tags: ev.hashtags(),
+        public: ev.is_public(),
+    };
+    event_federation::receive(state, g, incoming).await?;
+    Ok(())
+}
+
+/// `Delete` of an event by its group.
+pub async fn remove(data: &FedData<State>, actor: &ApActor, target: &url::Url) -> Result<bool, FedError> {
+    Ok(event_federation::remove(data.app_data(), actor.id.as_str(), target.as_str()).await?)
+}
+
+fn person(actor: &ApActor) -> Option<member::Model> {
+    match &actor.source {
+        ActorSource::Member(m) if !m.local => Some((**m).clone()),
+        _ => None,
+    }
+}
+
+/// A remote person registers for one of our events, as a local `rsvp` does; refused
+/// registrations (closed, cancelled, full without a waitlist) are answered with `Reject`.
+pub async fn receive_join(data: &FedData<State>, actor: &ApActor, activity: &Inbound) -> Result<(), FedError> {
+    let state = data.app_data();
+    let who = person(actor).ok_or_else(|| FedError::Ignored("Join not from a remote person".into()))?;
+    let target = object_id(&activity.object).ok_or_else(|| FedError::BadRequest("Join without object".into()))?;
+    let Some(e) = event_federation::local_by_ap_id(state, target.as_str()).await? else {
+        return Err(FedError::Ignored("Join of an unknown event".into()));
+    };
+    if !crate::domain::events::may_view(&state.db, &crate::domain::viewer::Viewer::Anonymous, &e).await? {
+        return Err(FedError::Ignored("Join of an event not open to the public".into()));
+    }
+    let via = Via::Join(activity.id.as_str());
+    match registrations::register(state, &who, e.id, None, via).await {
+        Ok(_) => Ok(()),
+        Err(AppError::Conflict(why)) => Ok(event_federation::refuse(state, &e, &who, via, &why).await?),
+        Err(other) => Err(FedError::App(AppErrorBox(other))),
+    }
+}
+
+/// `Leave` (or `Undo(Join)`): the seat goes back and the waitlist moves up.
+pub async fn receive_leave(data: &FedData<State>, actor: &ApActor, event: &Value) -> Result<(), FedError> {
+    let state = data.app_data();
+    let who = person(actor).ok_or_else(|| FedError::Ignored("Leave not from a remote person".into()))?;
+    let target = object_id(event).ok_or_else(|| FedError::BadRequest("Leave without object".into()))?;
+    let Some(e) = event_federation::local_by_ap_id(state, target.as_str()).await? else {
+        return Err(FedError::Ignored("Leave of an unknown event".into()));
+    };
+    match registrations::release(state, who.id, e.id).await {
+        Ok(_) | Err(AppError::NotFound(_)) => Ok(()),
+        Err(other) => Err(FedError::App(AppErrorBox(other))),
+    }
+}
+
+/// Whether a `Note` is a vote in one of our event polls: a `name` (the option) answering a
+/// poll id.
+pub fn is_vote(o: &crate::ap::content::ObjectJson) -> bool {
+    o.name.is_some() && o.in_reply_to().is_some_and(|u| u.path().ends_with("/poll"))
+}
+
+/// A Mastodon user votes in an event's poll: "Going" registers them (GOING, or WAITLISTED when
+/// the event is full) through the same function as `rsvp`; "Not going" gives their seat back.
+/// Either way the group answers with a direct note.
+pub async fn receive_vote(
+    data: &FedData<State>,
+    voter: &member::Model,
+    o: &crate::ap::content::ObjectJson,
+) -> Result<(), FedError> {
+    use crate::ap::participation::{GOING, NOT_GOING};
+    let state = data.app_data();
+    let question = o.in_reply_to().map(|u| u.to_string()).unwrap_or_default();
+    let Some(e) = event_federation::event_of_poll(state, &question).await? else {
+        return Err(FedError::Ignored("a vote in an unknown poll".into()));
+    };
+    if voter.local {
+        return Err(FedError::Ignored("a vote from a local member".into()));
+    }
+    let vote_id = o.id.to_string();
+    let via = Via::Vote(&vote_id);
+    let choice = o.name.as_deref().unwrap_or_default().trim();
+    if choice.eq_ignore_ascii_case(GOING) {
+        if !crate::domain::events::may_view(&state.db, &crate::domain::viewer::Viewer::Anonymous, &e).await? {
+            event_federation::refuse(state, &e, voter, via, "this event is not open to the public").await?;
+            return Ok(());
+        }
+        return match registrations::register(state, voter, e.id, None, via).await {
+            Ok(_) => Ok(()),
+            Err(AppError::Conflict(why)) => Ok(event_federation::refuse(state, &e, voter, via, &why).await?),
+            Err(other) => Err(FedError::App(AppErrorBox(other))),
+        };
+    }
+    if choice.eq_ignore_ascii_case(NOT_GOING) {
+        match registrations::release(state, voter.id, e.id).await {
+            Ok(_) | Err(AppError::NotFound(_)) => {}
+            Err(other) => return Err(FedError::App(AppErrorBox(other))),
+        }
+        event_federation::acknowledge(state, &e, voter, via, crate::db::enums::RegistrationStatus::Cancelled).await?;
+        return Ok(());
+    }
+    Err(FedError::Ignored(format!("a vote for {choice:?}")))
+}
+
+/// `Undo` or `Delete` of a vote (or of a `Join`, by its id): the registration it made goes.
+pub async fn withdraw_by_id(data: &FedData<State>, actor: &ApActor, id: &str) -> Result<bool, FedError> {
+    let state = data.app_data();
+    let Some(who) = person(actor) else { return Ok(false) };
+    let Some(r) = registrations::by_via(&state.db, who.id, id).await? else { return Ok(false) };
+    match registrations::release(state, who.id, r.event_id).await {
+        Ok(_) | Err(AppError::NotFound(_)) => Ok(true),
+        Err(other) => Err(FedError::App(AppErrorBox(other))),
+    }
+}

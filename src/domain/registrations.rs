@@ -78,7 +78,7 @@ pub async fn rsvp(
     // Visibility first: a hidden event is not found.
     let e = events::get(state, viewer, event_id).await?;
     if !e.local {
-        return Err(AppError::bad_input("eventId", "this event is on another server: register there"));
+        return event_federation::join_remote(state, &me, &e).await;
     }
     register(state, &me, event_id, message, Via::Local).await
 }
@@ -185,7 +185,10 @@ pub async fn register(
 /// Cancels the viewer's registration; a freed seat goes to the first on the waitlist.
 pub async fn cancel(state: &AppState, viewer: &Viewer, event_id: Uuid) -> AppResult<registration::Model> {
     let me = viewer.member()?.clone();
-    events::get(state, viewer, event_id).await?;
+    let e = events::get(state, viewer, event_id).await?;
+    if !e.local {
+        return event_federation::leave_remote(state, &me, &e).await;
+    }
     release(state, me.id, event_id).await
 }
 

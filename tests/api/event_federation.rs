@@ -110,6 +110,22 @@ async fn a_partner_lists_followed_events_and_hears_of_new_dates_and_cancellation
     assert_eq!(v["events"]["edges"][0]["node"]["startsAt"], "2030-09-26T09:00:00+00:00");
     assert_eq!(v["events"]["totalCount"], 1, "updated in place");
 
+    // B's member registers for the remote event: a Join goes to A, whose Accept settles it.
+    let remote_id = v["events"]["edges"][0]["node"]["id"].as_str().unwrap().to_string();
+    let rsvp = "mutation($id: ID!) { rsvp(eventId: $id) { status } }";
+    assert_eq!(b.ok(rsvp, json!({"id": remote_id}), Some(&bob.access)).await["rsvp"]["status"], "REQUESTED");
+    assert_eq!(b.deliver().await.sent, 1);
+    assert_eq!(seats(&a, &public).await["seatsTaken"], 1);
+    a.deliver().await;
+    let mine = format!("{{ event(id: \"{remote_id}\") {{ myRegistration {{ status }} }} }}");
+    assert_eq!(b.ok(&mine, json!({}), Some(&bob.access)).await["event"]["myRegistration"]["status"], "GOING");
+    // And cancels: a Leave frees the seat on A.
+    let cancel = "mutation($id: ID!) { cancelRsvp(eventId: $id) { status } }";
+    assert_eq!(b.ok(cancel, json!({"id": remote_id}), Some(&bob.access)).await["cancelRsvp"]["status"], "CANCELLED");
+    b.deliver().await;
+    assert_eq!(seats(&a, &public).await["seatsTaken"], 0);
+    a.deliver().await;
+
     // Cancelled: B shows it cancelled.
     a.ok(
         "mutation($id: ID!) { cancelEvent(id: $id, reason: \"Venue flooded\") { id } }",

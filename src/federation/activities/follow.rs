@@ -28,6 +28,22 @@ pub async fn receive_answer(
 ) -> Result<(), FedError> {
     let follow_id =
         object_id(&activity.object).ok_or_else(|| FedError::BadRequest("response without object".into()))?;
+    // An answer to one of our members' `Join`s (embedded, or by reference).
+    if object_type(&activity.object).is_none_or(|t| t == "Join") {
+        let status = activity.extra.get("weave:status").and_then(serde_json::Value::as_str);
+        let state = data.app_data();
+        if crate::domain::event_federation::join_answered(
+            state,
+            actor.id.as_str(),
+            follow_id.as_str(),
+            accepted,
+            status,
+        )
+        .await?
+        {
+            return Ok(());
+        }
+    }
     if object_type(&activity.object).is_some_and(|t| t != "Follow") {
         return Err(FedError::Ignored(format!("{} of a {:?}", activity.kind, object_type(&activity.object))));
     }

@@ -25,6 +25,9 @@ pub struct Inbound {
     pub actor: activitypub_federation::fetch::object_id::ObjectId<ApActor>,
     #[serde(default)]
     pub object: Value,
+    /// Everything else the activity says (`weave:status` of an answer to a `Join`…).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
 }
 
 impl Inbound {

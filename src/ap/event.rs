@@ -55,6 +55,8 @@ pub struct EventDoc {
     pub online: bool,
     /// The hosting group's id (its own group first, then co-hosts).
     pub attributed_to: Url,
+    /// Co-hosting groups that accepted.
+    pub contributors: Vec<Url>,
     pub organizer: Option<Url>,
     pub followers: Option<Url>,
     pub capacity: Option<i32>,
@@ -97,6 +99,7 @@ pub fn event(d: EventDoc) -> Value {
         "timezone": d.timezone,
         "isOnline": d.online,
         "attributedTo": d.attributed_to,
+        "contributors": if d.contributors.is_empty() { Value::Null } else { json!(d.contributors) },
         "actor": d.organizer,
         "to": [PUBLIC],
         "cc": d.followers.iter().collect::<Vec<_>>(),

@@ -257,3 +257,19 @@ pub fn direct_note(
         "tag": [{"type": "Mention", "href": person, "name": person_name}],
     })
 }
+
+/// An invitation to co-host an event: `Offer` of the event from its group to another group.
+pub fn offer_cohost(id: &str, group: &str, event: &str, invited: &str) -> Value {
+    json!({"id": id, "type": "Offer", "actor": group, "object": event, "target": invited, "to": [invited]})
+}
+
+/// The invited group's answer to an `Offer` (`Accept` or `Reject`), embedding it.
+pub fn answer_offer(kind: &str, id: &str, invited: &str, offer_id: &str, inviter: &str, event: &str) -> Value {
+    json!({
+        "id": id,
+        "type": kind,
+        "actor": invited,
+        "to": [inviter],
+        "object": {"id": offer_id, "type": "Offer", "actor": inviter, "object": event, "target": invited},
+    })
+}

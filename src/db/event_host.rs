@@ -9,6 +9,8 @@ pub struct Model {
     pub event_id: Uuid,
     pub group_id: Uuid,
     pub position: i32,
+    /// A co-host on another server is confirmed once its group accepts the `Offer`.
+    pub confirmed: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

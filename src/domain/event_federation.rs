@@ -115,7 +115,8 @@ pub async fn publish<C: ConnectionTrait>(
         })
     } else {
         let organizer = events::organizer(conn, e).await?.filter(crate::domain::visibility::member_public);
-        let mut doc = events::document(state, e, &g, organizer.as_ref())?;
+        let contributors = confirmed_cohosts(conn, e).await?;
+        let mut doc = events::document(state, e, &g, organizer.as_ref(), &contributors)?;
         if !public {
             // UNLISTED: the followers only, never the public collection.
             if let Some(o) = doc.as_object_mut() {
@@ -377,9 +378,15 @@ pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> A
         row.update(&txn).await?;
     } else {
         row.insert(&txn).await?;
-        event_host::ActiveModel { id: Set(Uuid::now_v7()), event_id: Set(id), group_id: Set(g.id), position: Set(0) }
-            .insert(&txn)
-            .await?;
+        event_host::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            event_id: Set(id),
+            group_id: Set(g.id),
+            position: Set(0),
+            confirmed: Set(true),
+        }
+        .insert(&txn)
+        .await?;
     }
     let saved = event::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("event"))?;
     search::index_event(&txn, &saved).await?;
@@ -736,4 +743,176 @@ pub async fn leave_remote(state: &AppState, me: &member::Model, e: &event::Model
     }
     txn.commit().await?;
     Ok(saved)
+}
+
+/// The ActivityPub ids of the co-hosting groups that accepted (listed as `contributors`).
+pub async fn confirmed_cohosts<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Vec<String>> {
+    let hosts = event_host::Entity::find()
+        .filter(event_host::Column::EventId.eq(e.id))
+        .filter(event_host::Column::Confirmed.eq(true))
+        .filter(event_host::Column::GroupId.ne(e.group_id))
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = hosts.iter().map(|h| h.group_id).collect();
+    let mut groups = crate::domain::groups::load_many(conn, &ids).await?;
+    groups.sort_by_key(|g| ids.iter().position(|i| *i == g.id));
+    Ok(groups.into_iter().map(|g| g.ap_id).collect())
+}
+
+/// Before writing co-hosts (outside the transaction): whether any is on another server; if so,
+/// the event's group's keys are made now, to sign the `Offer`s.
+pub async fn prepare_offers(state: &AppState, group_id: Uuid, co_hosts: Option<&[Uuid]>) -> AppResult<bool> {
+    let Some(ids) = co_hosts else { return Ok(false) };
+    if !crate::domain::groups::load_many(&state.db, ids).await?.iter().any(|g| !g.local) {
+        return Ok(false);
+    }
+    let g = group::Entity::find_by_id(group_id).one(&state.db).await?.ok_or_else(|| AppError::not_found("group"))?;
+    ensure_keys(state, ApActor::from_group(g)?).await?;
+    Ok(true)
+}
+
+/// Invites the event's unconfirmed co-hosts on other servers: an `Offer` of the event from its
+/// group to each (confirmed by their `Accept`), in the caller's transaction.
+pub async fn offer_cohosts<C: ConnectionTrait>(conn: &C, state: &AppState, e: &event::Model) -> AppResult<()> {
+    let Some(g) = group::Entity::find_by_id(e.group_id).one(conn).await? else { return Ok(()) };
+    let pending: Vec<Uuid> = event_host::Entity::find()
+        .filter(event_host::Column::EventId.eq(e.id))
+        .filter(event_host::Column::Confirmed.eq(false))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|h| h.group_id)
+        .collect();
+    for co in crate::domain::groups::load_many(conn, &pending).await?.into_iter().filter(|c| !c.local) {
+        let Some(inbox) =
+            co.shared_inbox_url.as_deref().or(co.inbox_url.as_deref()).and_then(|u| url::Url::parse(u).ok())
+        else {
+            continue;
+        };
+        let id = outbox::activity_id(state, "Offer");
+        let payload = participation::offer_cohost(&id, &g.ap_id, &e.ap_id, &co.ap_id);
+        outbox::enqueue(
+            conn,
+            state,
+            Outgoing {
+                actor_kind: ActorKind::Group,
+                actor_id: g.id,
+                ap_id: id,
+                kind: "Offer",
+                payload,
+                public: false,
+                inboxes: vec![inbox],
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A group on another server invites one of our groups to co-host its event. Accepted when
+/// the invited group follows the inviting one (a partnership both sides chose; it also keeps
+/// the event current here through the inviter's `Update`s): the event is stored as a remote
+/// event, listed among the invited group's events, and an `Accept` goes back in the same
+/// transaction. Otherwise the invitation is declined with `Reject`.
+pub async fn cohost_offered(
+    state: &AppState,
+    inviter: &group::Model,
+    invited: &group::Model,
+    offer_id: &str,
+    ev: IncomingEvent,
+) -> AppResult<bool> {
+    let partners = crate::domain::follows::follows_group(&state.db, invited.id, inviter.id).await?;
+    ensure_keys(state, ApActor::from_group(invited.clone())?).await?;
+    let e = if partners { Some(receive(state, inviter, ev).await?) } else { None };
+    let event_ap_id = e.as_ref().map(|e| e.ap_id.clone());
+    let txn = db::begin_write(&state.db).await?;
+    if let Some(e) = &e {
+        let exists = event_host::Entity::find()
+            .filter(event_host::Column::EventId.eq(e.id))
+            .filter(event_host::Column::GroupId.eq(invited.id))
+            .one(&txn)
+            .await?
+            .is_some();
+        if !exists {
+            let mut ids: Vec<Uuid> = serde_json::from_value(e.host_ids.clone()).unwrap_or_default();
+            ids.push(invited.id);
+            event::Entity::update_many()
+                .col_expr(event::Column::HostIds, sea_orm::sea_query::Expr::value(serde_json::json!(ids)))
+                .filter(event::Column::Id.eq(e.id))
+                .exec(&txn)
+                .await?;
+            event_host::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                event_id: Set(e.id),
+                group_id: Set(invited.id),
+                position: Set(i32::try_from(ids.len()).unwrap_or(i32::MAX)),
+                confirmed: Set(true),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    if let Some(inbox) =
+        inviter.shared_inbox_url.as_deref().or(inviter.inbox_url.as_deref()).and_then(|u| url::Url::parse(u).ok())
+    {
+        let kind = if partners { "Accept" } else { "Reject" };
+        let id = outbox::activity_id(state, kind);
+        let object = event_ap_id.unwrap_or_default();
+        let payload = participation::answer_offer(kind, &id, &invited.ap_id, offer_id, &inviter.ap_id, &object);
+        outbox::enqueue(
+            &txn,
+            state,
+            Outgoing {
+                actor_kind: ActorKind::Group,
+                actor_id: invited.id,
+                ap_id: id,
+                kind,
+                payload,
+                public: false,
+                inboxes: vec![inbox],
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(partners)
+}
+
+/// The invited group answered: an `Accept` confirms it as co-host (listed in `contributors`);
+/// a `Reject` removes it from the hosts. Only the invited group's answer counts.
+pub async fn cohost_answered(state: &AppState, responder: &str, event_ap_id: &str, accepted: bool) -> AppResult<bool> {
+    let Some(e) = local_by_ap_id(state, event_ap_id).await? else { return Ok(false) };
+    let Some(g) = group::Entity::find().filter(group::Column::ApId.eq(responder)).one(&state.db).await? else {
+        return Ok(false);
+    };
+    let federates = prepare(state, &e).await?;
+    let txn = db::begin_write(&state.db).await?;
+    let Some(host) = event_host::Entity::find()
+        .filter(event_host::Column::EventId.eq(e.id))
+        .filter(event_host::Column::GroupId.eq(g.id))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if accepted {
+        let mut row: event_host::ActiveModel = host.into();
+        row.confirmed = Set(true);
+        row.update(&txn).await?;
+    } else {
+        event_host::Entity::delete_by_id(host.id).exec(&txn).await?;
+        let ids: Vec<Uuid> = events::host_ids(&e).into_iter().filter(|i| *i != g.id).collect();
+        event::Entity::update_many()
+            .col_expr(event::Column::HostIds, sea_orm::sea_query::Expr::value(serde_json::json!(ids)))
+            .filter(event::Column::Id.eq(e.id))
+            .exec(&txn)
+            .await?;
+    }
+    if federates {
+        let now = events::lock(&txn, e.id).await?;
+        publish(&txn, state, &now, Change::Update, true).await?;
+    }
+    txn.commit().await?;
+    state.bus.publish(&state.db, crate::bus::Change::Event { id: e.id }).await;
+    Ok(true)
 }

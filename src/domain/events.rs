@@ -568,6 +568,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
     };
     let co_hosts = apply(state, &mut row, None, f).await?;
     let federates = crate::domain::event_federation::prepare_group(state, g.id).await?;
+    let offers = crate::domain::event_federation::prepare_offers(state, g.id, co_hosts.as_deref()).await?;
     let txn = db::begin_write(&state.db).await?;
     let created = row.insert(&txn).await?;
     set_hosts(&txn, created.id, g.id, co_hosts.unwrap_or_default()).await?;
@@ -575,6 +576,9 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
     crate::domain::search::index_event(&txn, &created).await?;
     if federates {
         crate::domain::event_federation::publish(&txn, state, &created, Federated::Create, false).await?;
+    }
+    if offers {
+        crate::domain::event_federation::offer_cohosts(&txn, state, &created).await?;
     }
     txn.commit().await?;
     Ok(created)
@@ -590,12 +594,24 @@ async fn set_hosts<C: ConnectionTrait>(conn: &C, event_id: Uuid, group_id: Uuid,
         .filter(event::Column::Id.eq(event_id))
         .exec(conn)
         .await?;
+    // Co-hosts on other servers stay unconfirmed until their group accepts (kept across edits).
+    let confirmed: std::collections::HashSet<Uuid> = event_host::Entity::find()
+        .filter(event_host::Column::EventId.eq(event_id))
+        .filter(event_host::Column::Confirmed.eq(true))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|h| h.group_id)
+        .collect();
+    let local: std::collections::HashSet<Uuid> =
+        groups::load_many(conn, &ids).await?.into_iter().filter(|g| g.local).map(|g| g.id).collect();
     event_host::Entity::delete_many().filter(event_host::Column::EventId.eq(event_id)).exec(conn).await?;
     let mut rows = vec![event_host::ActiveModel {
         id: Set(Uuid::now_v7()),
         event_id: Set(event_id),
         group_id: Set(group_id),
         position: Set(0),
+        confirmed: Set(true),
     }];
     for (i, g) in co_hosts.into_iter().filter(|g| *g != group_id).enumerate() {
         rows.push(event_host::ActiveModel {
@@ -603,6 +619,7 @@ async fn set_hosts<C: ConnectionTrait>(conn: &C, event_id: Uuid, group_id: Uuid,
             event_id: Set(event_id),
             group_id: Set(g),
             position: Set(i32::try_from(i + 1).unwrap_or(i32::MAX)),
+            confirmed: Set(local.contains(&g) || confirmed.contains(&g)),
         });
     }
     event_host::Entity::insert_many(rows).exec_without_returning(conn).await?;
@@ -629,11 +646,15 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, f: EventFields)
     let current = lock(&txn, id).await?;
     let mut row: event::ActiveModel = current.clone().into();
     let co_hosts = apply(state, &mut row, Some(&current), f).await?;
+    let offers = crate::domain::event_federation::prepare_offers(state, current.group_id, co_hosts.as_deref()).await?;
     row.sequence = Set(current.sequence + 1);
     row.updated_at = Set(Utc::now());
     let updated = row.update(&txn).await?;
     if let Some(co) = co_hosts {
         set_hosts(&txn, updated.id, updated.group_id, co).await?;
+    }
+    if offers {
+        crate::domain::event_federation::offer_cohosts(&txn, state, &updated).await?;
     }
     crate::domain::registrations::promote_waitlist(&txn, updated.id).await?;
     let updated = lock(&txn, id).await?;
@@ -890,6 +911,7 @@ pub fn document(
     e: &event::Model,
     group: &group::Model,
     organizer: Option<&crate::db::member::Model>,
+    contributors: &[String],
 ) -> AppResult<serde_json::Value> {
     use crate::ap::event as wire;
     let url =
@@ -932,6 +954,7 @@ pub fn document(
         },
         online,
         attributed_to: url(&group.ap_id)?,
+        contributors: contributors.iter().filter_map(|c| url::Url::parse(c).ok()).collect(),
         organizer: organizer.map(|m| url(&m.ap_id)).transpose()?,
         followers: group.followers_url.as_deref().map(url).transpose()?,
         capacity: e.capacity,

@@ -444,3 +444,16 @@ pub async fn delete_all_of<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uu
 pub async fn is_followed_here<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<bool> {
     Ok(followers_count(conn, kind, id).await? > 0)
 }
+
+/// Whether a local group follows another group (accepted).
+pub async fn follows_group<C: ConnectionTrait>(conn: &C, follower: Uuid, target: Uuid) -> AppResult<bool> {
+    Ok(follow::Entity::find()
+        .filter(follow::Column::FollowerKind.eq(ActorKind::Group))
+        .filter(follow::Column::FollowerId.eq(follower))
+        .filter(follow::Column::TargetKind.eq(ActorKind::Group))
+        .filter(follow::Column::TargetId.eq(target))
+        .filter(follow::Column::State.eq(FollowState::Accepted))
+        .count(conn)
+        .await?
+        > 0)
+}

@@ -678,6 +678,14 @@ impl EventQuery {
     }
 }
 
+/// Looks up co-host groups on other servers (WebFinger, within the request's budget) so that
+/// the domain knows them; one that cannot be found is reported by the domain.
+async fn resolve_co_hosts(ctx: &Context<'_>, handles: Option<&[String]>) {
+    for h in handles.unwrap_or_default().iter().filter(|h| h.trim_start_matches('@').contains('@')).take(3) {
+        let _ = crate::federation::resolve::group_by_handle(&ctx.fed(), h, ctx.lookup(), ctx.viewer()).await;
+    }
+}
+
 #[derive(Default)]
 pub struct EventMutation;
 
@@ -685,11 +693,13 @@ pub struct EventMutation;
 impl EventMutation {
     async fn create_event(&self, ctx: &Context<'_>, input: CreateEventInput) -> Result<Event> {
         let group = parse_id("groupId", &input.group_id)?;
+        resolve_co_hosts(ctx, input.co_hosts.as_deref()).await;
         Ok(Event(events::create(ctx.state(), ctx.viewer(), group, input.into()).await?))
     }
 
     async fn update_event(&self, ctx: &Context<'_>, id: ID, input: UpdateEventInput) -> Result<Event> {
         let id = parse_id("id", &id)?;
+        resolve_co_hosts(ctx, input.co_hosts.as_deref()).await;
         Ok(Event(events::update(ctx.state(), ctx.viewer(), id, input.into()).await?))
     }
 

@@ -82,7 +82,11 @@ async fn activity(state: &AppState, e: &event::Model) -> HttpResponse {
         Ok(m) => m.filter(crate::domain::visibility::member_public),
         Err(err) => return failed(err),
     };
-    match events::document(state, e, &group, organizer.as_ref()) {
+    let contributors = match crate::domain::event_federation::confirmed_cohosts(&state.db, e).await {
+        Ok(c) => c,
+        Err(err) => return failed(err),
+    };
+    match events::document(state, e, &group, organizer.as_ref(), &contributors) {
         Ok(doc) => crate::federation::collections::activity_json(&doc),
         Err(err) => failed(err),
     }

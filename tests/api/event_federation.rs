@@ -290,3 +290,69 @@ async fn mastodon_users_rsvp_by_voting_with_seats_and_a_waitlist() {
     let last = answers(&a).await.into_iter().rev().find(|(_, v)| v["object"]["type"] == "Note").unwrap().1;
     assert!(last["object"]["content"].as_str().unwrap().contains("cancelled"), "{last}");
 }
+
+#[tokio::test]
+async fn a_partner_network_on_another_server_co_hosts_an_event() {
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    let host = a.admin("steward").await;
+    let keeper = b.admin("keeper").await;
+    let partners = b
+        .ok(
+            "mutation { createGroup(input: {slug: \"partners\", name: \"Partner Network\"}) { id } }",
+            json!({}),
+            Some(&keeper.access),
+        )
+        .await["createGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The partner network follows A's group (as a group): the partnership co-hosting rests on.
+    b.ok(
+        "mutation($h: String!, $g: ID) { follow(handle: $h, asGroup: $g) { id } }",
+        json!({"h": format!("community@{}", a.domain()), "g": partners}),
+        Some(&keeper.access),
+    )
+    .await;
+    b.deliver().await;
+    a.deliver().await;
+
+    let g = community_id(&a).await;
+    let mut input = event_input(&g, "Networks as system weavers", "PUBLIC", Some(40));
+    input["coHosts"] = json!([format!("partners@{}", b.domain())]);
+    let id = create_event(&a, &host, input).await;
+    let hosts = format!("{{ event(id: \"{id}\") {{ hosts {{ handle local }} }} }}");
+    assert_eq!(
+        a.ok(&hosts, json!({}), None).await["event"]["hosts"],
+        json!([{"handle": "community", "local": true}, {"handle": format!("partners@{}", b.domain()), "local": false}])
+    );
+    // A invites B's group (Offer), B accepts (Accept), A confirms.
+    let report = a.deliver().await;
+    assert_eq!(report.failed, 0);
+    let offered: Vec<String> = answers(&a).await.into_iter().map(|(k, _)| k).collect();
+    assert!(offered.contains(&"Offer".to_string()), "{offered:?}");
+    let report = b.deliver().await;
+    assert_eq!((report.sent, report.failed), (1, 0));
+    let resp = a
+        .client
+        .get(format!("http://{}/events/{id}", a.domain()))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    let doc: Value = resp.json().await.unwrap();
+    assert_eq!(doc["contributors"], json!([format!("http://{}/groups/partners", b.domain())]));
+    // The event is on the partner group's page on B too.
+    let v = b
+        .ok(
+            "{ group(handle: \"partners\") { events { totalCount edges { node { title local hosts { handle } } } } } }",
+            json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(v["group"]["events"]["totalCount"], 1);
+    let e = &v["group"]["events"]["edges"][0]["node"];
+    assert_eq!(e["title"], "Networks as system weavers");
+    assert_eq!(e["local"], false);
+    assert_eq!(e["hosts"][1]["handle"], "partners");
+}

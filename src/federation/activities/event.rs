@@ -36,8 +36,13 @@ pub async fn take_event(data: &FedData<State>, group: &ApActor, object: &Value) 
     if !follows::is_followed_here(&state.db, ActorKind::Group, g.id).await? {
         return Err(FedError::Ignored("an event of a group nobody here follows".into()));
     }
+    event_federation::receive(state, g, incoming(&ev)).await?;
+    Ok(())
+}
+
+fn incoming(ev: &EventJson) -> IncomingEvent {
     let venue = ev.venue();
-    let incoming = IncomingEvent {
+    IncomingEvent {
         ap_id: ev.id.to_string(),
         url: ev.page().to_string(),
         title: ev.name.clone().unwrap_or_else(|| "(untitled)".into()),
@@ -54,8 +59,42 @@ pub async fn take_event(data: &FedData<State>, group: &ApActor, object: &Value) 
         external_url: ev.external_participation_url.clone(),
         tags: ev.hashtags(),
         public: ev.is_public(),
+    }
+}
+
+/// A group on another server invites one of ours to co-host its event (`Offer`, `target` our
+/// group): the event is fetched from its server (the library checks the id it answers) and
+/// the domain decides.
+pub async fn receive_offer(data: &FedData<State>, actor: &ApActor, activity: &Inbound) -> Result<(), FedError> {
+    let state = data.app_data();
+    let ActorSource::Group(inviter) = &actor.source else {
+        return Err(FedError::Ignored("an Offer not from a group".into()));
     };
-    event_federation::receive(state, g, incoming).await?;
+    let target = activity
+        .extra
+        .get("target")
+        .and_then(object_id)
+        .ok_or_else(|| FedError::Ignored("Offer without target".into()))?;
+    let Some(invited) = ApActor::by_ap_id(state, target.as_str()).await? else {
+        return Err(FedError::Ignored("an Offer to nobody here".into()));
+    };
+    let ActorSource::Group(invited) = &invited.source else {
+        return Err(FedError::Ignored("an Offer to something other than a group".into()));
+    };
+    if !invited.local || inviter.local {
+        return Err(FedError::Ignored("an Offer between groups not here and elsewhere".into()));
+    }
+    let event = object_id(&activity.object).ok_or_else(|| FedError::BadRequest("Offer without object".into()))?;
+    if !same_origin(&event, &actor.id) {
+        return Err(forbidden("the offered event is not the inviting group's"));
+    }
+    let fetched = activitypub_federation::fetch::fetch_object_http::<State, Value>(&event, data).await?;
+    let ev: EventJson =
+        serde_json::from_value(fetched.object).map_err(|e| FedError::BadRequest(format!("malformed Event: {e}")))?;
+    if ev.id != event || ev.group().is_some_and(|a| a != actor.id) {
+        return Err(forbidden("the offered event is not the inviting group's"));
+    }
+    event_federation::cohost_offered(state, inviter, invited, activity.id.as_str(), incoming(&ev)).await?;
     Ok(())
 }
 

@@ -28,6 +28,20 @@ pub async fn receive_answer(
 ) -> Result<(), FedError> {
     let follow_id =
         object_id(&activity.object).ok_or_else(|| FedError::BadRequest("response without object".into()))?;
+    // An answer to one of our groups' invitations to co-host.
+    if object_type(&activity.object) == Some("Offer") {
+        let event = activity.object.get("object").and_then(object_id);
+        let state = data.app_data();
+        return match event {
+            Some(e)
+                if crate::domain::event_federation::cohost_answered(state, actor.id.as_str(), e.as_str(), accepted)
+                    .await? =>
+            {
+                Ok(())
+            }
+            _ => Err(FedError::Ignored("an answer to an unknown invitation".into())),
+        };
+    }
     // An answer to one of our members' `Join`s (embedded, or by reference).
     if object_type(&activity.object).is_none_or(|t| t == "Join") {
         let status = activity.extra.get("weave:status").and_then(serde_json::Value::as_str);

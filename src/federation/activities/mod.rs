@@ -65,6 +65,7 @@ impl Activity for Inbound {
             "Update" if self.is_about_itself() => actor::receive_update(data, &actor, self).await,
             "Delete" if self.is_about_itself() => actor::receive_delete(data, &actor, &self).await,
             "Join" => event::receive_join(data, &actor, &self).await,
+            "Offer" => event::receive_offer(data, &actor, &self).await,
             "Leave" => event::receive_leave(data, &actor, &self.object).await,
             "Undo" if crate::ap::object_type(&self.object) == Some("Create") => {
                 // A vote taken back.

@@ -197,6 +197,46 @@ async fn main() {
     println!("signed POSTs sent:      {sent} (received {received})");
     println!("delivery wall time:     {wall_time:.2?}");
     println!("sender CPU:             {cpu:.2} s ({:.2} ms per delivery)", cpu * 1000.0 / sent.max(1) as f64);
+
+    // One event published by the group: its Create(Event) and its RSVP poll (Create(Question)).
+    let enqueue = Instant::now();
+    let fields = weave::domain::events::EventFields {
+        title: Some("Networks as system weavers".into()),
+        timezone: Some("Europe/London".into()),
+        sessions: Some(vec![weave::domain::events::Session {
+            starts_at: "2031-09-19T09:00:00Z".parse().unwrap(),
+            ends_at: "2031-09-19T12:00:00Z".parse().unwrap(),
+            title: None,
+        }]),
+        location: Some(weave::domain::events::LocationInput {
+            mode: Some(weave::db::enums::LocationMode::InPerson),
+            venue: Some("Wesley Memorial, Main Hall".into()),
+            city: Some("Oxford".into()),
+            ..Default::default()
+        }),
+        capacity: Some(Some(50)),
+        ..Default::default()
+    };
+    weave::domain::events::create(&state, &viewer, community.id, fields).await.unwrap();
+    let enqueue_time = enqueue.elapsed();
+    let cpu0 = cpu_seconds();
+    let wall = Instant::now();
+    let mut sent = 0;
+    loop {
+        let r = weave::federation::delivery::run_once(&fed, Utc::now(), 1000).await.unwrap();
+        sent += r.sent;
+        assert_eq!(r.retried + r.failed + r.skipped, 0, "{r:?}");
+        if r.total() == 0 {
+            break;
+        }
+    }
+    let wall_time = wall.elapsed();
+    let cpu = cpu_seconds() - cpu0;
+    println!("event published (Create(Event) + Create(Question)):");
+    println!("  enqueue (2 activities): {enqueue_time:.2?}");
+    println!("  signed POSTs sent:      {sent}");
+    println!("  delivery wall time:     {wall_time:.2?}");
+    println!("  sender CPU:             {cpu:.2} s ({:.2} ms per delivery)", cpu * 1000.0 / sent.max(1) as f64);
     child.kill().ok();
     child.wait().ok();
     handle.stop(false).await;

@@ -1,0 +1,170 @@
+//! Full-text search latency over a large discussion: T threads and P posts (100,000 by
+//! default) are written through the domain (`threads::create`, `threads::add_post` and the
+//! search index, in transactions of 1,000), then `search(query:)` is asked over HTTP, one
+//! request at a time, for single words, two words, prefixes and words that match nothing.
+//! Reports the seeding time and p50 / p95 / p99 per kind of query.
+//!
+//! `cargo bench --bench search` (SQLite). On PostgreSQL: `WEAVE_BENCH_DATABASE_URL=postgres://…/db`
+//! naming an existing empty database. `WEAVE_BENCH_POSTS` (100000), `WEAVE_BENCH_THREADS` (1000),
+//! `WEAVE_BENCH_QUERIES` (100 per kind).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+use weave::domain::threads::{self, NewPost, NewThread};
+use weave::domain::viewer::Viewer;
+
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Words the posts are made of: a few common, most rare, so queries range from broad to narrow.
+fn word(n: usize) -> String {
+    const SYLLABLES: [&str; 16] =
+        ["ka", "lo", "mi", "ne", "su", "ta", "ri", "ve", "do", "pa", "zu", "fe", "gi", "bo", "ya", "wu"];
+    let mut w = String::new();
+    let mut x = n;
+    for _ in 0..3 {
+        w.push_str(SYLLABLES[x % 16]);
+        x /= 16;
+    }
+    w
+}
+
+fn text(i: usize) -> String {
+    // Word k appears in about 1 post in (k + 1): a Zipf-like spread.
+    let a = word(i % 4000);
+    let b = word((i * 7) % 97);
+    let c = word((i * 13) % 11);
+    format!("Reply {i}: what we saw about {a}, and {b} with {c}; the network learned something.")
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx].as_secs_f64() * 1000.0
+}
+
+#[actix_web::main]
+async fn main() {
+    let posts = env_num("WEAVE_BENCH_POSTS", 100_000);
+    let thread_count = env_num("WEAVE_BENCH_THREADS", 1000).max(1);
+    let queries = env_num("WEAVE_BENCH_QUERIES", 100);
+    let dir = tempfile::tempdir().unwrap();
+    let url = std::env::var("WEAVE_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| weave::config::sqlite_url(&dir.path().join("bench.db")));
+    let engine = if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    let config = weave::config::Config::for_database(&url, dir.path());
+    let app = weave::Application::build(config).await.unwrap();
+    let state = app.state();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+
+    let admin = weave::domain::members::create_admin(&state, "bench_admin", "bench@example.org", "bench password 1")
+        .await
+        .unwrap();
+    let viewer = Viewer::Member(Box::new(admin.clone()));
+    let community = weave::domain::groups::find_local(&state.db, "community").await.unwrap().unwrap();
+
+    let started = Instant::now();
+    let mut made = Vec::with_capacity(thread_count);
+    for t in 0..thread_count {
+        let (thread, _) = threads::create(
+            &state,
+            &viewer,
+            NewThread {
+                group_id: community.id,
+                title: format!("Thread {t}: how are we doing at {}?", word(t % 300)),
+                body: text(t),
+                kind: None,
+                event_id: None,
+                resource_id: None,
+            },
+        )
+        .await
+        .unwrap();
+        made.push(thread);
+    }
+    let mut written = thread_count;
+    while written < posts {
+        let txn = weave::db::begin_write(&state.db).await.unwrap();
+        for _ in 0..1000.min(posts - written) {
+            let t = &made[written % thread_count];
+            let id = Uuid::now_v7();
+            let html = format!("<p>{}</p>", text(written));
+            let p = threads::add_post(
+                &txn,
+                t,
+                NewPost {
+                    id,
+                    ap_id: threads::post_url(&state, id),
+                    local: true,
+                    author_id: Some(admin.id),
+                    parent: None,
+                    body: Some(text(written)),
+                    body_html: html,
+                    created_at: chrono::Utc::now(),
+                },
+            )
+            .await
+            .unwrap();
+            weave::domain::search::index_post(&txn, &p).await.unwrap();
+            written += 1;
+        }
+        txn.commit().await.unwrap();
+    }
+    let seeding = started.elapsed();
+
+    let client = reqwest::Client::new();
+    let ask = |q: String| {
+        let client = &client;
+        let base = &base;
+        async move {
+            let started = Instant::now();
+            let v: Value = client
+                .post(format!("{base}/graphql"))
+                .json(&json!({
+                    "query": "query($q: String!) { search(query: $q, first: 10) { members { id } groups { id } events { id } resources { id } threads { id title postCount } } }",
+                    "variables": {"q": q}
+                }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert!(v.get("errors").is_none(), "{v}");
+            (started.elapsed(), v["data"]["search"]["threads"].as_array().map(Vec::len).unwrap_or(0))
+        }
+    };
+    println!(
+        "search over {posts} posts in {thread_count} threads ({engine}); seeded in {:.1} s",
+        seeding.as_secs_f64()
+    );
+    type Make = Box<dyn Fn(usize) -> String>;
+    let kinds: [(&str, Make); 5] = [
+        ("common word", Box::new(|i| word(i % 11))),
+        ("rare word", Box::new(|i| word(1000 + i % 3000))),
+        ("two words", Box::new(|i| format!("{} {}", word(i % 97), word(i % 11)))),
+        ("prefix", Box::new(|i| word(i % 256)[..4].to_string())),
+        ("no match", Box::new(|i| format!("zzq{i}"))),
+    ];
+    for (name, make) in kinds {
+        let mut times = Vec::with_capacity(queries);
+        let mut found = 0;
+        for i in 0..queries {
+            let (t, n) = ask(make(i)).await;
+            times.push(t);
+            found += n;
+        }
+        times.sort();
+        println!(
+            "  {name:<12} p50 {:>6.2} ms  p95 {:>6.2} ms  p99 {:>6.2} ms  ({queries} queries, {:.1} threads found on average)",
+            percentile(&times, 0.5),
+            percentile(&times, 0.95),
+            percentile(&times, 0.99),
+            found as f64 / queries as f64
+        );
+    }
+}

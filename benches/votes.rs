@@ -42,6 +42,8 @@ impl From<reqwest::Error> for SignFailed {
     }
 }
 
+const REMOTE: &str = "localhost:9";
+
 fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
@@ -93,7 +95,8 @@ async fn server(votes: usize, seats: usize) {
     let public = keyed.public_key_pem.clone();
     let private = keyed.private_key_pem.clone().unwrap();
     let now = Utc::now();
-    let host = format!("localhost:{port}");
+    // The voters' server: another authority than ours (nothing is fetched from it).
+    let host = REMOTE;
     let rows: Vec<member::ActiveModel> = (0..votes)
         .map(|i| {
             let ap_id = format!("http://{host}/remote/u{i}");
@@ -101,7 +104,7 @@ async fn server(votes: usize, seats: usize) {
                 id: Set(Uuid::now_v7()),
                 handle: Set(format!("u{i}@remote.{host}")),
                 username: Set(format!("u{i}")),
-                domain: Set(Some(host.clone())),
+                domain: Set(Some(host.to_string())),
                 email: Set(None),
                 password_hash: Set(None),
                 display_name: Set(None),
@@ -138,6 +141,10 @@ async fn server(votes: usize, seats: usize) {
     for chunk in rows.chunks(500) {
         member::Entity::insert_many(chunk.to_vec()).exec_without_returning(&state.db).await.unwrap();
     }
+    // The group answers every vote: its keys are made before the run, as after its first use.
+    weave::domain::actors::ensure_keys(&state, weave::domain::actors::ApActor::from_group(community).unwrap())
+        .await
+        .unwrap();
     let poll = weave::domain::event_federation::poll_id(&e);
     println!("{port} {poll} {} {}", base64::engine::general_purpose::STANDARD.encode(private), e.id);
     std::io::stdout().flush().unwrap();
@@ -160,7 +167,14 @@ async fn main() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    // Keep draining the child's output (its log), so that it never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for l in out.lines().map_while(Result::ok) {
+            eprintln!("server: {l}");
+        }
+    });
     let parts: Vec<&str> = line.split_whitespace().collect();
     let (port, poll, pem, event_id) = (parts[0], parts[1], parts[2], parts[3]);
     let pem = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(pem).unwrap()).unwrap();
@@ -173,7 +187,7 @@ async fn main() {
     // Every request signed before the clock starts.
     let mut requests = Vec::with_capacity(votes);
     for i in 0..votes {
-        let actor = format!("http://{host}/remote/u{i}");
+        let actor = format!("http://{REMOTE}/remote/u{i}");
         let activity = json!({
             "@context": "https://www.w3.org/ns/activitystreams",
             "id": format!("{actor}/statuses/1/activity"), "type": "Create", "actor": actor,
@@ -207,6 +221,12 @@ async fn main() {
     let wall = started.elapsed();
     let cpu = cpu_seconds_of(child.id()) - cpu0;
     let accepted = statuses.iter().filter(|s| s.as_ref().is_ok_and(|r| r.status().as_u16() == 202)).count();
+    if let Some(other) = statuses.into_iter().find(|s| !s.as_ref().is_ok_and(|r| r.status().as_u16() == 202)) {
+        match other {
+            Ok(r) => println!("  a refused vote: {} {}", r.status(), r.text().await.unwrap_or_default()),
+            Err(e) => println!("  a failed vote: {e}"),
+        }
+    }
 
     let counts: serde_json::Value = client
         .post(format!("http://127.0.0.1:{port}/graphql"))

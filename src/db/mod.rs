@@ -50,7 +50,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
         });
     } else {
-        opts.max_connections(16);
+        opts.max_connections(32);
     }
     let db = Database::connect(opts).await?;
     Migrator::up(&db, None).await?;

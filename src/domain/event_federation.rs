@@ -131,20 +131,8 @@ pub async fn publish<C: ConnectionTrait>(
             "object": doc,
         })
     };
-    outbox::enqueue(
-        conn,
-        state,
-        Outgoing {
-            actor_kind: ActorKind::Group,
-            actor_id: g.id,
-            ap_id: id,
-            kind: change.as_str(),
-            payload,
-            public,
-            inboxes: inboxes.clone(),
-        },
-    )
-    .await?;
+    outbox::enqueue(conn, state, Outgoing::from_group(&g, id, change.as_str(), payload, public, inboxes.clone()))
+        .await?;
     if public || change == Change::Delete {
         // The RSVP poll goes with it (and goes when it goes).
         let id = outbox::activity_id(state, change.as_str());
@@ -153,20 +141,7 @@ pub async fn publish<C: ConnectionTrait>(
         } else {
             crate::ap::content::wrap(change.as_str(), &id, &g.ap_id, poll_of(conn, e, &g).await?)
         };
-        outbox::enqueue(
-            conn,
-            state,
-            Outgoing {
-                actor_kind: ActorKind::Group,
-                actor_id: g.id,
-                ap_id: id,
-                kind: change.as_str(),
-                payload,
-                public: true,
-                inboxes,
-            },
-        )
-        .await?;
+        outbox::enqueue(conn, state, Outgoing::from_group(&g, id, change.as_str(), payload, true, inboxes)).await?;
     }
     Ok(())
 }
@@ -197,20 +172,7 @@ pub async fn announce_note<C: ConnectionTrait>(
     let note = participation::announcement(&note_id, &g.ap_id, g.followers_url.as_deref(), &html, &url, Utc::now());
     let id = outbox::activity_id(state, "Create");
     let payload = crate::ap::content::wrap("Create", &id, &g.ap_id, note);
-    outbox::enqueue(
-        conn,
-        state,
-        Outgoing {
-            actor_kind: ActorKind::Group,
-            actor_id: g.id,
-            ap_id: id,
-            kind: "Create",
-            payload,
-            public: true,
-            inboxes,
-        },
-    )
-    .await?;
+    outbox::enqueue(conn, state, Outgoing::from_group(&g, id, "Create", payload, true, inboxes)).await?;
     Ok(())
 }
 
@@ -224,9 +186,7 @@ pub async fn answer_join<C: ConnectionTrait>(
     outcome: Option<RegistrationStatus>,
 ) -> AppResult<()> {
     let Some(g) = group::Entity::find_by_id(e.group_id).one(conn).await? else { return Ok(()) };
-    let Some(inbox) =
-        person.shared_inbox_url.as_deref().or(person.inbox_url.as_deref()).and_then(|u| url::Url::parse(u).ok())
-    else {
+    let Some(inbox) = outbox::member_inbox(person) else {
         return Ok(());
     };
     let (kind, status) = match outcome {
@@ -237,20 +197,7 @@ pub async fn answer_join<C: ConnectionTrait>(
     };
     let id = outbox::activity_id(state, kind);
     let payload = participation::answer_join(kind, &id, &g.ap_id, join_id, &person.ap_id, &e.ap_id, status);
-    outbox::enqueue(
-        conn,
-        state,
-        Outgoing {
-            actor_kind: ActorKind::Group,
-            actor_id: g.id,
-            ap_id: id,
-            kind,
-            payload,
-            public: false,
-            inboxes: vec![inbox],
-        },
-    )
-    .await?;
+    outbox::enqueue(conn, state, Outgoing::from_group(&g, id, kind, payload, false, vec![inbox])).await?;
     Ok(())
 }
 
@@ -524,9 +471,7 @@ async fn direct_note<C: ConnectionTrait>(
     text: &str,
 ) -> AppResult<()> {
     let Some(g) = group::Entity::find_by_id(e.group_id).one(conn).await? else { return Ok(()) };
-    let Some(inbox) =
-        person.shared_inbox_url.as_deref().or(person.inbox_url.as_deref()).and_then(|u| url::Url::parse(u).ok())
-    else {
+    let Some(inbox) = outbox::member_inbox(person) else {
         return Ok(());
     };
     let name = format!("@{}", person.handle);
@@ -543,20 +488,7 @@ async fn direct_note<C: ConnectionTrait>(
     let note = participation::direct_note(&note_id, &g.ap_id, &person.ap_id, &name, &html, in_reply_to, Utc::now());
     let id = outbox::activity_id(state, "Create");
     let payload = crate::ap::content::wrap("Create", &id, &g.ap_id, note);
-    outbox::enqueue(
-        conn,
-        state,
-        Outgoing {
-            actor_kind: ActorKind::Group,
-            actor_id: g.id,
-            ap_id: id,
-            kind: "Create",
-            payload,
-            public: false,
-            inboxes: vec![inbox],
-        },
-    )
-    .await?;
+    outbox::enqueue(conn, state, Outgoing::from_group(&g, id, "Create", payload, false, vec![inbox])).await?;
     Ok(())
 }
 
@@ -606,12 +538,7 @@ pub async fn join_remote(state: &AppState, me: &member::Model, e: &event::Model)
         return Err(AppError::conflict("this event was cancelled; it takes no registrations"));
     }
     let g = group::Entity::find_by_id(e.group_id).one(&state.db).await?.ok_or_else(|| AppError::not_found("group"))?;
-    let inbox = g
-        .shared_inbox_url
-        .as_deref()
-        .or(g.inbox_url.as_deref())
-        .and_then(|u| url::Url::parse(u).ok())
-        .ok_or_else(|| AppError::conflict("the event's group cannot be reached"))?;
+    let inbox = outbox::group_inbox(&g).ok_or_else(|| AppError::conflict("the event's group cannot be reached"))?;
     ensure_keys(state, ApActor::from_member(me.clone())?).await?;
     let join_id = outbox::activity_id(state, "Join");
     let txn = db::begin_write(&state.db).await?;
@@ -654,20 +581,7 @@ pub async fn join_remote(state: &AppState, me: &member::Model, e: &event::Model)
         }
     };
     let payload = participation::join(&join_id, &me.ap_id, &e.ap_id, &g.ap_id);
-    outbox::enqueue(
-        &txn,
-        state,
-        Outgoing {
-            actor_kind: ActorKind::Member,
-            actor_id: me.id,
-            ap_id: join_id,
-            kind: "Join",
-            payload,
-            public: false,
-            inboxes: vec![inbox],
-        },
-    )
-    .await?;
+    outbox::enqueue(&txn, state, Outgoing::from_member(me, join_id, "Join", payload, false, vec![inbox])).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -722,24 +636,10 @@ pub async fn leave_remote(state: &AppState, me: &member::Model, e: &event::Model
     row.status = Set(RegistrationStatus::Cancelled);
     row.updated_at = Set(Utc::now());
     let saved = row.update(&txn).await?;
-    if let Some(inbox) = g.shared_inbox_url.as_deref().or(g.inbox_url.as_deref()).and_then(|u| url::Url::parse(u).ok())
-    {
+    if let Some(inbox) = outbox::group_inbox(&g) {
         let id = outbox::activity_id(state, "Leave");
         let payload = participation::leave(&id, &me.ap_id, &e.ap_id, &g.ap_id);
-        outbox::enqueue(
-            &txn,
-            state,
-            Outgoing {
-                actor_kind: ActorKind::Member,
-                actor_id: me.id,
-                ap_id: id,
-                kind: "Leave",
-                payload,
-                public: false,
-                inboxes: vec![inbox],
-            },
-        )
-        .await?;
+        outbox::enqueue(&txn, state, Outgoing::from_member(me, id, "Leave", payload, false, vec![inbox])).await?;
     }
     txn.commit().await?;
     Ok(saved)
@@ -784,27 +684,12 @@ pub async fn offer_cohosts<C: ConnectionTrait>(conn: &C, state: &AppState, e: &e
         .map(|h| h.group_id)
         .collect();
     for co in crate::domain::groups::load_many(conn, &pending).await?.into_iter().filter(|c| !c.local) {
-        let Some(inbox) =
-            co.shared_inbox_url.as_deref().or(co.inbox_url.as_deref()).and_then(|u| url::Url::parse(u).ok())
-        else {
+        let Some(inbox) = outbox::group_inbox(&co) else {
             continue;
         };
         let id = outbox::activity_id(state, "Offer");
         let payload = participation::offer_cohost(&id, &g.ap_id, &e.ap_id, &co.ap_id);
-        outbox::enqueue(
-            conn,
-            state,
-            Outgoing {
-                actor_kind: ActorKind::Group,
-                actor_id: g.id,
-                ap_id: id,
-                kind: "Offer",
-                payload,
-                public: false,
-                inboxes: vec![inbox],
-            },
-        )
-        .await?;
+        outbox::enqueue(conn, state, Outgoing::from_group(&g, id, "Offer", payload, false, vec![inbox])).await?;
     }
     Ok(())
 }
@@ -852,27 +737,12 @@ pub async fn cohost_offered(
             .await?;
         }
     }
-    if let Some(inbox) =
-        inviter.shared_inbox_url.as_deref().or(inviter.inbox_url.as_deref()).and_then(|u| url::Url::parse(u).ok())
-    {
+    if let Some(inbox) = outbox::group_inbox(inviter) {
         let kind = if partners { "Accept" } else { "Reject" };
         let id = outbox::activity_id(state, kind);
         let object = event_ap_id.unwrap_or_default();
         let payload = participation::answer_offer(kind, &id, &invited.ap_id, offer_id, &inviter.ap_id, &object);
-        outbox::enqueue(
-            &txn,
-            state,
-            Outgoing {
-                actor_kind: ActorKind::Group,
-                actor_id: invited.id,
-                ap_id: id,
-                kind,
-                payload,
-                public: false,
-                inboxes: vec![inbox],
-            },
-        )
-        .await?;
+        outbox::enqueue(&txn, state, Outgoing::from_group(invited, id, kind, payload, false, vec![inbox])).await?;
     }
     txn.commit().await?;
     Ok(partners)

@@ -29,6 +29,42 @@ pub struct Outgoing {
     pub inboxes: Vec<Url>,
 }
 
+impl Outgoing {
+    /// An activity from a local group.
+    pub fn from_group(
+        g: &group::Model,
+        ap_id: String,
+        kind: &'static str,
+        payload: serde_json::Value,
+        public: bool,
+        inboxes: Vec<Url>,
+    ) -> Self {
+        Outgoing { actor_kind: ActorKind::Group, actor_id: g.id, ap_id, kind, payload, public, inboxes }
+    }
+
+    /// An activity from a local member.
+    pub fn from_member(
+        m: &member::Model,
+        ap_id: String,
+        kind: &'static str,
+        payload: serde_json::Value,
+        public: bool,
+        inboxes: Vec<Url>,
+    ) -> Self {
+        Outgoing { actor_kind: ActorKind::Member, actor_id: m.id, ap_id, kind, payload, public, inboxes }
+    }
+}
+
+/// Where to deliver to a remote member: its server's shared inbox, else its own.
+pub fn member_inbox(m: &member::Model) -> Option<Url> {
+    m.shared_inbox_url.as_deref().or(m.inbox_url.as_deref()).and_then(|u| Url::parse(u).ok())
+}
+
+/// Where to deliver to a remote group: its server's shared inbox, else its own.
+pub fn group_inbox(g: &group::Model) -> Option<Url> {
+    g.shared_inbox_url.as_deref().or(g.inbox_url.as_deref()).and_then(|u| Url::parse(u).ok())
+}
+
 /// A fresh activity id under the actor's URL.
 pub fn activity_id(state: &AppState, kind: &str) -> String {
     format!("{}/activities/{}/{}", state.base_url(), kind.to_lowercase(), Uuid::now_v7())

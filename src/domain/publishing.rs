@@ -11,7 +11,6 @@
 //! Keys are made before the transaction ([`prepare`]): a SQLite write lock is never held while
 //! an RSA key is generated.
 use sea_orm::{ConnectionTrait, EntityTrait};
-use url::Url;
 
 use crate::ap::content::{self, DocumentParts, Mention, NoteParts, PageParts};
 use crate::db::enums::ActorKind;
@@ -57,14 +56,6 @@ pub async fn mentions_elsewhere<C: ConnectionTrait>(conn: &C, text: Option<&str>
 fn mention_of(state: &AppState, m: &member::Model) -> Mention {
     let name = if m.local { format!("@{}@{}", m.handle, state.config.domain) } else { format!("@{}", m.handle) };
     Mention { href: m.ap_id.clone(), name }
-}
-
-fn inbox_of_member(m: &member::Model) -> Option<Url> {
-    m.shared_inbox_url.as_deref().or(m.inbox_url.as_deref()).and_then(|u| Url::parse(u).ok())
-}
-
-fn inbox_of_group(g: &group::Model) -> Option<Url> {
-    g.shared_inbox_url.as_deref().or(g.inbox_url.as_deref()).and_then(|u| Url::parse(u).ok())
 }
 
 /// The thread as a `Page`.
@@ -183,16 +174,16 @@ pub async fn publish<C: ConnectionTrait>(
     // The author's side: followers, mentioned accounts, and a remote group with the author of
     // the post answered.
     let mut inboxes = outbox::follower_inboxes(conn, ActorKind::Member, author.id).await?;
-    inboxes.extend(mentioned.iter().filter(|m| !m.local).filter_map(inbox_of_member));
+    inboxes.extend(mentioned.iter().filter(|m| !m.local).filter_map(outbox::member_inbox));
     if !g.local {
-        inboxes.extend(inbox_of_group(&g));
+        inboxes.extend(outbox::group_inbox(&g));
         if let Some(parent) = p.parent_id {
             if let Some(pa) = post::Entity::find_by_id(parent).one(conn).await? {
                 if let Some(pa_author) = match pa.author_id {
                     Some(a) => member::Entity::find_by_id(a).one(conn).await?,
                     None => None,
                 } {
-                    inboxes.extend(inbox_of_member(&pa_author).filter(|_| !pa_author.local));
+                    inboxes.extend(outbox::member_inbox(&pa_author).filter(|_| !pa_author.local));
                 }
             }
         }
@@ -209,15 +200,7 @@ pub async fn publish<C: ConnectionTrait>(
         outbox::enqueue(
             conn,
             state,
-            Outgoing {
-                actor_kind: ActorKind::Member,
-                actor_id: author.id,
-                ap_id: activity_id,
-                kind: change.as_str(),
-                payload: payload.clone(),
-                public: true,
-                inboxes,
-            },
+            Outgoing::from_member(&author, activity_id, change.as_str(), payload.clone(), true, inboxes),
         )
         .await?;
     }
@@ -242,20 +225,7 @@ pub async fn announce<C: ConnectionTrait>(
     }
     let id = outbox::activity_id(state, "Announce");
     let payload = content::announce(&id, &g.ap_id, g.followers_url.as_deref(), object);
-    outbox::enqueue(
-        conn,
-        state,
-        Outgoing {
-            actor_kind: ActorKind::Group,
-            actor_id: g.id,
-            ap_id: id,
-            kind: "Announce",
-            payload,
-            public: true,
-            inboxes,
-        },
-    )
-    .await?;
+    outbox::enqueue(conn, state, Outgoing::from_group(g, id, "Announce", payload, true, inboxes)).await?;
     Ok(())
 }
 
@@ -315,19 +285,6 @@ pub async fn publish_resource<C: ConnectionTrait>(
         Change::Delete => content::delete(&id, &g.ap_id, &r.ap_id, g.followers_url.iter().cloned().collect()),
         _ => content::wrap(change.as_str(), &id, &g.ap_id, document_of(&g, r)),
     };
-    outbox::enqueue(
-        conn,
-        state,
-        Outgoing {
-            actor_kind: ActorKind::Group,
-            actor_id: g.id,
-            ap_id: id,
-            kind: change.as_str(),
-            payload,
-            public: true,
-            inboxes,
-        },
-    )
-    .await?;
+    outbox::enqueue(conn, state, Outgoing::from_group(&g, id, change.as_str(), payload, true, inboxes)).await?;
     Ok(())
 }

@@ -166,3 +166,19 @@ fn mobilizon_events_and_joins_parse() {
         "https://weave.example/events/0193a1b2-0000-7000-8000-0000000000e1"
     );
 }
+
+#[test]
+fn mastodon_votes_parse() {
+    use weave::ap::content::ObjectJson;
+    let create: Inbound = serde_json::from_value(fixture("mastodon_vote.json")).unwrap();
+    assert_eq!(create.kind, "Create");
+    let vote: ObjectJson = serde_json::from_value(create.object).unwrap();
+    // A vote is a Note with the option as its name, no content, answering the poll.
+    assert_eq!(vote.kind, "Note");
+    assert_eq!(vote.name.as_deref(), Some("Going"));
+    assert!(vote.content.is_none());
+    assert!(vote.in_reply_to().unwrap().path().ends_with("/poll"));
+    assert!(vote.check_authored_by(&url::Url::parse("https://social.example/users/Rosa").unwrap()).is_ok());
+    // Mastodon addresses votes to the poll's author only: not public.
+    assert!(!vote.is_public());
+}

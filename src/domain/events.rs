@@ -4,7 +4,7 @@ use std::str::FromStr as _;
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait as _, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -767,13 +767,10 @@ pub async fn list(
         cond = cond.add(event::Column::TagList.like(format!("%,{tag},%")));
     }
     if let Some(q) = filter.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", members::escape_like(&q.to_lowercase()));
-        let lower = |c: event::Column| Expr::expr(Func::lower(Expr::col(c)));
-        cond = cond.add(
-            Condition::any()
-                .add(lower(event::Column::Title).like(&pattern))
-                .add(lower(event::Column::Summary).like(&pattern)),
-        );
+        // The full-text index (see `domain::search`), not a scan.
+        use crate::domain::search;
+        let ids = search::matching(&state.db, search::Kind::Event, q, search::MAX_MATCHES).await?;
+        cond = cond.add(event::Column::Id.is_in(ids));
     }
     cond = cond.add(listable(viewer)?);
     let total = if page.count_total { event::Entity::find().filter(cond.clone()).count(&state.db).await? } else { 0 };

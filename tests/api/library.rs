@@ -437,7 +437,10 @@ async fn one_search_box_finds_every_kind_and_respects_visibility() {
         "Resilience lab"
     );
     assert!(event.as_str().is_some());
-    // The member directory's search uses the same index.
+    // So do the events list's search filter and the member directory's search.
+    let v =
+        app.ok("{ events(filter: {search: \"resilien lab\"}) { edges { node { title } } } }", json!({}), None).await;
+    assert_eq!(v["events"]["edges"], json!([{"node": {"title": "Resilience lab"}}]));
     let v = app.ok("{ members(search: \"resilience fund\") { edges { node { username } } } }", json!({}), None).await;
     assert_eq!(v["members"]["edges"][0]["node"]["username"], "alice");
 }

@@ -253,18 +253,8 @@ pub async fn delete(state: &AppState, actor: &str, object: &str) -> AppResult<bo
             return Err(AppError::forbidden("only its author or group may delete a thread"));
         }
         let txn = db::begin_write(&state.db).await?;
-        let posts: Vec<Uuid> = post::Entity::find()
-            .filter(post::Column::ThreadId.eq(t.id))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|p| p.id)
-            .collect();
-        for p in &posts {
-            search::remove(&txn, search::Kind::Post, *p).await?;
-        }
+        search::remove_thread(&txn, t.id).await?;
         post::Entity::delete_many().filter(post::Column::ThreadId.eq(t.id)).exec(&txn).await?;
-        search::remove(&txn, search::Kind::Thread, t.id).await?;
         thread::Entity::delete_by_id(t.id).exec(&txn).await?;
         txn.commit().await?;
         return Ok(true);

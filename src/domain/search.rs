@@ -115,6 +115,18 @@ pub async fn remove<C: ConnectionTrait>(conn: &C, kind: Kind, id: Uuid) -> AppRe
     Ok(())
 }
 
+/// Removes a thread's entry and its posts' (they are owned by the thread), in one statement.
+pub async fn remove_thread<C: ConnectionTrait>(conn: &C, thread_id: Uuid) -> AppResult<()> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => "DELETE FROM search_entry WHERE owner_id = $1 AND kind IN ('thread', 'post')",
+        _ => "DELETE FROM search_entry WHERE owner_id = ? AND kind IN ('thread', 'post')",
+    };
+    let values: [Value; 1] = [thread_id.into()];
+    conn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    Ok(())
+}
+
 pub async fn index_member<C: ConnectionTrait>(conn: &C, m: &member::Model) -> AppResult<()> {
     let title = format!("{} {}", m.display_name.as_deref().unwrap_or(""), m.handle);
     let interests: Vec<String> = serde_json::from_value(m.interests.clone()).unwrap_or_default();

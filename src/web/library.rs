@@ -44,16 +44,15 @@ fn summary(html: &str) -> String {
     words.join(" ").chars().take(300).collect()
 }
 
-async fn author_name(state: &AppState, id: Option<Uuid>) -> String {
-    let Some(id) = id else { return "someone".into() };
-    match members::load_many(&state.db, &[id]).await {
-        Ok(found) => found
-            .into_iter()
-            .find(crate::domain::visibility::member_public)
-            .map(|m| format!("{} (@{})", m.display_name.clone().unwrap_or_else(|| m.username.clone()), m.handle))
-            .unwrap_or_else(|| "someone".into()),
-        Err(_) => "someone".into(),
-    }
+/// How each shown author is named on a page: "Name (@handle)", for visible accounts only.
+async fn author_names(state: &AppState, ids: Vec<Uuid>) -> std::collections::HashMap<Uuid, String> {
+    members::load_many(&state.db, &ids)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(crate::domain::visibility::member_public)
+        .map(|m| (m.id, format!("{} (@{})", m.display_name.clone().unwrap_or_else(|| m.username.clone()), m.handle)))
+        .collect()
 }
 
 async fn thread_page(req: HttpRequest, path: web::Path<String>, state: web::Data<State>) -> HttpResponse {
@@ -90,14 +89,20 @@ async fn render_thread(state: &AppState, t: &thread::Model, opening: Option<&pos
         }
         body.push_str("</p>\n");
     }
+    // Every author of the page in one statement.
+    let names = author_names(state, posts.iter().filter_map(|p| p.author_id).collect()).await;
     for p in &posts {
-        let who = if p.deleted { "deleted".to_string() } else { author_name(state, p.author_id).await };
+        let who = match (p.deleted, p.author_id.and_then(|a| names.get(&a))) {
+            (true, _) => "deleted",
+            (false, Some(name)) => name.as_str(),
+            (false, None) => "someone",
+        };
         let indent = p.depth.clamp(0, 8) * 2;
         // Bodies were sanitised when they were written.
         body.push_str(&format!(
             "<article id=\"{}\" style=\"margin-left:{indent}em\"><p class=\"muted\">{} · {}</p>{}</article>\n",
             p.id,
-            escape(&who),
+            escape(who),
             p.created_at.format("%Y-%m-%d %H:%M UTC"),
             if p.deleted { "<p class=\"muted\">(deleted)</p>" } else { p.body_html.as_str() }
         ));

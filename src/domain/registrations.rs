@@ -80,24 +80,25 @@ pub async fn rsvp(
     if !e.local {
         return event_federation::join_remote(state, &me, &e).await;
     }
-    register(state, &me, event_id, message, Via::Local).await
+    register(state, &me, &e, message, Via::Local).await
 }
 
 /// The one way a seat is taken: a local member's `rsvp`, a remote person's `Join` or a vote
 /// in the event's poll (`via`; remote ones are answered in the same transaction). The event's
 /// followers elsewhere hear of the new seat count. Refusals are errors; the caller answers
-/// them (`event_federation::refuse`).
+/// them (`event_federation::refuse`). `before` is the event as the caller read it; seats are
+/// counted on the row locked in the transaction.
 pub async fn register(
     state: &AppState,
     me: &member::Model,
-    event_id: Uuid,
+    before: &event::Model,
     message: Option<String>,
     via: Via<'_>,
 ) -> AppResult<registration::Model> {
-    let before = events::load_many(&state.db, &[event_id]).await?.pop().ok_or_else(|| AppError::not_found("event"))?;
-    let federates = event_federation::prepare(state, &before).await?;
+    let event_id = before.id;
+    let federates = event_federation::prepare(state, before).await?;
     if !matches!(via, Via::Local) {
-        event_federation::prepare_answer(state, &before).await?;
+        event_federation::prepare_answer(state, before).await?;
     }
     let txn = db::begin_write(&state.db).await?;
     let e = events::lock(&txn, event_id).await?;
@@ -189,13 +190,13 @@ pub async fn cancel(state: &AppState, viewer: &Viewer, event_id: Uuid) -> AppRes
     if !e.local {
         return event_federation::leave_remote(state, &me, &e).await;
     }
-    release(state, me.id, event_id).await
+    release(state, me.id, &e).await
 }
 
 /// Gives a member's seat (or place, or request) back: a local `cancelRsvp`, a remote `Leave`.
-pub async fn release(state: &AppState, member_id: Uuid, event_id: Uuid) -> AppResult<registration::Model> {
-    let before = events::load_many(&state.db, &[event_id]).await?.pop().ok_or_else(|| AppError::not_found("event"))?;
-    let federates = event_federation::prepare(state, &before).await?;
+pub async fn release(state: &AppState, member_id: Uuid, before: &event::Model) -> AppResult<registration::Model> {
+    let event_id = before.id;
+    let federates = event_federation::prepare(state, before).await?;
     let txn = db::begin_write(&state.db).await?;
     let r = registration::Entity::find()
         .filter(registration::Column::EventId.eq(event_id))
@@ -441,15 +442,19 @@ pub async fn going_event_ids<C: ConnectionTrait>(conn: &C, member_id: Uuid) -> A
         .collect())
 }
 
-/// The live registration a remote `Join` or poll vote made (to undo it).
-pub async fn by_via<C: ConnectionTrait>(
-    conn: &C,
-    member_id: Uuid,
-    ap_id: &str,
-) -> AppResult<Option<registration::Model>> {
-    Ok(registration::Entity::find()
+/// Undoes the registration a remote `Join` or poll vote (`ap_id`) made, if there is one.
+pub async fn release_by_via(state: &AppState, member_id: Uuid, ap_id: &str) -> AppResult<bool> {
+    let Some(r) = registration::Entity::find()
         .filter(registration::Column::MemberId.eq(member_id))
         .filter(registration::Column::ViaApId.eq(ap_id))
-        .one(conn)
-        .await?)
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let Some(e) = events::load_many(&state.db, &[r.event_id]).await?.pop() else { return Ok(false) };
+    match release(state, member_id, &e).await {
+        Ok(_) | Err(AppError::NotFound(_)) => Ok(true),
+        Err(other) => Err(other),
+    }
 }

@@ -123,7 +123,7 @@ pub async fn receive_join(data: &FedData<State>, actor: &ApActor, activity: &Inb
         return Err(FedError::Ignored("Join of an event not open to the public".into()));
     }
     let via = Via::Join(activity.id.as_str());
-    match registrations::register(state, &who, e.id, None, via).await {
+    match registrations::register(state, &who, &e, None, via).await {
         Ok(_) => Ok(()),
         Err(AppError::Conflict(why)) => Ok(event_federation::refuse(state, &e, &who, via, &why).await?),
         Err(other) => Err(FedError::App(AppErrorBox(other))),
@@ -138,7 +138,7 @@ pub async fn receive_leave(data: &FedData<State>, actor: &ApActor, event: &Value
     let Some(e) = event_federation::local_by_ap_id(state, target.as_str()).await? else {
         return Err(FedError::Ignored("Leave of an unknown event".into()));
     };
-    match registrations::release(state, who.id, e.id).await {
+    match registrations::release(state, who.id, &e).await {
         Ok(_) | Err(AppError::NotFound(_)) => Ok(()),
         Err(other) => Err(FedError::App(AppErrorBox(other))),
     }
@@ -175,14 +175,14 @@ pub async fn receive_vote(
             event_federation::refuse(state, &e, voter, via, "this event is not open to the public").await?;
             return Ok(());
         }
-        return match registrations::register(state, voter, e.id, None, via).await {
+        return match registrations::register(state, voter, &e, None, via).await {
             Ok(_) => Ok(()),
             Err(AppError::Conflict(why)) => Ok(event_federation::refuse(state, &e, voter, via, &why).await?),
             Err(other) => Err(FedError::App(AppErrorBox(other))),
         };
     }
     if choice.eq_ignore_ascii_case(NOT_GOING) {
-        match registrations::release(state, voter.id, e.id).await {
+        match registrations::release(state, voter.id, &e).await {
             Ok(_) | Err(AppError::NotFound(_)) => {}
             Err(other) => return Err(FedError::App(AppErrorBox(other))),
         }
@@ -194,11 +194,6 @@ pub async fn receive_vote(
 
 /// `Undo` or `Delete` of a vote (or of a `Join`, by its id): the registration it made goes.
 pub async fn withdraw_by_id(data: &FedData<State>, actor: &ApActor, id: &str) -> Result<bool, FedError> {
-    let state = data.app_data();
     let Some(who) = person(actor) else { return Ok(false) };
-    let Some(r) = registrations::by_via(&state.db, who.id, id).await? else { return Ok(false) };
-    match registrations::release(state, who.id, r.event_id).await {
-        Ok(_) | Err(AppError::NotFound(_)) => Ok(true),
-        Err(other) => Err(FedError::App(AppErrorBox(other))),
-    }
+    Ok(registrations::release_by_via(data.app_data(), who.id, id).await?)
 }

@@ -58,25 +58,31 @@ fn mention_of(state: &AppState, m: &member::Model) -> Mention {
     Mention { href: m.ap_id.clone(), name }
 }
 
-/// The thread as a `Page`.
+/// The thread as a `Page` (loading its group and author).
 pub async fn page_of<C: ConnectionTrait>(
     conn: &C,
     t: &thread::Model,
     opening: Option<&post::Model>,
 ) -> AppResult<Option<serde_json::Value>> {
-    let (Some(g), author) = futures_util::try_join!(group::Entity::find_by_id(t.group_id).one(conn), async {
-        match t.author_id {
-            Some(a) => member::Entity::find_by_id(a).one(conn).await,
-            None => Ok(None),
-        }
-    })?
-    else {
-        return Ok(None);
+    let Some(g) = group::Entity::find_by_id(t.group_id).one(conn).await? else { return Ok(None) };
+    let author = match t.author_id {
+        Some(a) => member::Entity::find_by_id(a).one(conn).await?,
+        None => None,
     };
-    let author = author.map(|a| a.ap_id).unwrap_or_else(|| g.ap_id.clone());
-    Ok(Some(content::page(&PageParts {
+    Ok(Some(page(t, &g, author.as_ref(), opening)))
+}
+
+/// The thread as a `Page`, from what the caller loaded.
+fn page(
+    t: &thread::Model,
+    g: &group::Model,
+    author: Option<&member::Model>,
+    opening: Option<&post::Model>,
+) -> serde_json::Value {
+    let author = author.map(|a| a.ap_id.as_str()).unwrap_or(&g.ap_id);
+    content::page(&PageParts {
         id: &t.ap_id,
-        author: &author,
+        author,
         audience: &g.ap_id,
         title: &t.title,
         html: opening.map(|p| p.body_html.as_str()).unwrap_or(""),
@@ -85,10 +91,10 @@ pub async fn page_of<C: ConnectionTrait>(
         updated: (t.updated_at > t.created_at).then_some(t.updated_at),
         locked: t.locked,
         cc: vec![],
-    })))
+    })
 }
 
-/// A post as a `Note` (`None` when it is a thread's opening post: that is the `Page`).
+/// A post as a `Note`, with the accounts it mentions (loading its thread, group and author).
 pub async fn note_of<C: ConnectionTrait>(
     conn: &C,
     state: &AppState,
@@ -96,15 +102,27 @@ pub async fn note_of<C: ConnectionTrait>(
 ) -> AppResult<Option<(serde_json::Value, Vec<member::Model>)>> {
     let Some(t) = thread::Entity::find_by_id(p.thread_id).one(conn).await? else { return Ok(None) };
     let Some(g) = group::Entity::find_by_id(t.group_id).one(conn).await? else { return Ok(None) };
-    let in_reply_to = match p.parent_id {
-        Some(parent) => post::Entity::find_by_id(parent).one(conn).await?.map(|x| x.ap_id),
-        None => Some(t.ap_id.clone()),
-    };
     let author = match p.author_id {
         Some(a) => member::Entity::find_by_id(a).one(conn).await?,
         None => None,
     };
     let Some(author) = author else { return Ok(None) };
+    Ok(Some(note(conn, state, &t, &g, &author, p).await?))
+}
+
+/// A post as a `Note`, from the thread, group and author the caller loaded.
+async fn note<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    t: &thread::Model,
+    g: &group::Model,
+    author: &member::Model,
+    p: &post::Model,
+) -> AppResult<(serde_json::Value, Vec<member::Model>)> {
+    let in_reply_to = match p.parent_id {
+        Some(parent) => post::Entity::find_by_id(parent).one(conn).await?.map(|x| x.ap_id),
+        None => None,
+    };
     let mentioned = mentions::accounts(conn, p.body.as_deref().unwrap_or("")).await?;
     let mention_tags: Vec<Mention> = mentioned.iter().map(|m| mention_of(state, m)).collect();
     let mut cc = vec![g.ap_id.clone()];
@@ -122,7 +140,7 @@ pub async fn note_of<C: ConnectionTrait>(
         cc,
         mentions: &mention_tags,
     });
-    Ok(Some((note, mentioned)))
+    Ok((note, mentioned))
 }
 
 /// How a post or thread changed.
@@ -160,15 +178,13 @@ pub async fn publish<C: ConnectionTrait>(
     }) else {
         return Ok(());
     };
+    // The thread, group and author are at hand: the object is built without loading them again.
     let (object, mentioned) = if opening {
-        (page_of(conn, t, Some(p)).await?, vec![])
+        let thread_author = if t.author_id == Some(author.id) { Some(&author) } else { None };
+        (page(t, &g, thread_author, Some(p)), vec![])
     } else {
-        match note_of(conn, state, p).await? {
-            Some((n, m)) => (Some(n), m),
-            None => (None, vec![]),
-        }
+        note(conn, state, t, &g, &author, p).await?
     };
-    let Some(object) = object else { return Ok(()) };
     let object_id = if opening { t.ap_id.clone() } else { p.ap_id.clone() };
 
     // The author's side: followers, mentioned accounts, and a remote group with the author of

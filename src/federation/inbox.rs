@@ -129,6 +129,16 @@ fn respond(e: FedError) -> HttpResponse {
             AppError::BadInput { .. } => status(400, "the activity cannot be applied"),
             // A reply to a locked thread, and the like: final, not to be retried.
             AppError::Conflict(_) => status(409, "the activity conflicts with the object's state"),
+            // Every database connection stayed busy (a burst queued on one row): temporary,
+            // the sender retries later instead of counting it as a failure of ours.
+            AppError::Internal(cause)
+                if matches!(cause.downcast_ref::<sea_orm::DbErr>(), Some(sea_orm::DbErr::ConnectionAcquire(_))) =>
+            {
+                tracing::warn!("inbound activity: no database connection free; asked the sender to retry");
+                HttpResponse::ServiceUnavailable()
+                    .insert_header((actix_web::http::header::RETRY_AFTER, "30"))
+                    .json(serde_json::json!({ "error": "busy; retry later" }))
+            }
             other => {
                 // Logs the cause with an id and answers only the id, as the API does.
                 status(500, &other.client_message())
@@ -270,6 +280,16 @@ mod tests {
         assert_eq!(respond(unavailable).status().as_u16(), 503);
         let blocked = FedError::Federation(ApError::Other("domain is blocked".into()));
         assert_eq!(respond(blocked).status().as_u16(), 403);
+    }
+
+    #[test]
+    fn no_free_database_connection_asks_the_sender_to_retry() {
+        let busy: FedError = sea_orm::DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout).into();
+        let r = respond(busy);
+        assert_eq!(r.status().as_u16(), 503);
+        assert!(r.headers().contains_key(actix_web::http::header::RETRY_AFTER));
+        let broken: FedError = sea_orm::DbErr::Custom("disk I/O error".into()).into();
+        assert_eq!(respond(broken).status().as_u16(), 500);
     }
 
     #[test]

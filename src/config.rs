@@ -71,6 +71,9 @@ pub struct Config {
     /// Requests from loopback addresses (this machine: the operator, a benchmark, a reverse
     /// proxy without `trust_proxy`) are not rate-limited.
     pub rate_limit_exempt_loopback: bool,
+    /// Anonymous GraphQL queries are answered from memory while the data they read is
+    /// unchanged (see `graphql::cache`).
+    pub response_cache: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -104,6 +107,7 @@ struct FileConfig {
     rate_limit_inbox_per_minute: Option<u32>,
     inbox_concurrency: Option<usize>,
     rate_limit_exempt_loopback: Option<bool>,
+    response_cache: Option<bool>,
 }
 
 impl Config {
@@ -200,6 +204,7 @@ impl Config {
                 file.rate_limit_exempt_loopback,
             )?
             .unwrap_or(true),
+            response_cache: parse_bool("WEAVE_RESPONSE_CACHE", file.response_cache)?.unwrap_or(true),
         };
         config.database_url = match database_url {
             Some(url) => url,
@@ -244,6 +249,7 @@ impl Config {
             inbox_concurrency: 16,
             // Tests talk from loopback and exercise the limits.
             rate_limit_exempt_loopback: false,
+            response_cache: true,
         }
     }
 
@@ -309,6 +315,7 @@ impl std::fmt::Debug for Config {
             .field("rate_limit_inbox_per_minute", &self.rate_limit_inbox_per_minute)
             .field("inbox_concurrency", &self.inbox_concurrency)
             .field("rate_limit_exempt_loopback", &self.rate_limit_exempt_loopback)
+            .field("response_cache", &self.response_cache)
             .finish()
     }
 }

@@ -111,6 +111,11 @@ pub async fn build_state(config: Config) -> anyhow::Result<State> {
         .await
         .map_err(|e| anyhow::anyhow!("preparing the password hasher: {e:?}"))?;
     let bus = bus::Bus::new(&db);
+    let data_version = if config.response_cache {
+        db::version::DataVersion::open(&config.database_url).await.context("opening the data-version probe")?
+    } else {
+        None
+    };
     let limits = web::ratelimit::RateLimits::new(&config);
     Ok(Arc::new(AppState {
         db,
@@ -121,5 +126,6 @@ pub async fn build_state(config: Config) -> anyhow::Result<State> {
         bus,
         statements,
         limits,
+        data_version,
     }))
 }

@@ -21,6 +21,8 @@ pub struct AppState {
     pub statements: crate::db::StatementCounter,
     /// Per-client-address request limits.
     pub limits: crate::web::ratelimit::RateLimits,
+    /// The committed data's version, for the response cache (`None`: no cache).
+    pub data_version: Option<crate::db::version::DataVersion>,
 }
 
 pub type State = Arc<AppState>;

@@ -6,6 +6,7 @@ pub mod member;
 pub mod membership;
 pub mod refresh_token;
 pub mod registration;
+pub mod version;
 
 use std::time::Duration;
 

@@ -12,6 +12,7 @@ use async_graphql::{Data, Variables};
 use async_graphql_actix_web::GraphQLSubscription;
 use serde::Deserialize;
 
+use super::cache::{Key, ResponseCache};
 use super::{Loaders, WeaveSchema};
 use crate::db::enums::MemberStatus;
 use crate::domain::viewer::Viewer;
@@ -126,6 +127,7 @@ pub fn client_ip(state: &AppState, req: &HttpRequest) -> String {
 async fn execute(
     state: web::Data<State>,
     schema: web::Data<WeaveSchema>,
+    cache: web::Data<ResponseCache>,
     req: HttpRequest,
     media: &'static str,
     body: RequestBody,
@@ -153,28 +155,35 @@ async fn execute(
     if !matches!(body.extensions, None | Some(serde_json::Value::Null) | Some(serde_json::Value::Object(_))) {
         return request_error(media, actix_web::http::StatusCode::BAD_REQUEST, "`extensions` must be an object");
     }
-    if is_get {
-        // GET must not change anything: find the operation that would run.
-        if let Ok(doc) = async_graphql::parser::parse_query(&query) {
-            let op_type = match (&operation_name, &doc.operations) {
-                (_, async_graphql::parser::types::DocumentOperations::Single(op)) => Some(op.node.ty),
-                (Some(name), async_graphql::parser::types::DocumentOperations::Multiple(ops)) => {
-                    ops.get(name.as_str()).map(|op| op.node.ty)
-                }
-                (None, async_graphql::parser::types::DocumentOperations::Multiple(ops)) => {
-                    ops.values().next().filter(|_| ops.len() == 1).map(|op| op.node.ty)
-                }
-            };
-            if matches!(op_type, Some(OperationType::Mutation) | Some(OperationType::Subscription)) {
-                return HttpResponse::MethodNotAllowed()
-                    .insert_header((header::ALLOW, "POST"))
-                    .content_type(format!("{media}; charset=utf-8"))
-                    .json(serde_json::json!({"errors": [{"message": "only queries may be sent with GET; use POST"}]}));
-            }
-        }
+    // GET must not change anything: find the operation that would run.
+    if is_get
+        && matches!(
+            operation_type(&query, operation_name.as_deref()),
+            Some(OperationType::Mutation) | Some(OperationType::Subscription)
+        )
+    {
+        return HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, "POST"))
+            .content_type(format!("{media}; charset=utf-8"))
+            .json(serde_json::json!({"errors": [{"message": "only queries may be sent with GET; use POST"}]}));
     }
 
     let authorization = bearer(req.headers());
+    // An anonymous query may be answered from the cache (see `cache`).
+    let kept = match (&authorization, &state.data_version) {
+        (None, Some(data)) => {
+            match (Key::new(media, &query, operation_name.as_deref(), &variables), data.current().await) {
+                (Some(key), Some(version)) => {
+                    if let Some(body) = cache.get(&key, &version) {
+                        return answer(actix_web::http::StatusCode::OK, media, body);
+                    }
+                    Some((key, version, std::time::Instant::now()))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
     let viewer = resolve_viewer(&state, authorization.as_deref()).await;
     let mut request = async_graphql::Request::new(query).variables(variables);
     if let Some(name) = operation_name {
@@ -212,7 +221,20 @@ async fn execute(
         serde_json::to_vec(&response)
     };
     match body {
-        Ok(body) => HttpResponse::build(status).content_type(format!("{media}; charset=utf-8")).body(body),
+        Ok(body) => {
+            let body = web::Bytes::from(body);
+            if let (Some((key, version, started)), Some(data)) = (kept, &state.data_version) {
+                // Kept only if the data did not change while the answer was being computed.
+                if status == actix_web::http::StatusCode::OK
+                    && response.errors.is_empty()
+                    && key.is_query()
+                    && data.current().await.as_ref() == Some(&version)
+                {
+                    cache.put(key, version, started, body.clone());
+                }
+            }
+            answer(status, media, body)
+        }
         Err(e) => {
             tracing::error!(error = %e, "serialising a GraphQL response");
             HttpResponse::InternalServerError().finish()
@@ -220,9 +242,28 @@ async fn execute(
     }
 }
 
+/// The type of the operation a request would run: `None` when the document does not parse or
+/// names no single operation (execution then reports why).
+pub fn operation_type(query: &str, operation_name: Option<&str>) -> Option<OperationType> {
+    use async_graphql::parser::types::DocumentOperations;
+    let doc = async_graphql::parser::parse_query(query).ok()?;
+    match (operation_name, &doc.operations) {
+        (_, DocumentOperations::Single(op)) => Some(op.node.ty),
+        (Some(name), DocumentOperations::Multiple(ops)) => ops.get(name).map(|op| op.node.ty),
+        (None, DocumentOperations::Multiple(ops)) => {
+            ops.values().next().filter(|_| ops.len() == 1).map(|op| op.node.ty)
+        }
+    }
+}
+
+fn answer(status: actix_web::http::StatusCode, media: &'static str, body: web::Bytes) -> HttpResponse {
+    HttpResponse::build(status).content_type(format!("{media}; charset=utf-8")).body(body)
+}
+
 async fn post(
     state: web::Data<State>,
     schema: web::Data<WeaveSchema>,
+    cache: web::Data<ResponseCache>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
@@ -263,7 +304,7 @@ async fn post(
         }
         Err(_) => return request_error(media, actix_web::http::StatusCode::BAD_REQUEST, "the body is not valid JSON"),
     };
-    execute(state, schema, req, media, parsed, false).await
+    execute(state, schema, cache, req, media, parsed, false).await
 }
 
 #[derive(Deserialize)]
@@ -278,6 +319,7 @@ struct GetParams {
 async fn get(
     state: web::Data<State>,
     schema: web::Data<WeaveSchema>,
+    cache: web::Data<ResponseCache>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> actix_web::Result<HttpResponse> {
@@ -320,7 +362,7 @@ async fn get(
         variables,
         extensions,
     };
-    Ok(execute(state, schema, req, media, body, true).await)
+    Ok(execute(state, schema, cache, req, media, body, true).await)
 }
 
 /// `graphql-transport-ws`: the client authenticates in `connection_init` with

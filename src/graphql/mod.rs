@@ -1,5 +1,6 @@
 //! The GraphQL API: thin resolvers over `crate::domain`. Names follow the API contract in
 //! `schema/schema.graphql`, which `weave export-schema` regenerates.
+pub mod cache;
 mod events;
 mod federation;
 mod groups;

@@ -21,6 +21,7 @@ use crate::state::State;
 pub fn server(listener: TcpListener, state: State, federation: Federation) -> anyhow::Result<Server> {
     let schema = graphql::build_schema(Some(state.clone()), Some(federation.clone()));
     let max_body = state.config.max_body_bytes;
+    let responses = aw::Data::new(graphql::cache::ResponseCache::default());
     let server = HttpServer::new(move || {
         App::new()
             // Innermost: per-address limits on `/graphql` and the inboxes, and the inboxes'
@@ -41,6 +42,7 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
             .wrap(TracingLogger::default())
             .app_data(aw::Data::new(state.clone()))
             .app_data(aw::Data::new(schema.clone()))
+            .app_data(responses.clone())
             .app_data(aw::PayloadConfig::new(max_body))
             .app_data(aw::JsonConfig::default().limit(max_body))
             .route("/healthz", aw::get().to(healthz))

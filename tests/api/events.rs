@@ -770,3 +770,54 @@ async fn an_events_page_runs_a_fixed_number_of_statements() {
     let (without, _) = statements_for(&app, "{ events(first: 50) { edges { node { id } } } }", None).await;
     assert_eq!(without, 1);
 }
+
+#[tokio::test]
+async fn anonymous_answers_are_kept_only_while_the_data_is_unchanged() {
+    let app = spawn_app().await;
+    // A second instance on the same database: its writes come through another connection pool,
+    // as those of another process or replica would.
+    let other = app.replica().await;
+    let sqlite = app.state.db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+    let host = app.register("host").await;
+    let amy = app.register("amy").await;
+    let group = create_group(&app, &host, "circle", "Circle").await;
+    let page = "query Page { events(first: 10) { totalCount edges { node { title seatsTaken } } } }";
+
+    let (first, v) = statements_for(&app, page, None).await;
+    assert!(first > 0);
+    assert_eq!(v["events"]["totalCount"], 0);
+    let (again, same) = statements_for(&app, page, None).await;
+    assert_eq!(same, v);
+    if sqlite {
+        // Served from the cache. (On PostgreSQL the data version is the cluster's snapshot,
+        // which the tests running alongside keep changing.)
+        assert_eq!(again, 0, "the unchanged answer is not computed again");
+    }
+    // A signed-in viewer is never answered from the cache.
+    let (signed_in, _) = statements_for(&app, page, Some(&host.access)).await;
+    assert!(signed_in > 0);
+
+    // Changes made on the other instance are seen at once.
+    let e = create_event(&other, &host, &group, small(5, 0)).await;
+    let (n, v) = statements_for(&app, page, None).await;
+    assert!(n > 0);
+    assert_eq!(v["events"]["totalCount"], 1, "{v}");
+    statements_for(&app, page, None).await;
+    assert_eq!(rsvp(&other, e["id"].as_str().unwrap(), &amy).await["status"], "GOING");
+    let v = app.ok(page, json!({}), None).await;
+    assert_eq!(v["events"]["edges"][0]["node"]["seatsTaken"], 1, "{v}");
+
+    // Nothing is kept for longer than a second, even when no data changes.
+    app.ok(page, json!({}), None).await;
+    tokio::time::sleep(weave::graphql::cache::MAX_AGE + std::time::Duration::from_millis(100)).await;
+    let (n, _) = statements_for(&app, page, None).await;
+    assert!(n > 0, "an answer older than a second is computed again");
+
+    // Mutations are never kept, even anonymous ones: each login gets its own tokens.
+    let login =
+        "mutation { login(input: {usernameOrEmail: \"amy\", password: \"correct horse battery\"}) { refreshToken } }";
+    let a = app.gql(login, json!({}), None).await;
+    let b = app.gql(login, json!({}), None).await;
+    assert!(a["data"]["login"]["refreshToken"].is_string(), "{a}");
+    assert_ne!(a, b, "{a} {b}");
+}

@@ -1,0 +1,87 @@
+//! A token for "the committed data as it is now": two reads that get the same token saw the same
+//! data. The GraphQL response cache (`graphql::cache`) keeps an answer only while the token it
+//! was computed under is still current, so a cached answer is never older than the data.
+//!
+//! - SQLite: `PRAGMA data_version` on a connection of its own that never writes. It changes
+//!   whenever another connection (any writer in this process or another) commits.
+//! - PostgreSQL: `pg_current_snapshot()`. Two statements whose snapshots are equal (same xmin,
+//!   xmax and in-progress list) see exactly the same rows, on every replica sharing the
+//!   database. Any transaction that writes changes it, on any database of the cluster: a
+//!   busy cluster gets fewer cache hits, never a stale one.
+//!
+//! The probe has its own connection so that it never waits behind request queries and is not
+//! counted in [`super::StatementCounter`]. Concurrent askers share reads: a task reads the
+//! version for everyone who asked before the read began (each of them arrived before it, so
+//! the version it reads is current for each), so under load one read serves many requests.
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
+use tokio::sync::{mpsc, oneshot};
+
+type Ask = oneshot::Sender<Option<String>>;
+
+pub struct DataVersion {
+    asks: mpsc::UnboundedSender<Ask>,
+}
+
+impl DataVersion {
+    /// Opens the probe, or `None` where no token can be had (an in-memory SQLite database is
+    /// private to one connection, so a second connection would watch another database).
+    pub async fn open(url: &str) -> Result<Option<DataVersion>, DbErr> {
+        let backend = if url.starts_with("sqlite:") {
+            if url.contains(":memory:") || url.contains("mode=memory") {
+                return Ok(None);
+            }
+            DbBackend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            DbBackend::Postgres
+        } else {
+            return Ok(None);
+        };
+        let mut opts = ConnectOptions::new(url.to_owned());
+        // One connection: SQLite's `data_version` compares commits against that connection,
+        // and one read at a time serves every asker anyway.
+        opts.sqlx_logging(false)
+            .max_connections(1)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10));
+        let probe = Database::connect(opts).await?;
+        let (asks, mut queue) = mpsc::unbounded_channel::<Ask>();
+        // Ends when the `DataVersion` (the only sender) is dropped.
+        tokio::spawn(async move {
+            let mut waiting = Vec::new();
+            while let Some(first) = queue.recv().await {
+                waiting.push(first);
+                while let Ok(more) = queue.try_recv() {
+                    waiting.push(more);
+                }
+                let version = read(&probe, backend).await;
+                for ask in waiting.drain(..) {
+                    let _ = ask.send(version.clone());
+                }
+            }
+        });
+        Ok(Some(DataVersion { asks }))
+    }
+
+    /// The current token, read after this call began; `None` when it cannot be read (callers
+    /// then treat the data as unknown).
+    pub async fn current(&self) -> Option<String> {
+        let (ask, answer) = oneshot::channel();
+        self.asks.send(ask).ok()?;
+        answer.await.ok()?
+    }
+}
+
+async fn read(probe: &DatabaseConnection, backend: DbBackend) -> Option<String> {
+    let sql = match backend {
+        DbBackend::Sqlite => "PRAGMA data_version",
+        _ => "SELECT pg_current_snapshot()::text",
+    };
+    let row = probe.query_one_raw(Statement::from_string(backend, sql)).await.ok()??;
+    match backend {
+        DbBackend::Sqlite => row.try_get_by_index::<i64>(0).ok().map(|v| v.to_string()),
+        _ => row.try_get_by_index::<String>(0).ok(),
+    }
+}

@@ -43,6 +43,8 @@ pub struct Config {
     /// Public host[:port] used in every ActivityPub id and link. Defaults to `bind`.
     pub domain: String,
     pub database_url: String,
+    /// Database connections kept open (`None`: 8 on SQLite, 32 on PostgreSQL).
+    pub database_pool: Option<u32>,
     pub data_dir: PathBuf,
     pub jwt_secret: String,
     /// Allows http and loopback peers for federation. Tests only; never in production.
@@ -90,6 +92,7 @@ struct FileConfig {
     bind: Option<String>,
     domain: Option<String>,
     database_url: Option<String>,
+    database_pool: Option<u32>,
     data_dir: Option<PathBuf>,
     jwt_secret: Option<String>,
     federation_debug: Option<bool>,
@@ -175,6 +178,9 @@ impl Config {
             login_window_secs: parse_num("WEAVE_LOGIN_WINDOW_SECS", env("WEAVE_LOGIN_WINDOW_SECS"))?
                 .or(file.login_window_secs)
                 .unwrap_or(15 * 60),
+            database_pool: parse_num("WEAVE_DATABASE_POOL", env("WEAVE_DATABASE_POOL"))?
+                .or(file.database_pool)
+                .filter(|n| *n > 0),
             delivery_workers: parse_num("WEAVE_DELIVERY_WORKERS", env("WEAVE_DELIVERY_WORKERS"))?
                 .or(file.delivery_workers)
                 .unwrap_or(2),
@@ -241,6 +247,7 @@ impl Config {
             max_body_bytes: 1024 * 1024,
             login_max_failures: 5,
             login_window_secs: 15 * 60,
+            database_pool: None,
             delivery_workers: 0,
             // High enough that no test trips them by accident; tests of the limits lower them.
             rate_limit_graphql_per_minute: 100_000,
@@ -309,6 +316,7 @@ impl std::fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("login_max_failures", &self.login_max_failures)
             .field("login_window_secs", &self.login_window_secs)
+            .field("database_pool", &self.database_pool)
             .field("delivery_workers", &self.delivery_workers)
             .field("rate_limit_graphql_per_minute", &self.rate_limit_graphql_per_minute)
             .field("rate_limit_auth_per_minute", &self.rate_limit_auth_per_minute)

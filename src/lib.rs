@@ -105,7 +105,8 @@ fn bind(addr: &str) -> anyhow::Result<TcpListener> {
 /// the CLI commands that need no HTTP server.
 pub async fn build_state(config: Config) -> anyhow::Result<State> {
     config::check_jwt_secret(&config.jwt_secret)?;
-    let (db, statements) = db::connect_counted(&config.database_url).await.context("connecting to the database")?;
+    let (db, statements) =
+        db::connect_counted(&config.database_url, config.database_pool).await.context("connecting to the database")?;
     let jwt = JwtKeys::new(&config.jwt_secret, &config.domain);
     let dummy_hash = auth::hash_password(auth::random_token(16))
         .await

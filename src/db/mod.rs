@@ -28,8 +28,8 @@ impl StatementCounter {
 }
 
 /// Connects, applies pending migrations, and counts the statements run from then on.
-pub async fn connect_counted(url: &str) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
-    let mut db = connect(url).await?;
+pub async fn connect_counted(url: &str, pool: Option<u32>) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    let mut db = connect(url, pool).await?;
     let counter = StatementCounter::default();
     let inner = counter.0.clone();
     db.set_metric_callback(move |_| {
@@ -38,20 +38,21 @@ pub async fn connect_counted(url: &str) -> Result<(DatabaseConnection, Statement
     Ok((db, counter))
 }
 
-/// Connects and applies pending migrations.
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+/// Connects (keeping `pool` connections open, or the engine's default) and applies pending
+/// migrations.
+pub async fn connect(url: &str, pool: Option<u32>) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
         // One writer at a time is SQLite's model; WAL lets readers proceed meanwhile.
-        opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
+        opts.max_connections(pool.unwrap_or(8)).map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
     } else {
-        opts.max_connections(32);
+        opts.max_connections(pool.unwrap_or(32));
     }
     let db = Database::connect(opts).await?;
     Migrator::up(&db, None).await?;

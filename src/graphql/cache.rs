@@ -16,14 +16,20 @@
 //! - it is at most [`MAX_AGE`] old, which bounds what depends on the clock alone (a
 //!   registration deadline passing).
 //!
+//! Identical anonymous requests that miss together (after a change, or at start) wait for the
+//! first of them instead of each running the query: one computation per page and data version.
+//!
 //! Only queries are kept (never mutations, subscriptions or answers with errors), only for
 //! requests without an `Authorization` header, and within a memory budget. Rate limits still
 //! apply (they run before this). `WEAVE_RESPONSE_CACHE=false` turns it off.
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
+use futures_util::future::{FutureExt as _, Shared};
+use tokio::sync::oneshot;
 
 /// The longest an answer is kept, even when no data changes.
 pub const MAX_AGE: Duration = Duration::from_secs(1);
@@ -79,9 +85,67 @@ struct Entries {
     bytes: usize,
 }
 
+/// An answer being computed, that requests asking the same under the same version wait for.
+struct Computation {
+    id: u64,
+    version: String,
+    answer: Shared<oneshot::Receiver<Bytes>>,
+}
+
 #[derive(Default)]
 pub struct ResponseCache {
     entries: Mutex<Entries>,
+    computing: Mutex<HashMap<Key, Computation>>,
+    next_id: AtomicU64,
+}
+
+/// What a request does after a miss.
+pub enum Turn<'a> {
+    /// The same answer is being computed under the same data version: wait for it. `Err`
+    /// means that computation kept nothing (it failed, was not a query, or the data changed
+    /// meanwhile); the request then computes its own answer.
+    Wait(Shared<oneshot::Receiver<Bytes>>),
+    /// Compute the answer; requests asking the same meanwhile wait for this one.
+    Compute(Computing<'a>),
+}
+
+/// The right and duty to compute an answer. Dropping it without [`Computing::keep`] releases
+/// the requests waiting for it.
+pub struct Computing<'a> {
+    cache: &'a ResponseCache,
+    id: u64,
+    key: Key,
+    version: String,
+    started: Instant,
+    answer: Option<oneshot::Sender<Bytes>>,
+}
+
+impl Computing<'_> {
+    pub fn key(&self) -> &Key {
+        &self.key
+    }
+
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Keeps the answer and hands it to the requests waiting for it.
+    pub fn keep(mut self, body: Bytes) {
+        self.cache.put(self.key.clone(), self.version.clone(), self.started, body.clone());
+        if let Some(answer) = self.answer.take() {
+            let _ = answer.send(body);
+        }
+    }
+}
+
+impl Drop for Computing<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut computing) = self.cache.computing.lock() {
+            if computing.get(&self.key).is_some_and(|c| c.id == self.id) {
+                computing.remove(&self.key);
+            }
+        }
+    }
 }
 
 impl ResponseCache {
@@ -94,9 +158,24 @@ impl ResponseCache {
         entries.answers.get(key).filter(|k| k.at.elapsed() <= MAX_AGE).map(|k| k.body.clone())
     }
 
+    /// After a miss: wait for the same computation under the same version, or compute. Only
+    /// the first of many identical requests arriving together runs the query (after a change,
+    /// the first request for each page recomputes it instead of every request in flight).
+    pub fn turn(&self, key: Key, version: String) -> Turn<'_> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (sender, receiver) = oneshot::channel();
+        if let Ok(mut computing) = self.computing.lock() {
+            if let Some(c) = computing.get(&key).filter(|c| c.version == version) {
+                return Turn::Wait(c.answer.clone());
+            }
+            computing.insert(key.clone(), Computation { id, version: version.clone(), answer: receiver.shared() });
+        }
+        Turn::Compute(Computing { cache: self, id, key, version, started: Instant::now(), answer: Some(sender) })
+    }
+
     /// Keeps `body` as the answer for `key` under `version` (computed starting at `started`).
     /// A newer version retires everything kept under older ones.
-    pub fn put(&self, key: Key, version: String, started: Instant, body: Bytes) {
+    fn put(&self, key: Key, version: String, started: Instant, body: Bytes) {
         let size = key.size() + body.len();
         if size > MAX_ENTRY_BYTES {
             return;
@@ -142,6 +221,26 @@ mod tests {
         let long_ago = Instant::now().checked_sub(MAX_AGE * 2).unwrap_or_else(Instant::now);
         cache.put(key("{ a }"), "1".into(), long_ago, Bytes::from_static(b"A"));
         assert_eq!(cache.get(&key("{ a }"), "1"), None);
+    }
+
+    #[tokio::test]
+    async fn identical_requests_wait_for_one_computation() {
+        let cache = ResponseCache::default();
+        let Turn::Compute(first) = cache.turn(key("{ a }"), "1".into()) else { panic!("the first computes") };
+        let Turn::Wait(second) = cache.turn(key("{ a }"), "1".into()) else { panic!("the second waits") };
+        // Another version or another query computes on its own.
+        assert!(matches!(cache.turn(key("{ a }"), "2".into()), Turn::Compute(_)));
+        assert!(matches!(cache.turn(key("{ b }"), "1".into()), Turn::Compute(_)));
+        first.keep(Bytes::from_static(b"A"));
+        assert_eq!(second.await.ok(), Some(Bytes::from_static(b"A")));
+        assert_eq!(cache.get(&key("{ a }"), "1"), Some(Bytes::from_static(b"A")));
+
+        // A computation that keeps nothing releases its waiters, and the next request computes.
+        let Turn::Compute(failed) = cache.turn(key("{ c }"), "1".into()) else { panic!("computes") };
+        let Turn::Wait(waiting) = cache.turn(key("{ c }"), "1".into()) else { panic!("waits") };
+        drop(failed);
+        assert!(waiting.await.is_err());
+        assert!(matches!(cache.turn(key("{ c }"), "1".into()), Turn::Compute(_)));
     }
 
     #[test]

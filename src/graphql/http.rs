@@ -12,7 +12,7 @@ use async_graphql::{Data, Variables};
 use async_graphql_actix_web::GraphQLSubscription;
 use serde::Deserialize;
 
-use super::cache::{Key, ResponseCache};
+use super::cache::{Key, ResponseCache, Turn};
 use super::{Loaders, WeaveSchema};
 use crate::db::enums::MemberStatus;
 use crate::domain::viewer::Viewer;
@@ -169,21 +169,26 @@ async fn execute(
     }
 
     let authorization = bearer(req.headers());
-    // An anonymous query may be answered from the cache (see `cache`).
-    let kept = match (&authorization, &state.data_version) {
-        (None, Some(data)) => {
-            match (Key::new(media, &query, operation_name.as_deref(), &variables), data.current().await) {
-                (Some(key), Some(version)) => {
-                    if let Some(body) = cache.get(&key, &version) {
+    // An anonymous query may be answered from the cache (see `cache`), or by the identical
+    // request already computing it.
+    let mut computing = None;
+    if let (None, Some(data)) = (&authorization, &state.data_version) {
+        if let (Some(key), Some(version)) =
+            (Key::new(media, &query, operation_name.as_deref(), &variables), data.current().await)
+        {
+            if let Some(body) = cache.get(&key, &version) {
+                return answer(actix_web::http::StatusCode::OK, media, body);
+            }
+            match cache.turn(key, version) {
+                Turn::Wait(other) => {
+                    if let Ok(body) = other.await {
                         return answer(actix_web::http::StatusCode::OK, media, body);
                     }
-                    Some((key, version, std::time::Instant::now()))
                 }
-                _ => None,
+                Turn::Compute(c) => computing = Some(c),
             }
         }
-        _ => None,
-    };
+    }
     let viewer = resolve_viewer(&state, authorization.as_deref()).await;
     let mut request = async_graphql::Request::new(query).variables(variables);
     if let Some(name) = operation_name {
@@ -223,14 +228,14 @@ async fn execute(
     match body {
         Ok(body) => {
             let body = web::Bytes::from(body);
-            if let (Some((key, version, started)), Some(data)) = (kept, &state.data_version) {
+            if let (Some(c), Some(data)) = (computing, &state.data_version) {
                 // Kept only if the data did not change while the answer was being computed.
                 if status == actix_web::http::StatusCode::OK
                     && response.errors.is_empty()
-                    && key.is_query()
-                    && data.current().await.as_ref() == Some(&version)
+                    && c.key().is_query()
+                    && data.current().await.as_deref() == Some(c.version())
                 {
-                    cache.put(key, version, started, body.clone());
+                    c.keep(body.clone());
                 }
             }
             answer(status, media, body)

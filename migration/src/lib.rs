@@ -11,6 +11,7 @@ mod m0007_indexes;
 mod m0008_library;
 mod m0009_search;
 mod m0010_registration_via;
+mod m0011_thread_listing;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_library::Migration),
             Box::new(m0009_search::Migration),
             Box::new(m0010_registration_via::Migration),
+            Box::new(m0011_thread_listing::Migration),
         ]
     }
 }

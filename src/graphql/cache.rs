@@ -176,7 +176,8 @@ impl ResponseCache {
     /// Keeps `body` as the answer for `key` under `version` (computed starting at `started`).
     /// A newer version retires everything kept under older ones.
     fn put(&self, key: Key, version: String, started: Instant, body: Bytes) {
-        let size = key.size() + body.len();
+        let key_size = key.size();
+        let size = key_size + body.len();
         if size > MAX_ENTRY_BYTES {
             return;
         }
@@ -186,10 +187,9 @@ impl ResponseCache {
             entries.bytes = 0;
             entries.version = version;
         }
+        entries.bytes += size;
         if let Some(old) = entries.answers.insert(key, Kept { at: started, body }) {
-            entries.bytes = entries.bytes.saturating_sub(old.body.len());
-        } else {
-            entries.bytes += size;
+            entries.bytes = entries.bytes.saturating_sub(key_size + old.body.len());
         }
     }
 }
@@ -213,6 +213,17 @@ mod tests {
         cache.put(key("{ b }"), "8".into(), Instant::now(), Bytes::from_static(b"B"));
         assert_eq!(cache.get(&key("{ a }"), "7"), None);
         assert_eq!(cache.get(&key("{ b }"), "8"), Some(Bytes::from_static(b"B")));
+    }
+
+    #[test]
+    fn a_replaced_answer_counts_once_in_the_memory_budget() {
+        let cache = ResponseCache::default();
+        let body = Bytes::from(vec![b'x'; 100]);
+        cache.put(key("{ a }"), "1".into(), Instant::now(), body.clone());
+        cache.put(key("{ a }"), "1".into(), Instant::now(), Bytes::from(vec![b'y'; 300]));
+        cache.put(key("{ b }"), "1".into(), Instant::now(), body);
+        let bytes = cache.entries.lock().map(|e| e.bytes).unwrap_or_default();
+        assert_eq!(bytes, key("{ a }").size() + 300 + key("{ b }").size() + 100);
     }
 
     #[test]

@@ -178,9 +178,10 @@ impl Config {
             login_window_secs: parse_num("WEAVE_LOGIN_WINDOW_SECS", env("WEAVE_LOGIN_WINDOW_SECS"))?
                 .or(file.login_window_secs)
                 .unwrap_or(15 * 60),
-            database_pool: parse_num("WEAVE_DATABASE_POOL", env("WEAVE_DATABASE_POOL"))?
-                .or(file.database_pool)
-                .filter(|n| *n > 0),
+            database_pool: match parse_num("WEAVE_DATABASE_POOL", env("WEAVE_DATABASE_POOL"))?.or(file.database_pool) {
+                Some(0) => anyhow::bail!("WEAVE_DATABASE_POOL (database_pool) must be at least 1"),
+                n => n,
+            },
             delivery_workers: parse_num("WEAVE_DELIVERY_WORKERS", env("WEAVE_DELIVERY_WORKERS"))?
                 .or(file.delivery_workers)
                 .unwrap_or(2),

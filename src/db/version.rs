@@ -10,18 +10,23 @@
 //!   busy cluster gets fewer cache hits, never a stale one.
 //!
 //! The probe has its own connection so that it never waits behind request queries and is not
-//! counted in [`super::StatementCounter`]. Concurrent askers share reads: a task reads the
-//! version for everyone who asked before the read began (each of them arrived before it, so
-//! the version it reads is current for each), so under load one read serves many requests.
+//! counted in [`super::StatementCounter`]. Concurrent askers share reads: one read runs at a
+//! time, and whoever waited for it uses the next read that began after they arrived (its
+//! version is current for them), so under load one read serves many requests. The reads run
+//! in the askers' own tasks: nothing depends on a background task being scheduled.
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
-use tokio::sync::{mpsc, oneshot};
-
-type Ask = oneshot::Sender<Option<String>>;
+use tokio::sync::Mutex;
 
 pub struct DataVersion {
-    asks: mpsc::UnboundedSender<Ask>,
+    probe: DatabaseConnection,
+    backend: DbBackend,
+    /// Reads begun so far; a read's number is taken when it begins.
+    begun: AtomicU64,
+    /// The last finished read: its number and what it read.
+    last: Mutex<(u64, Option<String>)>,
 }
 
 impl DataVersion {
@@ -47,30 +52,22 @@ impl DataVersion {
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10));
         let probe = Database::connect(opts).await?;
-        let (asks, mut queue) = mpsc::unbounded_channel::<Ask>();
-        // Ends when the `DataVersion` (the only sender) is dropped.
-        tokio::spawn(async move {
-            let mut waiting = Vec::new();
-            while let Some(first) = queue.recv().await {
-                waiting.push(first);
-                while let Ok(more) = queue.try_recv() {
-                    waiting.push(more);
-                }
-                let version = read(&probe, backend).await;
-                for ask in waiting.drain(..) {
-                    let _ = ask.send(version.clone());
-                }
-            }
-        });
-        Ok(Some(DataVersion { asks }))
+        Ok(Some(DataVersion { probe, backend, begun: AtomicU64::new(0), last: Mutex::new((0, None)) }))
     }
 
     /// The current token, read after this call began; `None` when it cannot be read (callers
     /// then treat the data as unknown).
     pub async fn current(&self) -> Option<String> {
-        let (ask, answer) = oneshot::channel();
-        self.asks.send(ask).ok()?;
-        answer.await.ok()?
+        let arrived = self.begun.load(Ordering::SeqCst);
+        let mut last = self.last.lock().await;
+        if last.0 > arrived {
+            // Begun after this call arrived, finished while it waited for the lock.
+            return last.1.clone();
+        }
+        let number = self.begun.fetch_add(1, Ordering::SeqCst) + 1;
+        let version = read(&self.probe, self.backend).await;
+        *last = (number, version.clone());
+        version
     }
 }
 

@@ -16,21 +16,15 @@ use std::time::Instant;
 use chrono::Utc;
 use sea_orm::{EntityTrait, Set};
 use uuid::Uuid;
-use weave::db::enums::{ActorKind, FollowState, MemberStatus};
+use weave::db::enums::{ActorKind, FollowState};
 use weave::db::{follow, member};
-use weave::domain::{groups, viewer::Viewer};
+use weave::domain::groups;
+
+mod common;
+use common::{cpu_seconds_of, remote_member, Instance};
 
 const FOLLOWERS: usize = 10_000;
 const SERVERS: usize = 100;
-
-fn cpu_seconds() -> f64 {
-    // utime and stime of this process, in clock ticks (USER_HZ, 100 on Linux).
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after_comm = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = after_comm.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
 
 async fn receiver() {
     let count = Arc::new(AtomicUsize::new(0));
@@ -79,21 +73,10 @@ async fn main() {
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let rport: u16 = line.trim().parse().unwrap();
 
-    let dir = tempfile::tempdir().unwrap();
-    let url = std::env::var("WEAVE_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| weave::config::sqlite_url(&dir.path().join("bench.db")));
-    let config = weave::config::Config::for_database(&url, dir.path());
-    let app = weave::Application::build(config).await.unwrap();
-    let state = app.state();
-    let fed = app.federation();
-    let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
-
     // The admin owns `community`; 10,000 remote followers on 100 servers follow it.
-    let admin = weave::domain::members::create_admin(&state, "bench_admin", "bench@example.org", "bench password 1")
-        .await
-        .unwrap();
-    let community = groups::find_local(&state.db, "community").await.unwrap().unwrap();
+    let instance = Instance::start().await;
+    let (state, fed, handle) = (instance.app_state.clone(), instance.federation.clone(), instance.handle.clone());
+    let community = instance.community.clone();
     let now = Utc::now();
     let seed = Instant::now();
     let mut members = Vec::new();
@@ -102,43 +85,17 @@ async fn main() {
         let server = i % SERVERS;
         let host = format!("localhost:{rport}");
         let ap_id = format!("http://{host}/i/{server}/users/u{i}");
-        let id = Uuid::now_v7();
-        members.push(member::ActiveModel {
-            id: Set(id),
-            handle: Set(format!("u{i}@s{server}.{host}")),
-            username: Set(format!("u{i}")),
-            domain: Set(Some(host.clone())),
-            email: Set(None),
-            password_hash: Set(None),
-            display_name: Set(None),
-            bio: Set(None),
-            bio_html: Set(None),
-            sector: Set(None),
-            organization: Set(None),
-            country: Set(None),
-            pronouns: Set(None),
-            interests: Set(serde_json::json!([])),
-            links: Set(serde_json::json!([])),
-            is_admin: Set(false),
-            status: Set(MemberStatus::Active),
-            verified_at: Set(Some(now)),
-            calendar_token: Set(None),
-            local: Set(false),
-            url: Set(None),
-            inbox_url: Set(Some(format!("{ap_id}/inbox"))),
-            shared_inbox_url: Set(Some(format!("http://{host}/i/{server}/inbox"))),
-            outbox_url: Set(None),
-            followers_url: Set(None),
-            ap_id: Set(ap_id.clone()),
-            public_key_pem: Set(Some(String::new())),
-            private_key_pem: Set(None),
-            avatar_url: Set(None),
-            manually_approves_followers: Set(false),
-            discoverable: Set(false),
-            created_at: Set(now),
-            updated_at: Set(now),
-            last_refreshed_at: Set(Some(now)),
-        });
+        let follower = remote_member(
+            ap_id.clone(),
+            format!("u{i}@s{server}.{host}"),
+            format!("u{i}"),
+            &host,
+            format!("http://{host}/i/{server}/inbox"),
+            String::new(),
+            now,
+        );
+        let id = *follower.id.as_ref();
+        members.push(follower);
         follows.push(follow::ActiveModel {
             id: Set(Uuid::now_v7()),
             ap_id: Set(format!("{ap_id}/follows/1")),
@@ -164,7 +121,7 @@ async fn main() {
     weave::domain::actors::ensure_keys(&state, actor).await.unwrap();
 
     // One group Update: enqueue (the domain's transaction), then deliver.
-    let viewer = Viewer::Member(Box::new(admin));
+    let viewer = instance.viewer();
     let enqueue = Instant::now();
     groups::update(
         &state,
@@ -176,7 +133,7 @@ async fn main() {
     .unwrap();
     let enqueue_time = enqueue.elapsed();
 
-    let cpu0 = cpu_seconds();
+    let cpu0 = cpu_seconds_of(std::process::id());
     let wall = Instant::now();
     let mut sent = 0;
     loop {
@@ -188,7 +145,7 @@ async fn main() {
         }
     }
     let wall_time = wall.elapsed();
-    let cpu = cpu_seconds() - cpu0;
+    let cpu = cpu_seconds_of(std::process::id()) - cpu0;
     let received: usize =
         reqwest::get(format!("http://127.0.0.1:{rport}/count")).await.unwrap().text().await.unwrap().parse().unwrap();
 
@@ -219,7 +176,7 @@ async fn main() {
     };
     weave::domain::events::create(&state, &viewer, community.id, fields).await.unwrap();
     let enqueue_time = enqueue.elapsed();
-    let cpu0 = cpu_seconds();
+    let cpu0 = cpu_seconds_of(std::process::id());
     let wall = Instant::now();
     let mut sent = 0;
     loop {
@@ -231,7 +188,7 @@ async fn main() {
         }
     }
     let wall_time = wall.elapsed();
-    let cpu = cpu_seconds() - cpu0;
+    let cpu = cpu_seconds_of(std::process::id()) - cpu0;
     println!("event published (Create(Event) + Create(Question)):");
     println!("  enqueue (2 activities): {enqueue_time:.2?}");
     println!("  signed POSTs sent:      {sent}");

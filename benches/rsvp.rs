@@ -11,9 +11,8 @@ use std::time::Instant;
 use serde_json::{json, Value};
 use weave::domain::members::{create_demo_member, DemoAccount};
 
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
+mod common;
+use common::{env_num, Instance};
 
 async fn gql(client: &reqwest::Client, base: &str, token: &str, query: &str, variables: Value) -> Value {
     client
@@ -32,20 +31,14 @@ async fn gql(client: &reqwest::Client, base: &str, token: &str, query: &str, var
 async fn main() {
     let rsvps = env_num("WEAVE_BENCH_RSVPS", 500);
     let seats = env_num("WEAVE_BENCH_SEATS", 50);
-    let dir = tempfile::tempdir().unwrap();
-    let url = std::env::var("WEAVE_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| weave::config::sqlite_url(&dir.path().join("bench.db")));
-    let engine = if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
-    let config = weave::config::Config::for_database(&url, dir.path());
-    let app = weave::Application::build(config).await.unwrap();
-    let state = app.state();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-
-    let admin = weave::domain::members::create_admin(&state, "bench_admin", "bench@example.org", "bench password 1")
-        .await
-        .unwrap();
-    let community = weave::domain::groups::find_local(&state.db, "community").await.unwrap().unwrap();
+    let instance = Instance::start().await;
+    let (state, base, engine, admin, community) = (
+        instance.app_state.clone(),
+        instance.base.clone(),
+        instance.engine,
+        instance.admin.clone(),
+        instance.community.clone(),
+    );
     let hash = weave::auth::hash_password("bench member password".into()).await.unwrap();
     let mut tokens = Vec::with_capacity(rsvps);
     for n in 0..rsvps {

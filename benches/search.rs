@@ -14,13 +14,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use uuid::Uuid;
 use weave::domain::threads::{self, NewPost, NewThread};
-use weave::domain::viewer::Viewer;
 
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
+mod common;
+use common::{env_num, Instance};
 
-/// Words the posts are made of: a few common, most rare, so queries range from broad to narrow.
 fn word(n: usize) -> String {
     const SYLLABLES: [&str; 16] =
         ["ka", "lo", "mi", "ne", "su", "ta", "ri", "ve", "do", "pa", "zu", "fe", "gi", "bo", "ya", "wu"];
@@ -51,21 +48,15 @@ async fn main() {
     let posts = env_num("WEAVE_BENCH_POSTS", 100_000);
     let thread_count = env_num("WEAVE_BENCH_THREADS", 1000).max(1);
     let queries = env_num("WEAVE_BENCH_QUERIES", 100);
-    let dir = tempfile::tempdir().unwrap();
-    let url = std::env::var("WEAVE_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| weave::config::sqlite_url(&dir.path().join("bench.db")));
-    let engine = if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
-    let config = weave::config::Config::for_database(&url, dir.path());
-    let app = weave::Application::build(config).await.unwrap();
-    let state = app.state();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-
-    let admin = weave::domain::members::create_admin(&state, "bench_admin", "bench@example.org", "bench password 1")
-        .await
-        .unwrap();
-    let viewer = Viewer::Member(Box::new(admin.clone()));
-    let community = weave::domain::groups::find_local(&state.db, "community").await.unwrap().unwrap();
+    let instance = Instance::start().await;
+    let (state, base, engine, admin, community) = (
+        instance.app_state.clone(),
+        instance.base.clone(),
+        instance.engine,
+        instance.admin.clone(),
+        instance.community.clone(),
+    );
+    let viewer = instance.viewer();
 
     let started = Instant::now();
     let mut made = Vec::with_capacity(thread_count);

@@ -21,12 +21,13 @@ use chrono::Utc;
 use http_signature_normalization_reqwest::prelude::{Config as SigConfig, Sign as _};
 use rsa::pkcs8::DecodePrivateKey as _;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
-use sea_orm::{EntityTrait, Set};
+use sea_orm::EntityTrait;
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
-use uuid::Uuid;
-use weave::db::enums::MemberStatus;
 use weave::db::member;
+
+mod common;
+use common::{cpu_seconds_of, env_num, remote_member, Instance};
 
 /// Signing failed (the library's errors convert into it).
 #[derive(Debug)]
@@ -44,34 +45,13 @@ impl From<reqwest::Error> for SignFailed {
 
 const REMOTE: &str = "localhost:9";
 
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn cpu_seconds_of(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after_comm = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = after_comm.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
 /// The child: a Weave server with one event and N remote accounts. Prints
 /// `port poll_url key_pem_base64`, then serves until its stdin closes.
 async fn server(votes: usize, seats: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = std::env::var("WEAVE_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| weave::config::sqlite_url(&dir.path().join("bench.db")));
-    let config = weave::config::Config::for_database(&url, dir.path());
-    let app = weave::Application::build(config).await.unwrap();
-    let state = app.state();
-    let port = app.port();
-    tokio::spawn(app.run_until_stopped());
-    let admin = weave::domain::members::create_admin(&state, "bench_admin", "bench@example.org", "bench password 1")
-        .await
-        .unwrap();
-    let community = weave::domain::groups::find_local(&state.db, "community").await.unwrap().unwrap();
-    let viewer = weave::domain::viewer::Viewer::Member(Box::new(admin.clone()));
+    let instance = Instance::start().await;
+    let (state, port, admin, community) =
+        (instance.app_state.clone(), instance.port, instance.admin.clone(), instance.community.clone());
+    let viewer = instance.viewer();
     let fields = weave::domain::events::EventFields {
         title: Some("Networks as system weavers".into()),
         timezone: Some("Europe/London".into()),
@@ -100,42 +80,15 @@ async fn server(votes: usize, seats: usize) {
     let rows: Vec<member::ActiveModel> = (0..votes)
         .map(|i| {
             let ap_id = format!("http://{host}/remote/u{i}");
-            member::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                handle: Set(format!("u{i}@remote.{host}")),
-                username: Set(format!("u{i}")),
-                domain: Set(Some(host.to_string())),
-                email: Set(None),
-                password_hash: Set(None),
-                display_name: Set(None),
-                bio: Set(None),
-                bio_html: Set(None),
-                sector: Set(None),
-                organization: Set(None),
-                country: Set(None),
-                pronouns: Set(None),
-                interests: Set(json!([])),
-                links: Set(json!([])),
-                is_admin: Set(false),
-                status: Set(MemberStatus::Active),
-                verified_at: Set(Some(now)),
-                calendar_token: Set(None),
-                local: Set(false),
-                url: Set(None),
-                inbox_url: Set(Some(format!("{ap_id}/inbox"))),
-                shared_inbox_url: Set(Some(format!("http://{host}/remote/inbox"))),
-                outbox_url: Set(None),
-                followers_url: Set(None),
-                ap_id: Set(ap_id),
-                public_key_pem: Set(Some(public.clone())),
-                private_key_pem: Set(None),
-                avatar_url: Set(None),
-                manually_approves_followers: Set(false),
-                discoverable: Set(false),
-                created_at: Set(now),
-                updated_at: Set(now),
-                last_refreshed_at: Set(Some(now)),
-            }
+            remote_member(
+                ap_id,
+                format!("u{i}@remote.{host}"),
+                format!("u{i}"),
+                host,
+                format!("http://{host}/remote/inbox"),
+                public.clone(),
+                now,
+            )
         })
         .collect();
     for chunk in rows.chunks(500) {

@@ -4,6 +4,7 @@
 //! what it publishes; the federation adapters use it to parse what arrives.
 pub mod activities;
 pub mod actor;
+pub mod bounds;
 pub mod content;
 pub mod event;
 pub mod participation;
@@ -68,17 +69,20 @@ pub fn block_candidates(url: &Url) -> Vec<String> {
     candidates
 }
 
-/// Whether two URLs are on the same host and port: the origin rule for ids and inboxes.
+pub use bounds::{is_web_url, web_url};
+
+/// Whether two URLs are web links on the same scheme, host and port: the origin rule for ids
+/// and inboxes (`javascript://evil.example/` is not on the origin of `https://evil.example`).
 pub fn same_origin(a: &Url, b: &Url) -> bool {
-    let a = authority(a);
-    !a.is_empty() && a == authority(b)
+    let host = authority(a);
+    is_web_url(a) && is_web_url(b) && !host.is_empty() && a.scheme() == b.scheme() && host == authority(b)
 }
 
 /// The id of an embedded object or a bare reference.
 pub fn object_id(v: &Value) -> Option<Url> {
     match v {
-        Value::String(s) => Url::parse(s).ok(),
-        Value::Object(o) => o.get("id").and_then(Value::as_str).and_then(|s| Url::parse(s).ok()),
+        Value::String(s) => web_url(s),
+        Value::Object(o) => o.get("id").and_then(Value::as_str).and_then(web_url),
         _ => None,
     }
 }
@@ -107,5 +111,7 @@ mod tests {
         assert!(same_origin(&p("https://a.example/x"), &p("https://a.example/y")));
         assert!(!same_origin(&p("https://a.example/x"), &p("https://b.example/x")));
         assert!(!same_origin(&p("http://localhost:1/x"), &p("http://localhost:2/x")));
+        assert!(!same_origin(&p("javascript://evil.example/x"), &p("https://evil.example/x")));
+        assert!(!same_origin(&p("http://evil.example/x"), &p("https://evil.example/x")));
     }
 }

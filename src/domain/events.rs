@@ -152,6 +152,8 @@ fn check_sessions(mut sessions: Vec<Session>) -> AppResult<Vec<Session>> {
         return Err(AppError::bad_input("sessions", format!("an event may have at most {MAX_SESSIONS} sessions")));
     }
     for s in &mut sessions {
+        validate::time("sessions", s.starts_at)?;
+        validate::time("sessions", s.ends_at)?;
         if s.ends_at <= s.starts_at {
             return Err(AppError::bad_input("sessions", "every session must end after it starts"));
         }

@@ -90,7 +90,7 @@ pub fn text(field: &str, value: Option<&str>, max: usize) -> AppResult<Option<St
     if v.chars().count() > max {
         return Err(AppError::bad_input(field, format!("{field} must be at most {max} characters long")));
     }
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    if crate::ap::bounds::has_forbidden_chars(v) {
         return Err(AppError::bad_input(field, format!("{field} contains control characters")));
     }
     Ok(Some(v.to_string()))
@@ -101,14 +101,20 @@ pub fn required_text(field: &str, value: &str, max: usize) -> AppResult<String> 
     text(field, Some(value), max)?.ok_or_else(|| AppError::bad_input(field, format!("{field} must not be empty")))
 }
 
-/// An absolute http(s) URL.
+/// An absolute http(s) URL with a host and no credentials (the one link rule,
+/// [`crate::ap::bounds::web_url`]).
 pub fn http_url(field: &str, value: &str) -> AppResult<String> {
-    let v = value.trim();
-    match url::Url::parse(v) {
-        Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host().is_some() && v.len() <= 2048 => {
-            Ok(u.to_string())
-        }
-        _ => Err(AppError::bad_input(field, format!("{field} must be an absolute http(s) URL"))),
+    crate::ap::web_url(value)
+        .map(|u| u.to_string())
+        .ok_or_else(|| AppError::bad_input(field, format!("{field} must be an absolute http(s) URL without credentials")))
+}
+
+/// A time inside the window every stored date must be in ([`crate::ap::bounds::in_window`]).
+pub fn time(field: &str, value: chrono::DateTime<chrono::Utc>) -> AppResult<chrono::DateTime<chrono::Utc>> {
+    if crate::ap::bounds::in_window(value) {
+        Ok(value)
+    } else {
+        Err(AppError::bad_input(field, format!("{field} must be between 1970 and 2200")))
     }
 }
 

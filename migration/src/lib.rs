@@ -12,6 +12,7 @@ mod m0008_library;
 mod m0009_search;
 mod m0010_registration_via;
 mod m0011_thread_listing;
+mod m0012_event_remote_updated;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_search::Migration),
             Box::new(m0010_registration_via::Migration),
             Box::new(m0011_thread_listing::Migration),
+            Box::new(m0012_event_remote_updated::Migration),
         ]
     }
 }

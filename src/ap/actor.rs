@@ -12,7 +12,11 @@ use super::{authority, same_origin};
 #[derive(Clone, Debug, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoints {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::bounds::deserialize_web_url_opt"
+    )]
     pub shared_inbox: Option<Url>,
 }
 
@@ -20,6 +24,7 @@ pub struct Endpoints {
 pub struct Image {
     #[serde(rename = "type", default)]
     pub kind: Option<String>,
+    #[serde(deserialize_with = "super::bounds::deserialize_web_url")]
     pub url: Url,
     #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
@@ -32,18 +37,32 @@ pub struct Image {
 pub struct ActorJson {
     #[serde(rename = "type")]
     pub kind: String,
+    #[serde(deserialize_with = "super::bounds::deserialize_web_url")]
     pub id: Url,
     pub preferred_username: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    #[serde(deserialize_with = "super::bounds::deserialize_web_url")]
     pub inbox: Url,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "deserialize_skip_error")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::bounds::deserialize_web_url_opt"
+    )]
     pub outbox: Option<Url>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "deserialize_skip_error")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::bounds::deserialize_web_url_opt"
+    )]
     pub followers: Option<Url>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "deserialize_skip_error")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::bounds::deserialize_web_url_opt"
+    )]
     pub following: Option<Url>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "deserialize_skip_error")]
     pub endpoints: Option<Endpoints>,
@@ -117,19 +136,21 @@ impl ActorJson {
         Ok(())
     }
 
-    /// The profile page (`url`), in whichever of the shapes servers send it.
+    /// The profile page (`url`), in whichever of the shapes servers send it, when it is a web
+    /// link.
     pub fn profile_url(&self) -> Option<String> {
         use serde_json::Value;
         let href = |v: &Value| match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Object(o) => o.get("href").and_then(Value::as_str).map(str::to_string),
+            Value::String(s) => super::web_url(s),
+            Value::Object(o) => o.get("href").and_then(Value::as_str).and_then(super::web_url),
             _ => None,
         };
         match &self.url {
-            Some(Value::Array(a)) => a.iter().find_map(href),
+            Some(Value::Array(a)) => a.iter().take(16).find_map(href),
             Some(v) => href(v),
             None => None,
         }
+        .map(String::from)
     }
 
     /// Checks a document from another server (`local_domain` is ours) and reads it into the

@@ -71,11 +71,7 @@ pub fn clean_text(s: &str) -> String {
 pub fn clean_json(v: &mut serde_json::Value) {
     use serde_json::Value;
     match v {
-        Value::String(s) => {
-            if has_forbidden_chars(s) {
-                *s = clean_text(s);
-            }
-        }
+        Value::String(s) if has_forbidden_chars(s) => *s = clean_text(s),
         Value::Array(a) => a.iter_mut().for_each(clean_json),
         Value::Object(o) => {
             if o.keys().any(|k| has_forbidden_chars(k)) {
@@ -90,6 +86,37 @@ pub fn clean_json(v: &mut serde_json::Value) {
         }
         _ => {}
     }
+}
+
+/// Serde: an id that must be a web link; anything else refuses the whole document.
+pub fn deserialize_web_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+    let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    web_url(&s).ok_or_else(|| serde::de::Error::custom("not an http(s) URL with a host"))
+}
+
+/// Serde: an optional link; a value that is not a web link (or not a string) reads as absent.
+pub fn deserialize_web_url_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
+    let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+    Ok(v.as_str().and_then(web_url))
+}
+
+/// Serde: a time that must be inside the window; anything else refuses the whole document.
+pub fn deserialize_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    let t = <DateTime<Utc> as serde::Deserialize>::deserialize(d)?;
+    if in_window(t) {
+        Ok(t)
+    } else {
+        Err(serde::de::Error::custom("a time outside 1970-2200"))
+    }
+}
+
+/// Serde: an optional time; one that is malformed or outside the window reads as absent.
+pub fn deserialize_time_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+    Ok(v.as_str()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .filter(|t| in_window(*t)))
 }
 
 #[cfg(test)]

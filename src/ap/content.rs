@@ -193,6 +193,7 @@ pub fn delete(id: &str, actor: &str, object: &str, cc: Vec<String>) -> Value {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectJson {
+    #[serde(deserialize_with = "super::bounds::deserialize_web_url")]
     pub id: Url,
     #[serde(rename = "type")]
     pub kind: String,
@@ -207,7 +208,9 @@ pub struct ObjectJson {
     pub name: Option<String>,
     pub content: Option<String>,
     pub summary: Option<String>,
+    #[serde(default, deserialize_with = "super::bounds::deserialize_time_opt")]
     pub published: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "super::bounds::deserialize_time_opt")]
     pub updated: Option<DateTime<Utc>>,
     #[serde(default)]
     pub to: Value,
@@ -224,19 +227,21 @@ pub struct ObjectJson {
     pub weave_folder: Option<String>,
 }
 
-/// The ids in a value that is an id, an object with an id, or a list of those.
+/// How many entries of an addressing or link list are read: a list is bounded like every
+/// other input.
+const MAX_LIST: usize = 64;
+
+/// The web links in a value that is an id, an object with an id (or `href`), or a list of
+/// those; anything that is not a web link is left out.
 fn ids(v: &Value) -> Vec<Url> {
+    let one = |x: &Value| match x {
+        Value::String(s) => super::web_url(s),
+        Value::Object(o) => o.get("id").or_else(|| o.get("href")).and_then(Value::as_str).and_then(super::web_url),
+        _ => None,
+    };
     match v {
-        Value::String(s) => Url::parse(s).ok().into_iter().collect(),
-        Value::Object(o) => o
-            .get("id")
-            .or_else(|| o.get("href"))
-            .and_then(Value::as_str)
-            .and_then(|s| Url::parse(s).ok())
-            .into_iter()
-            .collect(),
-        Value::Array(a) => a.iter().flat_map(ids).collect(),
-        _ => vec![],
+        Value::Array(a) => a.iter().take(MAX_LIST).filter_map(one).collect(),
+        other => one(other).into_iter().collect(),
     }
 }
 
@@ -289,9 +294,9 @@ impl ObjectJson {
         public(&self.to) || public(&self.cc)
     }
 
-    /// The first http(s) link in `url`.
+    /// The first web link in `url`.
     pub fn link(&self) -> Option<Url> {
-        ids(&self.url).into_iter().find(|u| u.scheme() == "https" || u.scheme() == "http")
+        ids(&self.url).into_iter().next()
     }
 
     /// `Hashtag` names without `#`.

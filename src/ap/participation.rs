@@ -71,13 +71,16 @@ pub fn announcement(
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventJson {
+    #[serde(deserialize_with = "super::bounds::deserialize_web_url")]
     pub id: Url,
     #[serde(rename = "type")]
     pub kind: String,
     pub name: Option<String>,
     pub summary: Option<String>,
     pub content: Option<String>,
+    #[serde(deserialize_with = "super::bounds::deserialize_time")]
     pub start_time: DateTime<Utc>,
+    #[serde(default, deserialize_with = "super::bounds::deserialize_time_opt")]
     pub end_time: Option<DateTime<Utc>>,
     pub timezone: Option<String>,
     #[serde(default)]
@@ -89,14 +92,19 @@ pub struct EventJson {
     pub remaining_attendee_capacity: Option<i64>,
     pub participant_count: Option<i64>,
     pub join_mode: Option<String>,
-    pub external_participation_url: Option<String>,
+    #[serde(default, deserialize_with = "super::bounds::deserialize_web_url_opt")]
+    pub external_participation_url: Option<Url>,
     #[serde(rename = "ical:status")]
     pub status: Option<String>,
     #[serde(default)]
     pub url: Value,
     #[serde(default)]
     pub tag: Value,
+    #[serde(default, deserialize_with = "super::bounds::deserialize_time_opt")]
     pub published: Option<DateTime<Utc>>,
+    /// When its server last changed it: an older `Update` never overwrites a newer one.
+    #[serde(default, deserialize_with = "super::bounds::deserialize_time_opt")]
+    pub updated: Option<DateTime<Utc>>,
     #[serde(default)]
     pub to: Value,
     #[serde(default)]
@@ -163,15 +171,12 @@ impl EventJson {
         public(&self.to) || public(&self.cc)
     }
 
-    /// Its page, when it names one (else its id).
+    /// Its page, when it names one that is a web link on its own server (else its id).
     pub fn page(&self) -> Url {
+        let href = |x: &Value| x.as_str().or_else(|| x.get("href").and_then(Value::as_str)).and_then(super::web_url);
         match &self.url {
-            Value::String(s) => Url::parse(s).ok(),
-            Value::Object(o) => o.get("href").and_then(Value::as_str).and_then(|s| Url::parse(s).ok()),
-            Value::Array(a) => a.iter().find_map(|x| {
-                x.as_str().or_else(|| x.get("href").and_then(Value::as_str)).and_then(|s| Url::parse(s).ok())
-            }),
-            _ => None,
+            Value::Array(a) => a.iter().take(16).filter_map(href).find(|u| super::same_origin(u, &self.id)),
+            other => href(other).filter(|u| super::same_origin(u, &self.id)),
         }
         .unwrap_or_else(|| self.id.clone())
     }

@@ -70,6 +70,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub last_refreshed_at: Option<DateTimeUtc>,
+    /// For remote events: `updated` as their server last said it.
+    pub remote_updated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -226,6 +226,8 @@ pub struct IncomingEvent {
     pub external_url: Option<String>,
     pub tags: Vec<String>,
     pub public: bool,
+    /// When its server last changed it, if it says.
+    pub updated: Option<chrono::DateTime<Utc>>,
 }
 
 fn clip(s: &str, n: usize) -> String {
@@ -241,7 +243,8 @@ pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> A
     };
     let timezone = events::parse_zone(&ev.timezone).map(|_| ev.timezone.clone()).unwrap_or_else(|_| "UTC".into());
     let ends_at = if ev.ends_at > ev.starts_at { ev.ends_at } else { ev.starts_at + chrono::Duration::hours(1) };
-    let sessions = serde_json::json!([{ "starts_at": ev.starts_at, "ends_at": ends_at, "title": null }]);
+    let sessions = serde_json::to_value([events::Session { starts_at: ev.starts_at, ends_at, title: None }])
+        .map_err(AppError::internal)?;
     let mode = match (&ev.venue, ev.online) {
         (Some(_), true) => LocationMode::Hybrid,
         (Some(_), false) => LocationMode::InPerson,
@@ -262,6 +265,13 @@ pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> A
     if let Some(x) = &existing {
         if x.local || x.group_id != g.id {
             return Err(AppError::forbidden("that event belongs to another group"));
+        }
+        // A late delivery of an older state (a retry, two updates in flight) changes nothing.
+        if let (Some(had), Some(new)) = (x.remote_updated_at, ev.updated) {
+            if new < had {
+                txn.rollback().await?;
+                return Ok(x.clone());
+            }
         }
     }
     let id = existing.as_ref().map(|x| x.id).unwrap_or_else(Uuid::now_v7);
@@ -311,14 +321,17 @@ pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> A
     row.country = Set(country);
     row.capacity = Set(capacity);
     row.seats_taken = Set(taken);
-    row.external_registration_url =
-        Set(ev.external_url.filter(|u| u.starts_with("https://") || u.starts_with("http://")));
+    // Checked by the link rule where it was read.
+    row.external_registration_url = Set(ev.external_url);
     row.tags = Set(serde_json::json!(tags));
     row.tag_list = Set(tag_list);
     row.visibility = Set(if ev.public { Visibility::Public } else { Visibility::Unlisted });
     row.status = Set(if ev.cancelled { EventStatus::Cancelled } else { EventStatus::Published });
     row.updated_at = Set(now);
     row.last_refreshed_at = Set(Some(now));
+    if ev.updated.is_some() {
+        row.remote_updated_at = Set(ev.updated);
+    }
     if existing.is_some() {
         let seq = existing.as_ref().map(|x| x.sequence + 1).unwrap_or(0);
         row.sequence = Set(seq);

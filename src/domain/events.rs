@@ -26,7 +26,11 @@ use crate::state::AppState;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
+    // Rows stored before sessions were written through this type spelled the keys in snake
+    // case (remote events); they read the same.
+    #[serde(alias = "starts_at")]
     pub starts_at: DateTime<Utc>,
+    #[serde(alias = "ends_at")]
     pub ends_at: DateTime<Utc>,
     #[serde(default)]
     pub title: Option<String>,
@@ -230,6 +234,18 @@ pub fn manages(
         Some(role) => *role >= Role::Admin,
         None => false,
     })
+}
+
+/// Whether the viewer may change or cancel the event: only an event of this server (a remote
+/// one is changed, cancelled or deleted by its origin alone), and only by its hosts.
+pub async fn ensure_changeable<C: ConnectionTrait>(conn: &C, viewer: &Viewer, e: &event::Model) -> AppResult<()> {
+    if !e.local {
+        return Err(AppError::bad_input("id", "remote events are changed and cancelled on their own server"));
+    }
+    if !may_manage(conn, viewer, e).await? {
+        return Err(AppError::forbidden("only the event's hosts may change or cancel it"));
+    }
+    Ok(())
 }
 
 /// Whether the viewer may see the event: drafts only its hosts, MEMBERS events the members of
@@ -566,6 +582,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
         created_at: Set(now),
         updated_at: Set(now),
         last_refreshed_at: Set(None),
+        remote_updated_at: Set(None),
         ..Default::default()
     };
     let co_hosts = apply(state, &mut row, None, f).await?;
@@ -633,12 +650,7 @@ async fn set_hosts<C: ConnectionTrait>(conn: &C, event_id: Uuid, group_id: Uuid,
 pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, f: EventFields) -> AppResult<event::Model> {
     viewer.active_member()?;
     let current = get(state, viewer, id).await?;
-    if !current.local {
-        return Err(AppError::bad_input("id", "remote events are changed on their own server"));
-    }
-    if !may_manage(&state.db, viewer, &current).await? {
-        return Err(AppError::forbidden("only the event's hosts may change it"));
-    }
+    ensure_changeable(&state.db, viewer, &current).await?;
     if current.status == EventStatus::Cancelled {
         return Err(AppError::conflict("this event was cancelled; it cannot be changed"));
     }
@@ -679,9 +691,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, f: EventFields)
 pub async fn cancel(state: &AppState, viewer: &Viewer, id: Uuid, reason: Option<String>) -> AppResult<event::Model> {
     viewer.active_member()?;
     let current = get(state, viewer, id).await?;
-    if !may_manage(&state.db, viewer, &current).await? {
-        return Err(AppError::forbidden("only the event's hosts may cancel it"));
-    }
+    ensure_changeable(&state.db, viewer, &current).await?;
     if current.status == EventStatus::Cancelled {
         return Ok(current);
     }

@@ -182,3 +182,93 @@ fn mastodon_votes_parse() {
     // Mastodon addresses votes to the poll's author only: not public.
     assert!(!vote.is_public());
 }
+
+/// Values that must never be taken as links: script and data schemes, local files, a
+/// scheme-relative host, and credentials.
+const HOSTILE_LINKS: &[&str] = &[
+    "javascript:alert(1)",
+    "javascript://social.example/%0aalert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+    "//evil.example/x",
+    "https://user:pw@social.example/x",
+];
+
+#[test]
+fn every_link_field_of_every_fixture_passes_the_link_rule() {
+    use serde_json::json;
+    use weave::ap::content::ObjectJson;
+    use weave::ap::participation::EventJson;
+    for bad in HOSTILE_LINKS {
+        // Ids refuse the whole document.
+        for (file, field) in [
+            ("mobilizon_event.json", "id"),
+            ("lemmy_page.json", "id"),
+            ("lemmy_note.json", "id"),
+            ("mastodon_person.json", "id"),
+            ("mastodon_person.json", "inbox"),
+            ("mobilizon_group.json", "id"),
+            ("mobilizon_group.json", "inbox"),
+        ] {
+            let mut doc = fixture(file);
+            doc[field] = json!(bad);
+            let refused = match file {
+                "mobilizon_event.json" => serde_json::from_value::<EventJson>(doc).is_err(),
+                "mastodon_person.json" | "mobilizon_group.json" => serde_json::from_value::<ActorJson>(doc).is_err(),
+                _ => serde_json::from_value::<ObjectJson>(doc).is_err(),
+            };
+            assert!(refused, "{file} {field} = {bad}");
+        }
+        let mut inbound = fixture("mastodon_follow.json");
+        inbound["id"] = json!(bad);
+        assert!(serde_json::from_value::<Inbound>(inbound).is_err(), "activity id {bad}");
+
+        // Event: its page falls back to its id, its registration link and group are dropped.
+        let mut e = fixture("mobilizon_event.json");
+        e["url"] = json!(bad);
+        e["externalParticipationUrl"] = json!(bad);
+        e["attributedTo"] = json!(bad);
+        let e: EventJson = serde_json::from_value(e).unwrap();
+        assert_eq!(e.page(), e.id, "{bad}");
+        assert!(e.external_participation_url.is_none() && e.group().is_none(), "{bad}");
+        let mut e = fixture("mobilizon_event.json");
+        e["url"] = json!([{"type": "Link", "href": bad}]);
+        let e: EventJson = serde_json::from_value(e).unwrap();
+        assert_eq!(e.page(), e.id, "{bad}");
+
+        // Page, Note, Document: links, authors, threads and audiences that are not web links
+        // are not read.
+        for file in ["lemmy_page.json", "lemmy_note.json"] {
+            let mut o = fixture(file);
+            for field in ["attributedTo", "inReplyTo", "context", "audience"] {
+                o[field] = json!(bad);
+            }
+            o["to"] = json!([bad]);
+            o["cc"] = json!([{"id": bad}]);
+            o["url"] = json!({"type": "Link", "href": bad});
+            let o: ObjectJson = serde_json::from_value(o).unwrap();
+            assert!(o.author().is_none() && o.in_reply_to().is_none() && o.context().is_none(), "{file} {bad}");
+            assert!(o.addressed().is_empty() && o.link().is_none(), "{file} {bad}");
+        }
+        let mut d = fixture("lemmy_page.json");
+        d["type"] = json!("Document");
+        d["url"] = json!([{"type": "Link", "href": bad}, bad]);
+        let d: ObjectJson = serde_json::from_value(d).unwrap();
+        assert!(d.link().is_none(), "Document {bad}");
+
+        // Person and Group: optional links read as absent, the profile link is dropped.
+        for file in ["mastodon_person.json", "mobilizon_group.json"] {
+            let mut a = fixture(file);
+            for field in ["outbox", "followers", "following", "url"] {
+                a[field] = json!(bad);
+            }
+            a["endpoints"] = json!({"sharedInbox": bad});
+            a["icon"] = json!({"type": "Image", "url": bad});
+            let a: ActorJson = serde_json::from_value(a).unwrap();
+            assert!(a.outbox.is_none() && a.followers.is_none() && a.following.is_none(), "{file} {bad}");
+            assert!(a.profile_url().is_none() && a.icon.is_none(), "{file} {bad}");
+            assert!(a.endpoints.and_then(|e| e.shared_inbox).is_none(), "{file} {bad}");
+        }
+    }
+}

@@ -56,7 +56,8 @@ fn incoming(ev: &EventJson) -> IncomingEvent {
         capacity: ev.maximum_attendee_capacity.and_then(|c| i32::try_from(c).ok()),
         remaining: ev.remaining_attendee_capacity.and_then(|c| i32::try_from(c).ok()),
         cancelled: ev.cancelled(),
-        external_url: ev.external_participation_url.clone(),
+        external_url: ev.external_participation_url.as_ref().map(|u| u.to_string()),
+        updated: ev.updated,
         tags: ev.hashtags(),
         public: ev.is_public(),
     }

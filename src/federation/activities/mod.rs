@@ -19,6 +19,7 @@ use crate::state::State;
 /// and ignored. The library checks the HTTP signature against `actor` before [`receive`] runs.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Inbound {
+    #[serde(deserialize_with = "crate::ap::bounds::deserialize_web_url")]
     pub id: Url,
     #[serde(rename = "type")]
     pub kind: String,

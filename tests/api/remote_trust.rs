@@ -1,0 +1,198 @@
+//! What a partner (or a hostile server posing as one) sends about its events passes one check
+//! before it is stored: links are web links, dates are in the window, an older state never
+//! overwrites a newer one, and only the origin changes its event. Remote events read like local
+//! ones (sessions, `.ics`).
+use serde_json::{json, Value};
+
+use crate::helpers::{code, spawn_app, TestApp};
+use crate::peer::{actor_key, post_signed, Tamper};
+
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// B follows A's `community`; answers A's group id and its key.
+async fn follow_community(a: &TestApp, b: &TestApp) -> (String, String) {
+    let bob = b.register("bob").await;
+    let handle = format!("community@{}", a.domain());
+    b.ok("mutation($h: String!) { follow(handle: $h) { id } }", json!({"h": handle}), Some(&bob.access)).await;
+    b.deliver().await;
+    a.deliver().await;
+    actor_key(a, &format!("http://{}/groups/community", a.domain())).await
+}
+
+/// A Mobilizon-shaped `Event` (our fixture) moved onto A's server and group.
+fn mobilizon_event(a: &TestApp, group: &str, n: u32) -> Value {
+    let path = format!("{}/tests/fixtures/mobilizon_event.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = text
+        .replace("https://events.example/@learning_network/followers", &format!("{group}/followers"))
+        .replace("https://events.example/@learning_network", group)
+        .replace(
+            "https://events.example/events/5a1c3d2e-7f00-4c1b-9d7e-2b5f0e6a9c11",
+            &format!("http://{}/events/remote-{n}", a.domain()),
+        )
+        .replace("https://events.example/", &format!("http://{}/", a.domain()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn create(group: &str, object: Value, n: &str) -> Value {
+    json!({"id": format!("{group}/activities/{n}"), "type": "Create", "actor": group, "to": [PUBLIC], "object": object})
+}
+
+fn update(group: &str, object: Value, n: &str) -> Value {
+    json!({"id": format!("{group}/activities/{n}"), "type": "Update", "actor": group, "to": [PUBLIC], "object": object})
+}
+
+const REMOTE: &str = "{ events(filter: {includeRemote: true}) { edges { node { id title url externalRegistrationUrl status sessions { startsAt endsAt } } } } }";
+
+async fn remote_events(b: &TestApp) -> Vec<Value> {
+    b.ok(REMOTE, json!({}), None).await["events"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn remote_events_keep_only_web_links_and_read_their_sessions_and_calendar() {
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    let (group, key) = follow_community(&a, &b).await;
+    let inbox = format!("http://{}/inbox", b.domain());
+
+    // A Mobilizon-shaped event whose links are scripts.
+    let mut ev = mobilizon_event(&a, &group, 1);
+    ev["url"] = json!("javascript:alert(document.cookie)");
+    ev["externalParticipationUrl"] = json!("data:text/html,<script>alert(1)</script>");
+    assert_eq!(post_signed(&inbox, &group, &key, &create(&group, ev.clone(), "1"), Tamper::default()).await, 202);
+    let events = remote_events(&b).await;
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    // The page falls back to the event's id; the registration link is dropped.
+    assert_eq!(e["url"], ev["id"]);
+    assert!(e["externalRegistrationUrl"].is_null());
+    // Sessions read like a local event's.
+    assert_eq!(
+        e["sessions"],
+        json!([{"startsAt": "2030-10-08T16:00:00+00:00", "endsAt": "2030-10-08T19:00:00+00:00"}])
+    );
+
+    // Its calendar has the session, in its zone.
+    let id = e["id"].as_str().unwrap();
+    let ics = b.client.get(format!("{}/events/{id}.ics", b.address)).send().await.unwrap().text().await.unwrap();
+    let cal = ical::IcalParser::new(std::io::BufReader::new(ics.as_bytes())).next().unwrap().unwrap();
+    assert_eq!(cal.events.len(), 1, "{ics}");
+    assert!(ics.contains("DTSTART;TZID=America/Los_Angeles:20301008T090000"), "{ics}");
+    assert!(!ics.contains("javascript:"), "{ics}");
+    // Its page shows when it happens and no script link.
+    let page = b.client.get(format!("{}/events/{id}", b.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("2030"), "the page says when");
+    assert!(!page.contains("javascript:") && !page.contains("data:text"), "{page}");
+}
+
+#[tokio::test]
+async fn hostile_ids_and_dates_are_refused_at_the_door() {
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    let (group, key) = follow_community(&a, &b).await;
+    let inbox = format!("http://{}/inbox", b.domain());
+
+    // An object id with a script scheme but the sender's host: not the sender's origin.
+    let mut ev = mobilizon_event(&a, &group, 2);
+    ev["id"] = json!(format!("javascript://{}/events/x%0aalert(1)", a.domain()));
+    assert_eq!(post_signed(&inbox, &group, &key, &create(&group, ev, "2"), Tamper::default()).await, 400);
+    // An activity id that is not a web link.
+    let ev = mobilizon_event(&a, &group, 3);
+    let mut bad = create(&group, ev, "3");
+    bad["id"] = json!("data:,hello");
+    assert_eq!(post_signed(&inbox, &group, &key, &bad, Tamper::default()).await, 400);
+    // A session in year 200000, or before 1970.
+    for (n, start) in [(4, "+200000-01-01T00:00:00Z"), (5, "2300-01-01T00:00:00Z"), (6, "1900-01-01T00:00:00Z")] {
+        let mut ev = mobilizon_event(&a, &group, n);
+        ev["startTime"] = json!(start);
+        let status = post_signed(&inbox, &group, &key, &create(&group, ev, &n.to_string()), Tamper::default()).await;
+        assert_eq!(status, 400, "{start}");
+    }
+    // An end beyond the window reads as no end.
+    let mut ev = mobilizon_event(&a, &group, 7);
+    ev["endTime"] = json!("9999-01-01T00:00:00Z");
+    assert_eq!(post_signed(&inbox, &group, &key, &create(&group, ev, "7"), Tamper::default()).await, 202);
+    let events = remote_events(&b).await;
+    assert_eq!(events.len(), 1, "only the last one was stored");
+    assert_eq!(events[0]["sessions"][0]["endsAt"], "2030-10-08T17:00:00+00:00");
+
+    // Client input has the same window.
+    let admin = b.admin("steward").await;
+    let g = b.ok("{ group(handle: \"community\") { id } }", json!({}), None).await["group"]["id"].clone();
+    let v = b
+        .gql(
+            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
+            json!({"i": {"groupId": g, "title": "Far future", "timezone": "UTC",
+                "sessions": [{"startsAt": "2030-01-01T09:00:00Z", "endsAt": "2030-01-01T10:00:00Z"},
+                             {"startsAt": "9999-01-01T09:00:00Z", "endsAt": "9999-01-01T10:00:00Z"}],
+                "location": {"mode": "ONLINE"}}}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+    // And client links the same rule.
+    let v = b
+        .gql(
+            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
+            json!({"i": {"groupId": g, "title": "Pay here", "timezone": "UTC",
+                "sessions": [{"startsAt": "2030-01-01T09:00:00Z", "endsAt": "2030-01-01T10:00:00Z"}],
+                "externalRegistrationUrl": "https://user:secret@pay.example/",
+                "location": {"mode": "ONLINE"}}}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+}
+
+#[tokio::test]
+async fn an_older_update_never_overwrites_a_newer_one() {
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    let (group, key) = follow_community(&a, &b).await;
+    let inbox = format!("http://{}/inbox", b.domain());
+    let mut ev = mobilizon_event(&a, &group, 8);
+    assert_eq!(post_signed(&inbox, &group, &key, &create(&group, ev.clone(), "8"), Tamper::default()).await, 202);
+    // The cancellation (newer) arrives before a retried older edit.
+    ev["ical:status"] = json!("CANCELLED");
+    ev["updated"] = json!("2030-06-04T10:00:00Z");
+    assert_eq!(post_signed(&inbox, &group, &key, &update(&group, ev.clone(), "9"), Tamper::default()).await, 202);
+    ev["ical:status"] = json!("CONFIRMED");
+    ev["name"] = json!("An older title");
+    ev["updated"] = json!("2030-06-03T10:00:00Z");
+    assert_eq!(post_signed(&inbox, &group, &key, &update(&group, ev.clone(), "10"), Tamper::default()).await, 202);
+    let events = remote_events(&b).await;
+    assert_eq!(events[0]["status"], "CANCELLED");
+    assert_eq!(events[0]["title"], "Learning infrastructure for systemic change");
+    // A newer one applies.
+    ev["ical:status"] = json!("CANCELLED");
+    ev["name"] = json!("Renamed");
+    ev["updated"] = json!("2030-06-05T10:00:00Z");
+    assert_eq!(post_signed(&inbox, &group, &key, &update(&group, ev, "11"), Tamper::default()).await, 202);
+    assert_eq!(remote_events(&b).await[0]["title"], "Renamed");
+}
+
+#[tokio::test]
+async fn only_the_origin_cancels_a_remote_event() {
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    let (group, key) = follow_community(&a, &b).await;
+    let inbox = format!("http://{}/inbox", b.domain());
+    let ev = mobilizon_event(&a, &group, 12);
+    assert_eq!(post_signed(&inbox, &group, &key, &create(&group, ev, "12"), Tamper::default()).await, 202);
+    let id = remote_events(&b).await[0]["id"].as_str().unwrap().to_string();
+    let admin = b.admin("steward").await;
+    let v = b
+        .gql(
+            "mutation($id: ID!) { cancelEvent(id: $id, reason: \"no\") { id } }",
+            json!({"id": id}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+    assert_eq!(remote_events(&b).await[0]["status"], "PUBLISHED");
+}

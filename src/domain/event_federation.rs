@@ -11,7 +11,7 @@
 //!   `Accept` (GOING, WAITLISTED or REQUESTED, in `weave:status`) or, when refused, `Reject`.
 //!   `Leave` or `Undo(Join)` gives the seat back.
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::ap::participation;
@@ -732,22 +732,17 @@ pub async fn cohost_offered(
             .await?
             .is_some();
         if !exists {
-            let mut ids: Vec<Uuid> = serde_json::from_value(e.host_ids.clone()).unwrap_or_default();
-            ids.push(invited.id);
-            event::Entity::update_many()
-                .col_expr(event::Column::HostIds, sea_orm::sea_query::Expr::value(serde_json::json!(ids)))
-                .filter(event::Column::Id.eq(e.id))
-                .exec(&txn)
-                .await?;
+            let position = event_host::Entity::find().filter(event_host::Column::EventId.eq(e.id)).count(&txn).await?;
             event_host::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 event_id: Set(e.id),
                 group_id: Set(invited.id),
-                position: Set(i32::try_from(ids.len()).unwrap_or(i32::MAX)),
+                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
                 confirmed: Set(true),
             }
             .insert(&txn)
             .await?;
+            events::sync_host_ids(&txn, e.id).await?;
         }
     }
     if let Some(inbox) = outbox::group_inbox(inviter) {
@@ -784,13 +779,8 @@ pub async fn cohost_answered(state: &AppState, responder: &str, event_ap_id: &st
         row.update(&txn).await?;
     } else {
         event_host::Entity::delete_by_id(host.id).exec(&txn).await?;
-        let ids: Vec<Uuid> = events::host_ids(&e).into_iter().filter(|i| *i != g.id).collect();
-        event::Entity::update_many()
-            .col_expr(event::Column::HostIds, sea_orm::sea_query::Expr::value(serde_json::json!(ids)))
-            .filter(event::Column::Id.eq(e.id))
-            .exec(&txn)
-            .await?;
     }
+    events::sync_host_ids(&txn, e.id).await?;
     if federates {
         let now = events::lock(&txn, e.id).await?;
         publish(&txn, state, &now, Change::Update, true).await?;

@@ -590,7 +590,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
     let offers = crate::domain::event_federation::prepare_offers(state, g.id, co_hosts.as_deref()).await?;
     let txn = db::begin_write(&state.db).await?;
     let created = row.insert(&txn).await?;
-    set_hosts(&txn, created.id, g.id, co_hosts.unwrap_or_default()).await?;
+    set_hosts(&txn, viewer, created.id, g.id, co_hosts.unwrap_or_default()).await?;
     let created = lock(&txn, created.id).await?;
     crate::domain::search::index_event(&txn, &created).await?;
     if federates {
@@ -603,17 +603,18 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
     Ok(created)
 }
 
-/// Writes an event's hosts: the `event_host` rows (for listing a group's events) and the
-/// event's own `host_ids`.
-async fn set_hosts<C: ConnectionTrait>(conn: &C, event_id: Uuid, group_id: Uuid, co_hosts: Vec<Uuid>) -> AppResult<()> {
-    let mut ids = vec![group_id];
-    ids.extend(co_hosts.iter().copied().filter(|g| *g != group_id));
-    event::Entity::update_many()
-        .col_expr(event::Column::HostIds, Expr::value(json(&ids)?))
-        .filter(event::Column::Id.eq(event_id))
-        .exec(conn)
-        .await?;
-    // Co-hosts on other servers stay unconfirmed until their group accepts (kept across edits).
+/// Writes an event's hosts: the `event_host` rows, one per host group, confirmed or invited.
+/// A co-host is confirmed when its group consents: an admin of the invited group accepts
+/// ([`answer_cohost`]; a group on another server answers its `Offer`). The one doing the
+/// inviting consents for groups they administer themselves (and instance admins for any local
+/// group). Confirmations are kept across edits.
+async fn set_hosts<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    event_id: Uuid,
+    group_id: Uuid,
+    co_hosts: Vec<Uuid>,
+) -> AppResult<()> {
     let confirmed: std::collections::HashSet<Uuid> = event_host::Entity::find()
         .filter(event_host::Column::EventId.eq(event_id))
         .filter(event_host::Column::Confirmed.eq(true))
@@ -622,8 +623,22 @@ async fn set_hosts<C: ConnectionTrait>(conn: &C, event_id: Uuid, group_id: Uuid,
         .into_iter()
         .map(|h| h.group_id)
         .collect();
+    let me = viewer.active_member()?;
     let local: std::collections::HashSet<Uuid> =
-        groups::load_many(conn, &ids).await?.into_iter().filter(|g| g.local).map(|g| g.id).collect();
+        groups::load_many(conn, &co_hosts).await?.into_iter().filter(|g| g.local).map(|g| g.id).collect();
+    let administered: std::collections::HashSet<Uuid> = if me.is_admin {
+        local.clone()
+    } else {
+        membership::Entity::find()
+            .filter(membership::Column::MemberId.eq(me.id))
+            .filter(membership::Column::GroupId.is_in(local.iter().copied()))
+            .all(conn)
+            .await?
+            .into_iter()
+            .filter(|m| m.role >= Role::Admin)
+            .map(|m| m.group_id)
+            .collect()
+    };
     event_host::Entity::delete_many().filter(event_host::Column::EventId.eq(event_id)).exec(conn).await?;
     let mut rows = vec![event_host::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -638,11 +653,123 @@ async fn set_hosts<C: ConnectionTrait>(conn: &C, event_id: Uuid, group_id: Uuid,
             event_id: Set(event_id),
             group_id: Set(g),
             position: Set(i32::try_from(i + 1).unwrap_or(i32::MAX)),
-            confirmed: Set(local.contains(&g) || confirmed.contains(&g)),
+            confirmed: Set(administered.contains(&g) || confirmed.contains(&g)),
         });
     }
     event_host::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    sync_host_ids(conn, event_id).await
+}
+
+/// Writes the event's `host_ids` from its confirmed `event_host` rows, in their order: what
+/// visibility, the hosts' rights and the `hosts` list read. Invited groups are not hosts yet.
+pub async fn sync_host_ids<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> AppResult<()> {
+    let ids: Vec<Uuid> = event_host::Entity::find()
+        .filter(event_host::Column::EventId.eq(event_id))
+        .filter(event_host::Column::Confirmed.eq(true))
+        .order_by_asc(event_host::Column::Position)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|h| h.group_id)
+        .collect();
+    event::Entity::update_many()
+        .col_expr(event::Column::HostIds, Expr::value(json(&ids)?))
+        .filter(event::Column::Id.eq(event_id))
+        .exec(conn)
+        .await?;
     Ok(())
+}
+
+/// The groups invited to co-host an event that have not answered yet, in the order invited.
+pub async fn invited_hosts<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Vec<group::Model>> {
+    let ids: Vec<Uuid> = event_host::Entity::find()
+        .filter(event_host::Column::EventId.eq(e.id))
+        .filter(event_host::Column::Confirmed.eq(false))
+        .order_by_asc(event_host::Column::Position)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|h| h.group_id)
+        .collect();
+    let mut found = groups::load_many(conn, &ids).await?;
+    found.sort_by_key(|g| ids.iter().position(|i| *i == g.id));
+    Ok(found)
+}
+
+/// The events a local group is invited to co-host and has not answered: its admins see them
+/// (and instance admins); others see none. At most `limit`, soonest first.
+pub async fn cohost_invitations(
+    state: &AppState,
+    viewer: &Viewer,
+    group_id: Uuid,
+    limit: u64,
+) -> AppResult<Vec<event::Model>> {
+    let Some(me) = viewer.optional()? else { return Ok(vec![]) };
+    let role = groups::membership_of(&state.db, group_id, me.id).await?.map(|m| m.role);
+    if !(me.is_admin || role.is_some_and(|r| r >= Role::Admin)) {
+        return Ok(vec![]);
+    }
+    Ok(event::Entity::find()
+        .filter(
+            event::Column::Id.in_subquery(
+                Query::select()
+                    .column(event_host::Column::EventId)
+                    .from(event_host::Entity)
+                    .and_where(Expr::col(event_host::Column::GroupId).eq(group_id))
+                    .and_where(Expr::col(event_host::Column::Confirmed).eq(false))
+                    .to_owned(),
+            ),
+        )
+        .filter(event::Column::Local.eq(true))
+        .order_by_asc(event::Column::StartsAt)
+        .limit(limit)
+        .all(&state.db)
+        .await?)
+}
+
+/// An admin of a local group answers its invitation to co-host a local event: accepted, the
+/// group becomes a host (the event shows on its page and calendar, its members see a MEMBERS
+/// event); declined, the invitation goes. Partners on other servers answer through the
+/// federation (`event_federation::cohost_answered`), which ends in the same rows.
+pub async fn answer_cohost(
+    state: &AppState,
+    viewer: &Viewer,
+    event_id: Uuid,
+    group_id: Uuid,
+    accept: bool,
+) -> AppResult<event::Model> {
+    let me = viewer.active_member()?;
+    let g = groups::get(&state.db, group_id).await.map_err(|_| AppError::bad_input("groupId", "no such group"))?;
+    let role = groups::membership_of(&state.db, g.id, me.id).await?.map(|m| m.role);
+    if !g.local || !(me.is_admin || role.is_some_and(|r| r >= Role::Admin)) {
+        return Err(AppError::forbidden("only the invited group's admins may answer its invitation"));
+    }
+    let e = event::Entity::find_by_id(event_id).one(&state.db).await?.ok_or_else(|| AppError::not_found("event"))?;
+    let federates = crate::domain::event_federation::prepare(state, &e).await?;
+    let txn = db::begin_write(&state.db).await?;
+    let host = event_host::Entity::find()
+        .filter(event_host::Column::EventId.eq(event_id))
+        .filter(event_host::Column::GroupId.eq(group_id))
+        .filter(event_host::Column::Confirmed.eq(false))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("invitation"))?;
+    if accept {
+        let mut row: event_host::ActiveModel = host.into();
+        row.confirmed = Set(true);
+        row.update(&txn).await?;
+    } else {
+        event_host::Entity::delete_by_id(host.id).exec(&txn).await?;
+    }
+    sync_host_ids(&txn, event_id).await?;
+    let updated = lock(&txn, event_id).await?;
+    if accept && federates {
+        // Its `contributors` changed.
+        crate::domain::event_federation::publish(&txn, state, &updated, Federated::Update, true).await?;
+    }
+    txn.commit().await?;
+    state.bus.publish(&state.db, Change::Event { id: event_id }).await;
+    Ok(updated)
 }
 
 /// Changes an event; its hosts only. Freed seats (a larger capacity, fewer held seats) go to
@@ -665,7 +792,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, f: EventFields)
     row.updated_at = Set(Utc::now());
     let updated = row.update(&txn).await?;
     if let Some(co) = co_hosts {
-        set_hosts(&txn, updated.id, updated.group_id, co).await?;
+        set_hosts(&txn, viewer, updated.id, updated.group_id, co).await?;
     }
     if offers {
         crate::domain::event_federation::offer_cohosts(&txn, state, &updated).await?;
@@ -761,6 +888,7 @@ pub async fn list(
                     .column(event_host::Column::EventId)
                     .from(event_host::Entity)
                     .and_where(Expr::col(event_host::Column::GroupId).eq(g.id))
+                    .and_where(Expr::col(event_host::Column::Confirmed).eq(true))
                     .to_owned(),
             ),
         );

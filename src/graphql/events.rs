@@ -477,9 +477,14 @@ impl Event {
         let m = loaded(ctx.loaders().members.load_one(id).await)?;
         Ok(m.filter(|m| crate::domain::visibility::member_visible(m, ctx.viewer())).map(Member))
     }
-    /// Its group first, then co-hosting partner networks.
+    /// Its group first, then co-hosting partner networks that accepted.
     async fn hosts(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
         Ok(self.host_groups(ctx).await?.into_iter().map(Group).collect())
+    }
+    /// Groups invited to co-host that have not answered yet: they become hosts when an admin
+    /// of theirs accepts (a partner on another server: when it answers the `Offer`).
+    async fn invited_hosts(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
+        Ok(events::invited_hosts(&ctx.state().db, &self.0).await?.into_iter().map(Group).collect())
     }
     async fn tags(&self) -> Vec<String> {
         events::tags(&self.0)
@@ -701,6 +706,20 @@ impl EventMutation {
         let id = parse_id("id", &id)?;
         resolve_co_hosts(ctx, input.co_hosts.as_deref()).await;
         Ok(Event(events::update(ctx.state(), ctx.viewer(), id, input.into()).await?))
+    }
+
+    /// An admin of a group invited to co-host an event answers: `accept: true` makes the group
+    /// a host (the event joins its page, calendar and members' view); `false` declines.
+    async fn answer_co_host_invitation(
+        &self,
+        ctx: &Context<'_>,
+        event_id: ID,
+        group_id: ID,
+        accept: bool,
+    ) -> Result<Event> {
+        let event = parse_id("eventId", &event_id)?;
+        let group = parse_id("groupId", &group_id)?;
+        Ok(Event(events::answer_cohost(ctx.state(), ctx.viewer(), event, group, accept).await?))
     }
 
     async fn cancel_event(&self, ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<Event> {

@@ -300,6 +300,14 @@ impl Group {
         };
         super::events::list_events(ctx, filter, first, after).await
     }
+    /// Events of other groups this group is invited to co-host and has not answered, soonest
+    /// first (at most 50): for the group's admins; empty for everyone else. Answer with
+    /// `answerCoHostInvitation`.
+    #[graphql(complexity = "50 * child_complexity")]
+    async fn co_host_invitations(&self, ctx: &Context<'_>) -> Result<Vec<super::events::Event>> {
+        let rows = domain::events::cohost_invitations(ctx.state(), ctx.viewer(), self.0.id, 50).await?;
+        Ok(rows.into_iter().map(super::events::Event).collect())
+    }
     /// The viewer's own membership, if any.
     async fn my_membership(&self, ctx: &Context<'_>) -> Result<Option<Membership>> {
         let Some(me) = ctx.viewer().optional()? else { return Ok(None) };

@@ -321,11 +321,11 @@ async fn a_partner_network_on_another_server_co_hosts_an_event() {
     let mut input = event_input(&g, "Networks as system weavers", "PUBLIC", Some(40));
     input["coHosts"] = json!([format!("partners@{}", b.domain())]);
     let id = create_event(&a, &host, input).await;
-    let hosts = format!("{{ event(id: \"{id}\") {{ hosts {{ handle local }} }} }}");
-    assert_eq!(
-        a.ok(&hosts, json!({}), None).await["event"]["hosts"],
-        json!([{"handle": "community", "local": true}, {"handle": format!("partners@{}", b.domain()), "local": false}])
-    );
+    let hosts = format!("{{ event(id: \"{id}\") {{ hosts {{ handle local }} invitedHosts {{ handle }} }} }}");
+    // Invited, not a host until it accepts.
+    let v = a.ok(&hosts, json!({}), None).await;
+    assert_eq!(v["event"]["hosts"], json!([{"handle": "community", "local": true}]));
+    assert_eq!(v["event"]["invitedHosts"], json!([{"handle": format!("partners@{}", b.domain())}]));
     // A invites B's group (Offer), B accepts (Accept), A confirms.
     let report = a.deliver().await;
     assert_eq!(report.failed, 0);
@@ -342,6 +342,10 @@ async fn a_partner_network_on_another_server_co_hosts_an_event() {
         .unwrap();
     let doc: Value = resp.json().await.unwrap();
     assert_eq!(doc["contributors"], json!([format!("http://{}/groups/partners", b.domain())]));
+    assert_eq!(
+        a.ok(&hosts, json!({}), None).await["event"]["hosts"],
+        json!([{"handle": "community", "local": true}, {"handle": format!("partners@{}", b.domain()), "local": false}])
+    );
     // The event is on the partner group's page on B too.
     let v = b
         .ok(

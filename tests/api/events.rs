@@ -155,11 +155,21 @@ async fn seed_003_held_seats_are_requested_and_granted_by_the_hosts() {
     let group = create_group(&app, &sam, "school_of_system_change", "School of System Change").await;
     let seed = seed(1);
     let co_hosts = seed["input"]["coHosts"].as_array().unwrap().clone();
+    let mut co_host_ids = Vec::new();
     for h in &co_hosts {
-        create_group(&app, &partner, h.as_str().unwrap(), h.as_str().unwrap()).await;
+        co_host_ids.push(create_group(&app, &partner, h.as_str().unwrap(), h.as_str().unwrap()).await);
     }
     let created = create_event(&app, &sam, &group, seed["input"].clone()).await;
     let id = created["id"].as_str().unwrap();
+    // The partner networks are invited; each becomes a host when its admin accepts.
+    let invited = "query($id:ID!){ event(id:$id){ hosts { handle } invitedHosts { handle } } }";
+    let v = app.ok(invited, json!({"id": id}), None).await;
+    assert_eq!(v["event"]["hosts"], json!([{"handle": "school_of_system_change"}]));
+    assert_eq!(v["event"]["invitedHosts"].as_array().unwrap().len(), co_hosts.len());
+    let answer = "mutation($e:ID!,$g:ID!){ answerCoHostInvitation(eventId:$e, groupId:$g, accept:true){ id } }";
+    for g in &co_host_ids {
+        app.ok(answer, json!({"e": id, "g": g}), Some(&partner.access)).await;
+    }
     let e = event(&app, id, Some(&grace)).await;
     assert_eq!(e["timezone"], "Europe/London");
     assert_eq!(e["startsAt"], "2030-04-11T09:00:00+00:00", "10am BST");

@@ -196,3 +196,82 @@ async fn only_the_origin_cancels_a_remote_event() {
     assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
     assert_eq!(remote_events(&b).await[0]["status"], "PUBLISHED");
 }
+
+/// A group becomes a co-host of another group's event only when one of its admins accepts:
+/// until then the event is not on its page or calendar, and its members do not see a MEMBERS
+/// event through it.
+#[tokio::test]
+async fn a_local_group_cohosts_only_when_its_admins_accept() {
+    let app = spawn_app().await;
+    let spammer = app.register("spammer").await;
+    let steward = app.admin("steward").await;
+    let member = app.register("member").await;
+    let community = app.ok("{ group(handle: \"community\") { id } }", json!({}), None).await["group"]["id"].clone();
+    app.ok("mutation($g: ID!) { joinGroup(groupId: $g) { role } }", json!({"g": community}), Some(&member.access))
+        .await;
+    let spam = app
+        .ok(
+            "mutation { createGroup(input: {slug: \"spam\", name: \"Spam\"}) { id } }",
+            json!({}),
+            Some(&spammer.access),
+        )
+        .await["createGroup"]["id"]
+        .clone();
+    let created = app
+        .ok(
+            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id hosts { handle } invitedHosts { handle } } }",
+            json!({"i": {"groupId": spam, "title": "Buy now", "timezone": "UTC", "visibility": "MEMBERS",
+                "sessions": [{"startsAt": "2030-01-01T09:00:00Z", "endsAt": "2030-01-01T10:00:00Z"}],
+                "location": {"mode": "ONLINE"}, "coHosts": ["community"]}}),
+            Some(&spammer.access),
+        )
+        .await["createEvent"]
+        .clone();
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(created["hosts"], json!([{"handle": "spam"}]));
+    assert_eq!(created["invitedHosts"], json!([{"handle": "community"}]));
+    let listed = "{ group(handle: \"community\") { events { totalCount } } }";
+    assert_eq!(app.ok(listed, json!({}), Some(&steward.access)).await["group"]["events"]["totalCount"], 0);
+    // A member of the invited group does not see the MEMBERS event.
+    let see = "query($id: ID!) { event(id: $id) { id } }";
+    assert!(app.ok(see, json!({"id": id}), Some(&member.access)).await["event"].is_null());
+    let ics = app.client.get(format!("{}/groups/community/events.ics", app.address)).send().await.unwrap();
+    assert!(!ics.text().await.unwrap().contains("Buy now"));
+
+    // The invitation waits for the group's admins; nobody else may answer it.
+    let pending = "{ group(handle: \"community\") { coHostInvitations { id title } } }";
+    assert_eq!(app.ok(pending, json!({}), Some(&member.access)).await["group"]["coHostInvitations"], json!([]));
+    let invites = app.ok(pending, json!({}), Some(&steward.access)).await["group"]["coHostInvitations"].clone();
+    assert_eq!(invites, json!([{"id": id, "title": "Buy now"}]));
+    let answer = "mutation($e: ID!, $g: ID!, $a: Boolean!) { answerCoHostInvitation(eventId: $e, groupId: $g, accept: $a) { hosts { handle } invitedHosts { handle } } }";
+    for who in [&member, &spammer] {
+        let v = app.gql(answer, json!({"e": id, "g": community, "a": true}), Some(&who.access)).await;
+        assert_eq!(code(&v), "FORBIDDEN", "{v}");
+    }
+    // Declined: gone, and cannot be answered again.
+    let v = app.ok(answer, json!({"e": id, "g": community, "a": false}), Some(&steward.access)).await;
+    assert_eq!(v["answerCoHostInvitation"]["invitedHosts"], json!([]));
+    let v = app.gql(answer, json!({"e": id, "g": community, "a": true}), Some(&steward.access)).await;
+    assert_eq!(code(&v), "NOT_FOUND", "{v}");
+    assert_eq!(app.ok(listed, json!({}), Some(&steward.access)).await["group"]["events"]["totalCount"], 0);
+
+    // Invited again and accepted: now a host, listed, and its members see the event.
+    app.ok(
+        "mutation($id: ID!) { updateEvent(id: $id, input: {coHosts: [\"community\"]}) { id } }",
+        json!({"id": id}),
+        Some(&spammer.access),
+    )
+    .await;
+    let v = app.ok(answer, json!({"e": id, "g": community, "a": true}), Some(&steward.access)).await;
+    assert_eq!(v["answerCoHostInvitation"]["hosts"], json!([{"handle": "spam"}, {"handle": "community"}]));
+    assert_eq!(app.ok(listed, json!({}), Some(&steward.access)).await["group"]["events"]["totalCount"], 1);
+    assert_eq!(app.ok(see, json!({"id": id}), Some(&member.access)).await["event"]["id"], id);
+    // An edit keeps the acceptance.
+    app.ok(
+        "mutation($id: ID!) { updateEvent(id: $id, input: {title: \"Renamed\"}) { id } }",
+        json!({"id": id}),
+        Some(&spammer.access),
+    )
+    .await;
+    assert_eq!(app.ok(listed, json!({}), Some(&steward.access)).await["group"]["events"]["totalCount"], 1);
+}

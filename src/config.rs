@@ -76,6 +76,11 @@ pub struct Config {
     /// Anonymous GraphQL queries are answered from memory while the data they read is
     /// unchanged (see `graphql::cache`).
     pub response_cache: bool,
+    /// Seats of one event that people from one other server may take at once: the larger of
+    /// this count and [`Config::remote_domain_seat_percent`] of its capacity. Past it, their
+    /// registrations wait for the hosts (REQUESTED).
+    pub remote_domain_seats: u32,
+    pub remote_domain_seat_percent: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -111,6 +116,8 @@ struct FileConfig {
     inbox_concurrency: Option<usize>,
     rate_limit_exempt_loopback: Option<bool>,
     response_cache: Option<bool>,
+    remote_domain_seats: Option<u32>,
+    remote_domain_seat_percent: Option<u32>,
 }
 
 impl Config {
@@ -212,6 +219,18 @@ impl Config {
             )?
             .unwrap_or(true),
             response_cache: parse_bool("WEAVE_RESPONSE_CACHE", file.response_cache)?.unwrap_or(true),
+            remote_domain_seats: parse_num("WEAVE_REMOTE_DOMAIN_SEATS", env("WEAVE_REMOTE_DOMAIN_SEATS"))?
+                .or(file.remote_domain_seats)
+                .unwrap_or(10),
+            remote_domain_seat_percent: match parse_num(
+                "WEAVE_REMOTE_DOMAIN_SEAT_PERCENT",
+                env("WEAVE_REMOTE_DOMAIN_SEAT_PERCENT"),
+            )?
+            .or(file.remote_domain_seat_percent)
+            {
+                Some(p) if p > 100 => anyhow::bail!("WEAVE_REMOTE_DOMAIN_SEAT_PERCENT must be at most 100"),
+                p => p.unwrap_or(20),
+            },
         };
         config.database_url = match database_url {
             Some(url) => url,
@@ -258,6 +277,8 @@ impl Config {
             // Tests talk from loopback and exercise the limits.
             rate_limit_exempt_loopback: false,
             response_cache: true,
+            remote_domain_seats: 10,
+            remote_domain_seat_percent: 20,
         }
     }
 
@@ -325,6 +346,8 @@ impl std::fmt::Debug for Config {
             .field("inbox_concurrency", &self.inbox_concurrency)
             .field("rate_limit_exempt_loopback", &self.rate_limit_exempt_loopback)
             .field("response_cache", &self.response_cache)
+            .field("remote_domain_seats", &self.remote_domain_seats)
+            .field("remote_domain_seat_percent", &self.remote_domain_seat_percent)
             .finish()
     }
 }

@@ -462,6 +462,11 @@ pub async fn answer<C: ConnectionTrait>(
                 (Some(RegistrationStatus::Waitlisted), _) => {
                     format!("{} is full: you're on the waitlist, and we'll tell you if a seat frees up.", e.title)
                 }
+                (Some(RegistrationStatus::Requested), _) if events::open_seats(e).is_some_and(|n| n > 0) => format!(
+                    "Many people from your server have registered for {}: the hosts will review your request and \
+                     tell you.",
+                    e.title
+                ),
                 (Some(RegistrationStatus::Requested), _) => {
                     format!("{} is full: the hosts have your request for one of the seats they hold.", e.title)
                 }

@@ -123,7 +123,11 @@ pub async fn register(
             return Ok(r.clone());
         }
     }
-    let (status, seq) = if bump(&txn, event_id, &[(event::Column::SeatsTaken, 1)], open_seat()).await? {
+    let (status, seq) = if over_domain_share(&txn, state, &e, me).await? {
+        // One server has taken its share of the seats: the hosts review the rest.
+        bump(&txn, event_id, &[(event::Column::RequestCount, 1)], Condition::all()).await?;
+        (RegistrationStatus::Requested, None)
+    } else if bump(&txn, event_id, &[(event::Column::SeatsTaken, 1)], open_seat()).await? {
         (RegistrationStatus::Going, None)
     } else if bump(
         &txn,
@@ -181,6 +185,42 @@ pub async fn register(
     txn.commit().await?;
     state.bus.publish(&state.db, Change::Event { id: event_id }).await;
     Ok(saved)
+}
+
+/// The most seats of an event that people of one other server may hold at once: the larger of
+/// `remote_domain_seats` and `remote_domain_seat_percent` of its capacity (`None`: no cap, the
+/// event has no capacity).
+pub fn domain_share(state: &AppState, e: &event::Model) -> Option<i64> {
+    let capacity = i64::from(e.capacity?);
+    let percent = (capacity * i64::from(state.config.remote_domain_seat_percent)).div_euclid(100);
+    Some(std::cmp::max(i64::from(state.config.remote_domain_seats), percent))
+}
+
+/// Whether a remote person's server already holds its share of the event's seats (GOING and
+/// waitlisted), so that one server cannot take every seat through many new accounts. Counted
+/// inside the registration's transaction, on the locked event.
+async fn over_domain_share<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    e: &event::Model,
+    me: &member::Model,
+) -> AppResult<bool> {
+    use sea_orm::PaginatorTrait;
+    let (false, Some(domain), Some(share)) = (me.local, me.domain.as_deref(), domain_share(state, e)) else {
+        return Ok(false);
+    };
+    let same_server = sea_orm::sea_query::Query::select()
+        .column(member::Column::Id)
+        .from(member::Entity)
+        .and_where(Expr::col(member::Column::Domain).eq(domain))
+        .to_owned();
+    let held = registration::Entity::find()
+        .filter(registration::Column::EventId.eq(e.id))
+        .filter(registration::Column::Status.is_in([RegistrationStatus::Going, RegistrationStatus::Waitlisted]))
+        .filter(registration::Column::MemberId.in_subquery(same_server))
+        .count(conn)
+        .await?;
+    Ok(i64::try_from(held).unwrap_or(i64::MAX) >= share)
 }
 
 /// Cancels the viewer's registration; a freed seat goes to the first on the waitlist.
@@ -288,8 +328,9 @@ pub async fn promote_waitlist<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> A
     }
 }
 
-/// Hosts answer a request for a held seat: granted, it takes one held seat and is GOING;
-/// declined, it is DECLINED.
+/// Hosts answer a request: granted, it takes an open seat if one is left, else one of the
+/// seats they hold, and is GOING; declined, it is DECLINED. (Requests come for held seats when
+/// the rest are gone, and from servers that reached their share of the seats.)
 pub async fn review(
     state: &AppState,
     viewer: &Viewer,
@@ -315,15 +356,17 @@ pub async fn review(
         return Err(AppError::conflict("this registration is not a pending seat request"));
     }
     let status = if grant {
-        let took = bump(
-            &txn,
-            e.id,
-            &[(event::Column::HeldSeats, -1), (event::Column::SeatsTaken, 1), (event::Column::RequestCount, -1)],
-            Condition::all().add(event::Column::HeldSeats.gt(0)),
-        )
-        .await?;
+        let took = bump(&txn, e.id, &[(event::Column::SeatsTaken, 1), (event::Column::RequestCount, -1)], open_seat())
+            .await?
+            || bump(
+                &txn,
+                e.id,
+                &[(event::Column::HeldSeats, -1), (event::Column::SeatsTaken, 1), (event::Column::RequestCount, -1)],
+                Condition::all().add(event::Column::HeldSeats.gt(0)),
+            )
+            .await?;
         if !took {
-            return Err(AppError::conflict("no held seats are left to grant"));
+            return Err(AppError::conflict("no seats are left to grant"));
         }
         RegistrationStatus::Going
     } else {

@@ -275,3 +275,75 @@ async fn a_local_group_cohosts_only_when_its_admins_accept() {
     .await;
     assert_eq!(app.ok(listed, json!({}), Some(&steward.access)).await["group"]["events"]["totalCount"], 1);
 }
+
+/// One server cannot take every seat of an event through many new accounts: past its share
+/// (here 2 seats), its people's registrations wait for the hosts, who may grant them.
+#[tokio::test]
+async fn one_server_takes_at_most_its_share_of_an_events_seats() {
+    let a = crate::helpers::spawn_with(|c| {
+        c.remote_domain_seats = 2;
+        c.remote_domain_seat_percent = 10;
+    })
+    .await;
+    let b = spawn_app().await;
+    let host = a.admin("steward").await;
+    let g = a.ok("{ group(handle: \"community\") { id } }", json!({}), None).await["group"]["id"].clone();
+    let id = a
+        .ok(
+            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
+            json!({"i": {"groupId": g, "title": "Twenty seats", "timezone": "UTC", "capacity": 20,
+                "sessions": [{"startsAt": "2030-01-01T09:00:00Z", "endsAt": "2030-01-01T10:00:00Z"}],
+                "location": {"mode": "ONLINE"}}}),
+            Some(&host.access),
+        )
+        .await["createEvent"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let event_url = format!("http://{}/events/{id}", a.domain());
+    let inbox = format!("http://{}/inbox", a.domain());
+    for (n, name) in ["sock1", "sock2", "sock3", "sock4"].iter().enumerate() {
+        b.register(name).await;
+        let (actor, key) = actor_key(&b, &format!("http://{}/members/{name}", b.domain())).await;
+        let join = json!({"id": format!("{actor}/join/{n}"), "type": "Join", "actor": actor, "object": event_url});
+        assert_eq!(post_signed(&inbox, &actor, &key, &join, Tamper::default()).await, 202);
+    }
+    // A local member is not counted against any server's share.
+    let local = a.register("local").await;
+    let rsvp = "mutation($id: ID!) { rsvp(eventId: $id) { status } }";
+    assert_eq!(a.ok(rsvp, json!({"id": id}), Some(&local.access)).await["rsvp"]["status"], "GOING");
+    let regs = "query($id: ID!) { event(id: $id) { seatsTaken requestCount registrations { edges { node { id status member { handle } } } } } }";
+    let v = a.ok(regs, json!({"id": id}), Some(&host.access)).await["event"].clone();
+    assert_eq!((v["seatsTaken"].as_i64(), v["requestCount"].as_i64()), (Some(3), Some(2)), "{v}");
+    let edges = v["registrations"]["edges"].as_array().unwrap();
+    let statuses: Vec<&str> = edges.iter().map(|e| e["node"]["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["GOING", "GOING", "REQUESTED", "REQUESTED", "GOING"]);
+    // The Join is answered (not rejected) with the request's status.
+    let accepts: Vec<Value> = {
+        use sea_orm::{EntityTrait, QueryOrder};
+        use weave::db::outbound_activity as oa;
+        oa::Entity::find()
+            .order_by_asc(oa::Column::CreatedAt)
+            .all(&a.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.kind == "Accept")
+            .map(|r| serde_json::from_str(&r.payload).unwrap())
+            .collect()
+    };
+    assert_eq!(accepts.len(), 4);
+    assert_eq!(accepts[2]["weave:status"], "REQUESTED");
+    // The hosts grant one: it takes an open seat.
+    let requested = edges[2]["node"]["id"].clone();
+    let v = a
+        .ok(
+            "mutation($r: ID!) { reviewSeatRequest(registrationId: $r, grant: true) { status } }",
+            json!({"r": requested}),
+            Some(&host.access),
+        )
+        .await;
+    assert_eq!(v["reviewSeatRequest"]["status"], "GOING");
+    let v = a.ok(regs, json!({"id": id}), Some(&host.access)).await["event"].clone();
+    assert_eq!((v["seatsTaken"].as_i64(), v["requestCount"].as_i64()), (Some(4), Some(1)));
+}

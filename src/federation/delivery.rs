@@ -24,7 +24,9 @@ use crate::domain::actors::ApActor;
 use crate::state::{AppState, State};
 
 /// Seconds to wait after the n-th failed attempt; after the last, the delivery fails.
-const BACKOFF_SECS: [i64; 10] = [60, 300, 900, 3_600, 7_200, 14_400, 28_800, 43_200, 43_200, 43_200];
+/// The first waits are short: most failures are a busy or restarting server, and a change
+/// should reach a live partner within seconds.
+const BACKOFF_SECS: [i64; 10] = [10, 60, 600, 3_600, 7_200, 14_400, 28_800, 43_200, 43_200, 43_200];
 /// A server failing without a single success for this long is dead.
 const DEAD_AFTER_SECS: i64 = 2 * 24 * 3_600;
 /// A dead server gets one probe delivery this long after its last failure; meanwhile its
@@ -82,9 +84,19 @@ impl Activity for Stored {
     }
 }
 
-/// Claims up to `limit` deliveries due at `now` and leases them to this worker.
+/// Claims up to `limit` deliveries due at `now` and leases them to this worker, oldest first.
+/// An inbox that another worker is sending to is left alone this round, so that what one
+/// server receives from us arrives in the order it was written (an `Accept` of a follow
+/// before the first post to the new follower; an edit before a cancellation).
 async fn claim(state: &AppState, now: DateTime<Utc>, limit: u64) -> Result<Vec<delivery::Model>, sea_orm::DbErr> {
+    use sea_orm::sea_query::{ExprTrait as _, Query};
     let txn = db::begin_write(&state.db).await?;
+    let busy_inboxes = Query::select()
+        .column(delivery::Column::InboxUrl)
+        .from(delivery::Entity)
+        .and_where(Expr::col(delivery::Column::State).eq(DeliveryState::Pending))
+        .and_where(Expr::col(delivery::Column::LockedUntil).gte(Utc::now()))
+        .to_owned();
     let mut q = delivery::Entity::find()
         .filter(delivery::Column::State.eq(DeliveryState::Pending))
         .filter(delivery::Column::NextAttemptAt.lte(now))
@@ -93,7 +105,9 @@ async fn claim(state: &AppState, now: DateTime<Utc>, limit: u64) -> Result<Vec<d
                 .add(delivery::Column::LockedUntil.is_null())
                 .add(delivery::Column::LockedUntil.lt(Utc::now())),
         )
+        .filter(delivery::Column::InboxUrl.not_in_subquery(busy_inboxes))
         .order_by_asc(delivery::Column::NextAttemptAt)
+        .order_by_asc(delivery::Column::Id)
         .limit(limit);
     if txn.get_database_backend() == DbBackend::Postgres {
         q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
@@ -253,15 +267,33 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
         ready.insert(id, load_activity(&state, id).await);
     }
     let ready = &ready;
-    let outcomes: Vec<(delivery::Model, Outcome)> = futures_util::stream::iter(rows)
-        .map(|row| async move {
-            let outcome = match ready.get(&row.activity_id) {
-                Some(r) => send(fed, &row, r, now).await,
-                None => Outcome::Retry("activity was not loaded".into()),
-            };
-            (row, outcome)
+    // Each inbox's deliveries go one after another, in the order claimed (the order written);
+    // different inboxes at once.
+    let mut by_inbox: Vec<Vec<delivery::Model>> = Vec::new();
+    let mut slot: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for row in rows {
+        match slot.get(&row.inbox_url) {
+            Some(i) => by_inbox[*i].push(row),
+            None => {
+                slot.insert(row.inbox_url.clone(), by_inbox.len());
+                by_inbox.push(vec![row]);
+            }
+        }
+    }
+    let outcomes: Vec<(delivery::Model, Outcome)> = futures_util::stream::iter(by_inbox)
+        .map(|rows| async move {
+            let mut done = Vec::with_capacity(rows.len());
+            for row in rows {
+                let outcome = match ready.get(&row.activity_id) {
+                    Some(r) => send(fed, &row, r, now).await,
+                    None => Outcome::Retry("activity was not loaded".into()),
+                };
+                done.push((row, outcome));
+            }
+            done
         })
         .buffer_unordered(16)
+        .flat_map(futures_util::stream::iter)
         .collect()
         .await;
     let mut report = Report::default();

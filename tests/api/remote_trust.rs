@@ -347,3 +347,102 @@ async fn one_server_takes_at_most_its_share_of_an_events_seats() {
     let v = a.ok(regs, json!({"id": id}), Some(&host.access)).await["event"].clone();
     assert_eq!((v["seatsTaken"].as_i64(), v["requestCount"].as_i64()), (Some(4), Some(1)));
 }
+
+/// The cancellation check, with the servers' own delivery workers (nothing drained by hand): a
+/// partner follows a group and lists its event, two of its members join, then the origin
+/// cancels. The partner must show it cancelled within seconds, whatever order the origin's
+/// deliveries (seat counts, the cancellation, the note) arrive in.
+async fn cancellation_reaches_a_live_partner_once() {
+    let live = |c: &mut weave::config::Config| c.delivery_workers = 2;
+    let a = crate::helpers::spawn_with(live).await;
+    let b = crate::helpers::spawn_with(live).await;
+    let host = a.admin("steward").await;
+    let bob = b.register("bob").await;
+    let eve = b.register("eve").await;
+    let handle = format!("community@{}", a.domain());
+    b.ok("mutation($h: String!) { follow(handle: $h) { id } }", json!({"h": handle}), Some(&bob.access)).await;
+    let g = a.ok("{ group(handle: \"community\") { id } }", json!({}), None).await["group"]["id"].clone();
+    // The follow is accepted.
+    let followers = "{ group(handle: \"community\") { followersCount } }";
+    wait_for(|| async { a.ok(followers, json!({}), None).await["group"]["followersCount"] == 1 }).await;
+    let id = a
+        .ok(
+            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
+            json!({"i": {"groupId": g, "title": "Live", "timezone": "UTC", "capacity": 30,
+                "sessions": [{"startsAt": "2030-01-01T09:00:00Z", "endsAt": "2030-01-01T10:00:00Z"}],
+                "location": {"mode": "ONLINE"}}}),
+            Some(&host.access),
+        )
+        .await["createEvent"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let remote_id =
+        wait_for_value(|| async { remote_events(&b).await.first().map(|e| e["id"].as_str().unwrap().to_string()) })
+            .await;
+    let rsvp = "mutation($id: ID!) { rsvp(eventId: $id) { status } }";
+    for who in [&bob, &eve] {
+        b.ok(rsvp, json!({"id": remote_id}), Some(&who.access)).await;
+    }
+    let mine = format!("{{ event(id: \"{remote_id}\") {{ myRegistration {{ status }} }} }}");
+    for who in [&bob, &eve] {
+        wait_for(|| async {
+            b.ok(&mine, json!({}), Some(&who.access)).await["event"]["myRegistration"]["status"] == "GOING"
+        })
+        .await;
+    }
+    a.ok(
+        "mutation($id: ID!) { cancelEvent(id: $id, reason: \"Storm\") { id } }",
+        json!({"id": id}),
+        Some(&host.access),
+    )
+    .await;
+    wait_for(|| async { remote_events(&b).await[0]["status"] == "CANCELLED" }).await;
+    // And it stays cancelled once every delivery is through.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(remote_events(&b).await[0]["status"], "CANCELLED");
+}
+
+/// Polls until `check` holds, for at most 20 s.
+async fn wait_for<F, Fut>(check: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "not within 20 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+async fn wait_for_value<T, F, Fut>(get: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(v) = get().await {
+            return v;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "not within 20 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_cancellation_reaches_a_live_partner_within_seconds() {
+    cancellation_reaches_a_live_partner_once().await;
+}
+
+/// The same, 20 times in a row (`cargo test -- --ignored cancellation_20_times`, with
+/// DATABASE_URL set for PostgreSQL).
+#[tokio::test]
+#[ignore]
+async fn a_cancellation_reaches_a_live_partner_20_times_in_a_row() {
+    for round in 0..20 {
+        eprintln!("round {round}");
+        cancellation_reaches_a_live_partner_once().await;
+    }
+}

@@ -371,6 +371,7 @@ async fn apply(
         row.waitlist_enabled = Set(v);
     }
     if let Some(v) = f.registration_closes_at {
+        let v = v.map(|t| validate::time("registrationClosesAt", t)).transpose()?;
         row.registration_closes_at = Set(v);
     }
     if let Some(v) = f.refund_policy {
@@ -398,7 +399,7 @@ async fn apply(
             out.push(AgendaItem {
                 title: validate::required_text("agenda", &i.title, 300)?,
                 description: validate::text("agenda", i.description.as_deref(), 2000)?,
-                starts_at: i.starts_at,
+                starts_at: i.starts_at.map(|t| validate::time("agenda", t)).transpose()?,
             });
         }
         row.agenda = Set(json(&out)?);

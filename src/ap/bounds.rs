@@ -138,7 +138,7 @@ mod tests {
             "https://user:pw@a.example/",
             "https://user@a.example/",
             "mailto:a@b.example",
-            "https:///nohost",
+            "https://",
             "not a url",
             "",
         ] {

@@ -446,3 +446,22 @@ async fn a_cancellation_reaches_a_live_partner_20_times_in_a_row() {
         cancellation_reaches_a_live_partner_once().await;
     }
 }
+
+/// Huge lists cost what their bound allows: an event with thousands of tags, links and
+/// addressees is stored with the first few that pass.
+#[tokio::test]
+async fn huge_lists_in_remote_documents_are_read_to_their_bound() {
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    let (group, key) = follow_community(&a, &b).await;
+    let inbox = format!("http://{}/inbox", b.domain());
+    let mut ev = mobilizon_event(&a, &group, 20);
+    ev["tag"] = json!((0..5_000).map(|n| json!({"type": "Hashtag", "name": format!("#t{n}")})).collect::<Vec<_>>());
+    ev["url"] = json!((0..5_000).map(|n| format!("javascript:{n}")).collect::<Vec<_>>());
+    ev["cc"] = json!((0..5_000).map(|n| format!("https://x{n}.example/followers")).collect::<Vec<_>>());
+    assert_eq!(post_signed(&inbox, &group, &key, &create(&group, ev.clone(), "20"), Tamper::default()).await, 202);
+    let v = b.ok("{ events(filter: {includeRemote: true}) { edges { node { url tags } } } }", json!({}), None).await;
+    let e = &v["events"]["edges"][0]["node"];
+    assert_eq!(e["tags"].as_array().unwrap().len(), 20);
+    assert_eq!(e["url"], ev["id"]);
+}

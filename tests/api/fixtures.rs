@@ -118,7 +118,7 @@ fn threads_and_replies_parse() {
     assert_eq!(page.name.as_deref(), Some("What makes a network a system weaver?"));
     assert_eq!(page.author().unwrap().as_str(), "https://lemmy.example/u/weaver");
     assert!(page.in_reply_to().is_none());
-    assert!(page.addressed().iter().any(|u| u.as_str() == "https://lemmy.example/c/practice"));
+    assert!(page.audience_ids().iter().any(|u| u.as_str() == "https://lemmy.example/c/practice"));
     assert!(page.is_public());
     assert_eq!(page.comments_enabled, Some(true));
     assert!(page.check_authored_by(&url::Url::parse("https://lemmy.example/u/weaver").unwrap()).is_ok());

@@ -18,4 +18,5 @@ mod library_federation;
 mod members;
 mod ops;
 mod peer;
+mod retraction_trust;
 mod visibility;

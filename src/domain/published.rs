@@ -1,6 +1,7 @@
 //! What we published, as it is now. Outboxes and activities fetched by id (`federation::
 //! collections`) are stored when sent, but they are served from here, object by object:
-//! - an object still there is served as it is now (edited text, new title, current counts);
+//! - an object still there is served as it is now (edited text, new title, current counts, a
+//!   profile as it reads today);
 //! - a deleted post, thread, library entry or event is a `Tombstone`;
 //! - what is no longer public (a hidden thread and its posts, an event become MEMBERS-only,
 //!   UNLISTED or a draft, its poll and the notes about it) is not served at all;
@@ -10,8 +11,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
 use crate::db::{event, group, post, resource, thread};
-use crate::domain::{event_federation, publishing, threads};
-use crate::error::AppResult;
+use crate::domain::actors::ApActor;
+use crate::domain::{event_federation, publishing, threads, visibility};
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// An object as it is now.
@@ -139,6 +141,14 @@ async fn object_now<C: ConnectionTrait>(conn: &C, state: &AppState, object: &Val
                 None => Ok(Now::Tombstone(id.to_string())),
             }
         }
+        // A profile update: the profile as it is now.
+        "Person" | "Group" => match ApActor::by_ap_id(state, id).await? {
+            Some(a) if a.local && !visibility::actor_public(&a) => Ok(Now::Withdrawn),
+            Some(a) if a.local => {
+                Ok(Now::Object(serde_json::to_value(a.document(state)?).map_err(AppError::internal)?))
+            }
+            _ => Ok(Now::Stored),
+        },
         _ => Ok(Now::Stored),
     }
 }

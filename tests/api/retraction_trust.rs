@@ -268,7 +268,12 @@ async fn outboxes_serve_what_was_published_as_it_is_now_and_follow_the_actors_vi
         .clone();
     a.deliver().await;
 
-    // Then: a reply deleted, one edited, a thread hidden, the event made MEMBERS-only.
+    let bio = "mutation($b: String!) { updateProfile(input: {bio: $b}) { id } }";
+    a.ok(bio, json!({"b": "Bio before the change."}), Some(&alice.access)).await;
+
+    // Then: a reply deleted, one edited, a thread hidden, the event made MEMBERS-only, the
+    // profile changed.
+    a.ok(bio, json!({"b": "Bio after the change."}), Some(&alice.access)).await;
     a.ok("mutation($id: ID!) { deletePost(id: $id) { id } }", json!({"id": gone["id"]}), Some(&alice.access)).await;
     a.ok(
         "mutation($id: ID!) { editPost(id: $id, body: \"Words after the edit.\") { id } }",
@@ -294,10 +299,19 @@ async fn outboxes_serve_what_was_published_as_it_is_now_and_follow_the_actors_vi
     for outbox in ["/groups/community/outbox?page=true", "/members/alice/outbox?page=true"] {
         let (status, body) = get(&a, outbox).await;
         assert_eq!(status, 200, "{outbox}");
-        for stale in ["Words to be deleted", "Words before the edit", "Words of a hidden thread", "Soon members only"] {
+        for stale in [
+            "Words to be deleted",
+            "Words before the edit",
+            "Words of a hidden thread",
+            "Soon members only",
+            "Bio before the change",
+        ] {
             assert!(!body.contains(stale), "{outbox} still serves {stale:?}: {body}");
         }
         assert!(body.contains("Words after the edit"), "{outbox}: {body}");
+        if outbox.starts_with("/members") {
+            assert!(body.contains("Bio after the change"), "{outbox}: {body}");
+        }
         let page: Value = serde_json::from_str(&body).unwrap();
         let items = page["orderedItems"].as_array().unwrap();
         // The deleted reply is a Tombstone wherever it was carried.

@@ -275,12 +275,9 @@ impl ObjectJson {
         ids(&self.context).into_iter().next()
     }
 
-    /// Who it is addressed to: `to`, `cc` and `audience`.
-    pub fn addressed(&self) -> Vec<Url> {
-        let mut v = ids(&self.audience);
-        v.extend(ids(&self.to));
-        v.extend(ids(&self.cc));
-        v
+    /// The groups (or other collections) it names as its `audience`.
+    pub fn audience_ids(&self) -> Vec<Url> {
+        ids(&self.audience)
     }
 
     pub fn is_public(&self) -> bool {

@@ -518,9 +518,11 @@ pub async fn forget_remote(state: &AppState, kind: ActorKind, id: Uuid) -> AppRe
     match kind {
         ActorKind::Member => {
             member::Entity::delete_by_id(id).exec(&txn).await?;
+            crate::domain::search::remove(&txn, crate::domain::search::Kind::Member, id).await?;
         }
         ActorKind::Group => {
             group::Entity::delete_by_id(id).exec(&txn).await?;
+            crate::domain::search::remove(&txn, crate::domain::search::Kind::Group, id).await?;
         }
         ActorKind::Instance => {}
     }

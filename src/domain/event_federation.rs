@@ -46,9 +46,54 @@ fn federated(e: &event::Model) -> bool {
     e.local && e.status != EventStatus::Draft && e.visibility != Visibility::Members
 }
 
-/// Whether the group's followers were sent this event (as it was before a change).
-pub fn was_sent(before: &event::Model) -> bool {
-    federated(before)
+/// Whether an event is public on the wire now (sent to the public, with its poll, and listed
+/// in its group's outbox).
+pub fn shown_publicly(e: &event::Model) -> bool {
+    federated(e) && e.visibility == Visibility::Public
+}
+
+/// The event's document as its group sends it (a public organiser, the confirmed co-hosts).
+pub async fn document_of<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    e: &event::Model,
+    g: &group::Model,
+) -> AppResult<serde_json::Value> {
+    let organizer = events::organizer(conn, e).await?.filter(crate::domain::visibility::member_public);
+    let contributors = confirmed_cohosts(conn, e).await?;
+    events::document(state, e, g, organizer.as_ref(), &contributors)
+}
+
+/// What the group's followers were sent of an event before a change: nothing, or the event
+/// addressed as its visibility then was (PUBLIC: the public and the followers, with its RSVP
+/// poll; UNLISTED: the followers only, without a poll). A retraction goes to that audience.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sent {
+    No,
+    /// Sent with the visibility it has now (a change that does not touch who hears of it).
+    AsNow,
+    /// Sent with this visibility.
+    As(Visibility),
+}
+
+/// `true`: sent as it is now; `false`: not sent.
+impl From<bool> for Sent {
+    fn from(sent: bool) -> Self {
+        if sent {
+            Sent::AsNow
+        } else {
+            Sent::No
+        }
+    }
+}
+
+/// What the group's followers were sent of this event (as it was before a change).
+pub fn was_sent(before: &event::Model) -> Sent {
+    if federated(before) {
+        Sent::As(before.visibility)
+    } else {
+        Sent::No
+    }
 }
 
 /// Before a new event of a local group: whether the group has followers elsewhere; if so, its
@@ -81,16 +126,24 @@ pub async fn prepare(state: &AppState, e: &event::Model) -> AppResult<bool> {
 }
 
 /// Sends a change of a local event to its group's followers, in the caller's transaction, from
-/// the row as that transaction sees it. `was_sent` tells whether the followers have it already
-/// (a draft being published is a `Create`; a published event becoming MEMBERS-only a `Delete`).
+/// the row as that transaction sees it. `was_sent` tells what the followers have already (a
+/// draft being published is a `Create`; a published event becoming MEMBERS-only a `Delete`).
+/// A `Delete` (of the event, and of its poll when the poll went out) is addressed as the
+/// object was, and is listed in the public outbox only when the object was public: an
+/// UNLISTED event's retraction goes to the followers alone.
 pub async fn publish<C: ConnectionTrait>(
     conn: &C,
     state: &AppState,
     e: &event::Model,
     change: Change,
-    was_sent: bool,
+    was_sent: impl Into<Sent>,
 ) -> AppResult<()> {
-    let change = match (change, was_sent, federated(e)) {
+    let before = match was_sent.into() {
+        Sent::No => None,
+        Sent::AsNow => federated(e).then_some(e.visibility),
+        Sent::As(v) => Some(v),
+    };
+    let change = match (change, before.is_some(), federated(e)) {
         (Change::Delete, false, _) => return Ok(()),
         (Change::Delete, true, _) => Change::Delete,
         (_, false, false) => return Ok(()),
@@ -103,9 +156,13 @@ pub async fn publish<C: ConnectionTrait>(
     if inboxes.is_empty() {
         return Ok(());
     }
+    let was_public = before == Some(Visibility::Public);
+    let is_public = change != Change::Delete && shown_publicly(e);
     let id = outbox::activity_id(state, change.as_str());
-    let public = e.visibility == Visibility::Public;
     let followers = g.followers_url.clone().map(|f| vec![f]).unwrap_or_default();
+    // What goes (and whether it is listed publicly) is what was there: a retraction never
+    // makes public what was not.
+    let public = if change == Change::Delete { was_public } else { is_public };
     let payload = if change == Change::Delete {
         serde_json::json!({
             "id": id, "type": "Delete", "actor": g.ap_id,
@@ -114,9 +171,7 @@ pub async fn publish<C: ConnectionTrait>(
             "object": {"id": e.ap_id, "type": "Tombstone"},
         })
     } else {
-        let organizer = events::organizer(conn, e).await?.filter(crate::domain::visibility::member_public);
-        let contributors = confirmed_cohosts(conn, e).await?;
-        let mut doc = events::document(state, e, &g, organizer.as_ref(), &contributors)?;
+        let mut doc = document_of(conn, state, e, &g).await?;
         if !public {
             // UNLISTED: the followers only, never the public collection.
             if let Some(o) = doc.as_object_mut() {
@@ -133,16 +188,21 @@ pub async fn publish<C: ConnectionTrait>(
     };
     outbox::enqueue(conn, state, Outgoing::from_group(&g, id, change.as_str(), payload, public, inboxes.clone()))
         .await?;
-    if public || change == Change::Delete {
-        // The RSVP poll goes with it (and goes when it goes).
-        let id = outbox::activity_id(state, change.as_str());
-        let payload = if change == Change::Delete {
-            crate::ap::content::delete(&id, &g.ap_id, &poll_id(e), g.followers_url.iter().cloned().collect())
-        } else {
-            crate::ap::content::wrap(change.as_str(), &id, &g.ap_id, poll_of(conn, e, &g).await?)
-        };
-        outbox::enqueue(conn, state, Outgoing::from_group(&g, id, change.as_str(), payload, true, inboxes)).await?;
-    }
+    // The RSVP poll goes out with a public event, and goes when the event stops being public
+    // (addressed as it was: the public and the followers).
+    let poll_change = match (was_public, is_public) {
+        (false, true) => Change::Create,
+        (true, true) => change,
+        (true, false) => Change::Delete,
+        (false, false) => return Ok(()),
+    };
+    let id = outbox::activity_id(state, poll_change.as_str());
+    let payload = if poll_change == Change::Delete {
+        crate::ap::content::delete(&id, &g.ap_id, &poll_id(e), g.followers_url.iter().cloned().collect())
+    } else {
+        crate::ap::content::wrap(poll_change.as_str(), &id, &g.ap_id, poll_of(conn, e, &g).await?)
+    };
+    outbox::enqueue(conn, state, Outgoing::from_group(&g, id, poll_change.as_str(), payload, true, inboxes)).await?;
     Ok(())
 }
 

@@ -496,7 +496,9 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
     row.avatar_url = Set(None);
     row.discoverable = Set(false);
     row.updated_at = Set(Utc::now());
-    row.update(&txn).await?;
+    let erased = row.update(&txn).await?;
+    // The profile text leaves the search index with the profile.
+    search::index_member(&txn, &erased).await?;
     if federates {
         let ap_id = crate::domain::outbox::activity_id(state, "Delete");
         let followers = me.followers_url.as_deref();

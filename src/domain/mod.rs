@@ -15,6 +15,7 @@ pub mod moderation;
 pub mod outbox;
 pub mod pagination;
 pub mod profile_updates;
+pub mod published;
 pub mod publishing;
 pub mod received;
 pub mod registrations;

@@ -6,7 +6,9 @@
 //!   another server, the author sends it to that group (and to the author of the post it
 //!   answers), and that server announces it;
 //! - a post from another server in one of our threads is announced by our group too;
-//! - library entries (`Document`) go from their group to its followers.
+//! - library entries (`Document`) go from their group to its followers;
+//! - a hidden thread federates nothing; hiding it sends a `Delete` of it to those who had it,
+//!   unhiding sends it again.
 //!
 //! Keys are made before the transaction ([`prepare`]): a SQLite write lock is never held while
 //! an RSA key is generated.
@@ -162,8 +164,35 @@ impl Change {
 }
 
 /// Sends a change of a local author's thread (`post` is its opening post) or post, in the
-/// caller's transaction.
+/// caller's transaction. A hidden thread federates nothing (see [`hide`]).
 pub async fn publish<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    t: &thread::Model,
+    p: &post::Model,
+    opening: bool,
+    change: Change,
+) -> AppResult<()> {
+    if t.hidden {
+        return Ok(());
+    }
+    send(conn, state, t, p, opening, change).await
+}
+
+/// A thread was hidden: those who had it (the author's followers and mentioned accounts, the
+/// group's followers through its `Announce`, a remote group) get a `Delete` of it, from its
+/// author, addressed as it was published. Unhiding publishes it again as a `Create` (through
+/// [`publish`]); servers that keep tombstones (Mastodon) may not take it back.
+pub async fn hide<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    t: &thread::Model,
+    opening: &post::Model,
+) -> AppResult<()> {
+    send(conn, state, t, opening, true, Change::Delete).await
+}
+
+async fn send<C: ConnectionTrait>(
     conn: &C,
     state: &AppState,
     t: &thread::Model,
@@ -247,7 +276,9 @@ pub async fn announce<C: ConnectionTrait>(
 
 /// A post that arrived from another server in one of our threads: our group re-shares it.
 pub async fn announce_received<C: ConnectionTrait>(conn: &C, state: &AppState, p: &post::Model) -> AppResult<()> {
-    let Some(t) = thread::Entity::find_by_id(p.thread_id).one(conn).await? else { return Ok(()) };
+    let Some(t) = thread::Entity::find_by_id(p.thread_id).one(conn).await?.filter(|t| !t.hidden) else {
+        return Ok(());
+    };
     let Some(g) = group::Entity::find_by_id(t.group_id).one(conn).await?.filter(|g| g.local) else { return Ok(()) };
     let Some((note, _)) = note_of(conn, state, p).await? else { return Ok(()) };
     announce(conn, state, &g, note).await

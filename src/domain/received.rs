@@ -64,7 +64,7 @@ async fn thread_by_ap_id<C: ConnectionTrait>(conn: &C, id: &str) -> AppResult<Op
 
 /// A reply from another server (a Mastodon user answering a thread, a partner's member): it
 /// joins the thread or post it answers, attributed to its (fetched) author. Answers `None`
-/// when it answers nothing we know. A locked thread refuses it (CONFLICT). A repeat of a known
+/// when it answers nothing we know. A locked or hidden thread refuses it (CONFLICT). A repeat of a known
 /// post by its author updates it.
 pub async fn reply(state: &AppState, author: &member::Model, obj: Incoming) -> AppResult<Option<post::Model>> {
     if let Some(existing) = post_by_ap_id(&state.db, &obj.ap_id).await? {
@@ -85,9 +85,7 @@ pub async fn reply(state: &AppState, author: &member::Model, obj: Incoming) -> A
             None => return Ok(None),
         },
     };
-    if t.locked {
-        return Err(AppError::conflict("this thread is locked; it takes no replies"));
-    }
+    threads::check_open(&t)?;
     let html = clean(&obj.html)?;
     let g = group::Entity::find_by_id(t.group_id).one(&state.db).await?.ok_or_else(|| AppError::not_found("group"))?;
     let federates = g.local && publishing::prepare(state, None, &g, None).await?;
@@ -223,7 +221,7 @@ pub async fn edit(state: &AppState, actor: &str, obj: Incoming) -> AppResult<()>
     row.edited_at = Set(Some(Utc::now()));
     row.updated_at = Set(Utc::now());
     let p = row.update(&txn).await?;
-    search::index_post(&txn, &p).await?;
+    threads::reindex(&txn, &p).await?;
     txn.commit().await?;
     Ok(())
 }

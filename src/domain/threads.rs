@@ -188,12 +188,23 @@ pub struct NewPost {
     pub created_at: DateTime<Utc>,
 }
 
-/// Writes a post into a thread in the caller's transaction and counts it. Refuses locked
-/// threads (CONFLICT). A reply deeper than [`MAX_DEPTH`] joins its parent's replies.
-pub async fn add_post<C: ConnectionTrait>(conn: &C, t: &thread::Model, p: NewPost) -> AppResult<post::Model> {
+/// Whether a thread takes replies: locked and hidden ones refuse them (CONFLICT), from here
+/// and from elsewhere.
+pub fn check_open(t: &thread::Model) -> AppResult<()> {
     if t.locked {
         return Err(AppError::conflict("this thread is locked; it takes no replies"));
     }
+    if t.hidden {
+        return Err(AppError::conflict("this thread is hidden; it takes no replies"));
+    }
+    Ok(())
+}
+
+/// Writes a post into a thread in the caller's transaction and counts it. Refuses locked and
+/// hidden threads ([`check_open`]). A reply deeper than [`MAX_DEPTH`] joins its parent's
+/// replies.
+pub async fn add_post<C: ConnectionTrait>(conn: &C, t: &thread::Model, p: NewPost) -> AppResult<post::Model> {
+    check_open(t)?;
     let mut parent = p.parent;
     if let Some(par) = &parent {
         if par.thread_id != t.id {
@@ -326,11 +337,7 @@ pub async fn edit_post(state: &AppState, viewer: &Viewer, id: Uuid, body: &str) 
     row.edited_at = Set(Some(now));
     row.updated_at = Set(now);
     let saved = row.update(&txn).await?;
-    if opening {
-        search::index_thread(&txn, &t, &saved).await?;
-    } else {
-        search::index_post(&txn, &saved).await?;
-    }
+    reindex(&txn, &saved).await?;
     if federates {
         publishing::publish(&txn, state, &t, &saved, opening, Published::Update).await?;
     }
@@ -375,8 +382,24 @@ pub async fn erase<C: ConnectionTrait>(conn: &C, p: post::Model) -> AppResult<po
     row.deleted = Set(true);
     row.updated_at = Set(Utc::now());
     let saved = row.update(conn).await?;
-    search::remove(conn, search::Kind::Post, saved.id).await?;
+    reindex(conn, &saved).await?;
     Ok(saved)
+}
+
+/// Rewrites the search entry a post's text feeds, in the caller's transaction: a thread's
+/// opening post is its thread's entry (title and text), a reply has its own, a deleted reply
+/// none. Every writer of a post's text ends here.
+pub async fn reindex<C: ConnectionTrait>(conn: &C, p: &post::Model) -> AppResult<()> {
+    let opening = opening_post(conn, p.thread_id).await?.is_some_and(|o| o.id == p.id);
+    if opening {
+        let t =
+            thread::Entity::find_by_id(p.thread_id).one(conn).await?.ok_or_else(|| AppError::not_found("thread"))?;
+        return search::index_thread(conn, &t, p).await;
+    }
+    if p.deleted {
+        return search::remove(conn, search::Kind::Post, p.id).await;
+    }
+    search::index_post(conn, p).await
 }
 
 /// What may change on a thread: its author changes title and kind; moderators also lock,
@@ -434,9 +457,15 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, c: ThreadChange
         search::retitle(&txn, search::Kind::Thread, saved.id, &saved.title).await?;
     }
     let shown_changed = saved.title != t.title || saved.locked != t.locked;
-    if federates && saved.local && shown_changed {
+    if federates && saved.local && (shown_changed || saved.hidden != t.hidden) {
         if let Some(opening) = opening_post(&txn, saved.id).await? {
-            publishing::publish(&txn, state, &saved, &opening, true, Published::Update).await?;
+            match (t.hidden, saved.hidden) {
+                // Hidden: those who had it are told it is gone.
+                (false, true) => publishing::hide(&txn, state, &saved, &opening).await?,
+                // Shown again: sent again, as it is now.
+                (true, false) => publishing::publish(&txn, state, &saved, &opening, true, Published::Create).await?,
+                _ => publishing::publish(&txn, state, &saved, &opening, true, Published::Update).await?,
+            }
         }
     }
     txn.commit().await?;

@@ -1,7 +1,7 @@
 //! Who may be shown, decided once for every front door: the GraphQL look-ups and directory,
 //! WebFinger, actor URLs and HTML pages all ask here.
 //! - PENDING, SUSPENDED and DELETED members are hidden from everyone but admins (and a pending
-//!   member sees themself).
+//!   member sees themself); so are their outboxes, collections and published activities.
 //! - `discoverable: false` keeps a member out of the directory and search, not out of reach by
 //!   handle.
 //! - Remote actors are listed in the directory only once verified (`verified_at`).
@@ -9,6 +9,7 @@ use sea_orm::{ColumnTrait, Condition};
 
 use crate::db::enums::MemberStatus;
 use crate::db::{group, member};
+use crate::domain::actors::{ActorSource, ApActor};
 use crate::domain::viewer::Viewer;
 
 /// Whether `viewer` may see this member at all (by handle, id or URL).
@@ -24,6 +25,16 @@ pub fn member_visible(m: &member::Model, viewer: &Viewer) -> bool {
 /// public pages show.
 pub fn member_public(m: &member::Model) -> bool {
     member_visible(m, &Viewer::Anonymous)
+}
+
+/// Whether anyone may see a local actor: its URL, outbox, followers and following collections
+/// and the activities it published. Members as [`member_public`]; groups and the instance
+/// always.
+pub fn actor_public(a: &ApActor) -> bool {
+    match &a.source {
+        ActorSource::Member(m) => member_public(m),
+        _ => true,
+    }
 }
 
 /// The members listed in the directory and found by search.

@@ -10,7 +10,7 @@ use super::{wants_activity_json, FedData};
 use crate::db::outbound_activity;
 use crate::domain::actors::{self, ActorKind, ApActor};
 use crate::domain::pagination::{encode_cursor, PageRequest};
-use crate::domain::{follows, groups, members, visibility};
+use crate::domain::{follows, groups, members, published, visibility};
 use crate::state::State;
 
 pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
@@ -53,21 +53,27 @@ async fn local_actor(data: &FedData<State>, kind: ActorKind, name: &str) -> Opti
     }
 }
 
-async fn actor_response(req: HttpRequest, data: FedData<State>, kind: ActorKind, name: &str) -> HttpResponse {
-    let Some(actor) = local_actor(&data, kind, name).await else {
-        return HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("not found");
-    };
+/// A local actor as its URL and collections show it, or the answer when they do not: 404 when
+/// there is none or it is hidden (`visibility::actor_public`), 410 Gone with a `Tombstone` once
+/// deleted.
+async fn shown_actor(data: &FedData<State>, kind: ActorKind, name: &str) -> Result<ApActor, HttpResponse> {
+    let not_found = || HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("not found");
+    let Some(actor) = local_actor(data, kind, name).await else { return Err(not_found()) };
     if actor.is_deleted() {
         let tombstone = serde_json::json!({ "id": actor.id, "type": "Tombstone" });
-        return HttpResponse::Gone().content_type(ACTIVITY_JSON).body(with_context(tombstone).to_string());
+        return Err(HttpResponse::Gone().content_type(ACTIVITY_JSON).body(with_context(tombstone).to_string()));
     }
-    let visible = match &actor.source {
-        actors::ActorSource::Member(m) => visibility::member_public(m),
-        _ => true,
+    if !visibility::actor_public(&actor) {
+        return Err(not_found());
+    }
+    Ok(actor)
+}
+
+async fn actor_response(req: HttpRequest, data: FedData<State>, kind: ActorKind, name: &str) -> HttpResponse {
+    let actor = match shown_actor(&data, kind, name).await {
+        Ok(a) => a,
+        Err(answer) => return answer,
     };
-    if !visible {
-        return HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("not found");
-    }
     if !accepts_ap(&req) {
         return crate::web::pages::actor_page(data.app_data(), &actor).await;
     }
@@ -106,8 +112,14 @@ pub struct PageQuery {
     max_id: Option<Uuid>,
 }
 
+/// An actor's public activities, newest first, each carrying its object as it is now
+/// (`domain::published`): what was deleted is a `Tombstone`, what is no longer public is left
+/// out (`totalItems` counts what was published).
 async fn outbox(data: FedData<State>, kind: ActorKind, name: &str, q: PageQuery) -> HttpResponse {
-    let Some(actor) = local_actor(&data, kind, name).await else { return HttpResponse::NotFound().finish() };
+    let actor = match shown_actor(&data, kind, name).await {
+        Ok(a) => a,
+        Err(answer) => return answer,
+    };
     let state = data.app_data();
     let outbox_url = format!("{}/outbox", actor.id);
     let base = outbound_activity::Entity::find()
@@ -130,16 +142,22 @@ async fn outbox(data: FedData<State>, kind: ActorKind, name: &str, q: PageQuery)
     let Ok(mut rows) = page.all(&state.db).await else { return HttpResponse::ServiceUnavailable().finish() };
     let more = rows.len() as u64 > OUTBOX_PAGE;
     rows.truncate(OUTBOX_PAGE as usize);
-    let items: Vec<serde_json::Value> = rows
-        .iter()
-        .filter_map(|r| serde_json::from_str::<serde_json::Value>(&r.payload).ok())
-        .map(|mut v| {
-            if let Some(o) = v.as_object_mut() {
-                o.remove("@context");
+    let mut items = Vec::with_capacity(rows.len());
+    for stored in rows.iter().filter_map(|r| serde_json::from_str::<serde_json::Value>(&r.payload).ok()) {
+        match published::as_now(&state.db, state, stored).await {
+            Ok(Some(mut v)) => {
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("@context");
+                }
+                items.push(v);
             }
-            v
-        })
-        .collect();
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = ?e, "reading an outbox item as it is now");
+                return HttpResponse::ServiceUnavailable().finish();
+            }
+        }
+    }
     let mut body = serde_json::json!({
         "id": match q.max_id { Some(m) => format!("{outbox_url}?page=true&max_id={m}"), None => format!("{outbox_url}?page=true") },
         "type": "OrderedCollectionPage",
@@ -170,7 +188,10 @@ pub struct FollowersQuery {
 /// Followers collections say how many; groups that choose to (`publicFollowers`) also say who,
 /// in pages.
 async fn followers(data: FedData<State>, kind: ActorKind, name: &str, q: FollowersQuery) -> HttpResponse {
-    let Some(actor) = local_actor(&data, kind, name).await else { return HttpResponse::NotFound().finish() };
+    let actor = match shown_actor(&data, kind, name).await {
+        Ok(a) => a,
+        Err(answer) => return answer,
+    };
     let db = &data.app_data().db;
     let id = format!("{}/followers", actor.id);
     let public = matches!(&actor.source, actors::ActorSource::Group(g) if g.public_followers);
@@ -221,7 +242,10 @@ pub async fn group_followers(
 
 /// Following collections say how many, not whom.
 async fn following(data: FedData<State>, kind: ActorKind, name: &str) -> HttpResponse {
-    let Some(actor) = local_actor(&data, kind, name).await else { return HttpResponse::NotFound().finish() };
+    let actor = match shown_actor(&data, kind, name).await {
+        Ok(a) => a,
+        Err(answer) => return answer,
+    };
     let Ok(total) = follows::following_count(&data.app_data().db, kind, actor.row_id).await else {
         return HttpResponse::ServiceUnavailable().finish();
     };
@@ -240,19 +264,28 @@ pub async fn group_following(path: web::Path<String>, data: FedData<State>) -> H
     following(data, ActorKind::Group, &path).await
 }
 
-/// A public activity we published, by its id.
+/// A public activity we published, by its id, as its actor's outbox serves it: its object as it
+/// is now, nothing once that is no longer public or its actor is hidden.
 pub async fn activity(req: HttpRequest, data: FedData<State>) -> HttpResponse {
-    let id = format!("{}{}", data.app_data().base_url(), req.path());
-    match outbound_activity::Entity::find()
-        .filter(outbound_activity::Column::ApId.eq(id))
-        .one(&data.app_data().db)
-        .await
+    let state = data.app_data();
+    let id = format!("{}{}", state.base_url(), req.path());
+    let a = match outbound_activity::Entity::find().filter(outbound_activity::Column::ApId.eq(id)).one(&state.db).await
     {
-        Ok(Some(a)) if a.public => match serde_json::from_str::<serde_json::Value>(&a.payload) {
-            Ok(v) => activity_json(&v),
-            Err(_) => HttpResponse::InternalServerError().finish(),
-        },
-        Ok(_) => HttpResponse::NotFound().finish(),
+        Ok(Some(a)) if a.public => a,
+        Ok(_) => return HttpResponse::NotFound().finish(),
+        Err(_) => return HttpResponse::ServiceUnavailable().finish(),
+    };
+    match ApActor::by_row(&state.db, state, a.actor_kind, a.actor_id).await {
+        Ok(Some(actor)) if visibility::actor_public(&actor) => {}
+        Ok(_) => return HttpResponse::NotFound().finish(),
+        Err(_) => return HttpResponse::ServiceUnavailable().finish(),
+    }
+    let Ok(stored) = serde_json::from_str::<serde_json::Value>(&a.payload) else {
+        return HttpResponse::InternalServerError().finish();
+    };
+    match published::as_now(&state.db, state, stored).await {
+        Ok(Some(v)) => activity_json(&v),
+        Ok(None) => HttpResponse::NotFound().finish(),
         Err(_) => HttpResponse::ServiceUnavailable().finish(),
     }
 }

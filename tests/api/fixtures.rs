@@ -118,7 +118,7 @@ fn threads_and_replies_parse() {
     assert_eq!(page.name.as_deref(), Some("What makes a network a system weaver?"));
     assert_eq!(page.author().unwrap().as_str(), "https://lemmy.example/u/weaver");
     assert!(page.in_reply_to().is_none());
-    assert!(page.addressed().iter().any(|u| u.as_str() == "https://lemmy.example/c/practice"));
+    assert!(page.audience_ids().iter().any(|u| u.as_str() == "https://lemmy.example/c/practice"));
     assert!(page.is_public());
     assert_eq!(page.comments_enabled, Some(true));
     assert!(page.check_authored_by(&url::Url::parse("https://lemmy.example/u/weaver").unwrap()).is_ok());
@@ -249,7 +249,7 @@ fn every_link_field_of_every_fixture_passes_the_link_rule() {
             o["url"] = json!({"type": "Link", "href": bad});
             let o: ObjectJson = serde_json::from_value(o).unwrap();
             assert!(o.author().is_none() && o.in_reply_to().is_none() && o.context().is_none(), "{file} {bad}");
-            assert!(o.addressed().is_empty() && o.link().is_none(), "{file} {bad}");
+            assert!(o.audience_ids().is_empty() && o.link().is_none(), "{file} {bad}");
         }
         let mut d = fixture("lemmy_page.json");
         d["type"] = json!("Document");

@@ -19,4 +19,5 @@ mod members;
 mod ops;
 mod peer;
 mod remote_trust;
+mod retraction_trust;
 mod visibility;

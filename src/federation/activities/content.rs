@@ -9,7 +9,9 @@
 //!   it is fetched from its own server (the library checks that the id answered is the id
 //!   asked for).
 //! - Threads and library entries are taken only from groups someone here follows; replies are
-//!   taken when they answer a thread or post we have.
+//!   taken when they answer a thread or post we have. A thread belongs to a group when the
+//!   group announced it, or when it lives on the group's server and names the group as its
+//!   `audience` ([`thread_group`]); addressing a group in `to`/`cc` is not enough.
 use activitypub_federation::fetch::fetch_object_http;
 use activitypub_federation::fetch::object_id::ObjectId;
 use serde_json::Value;
@@ -77,10 +79,23 @@ async fn author(data: &FedData<State>, id: Url) -> Result<member::Model, FedErro
     as_member(&actor).ok_or_else(|| FedError::Ignored("an object not written by a person".into()))
 }
 
-/// A remote group someone here follows, among those an object is addressed to.
-async fn followed_group(data: &FedData<State>, o: &ObjectJson) -> Result<Option<group::Model>, FedError> {
+/// The group a received thread belongs to: the followed group that announced it (`via`), or a
+/// followed group on the thread's own server that the thread names as its `audience`. Naming a
+/// group in `to` or `cc`, or as the `audience` of a thread on another server, puts it nowhere:
+/// anyone can address a group, only the group (or its server) can put a thread in it.
+async fn thread_group(
+    data: &FedData<State>,
+    o: &ObjectJson,
+    via: Option<&group::Model>,
+) -> Result<Option<group::Model>, FedError> {
+    if let Some(g) = via {
+        return Ok(Some(g.clone()));
+    }
     let state = data.app_data();
-    for url in o.addressed() {
+    for url in o.audience_ids() {
+        if !same_origin(&url, &o.id) {
+            continue;
+        }
         if let Some(a) = ApActor::by_ap_id(state, url.as_str()).await? {
             if let (false, Some(g)) = (a.local, as_group(&a)) {
                 if follows::is_followed_here(&state.db, ActorKind::Group, g.id).await? {
@@ -131,11 +146,9 @@ async fn take_text(
             None => Err(FedError::Ignored("a post answering nothing here".into())),
         };
     }
-    let g = match via {
-        Some(g) => Some(g.clone()),
-        None => followed_group(data, o).await?,
+    let Some(g) = thread_group(data, o, via).await? else {
+        return Err(FedError::Ignored("a thread in no group followed here".into()));
     };
-    let Some(g) = g else { return Err(FedError::Ignored("a thread in no group followed here".into())) };
     received::thread(state, person, &g, incoming(o)).await?;
     Ok(())
 }

@@ -19,3 +19,4 @@ mod members;
 mod ops;
 mod peer;
 mod visibility;
+mod web_trust;

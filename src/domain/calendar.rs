@@ -4,8 +4,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::db::{event, member};
-use crate::domain::registrations;
 use crate::domain::viewer::Viewer;
+use crate::domain::{events, registrations};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -49,7 +49,9 @@ pub async fn rotate(state: &AppState, viewer: &Viewer) -> AppResult<String> {
     Ok(token)
 }
 
-/// The member a token belongs to and the events they are GOING to, or NOT_FOUND.
+/// The member a token belongs to and the events they are GOING to and may still see (the
+/// event visibility rule, `events::may_view`, asked now: a member who left the group, or
+/// whose event became MEMBERS-only or a draft, no longer finds it here), or NOT_FOUND.
 pub async fn feed(state: &AppState, token: &str) -> AppResult<(member::Model, Vec<event::Model>)> {
     if token.len() < 16 || token.len() > 64 {
         return Err(AppError::not_found("calendar"));
@@ -62,6 +64,13 @@ pub async fn feed(state: &AppState, token: &str) -> AppResult<(member::Model, Ve
         .filter(crate::domain::visibility::member_public)
         .ok_or_else(|| AppError::not_found("calendar"))?;
     let ids = registrations::going_event_ids(&state.db, m.id).await?;
-    let events = event::Entity::find().filter(event::Column::Id.is_in(ids)).all(&state.db).await?;
+    let going = event::Entity::find().filter(event::Column::Id.is_in(ids)).all(&state.db).await?;
+    let viewer = Viewer::Member(Box::new(m.clone()));
+    let mut events = Vec::with_capacity(going.len());
+    for e in going {
+        if events::may_view(&state.db, &viewer, &e).await? {
+            events.push(e);
+        }
+    }
     Ok((m, events))
 }

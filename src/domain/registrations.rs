@@ -429,7 +429,8 @@ pub async fn list_for_hosts(
 }
 
 /// Who will be there, without naming anyone: GOING registrants by country and by sector,
-/// once at least [`ATTENDANCE_THRESHOLD`] are going.
+/// once at least [`ATTENDANCE_THRESHOLD`] are going. Every bucket holds at least that many
+/// people too (see [`k_anonymous`]): smaller ones are merged into [`OTHER`].
 pub struct Attendance {
     pub going: i32,
     pub by_country: Vec<(String, i32)>,
@@ -458,19 +459,38 @@ pub async fn attendance<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppRe
     if (rows.len() as i32) < ATTENDANCE_THRESHOLD {
         return Ok(None);
     }
-    let tally = |keys: Vec<String>| {
-        let mut counts: std::collections::BTreeMap<String, i32> = std::collections::BTreeMap::new();
-        for k in keys {
-            *counts.entry(k).or_default() += 1;
-        }
-        let mut v: Vec<(String, i32)> = counts.into_iter().collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        v
-    };
+    let tally = |keys: Vec<String>| k_anonymous(keys, ATTENDANCE_THRESHOLD);
     let unknown = || "UNSPECIFIED".to_string();
     let by_country = tally(rows.iter().map(|(c, _)| c.clone().unwrap_or_else(unknown)).collect());
     let by_sector = tally(rows.iter().map(|(_, s)| s.clone().unwrap_or_else(unknown)).collect());
     Ok(Some(Attendance { going: rows.len() as i32, by_country, by_sector }))
+}
+
+/// The bucket smaller buckets are merged into.
+pub const OTHER: &str = "OTHER";
+
+/// Counts `keys` into buckets of at least `k` (largest first, then by key): every bucket
+/// below `k` is merged into [`OTHER`], which is itself shown only when it reaches `k` (a
+/// bucket of one names a country or sector that, with public profiles, singles a person out).
+fn k_anonymous(keys: Vec<String>, k: i32) -> Vec<(String, i32)> {
+    let mut counts: std::collections::BTreeMap<String, i32> = std::collections::BTreeMap::new();
+    for key in keys {
+        *counts.entry(key).or_default() += 1;
+    }
+    let mut other = 0;
+    let mut v: Vec<(String, i32)> = Vec::new();
+    for (key, n) in counts {
+        if n >= k && key != OTHER {
+            v.push((key, n));
+        } else {
+            other += n;
+        }
+    }
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    if other >= k {
+        v.push((OTHER.to_string(), other));
+    }
+    v
 }
 
 /// Events the member is GOING to (their personal calendar).
@@ -499,5 +519,23 @@ pub async fn release_by_via(state: &AppState, member_id: Uuid, ap_id: &str) -> A
     match release(state, member_id, &e).await {
         Ok(_) | Err(AppError::NotFound(_)) => Ok(true),
         Err(other) => Err(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(v: &[(&str, usize)]) -> Vec<String> {
+        v.iter().flat_map(|(k, n)| vec![k.to_string(); *n]).collect()
+    }
+
+    #[test]
+    fn small_buckets_merge_into_other_which_needs_k_itself() {
+        assert_eq!(
+            k_anonymous(keys(&[("Kenya", 6), ("Chile", 1), ("Canada", 4)]), 5),
+            vec![("Kenya".to_string(), 6), (OTHER.to_string(), 5)]
+        );
+        assert_eq!(k_anonymous(keys(&[("Kenya", 6), ("Chile", 1)]), 5), vec![("Kenya".to_string(), 6)]);
     }
 }

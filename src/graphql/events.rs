@@ -295,7 +295,8 @@ pub struct Tally {
     pub count: i32,
 }
 
-/// Who will be there, by country and sector, never by name.
+/// Who will be there, by country and sector, never by name. Every bucket counts at least five
+/// people: smaller ones are merged into `OTHER`, which is left out while it counts fewer.
 #[derive(SimpleObject)]
 pub struct Attendance {
     pub going: i32,
@@ -519,7 +520,8 @@ impl Event {
     async fn facilitators(&self) -> Result<Vec<Facilitator>> {
         Ok(events::facilitators(&self.0)?.into_iter().map(Facilitator).collect())
     }
-    /// GOING registrants by country and sector; null while fewer than 5 are going.
+    /// GOING registrants by country and sector, in buckets of at least 5 (smaller ones merge
+    /// into `OTHER`); null while fewer than 5 are going.
     async fn attendance(&self, ctx: &Context<'_>) -> Result<Option<Attendance>> {
         let tally = |v: Vec<(String, i32)>| v.into_iter().map(|(key, count)| Tally { key, count }).collect();
         Ok(registrations::attendance(&ctx.state().db, &self.0).await?.map(|a| Attendance {

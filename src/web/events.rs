@@ -5,10 +5,11 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
+use maud::html;
 use uuid::Uuid;
 
 use super::ical;
-use super::pages::escape;
+use super::pages::{self, link, stored_html};
 use crate::db::enums::EventStatus;
 use crate::db::event;
 use crate::domain::events::{self, EventFilter, EventPage};
@@ -46,8 +47,14 @@ fn ics(body: String, filename: &str) -> HttpResponse {
         .body(body)
 }
 
-fn entry<'a>(state: &AppState, e: &'a event::Model, show_online_url: bool) -> ical::Entry<'a> {
-    ical::Entry { event: e, url: e.url.clone().unwrap_or_else(|| events::event_url(state, e.id)), show_online_url }
+/// The address an event is known by: its stored `url` when that passes the rule for links,
+/// else its page here. A stored link that fails the rule is never rendered.
+fn page_url(state: &AppState, e: &event::Model) -> String {
+    e.url.as_deref().and_then(link).unwrap_or_else(|| events::event_url(state, e.id))
+}
+
+fn entry(state: &AppState, e: event::Model, show_online_url: bool) -> ical::Entry {
+    ical::Entry { url: page_url(state, &e), event: e, show_online_url }
 }
 
 async fn event_or_ics(req: actix_web::HttpRequest, path: web::Path<String>, state: web::Data<State>) -> HttpResponse {
@@ -62,7 +69,7 @@ async fn event_or_ics(req: actix_web::HttpRequest, path: web::Path<String>, stat
         Err(e) => return failed(e),
     };
     if want_ics {
-        let body = ical::calendar(&e.title, &state.config.domain, &[entry(&state, &e, false)]);
+        let body = ical::event_calendar(&state.config.domain, entry(&state, e, false)).await;
         return ics(body, &format!("{id}.ics"));
     }
     let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
@@ -138,8 +145,9 @@ async fn group_feed(path: web::Path<String>, state: web::Data<State>) -> HttpRes
             break;
         }
     }
-    let entries: Vec<_> = rows.iter().map(|e| entry(&state, e, false)).collect();
-    ics(ical::calendar(&g.name, &state.config.domain, &entries), &format!("{}-events.ics", g.slug))
+    let entries: Vec<_> = rows.into_iter().map(|e| entry(&state, e, false)).collect();
+    let body = ical::calendar_blocking(g.name.clone(), state.config.domain.clone(), entries).await;
+    ics(body, &format!("{}-events.ics", g.slug))
 }
 
 async fn personal_feed(path: web::Path<String>, state: web::Data<State>) -> HttpResponse {
@@ -150,10 +158,11 @@ async fn personal_feed(path: web::Path<String>, state: web::Data<State>) -> Http
         Err(e) => return failed(e),
     };
     // Registrants who are GOING see the online link.
-    let entries: Vec<_> = rows.iter().map(|e| entry(&state, e, true)).collect();
+    let entries: Vec<_> = rows.into_iter().map(|e| entry(&state, e, true)).collect();
     let name =
         format!("{} — {}", member.display_name.as_deref().unwrap_or(&member.username), state.config.instance_name);
-    ics(ical::calendar(&name, &state.config.domain, &entries), "weave-calendar.ics")
+    let body = ical::calendar_blocking(name, state.config.domain.clone(), entries).await;
+    ics(body, "weave-calendar.ics")
 }
 
 fn seats(e: &event::Model) -> String {
@@ -180,7 +189,7 @@ async fn page(state: &AppState, e: &event::Model) -> HttpResponse {
         found.sort_by_key(|g| ids.iter().position(|id| *id == g.id));
         found
     };
-    let host_names: Vec<String> = hosts.iter().map(|g| escape(&g.name)).collect();
+    let host_names: Vec<&str> = hosts.iter().map(|g| g.name.as_str()).collect();
     let when = events::when(e);
     let description_text: String = e
         .summary
@@ -189,85 +198,84 @@ async fn page(state: &AppState, e: &event::Model) -> HttpResponse {
         .chars()
         .take(300)
         .collect();
-    let mut body = String::new();
-    if e.status == EventStatus::Cancelled {
-        body.push_str(&format!(
-            "<p class=\"cancelled\"><strong>Cancelled.</strong> {}</p>\n",
-            escape(e.cancel_reason.as_deref().unwrap_or(""))
-        ));
-    }
-    body.push_str("<h2>When</h2>\n<ul>\n");
-    for w in &when {
-        body.push_str(&format!("<li>{}</li>\n", escape(w)));
-    }
-    body.push_str(&format!("</ul>\n<p class=\"muted\">Times in {}.</p>\n", escape(&e.timezone)));
-    body.push_str(&format!("<h2>Where</h2>\n<p>{}</p>\n", escape(&events::place(e))));
-    body.push_str(&format!("<h2>Hosts</h2>\n<p>{}</p>\n", host_names.join(", ")));
-    if let Ok(f) = events::facilitators(e) {
-        if !f.is_empty() {
-            body.push_str("<h2>Facilitators</h2>\n<ul>\n");
-            for x in f {
-                let role = x.role.map(|r| format!(" — {}", escape(&r))).unwrap_or_default();
-                body.push_str(&format!("<li>{}{role}</li>\n", escape(&x.name)));
-            }
-            body.push_str("</ul>\n");
+    let facilitators = events::facilitators(e).unwrap_or_default();
+    let agenda = events::agenda(e).unwrap_or_default();
+    let faq = events::faq(e).unwrap_or_default();
+    let attendance = registrations::attendance(&state.db, e).await.ok().flatten();
+    let url = page_url(state, e);
+    let ics_url = format!("{}.ics", events::event_url(state, e.id));
+    let body = html! {
+        h1 { (e.title) }
+        @if e.status == EventStatus::Cancelled {
+            p.cancelled { strong { "Cancelled." } " " (e.cancel_reason.as_deref().unwrap_or("")) }
         }
-    }
-    body.push_str(&format!("<h2>Seats</h2>\n<p>{}</p>\n", escape(&seats(e))));
-    if let (Some(a), Some(c)) = (&e.price_amount, &e.price_currency) {
-        body.push_str(&format!("<p>Price: {} {}</p>\n", escape(a), escape(c)));
-    }
-    if let Some(r) = &e.refund_policy {
-        body.push_str(&format!("<p>Refund policy: {}</p>\n", escape(r)));
-    }
-    if let Some(u) = &e.external_registration_url {
-        body.push_str(&format!("<p><a href=\"{}\" rel=\"nofollow noopener\">Main registration</a></p>\n", escape(u)));
-    }
-    if let Some(d) = &e.description_html {
-        // Sanitised when it was written.
-        body.push_str(&format!("<h2>About</h2>\n{d}\n"));
-    }
-    if let Ok(items) = events::agenda(e) {
-        if !items.is_empty() {
-            body.push_str("<h2>Agenda</h2>\n<ol>\n");
-            for a in items {
-                let d = a.description.map(|d| format!(": {}", escape(&d))).unwrap_or_default();
-                body.push_str(&format!("<li>{}{d}</li>\n", escape(&a.title)));
+        h2 { "When" }
+        ul { @for w in &when { li { (w) } } }
+        p.muted { "Times in " (e.timezone) "." }
+        h2 { "Where" }
+        p { (events::place(e)) }
+        h2 { "Hosts" }
+        p { (host_names.join(", ")) }
+        @if !facilitators.is_empty() {
+            h2 { "Facilitators" }
+            ul {
+                @for x in &facilitators {
+                    li { (x.name) @if let Some(r) = &x.role { " — " (r) } }
+                }
             }
-            body.push_str("</ol>\n");
         }
-    }
-    if let Ok(items) = events::faq(e) {
-        if !items.is_empty() {
-            body.push_str("<h2>Frequently asked questions</h2>\n<dl>\n");
-            for f in items {
-                body.push_str(&format!("<dt>{}</dt><dd>{}</dd>\n", escape(&f.question), escape(&f.answer)));
+        h2 { "Seats" }
+        p { (seats(e)) }
+        @if let (Some(a), Some(c)) = (&e.price_amount, &e.price_currency) {
+            p { "Price: " (a) " " (c) }
+        }
+        @if let Some(r) = &e.refund_policy {
+            p { "Refund policy: " (r) }
+        }
+        @if let Some(u) = e.external_registration_url.as_deref().and_then(link) {
+            p { a href=(u) rel="nofollow noopener" { "Main registration" } }
+        }
+        @if let Some(d) = &e.description_html {
+            h2 { "About" }
+            (stored_html(d))
+        }
+        @if !agenda.is_empty() {
+            h2 { "Agenda" }
+            ol {
+                @for a in &agenda {
+                    li { (a.title) @if let Some(d) = &a.description { ": " (d) } }
+                }
             }
-            body.push_str("</dl>\n");
         }
-    }
-    if let Ok(Some(a)) = registrations::attendance(&state.db, e).await {
-        let countries: Vec<String> = a.by_country.iter().map(|(k, n)| format!("{} ({n})", escape(k))).collect();
-        body.push_str(&format!(
-            "<h2>Who will be there?</h2>\n<p>{} going, from {}.</p>\n",
-            a.going,
-            countries.join(", ")
-        ));
-    }
-    let url = e.url.clone().unwrap_or_else(|| events::event_url(state, e.id));
-    let ics_url = format!("{url}.ics");
-    let body =
-        format!("<h1>{}</h1>\n{body}<p><a href=\"{}\">Add to calendar</a></p>\n", escape(&e.title), escape(&ics_url));
-    super::pages::page(
+        @if !faq.is_empty() {
+            h2 { "Frequently asked questions" }
+            dl { @for f in &faq { dt { (f.question) } dd { (f.answer) } } }
+        }
+        @if let Some(a) = &attendance {
+            h2 { "Who will be there?" }
+            p {
+                (a.going) " going"
+                @if !a.by_country.is_empty() {
+                    ", from "
+                    (a.by_country.iter().map(|(k, n)| format!("{k} ({n})")).collect::<Vec<_>>().join(", "))
+                }
+                "."
+            }
+        }
+        @if let Some(ics) = link(&ics_url) {
+            p { a href=(ics) { "Add to calendar" } }
+        }
+    };
+    pages::page(
         state,
-        super::pages::Head {
+        pages::Head {
             title: &e.title,
             description: &description_text,
             kind: "event",
             url: &url,
-            alternates: &[("text/calendar", &ics_url), ("application/activity+json", &url)],
+            alternates: &[("text/calendar", &ics_url), ("application/activity+json", &e.ap_id)],
             meta: &[("event:start_time", &e.starts_at.to_rfc3339())],
         },
-        &body,
+        body,
     )
 }

@@ -6,7 +6,9 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
-use super::pages::{escape, page, Head};
+use maud::html;
+
+use super::pages::{link, page, stored_html, Head};
 use crate::db::{post, thread};
 use crate::domain::pagination::PageRequest;
 use crate::domain::viewer::Viewer;
@@ -81,35 +83,32 @@ async fn render_thread(state: &AppState, t: &thread::Model, opening: Option<&pos
         .await
         .map(|p| p.items)
         .unwrap_or_default();
-    let mut body = format!("<h1>{}</h1>\n", escape(&t.title));
-    if let Some(g) = &group {
-        body.push_str(&format!("<p class=\"muted\">In {} (@{})", escape(&g.name), escape(&g.handle)));
-        if t.locked {
-            body.push_str(" · locked");
-        }
-        body.push_str("</p>\n");
-    }
     // Every author of the page in one statement.
     let names = author_names(state, posts.iter().filter_map(|p| p.author_id).collect()).await;
-    for p in &posts {
-        let who = match (p.deleted, p.author_id.and_then(|a| names.get(&a))) {
-            (true, _) => "deleted",
-            (false, Some(name)) => name.as_str(),
-            (false, None) => "someone",
-        };
-        let indent = p.depth.clamp(0, 8) * 2;
-        // Bodies were sanitised when they were written.
-        body.push_str(&format!(
-            "<article id=\"{}\" style=\"margin-left:{indent}em\"><p class=\"muted\">{} · {}</p>{}</article>\n",
-            p.id,
-            escape(who),
-            p.created_at.format("%Y-%m-%d %H:%M UTC"),
-            if p.deleted { "<p class=\"muted\">(deleted)</p>" } else { p.body_html.as_str() }
-        ));
-    }
-    if t.post_count > 100 {
-        body.push_str(&format!("<p class=\"muted\">{} more posts in the app.</p>\n", t.post_count - 100));
-    }
+    let body = html! {
+        h1 { (t.title) }
+        @if let Some(g) = &group {
+            p.muted { "In " (g.name) " (@" (g.handle) ")" @if t.locked { " · locked" } }
+        }
+        @for p in &posts {
+            @let who = match (p.deleted, p.author_id.and_then(|a| names.get(&a))) {
+                (true, _) => "deleted",
+                (false, Some(name)) => name.as_str(),
+                (false, None) => "someone",
+            };
+            article id=(p.id) class=(format!("depth-{}", p.depth.clamp(0, 8))) {
+                p.muted { (who) " · " (p.created_at.format("%Y-%m-%d %H:%M UTC")) }
+                @if p.deleted {
+                    p.muted { "(deleted)" }
+                } @else {
+                    (stored_html(&p.body_html))
+                }
+            }
+        }
+        @if t.post_count > 100 {
+            p.muted { (t.post_count - 100) " more posts in the app." }
+        }
+    };
     let description = opening.map(|p| summary(&p.body_html)).unwrap_or_default();
     page(
         state,
@@ -121,7 +120,7 @@ async fn render_thread(state: &AppState, t: &thread::Model, opening: Option<&pos
             alternates: &[("application/activity+json", &t.ap_id)],
             meta: &[("article:published_time", &t.created_at.to_rfc3339())],
         },
-        &body,
+        body,
     )
 }
 
@@ -162,27 +161,23 @@ async fn resource_page(req: HttpRequest, path: web::Path<String>, state: web::Da
     if wants_json(&req) {
         return activity_json(&crate::ap::with_context(publishing::document_of(&g, &r)));
     }
-    let mut body = format!(
-        "<h1>{}</h1>\n<p class=\"muted\">In the library of {} (@{})",
-        escape(&r.title),
-        escape(&g.name),
-        escape(&g.handle)
-    );
-    if !r.folder.is_empty() {
-        body.push_str(&format!(" · {}", escape(&r.folder)));
-    }
-    body.push_str("</p>\n");
-    if let Some(link) = &r.link {
-        body.push_str(&format!("<p><a href=\"{}\" rel=\"nofollow noopener\">{}</a></p>\n", escape(link), escape(link)));
-    }
-    if let Some(d) = &r.description_html {
-        body.push_str(d);
-    }
     let tags = resources::tags(&r);
-    if !tags.is_empty() {
-        let tags: Vec<String> = tags.iter().map(|t| format!("#{}", escape(t))).collect();
-        body.push_str(&format!("<p class=\"muted\">{}</p>\n", tags.join(" ")));
-    }
+    let body = html! {
+        h1 { (r.title) }
+        p.muted {
+            "In the library of " (g.name) " (@" (g.handle) ")"
+            @if !r.folder.is_empty() { " · " (r.folder) }
+        }
+        @if let Some(href) = r.link.as_deref().and_then(link) {
+            p { a href=(href) rel="nofollow noopener" { (href) } }
+        }
+        @if let Some(d) = &r.description_html {
+            (stored_html(d))
+        }
+        @if !tags.is_empty() {
+            p.muted { (tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" ")) }
+        }
+    };
     let description = r.description_html.as_deref().map(summary).unwrap_or_default();
     page(
         &state,
@@ -194,6 +189,6 @@ async fn resource_page(req: HttpRequest, path: web::Path<String>, state: web::Da
             alternates: &[("application/activity+json", &r.ap_id)],
             meta: &[],
         },
-        &body,
+        body,
     )
 }

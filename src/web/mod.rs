@@ -24,14 +24,19 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
     let responses = aw::Data::new(graphql::cache::ResponseCache::default());
     let server = HttpServer::new(move || {
         App::new()
-            // Innermost: per-address limits on `/graphql` and the inboxes, and the inboxes'
-            // concurrency cap (see `ratelimit`).
+            // Innermost: per-address limits on `/graphql`, the pages and calendars, and the
+            // inboxes, and the inboxes' concurrency cap (see `ratelimit`).
             .wrap(actix_web::middleware::from_fn(limit_requests))
             .wrap_fn(|req, srv| {
                 let id = req.extensions().get::<tracing_actix_web::RequestId>().map(|id| id.to_string());
                 let fut = srv.call(req);
                 async move {
                     let mut res = fut.await?;
+                    // No answer of Weave's is to be sniffed into something else.
+                    res.headers_mut().insert(
+                        actix_web::http::header::X_CONTENT_TYPE_OPTIONS,
+                        actix_web::http::header::HeaderValue::from_static("nosniff"),
+                    );
                     if let Some(value) = id.and_then(|id| actix_web::http::header::HeaderValue::from_str(&id).ok()) {
                         res.headers_mut()
                             .insert(actix_web::http::header::HeaderName::from_static("x-request-id"), value);
@@ -62,7 +67,7 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
     Ok(server)
 }
 
-/// Per-address limits on `/graphql` and the inboxes (429 with `Retry-After`); inbox POSTs then
+/// Per-address limits on `/graphql`, pages and calendars, and the inboxes (429 with `Retry-After`); inbox POSTs then
 /// wait for one of the inbox's processing slots (503 when none frees up in time).
 async fn limit_requests(
     req: actix_web::dev::ServiceRequest,
@@ -76,6 +81,8 @@ async fn limit_requests(
     let inbox = req.method() == actix_web::http::Method::POST && path.ends_with("/inbox");
     let limiter = if path == "/graphql" {
         Some(&limits.graphql)
+    } else if is_page_request(&req) {
+        Some(&limits.pages)
     } else if inbox {
         Some(&limits.inbox)
     } else {
@@ -105,6 +112,24 @@ async fn limit_requests(
         None
     };
     next.call(req).await.map(|res| res.map_into_boxed_body())
+}
+
+/// A `GET` for a person or a calendar app: the front page, event, thread, post, resource and
+/// actor pages, and every calendar (`.ics`). Federating servers' `GET`s (asking for
+/// `application/activity+json`), discovery (`/.well-known`, `/nodeinfo`) and `/healthz` are not.
+fn is_page_request(req: &actix_web::dev::ServiceRequest) -> bool {
+    if req.method() != actix_web::http::Method::GET {
+        return false;
+    }
+    let path = req.path();
+    if path == "/graphql" || path == "/healthz" || path.starts_with("/.well-known/") || path.starts_with("/nodeinfo") {
+        return false;
+    }
+    if path.ends_with(".ics") {
+        return true;
+    }
+    let accept = req.headers().get(actix_web::http::header::ACCEPT).and_then(|v| v.to_str().ok());
+    !crate::federation::wants_activity_json(accept)
 }
 
 /// A refusal with `Retry-After` and a GraphQL-shaped body.

@@ -1,24 +1,56 @@
 //! Small HTML pages for people who open an actor's URL (from Mastodon, say): name, handle,
 //! summary, OpenGraph tags for link previews.
+//!
+//! Every page is a `maud` template: text is escaped wherever it goes, so a forgotten escape
+//! cannot happen. Two kinds of value need more than escaping:
+//! - links: an attribute that holds a URL gets it through [`link`] (the one rule for links,
+//!   `ap::web_url`); a stored link that fails it is left out, never rendered;
+//! - stored HTML (descriptions, bios, summaries, post bodies) was sanitised when it was written
+//!   and is inserted as it is, through [`stored_html`] only.
+//!
+//! Every page answer carries [`CSP`] (no script at all; the one inline style sheet by hash) and
+//! `X-Content-Type-Options: nosniff` (see `web::server`, which sets it on every answer).
+use std::sync::LazyLock;
+
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::HttpResponse;
+use base64::Engine as _;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use sha2::Digest as _;
 
 use crate::domain::actors::{ActorSource, ApActor};
 use crate::state::AppState;
 
-/// Escapes text for HTML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+/// The pages' only style sheet, inline and allowed by its hash.
+const STYLE: &str = "
+body { font-family: system-ui, sans-serif; max-width: 44rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; line-height: 1.5; }
+.handle, .muted { color: #6e6e73; }
+.cancelled { background: #fff3f3; padding: .5rem 1rem; border-left: 4px solid #c00; }
+footer { margin-top: 3rem; color: #6e6e73; font-size: .9rem; }
+.depth-1 { margin-left: 2em; } .depth-2 { margin-left: 4em; } .depth-3 { margin-left: 6em; }
+.depth-4 { margin-left: 8em; } .depth-5 { margin-left: 10em; } .depth-6 { margin-left: 12em; }
+.depth-7 { margin-left: 14em; } .depth-8 { margin-left: 16em; }
+";
+
+/// The `Content-Security-Policy` of every page: nothing runs, nothing loads but images over
+/// http(s) and the style sheet above; no form posts, no framing, no `<base>`.
+pub static CSP: LazyLock<String> = LazyLock::new(|| {
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(STYLE.as_bytes()));
+    format!(
+        "default-src 'none'; script-src 'none'; style-src 'sha256-{hash}'; img-src https: http:; \
+         base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+});
+
+/// A stored link as an attribute value, when it passes the rule for links; `None` otherwise
+/// (the caller leaves the attribute, or the whole element, out).
+pub fn link(stored: &str) -> Option<String> {
+    crate::ap::web_url(stored).map(String::from)
+}
+
+/// HTML sanitised when it was written (descriptions, bios, summaries, post bodies).
+pub fn stored_html(html: &str) -> PreEscaped<&str> {
+    PreEscaped(html)
 }
 
 fn strip_tags(html: &str) -> String {
@@ -32,59 +64,62 @@ pub struct Head<'a> {
     pub description: &'a str,
     /// `og:type`: `profile`, `website`, `event`.
     pub kind: &'a str,
+    /// The page's canonical address (`og:url`); left out unless it passes [`link`].
     pub url: &'a str,
-    /// `(type, href)` of `<link rel="alternate">`s.
+    /// `(type, href)` of `<link rel="alternate">`s; each left out unless it passes [`link`].
     pub alternates: &'a [(&'a str, &'a str)],
-    /// Extra `(property, content)` meta tags.
+    /// Extra `(property, content)` meta tags (plain text, never links).
     pub meta: &'a [(&'a str, &'a str)],
 }
 
-/// A whole page: the head (escaped here) and the body (HTML the caller escaped or sanitised).
-pub fn page(state: &AppState, head: Head<'_>, body: &str) -> HttpResponse {
-    let site = escape(&state.config.instance_name);
-    let mut extra = String::new();
-    for (kind, href) in head.alternates {
-        extra.push_str(&format!("<link rel=\"alternate\" type=\"{}\" href=\"{}\">\n", escape(kind), escape(href)));
-    }
-    for (property, content) in head.meta {
-        extra.push_str(&format!("<meta property=\"{}\" content=\"{}\">\n", escape(property), escape(content)));
-    }
-    let html = format!(
-        r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<meta name="description" content="{description}">
-<meta property="og:type" content="{kind}">
-<meta property="og:title" content="{title}">
-<meta property="og:description" content="{description}">
-<meta property="og:url" content="{url}">
-<meta property="og:site_name" content="{site}">
-{extra}<style>
-body {{ font-family: system-ui, sans-serif; max-width: 44rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; line-height: 1.5; }}
-.handle, .muted {{ color: #6e6e73; }}
-.cancelled {{ background: #fff3f3; padding: .5rem 1rem; border-left: 4px solid #c00; }}
-footer {{ margin-top: 3rem; color: #6e6e73; font-size: .9rem; }}
-</style>
-</head>
-<body>
-<main>
-{body}</main>
-<footer>{site} · powered by Weave</footer>
-</body>
-</html>
-"#,
-        title = escape(head.title),
-        description = escape(head.description),
-        kind = escape(head.kind),
-        url = escape(head.url),
-    );
-    HttpResponse::Ok()
+/// An HTML answer with the pages' security headers.
+pub fn html_response(markup: Markup) -> HttpResponse {
+    let mut res = HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .insert_header((actix_web::http::header::VARY, "Accept"))
-        .body(html)
+        .insert_header((header::VARY, "Accept"))
+        .body(markup.into_string());
+    if let Ok(csp) = HeaderValue::from_str(&CSP) {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    res.headers_mut().insert(HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff"));
+    res
+}
+
+/// A whole page: the head and the body.
+pub fn page(state: &AppState, head: Head<'_>, body: Markup) -> HttpResponse {
+    let site = state.config.instance_name.as_str();
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (head.title) }
+                meta name="description" content=(head.description);
+                meta property="og:type" content=(head.kind);
+                meta property="og:title" content=(head.title);
+                meta property="og:description" content=(head.description);
+                @if let Some(url) = link(head.url) {
+                    meta property="og:url" content=(url);
+                }
+                meta property="og:site_name" content=(site);
+                @for (kind, href) in head.alternates {
+                    @if let Some(href) = link(href) {
+                        link rel="alternate" type=(kind) href=(href);
+                    }
+                }
+                @for (property, content) in head.meta {
+                    meta property=(property) content=(content);
+                }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                main { (body) }
+                footer { (site) " · powered by Weave" }
+            }
+        }
+    };
+    html_response(markup)
 }
 
 pub async fn actor_page(state: &AppState, actor: &ApActor) -> HttpResponse {
@@ -103,12 +138,12 @@ pub async fn actor_page(state: &AppState, actor: &ApActor) -> HttpResponse {
     };
     let description: String = strip_tags(&summary_html).chars().take(300).collect();
     let url = actor.id.to_string();
-    // The summary was sanitised when it was written.
-    let body = format!(
-        "<h1>{title}</h1>\n<p class=\"handle\">{handle}</p>\n<section>{summary_html}</section>\n<p>Follow <strong>{handle}</strong> from Mastodon or any ActivityPub server by searching for it there.</p>\n",
-        title = escape(&title),
-        handle = escape(&handle),
-    );
+    let body = html! {
+        h1 { (title) }
+        p.handle { (handle) }
+        section { (stored_html(&summary_html)) }
+        p { "Follow " strong { (handle) } " from Mastodon or any ActivityPub server by searching for it there." }
+    };
     page(
         state,
         Head {
@@ -119,50 +154,64 @@ pub async fn actor_page(state: &AppState, actor: &ApActor) -> HttpResponse {
             alternates: &[("application/activity+json", &url)],
             meta: &[],
         },
-        &body,
+        body,
     )
 }
 
 /// The instance's front page: what it is, its public groups, where the API is.
 pub async fn home(state: actix_web::web::Data<crate::state::State>) -> HttpResponse {
     let groups = crate::domain::groups::list_local_public(&state.db, 50).await.unwrap_or_default();
-    let items: String = groups
-        .iter()
-        .map(|g| {
-            format!(
-                "<li><a href=\"{url}\">{name}</a> <span class=\"handle\">@{slug}@{domain}</span></li>\n",
-                url = escape(&g.ap_id),
-                name = escape(&g.name),
-                slug = escape(&g.slug),
-                domain = escape(&state.config.domain)
-            )
-        })
-        .collect();
-    let page = format!(
-        r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{site}</title>
-<meta property="og:title" content="{site}">
-<meta property="og:type" content="website">
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; line-height: 1.5; }}
-.handle {{ color: #6e6e73; }}
-</style>
-</head>
-<body>
-<h1>{site}</h1>
-<p>A Weave community of practice. Follow its groups from Mastodon or any ActivityPub server.</p>
-<h2>Groups</h2>
-<ul>
-{items}</ul>
-<p>Apps use the GraphQL API at <a href="/graphql">/graphql</a>.</p>
-</body>
-</html>
-"#,
-        site = escape(&state.config.instance_name),
-    );
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page)
+    let domain = state.config.domain.as_str();
+    let body = html! {
+        h1 { (state.config.instance_name) }
+        p { "A Weave community of practice. Follow its groups from Mastodon or any ActivityPub server." }
+        h2 { "Groups" }
+        ul {
+            @for g in &groups {
+                li {
+                    @if let Some(url) = link(&g.ap_id) {
+                        a href=(url) { (g.name) }
+                    } @else {
+                        (g.name)
+                    }
+                    " "
+                    span.handle { "@" (g.slug) "@" (domain) }
+                }
+            }
+        }
+        p { "Apps use the GraphQL API at " a href="/graphql" { "/graphql" } "." }
+    };
+    let base = state.base_url();
+    page(
+        &state,
+        Head {
+            title: &state.config.instance_name,
+            description: "A Weave community of practice.",
+            kind: "website",
+            url: &base,
+            alternates: &[],
+            meta: &[],
+        },
+        body,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_web_links_are_rendered() {
+        assert_eq!(link("https://example.org/a?b=c").as_deref(), Some("https://example.org/a?b=c"));
+        for bad in ["javascript:alert(1)", "data:text/html,x", "//evil.example/", "vbscript:x", "file:///etc/passwd"] {
+            assert_eq!(link(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_policy_allows_no_script_and_hashes_the_style() {
+        assert!(CSP.contains("script-src 'none'"));
+        assert!(CSP.contains("style-src 'sha256-"));
+        assert!(!CSP.contains("unsafe"));
+    }
 }

@@ -1,6 +1,7 @@
 //! Per-client-address request limits: a token bucket per address, refilled continuously.
 //!
-//! `/graphql` and the inboxes are limited by middleware (HTTP 429 with `Retry-After`);
+//! `/graphql`, the pages and calendars (every `GET` for a person or a calendar app rather than
+//! for a federating server: see `web::is_page_request`) and the inboxes are limited by middleware (HTTP 429 with `Retry-After`);
 //! `register`, `login` and `refreshToken` by their resolvers (`RATE_LIMITED`). The client
 //! address is the peer's, or the forwarded one when `WEAVE_TRUST_PROXY` is set.
 use std::collections::HashMap;
@@ -86,6 +87,8 @@ impl KeyedLimiter {
 /// Every limit of one instance.
 pub struct RateLimits {
     pub graphql: KeyedLimiter,
+    /// Pages and calendars: as many a minute as `/graphql`, in a bucket of their own.
+    pub pages: KeyedLimiter,
     pub auth: KeyedLimiter,
     pub inbox: KeyedLimiter,
     /// Inbox requests being processed at once (each may fetch the sender's actor and keys).
@@ -107,6 +110,7 @@ impl RateLimits {
             |per_minute| KeyedLimiter::per_minute(per_minute).exempting_loopback(config.rate_limit_exempt_loopback);
         RateLimits {
             graphql: limiter(config.rate_limit_graphql_per_minute),
+            pages: limiter(config.rate_limit_graphql_per_minute),
             auth: limiter(config.rate_limit_auth_per_minute),
             inbox: limiter(config.rate_limit_inbox_per_minute),
             inbox_in_flight: std::sync::Arc::new(tokio::sync::Semaphore::new(config.inbox_concurrency.max(1))),

@@ -21,3 +21,4 @@ mod peer;
 mod remote_trust;
 mod retraction_trust;
 mod visibility;
+mod web_trust;

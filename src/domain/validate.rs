@@ -104,9 +104,9 @@ pub fn required_text(field: &str, value: &str, max: usize) -> AppResult<String> 
 /// An absolute http(s) URL with a host and no credentials (the one link rule,
 /// [`crate::ap::bounds::web_url`]).
 pub fn http_url(field: &str, value: &str) -> AppResult<String> {
-    crate::ap::web_url(value)
-        .map(|u| u.to_string())
-        .ok_or_else(|| AppError::bad_input(field, format!("{field} must be an absolute http(s) URL without credentials")))
+    crate::ap::web_url(value).map(|u| u.to_string()).ok_or_else(|| {
+        AppError::bad_input(field, format!("{field} must be an absolute http(s) URL without credentials"))
+    })
 }
 
 /// A time inside the window every stored date must be in ([`crate::ap::bounds::in_window`]).

@@ -10,6 +10,7 @@ pub mod limits;
 mod loaders;
 mod members;
 mod search;
+mod socket;
 mod types;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};

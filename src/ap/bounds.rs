@@ -71,11 +71,7 @@ pub fn clean_text(s: &str) -> String {
 pub fn clean_json(v: &mut serde_json::Value) {
     use serde_json::Value;
     match v {
-        Value::String(s) => {
-            if has_forbidden_chars(s) {
-                *s = clean_text(s);
-            }
-        }
+        Value::String(s) if has_forbidden_chars(s) => *s = clean_text(s),
         Value::Array(a) => a.iter_mut().for_each(clean_json),
         Value::Object(o) => {
             if o.keys().any(|k| has_forbidden_chars(k)) {

@@ -1,15 +1,16 @@
 //! GraphQL over WebSocket on `/graphql`: `graphql-transport-ws` (and the older `graphql-ws`).
 //!
-//! async-graphql's protocol engine ([`WebSocket`]) speaks the protocol; the loop in [`serve`]
-//! stands between it and the socket and holds the HTTP path's rules for every operation:
+//! async-graphql's protocol engine ([`WebSocket`]) speaks the protocol; [`serve`] stands
+//! between it and the socket, and [`SocketExecutor`] between it and the schema. Together they
+//! hold every operation to the HTTP path's rules:
 //!
 //! - **Identity.** The client signs in with `connection_init` (`{"Authorization": "Bearer …"}`
 //!   or `{"authToken": "…"}`); a token that does not verify closes the socket with 4403. The
 //!   sign-in is checked again, as the HTTP path checks a token ([`resolve_viewer`]: signature,
-//!   expiry, member still active), before every operation and, while operations are live,
-//!   before delivering an event (at most once per [`RECHECK_ON_EVENT`]) and every
-//!   [`RECHECK_EVERY`]. An expired token or a suspended, deleted or vanished member closes the
-//!   socket with 4403; each operation runs as the viewer just resolved.
+//!   expiry, member still active), before every operation, before a subscription delivers an
+//!   event (unless checked within [`RECHECK_ON_EVENT`]), and every [`RECHECK_EVERY`] while
+//!   operations are live. An expired token or a suspended, deleted or vanished member closes the
+//!   socket with 4403; each operation runs as the viewer just found.
 //! - **Rate.** Each operation (`subscribe`) takes a token from the client address's `/graphql`
 //!   bucket (`WEAVE_RATE_LIMIT_GRAPHQL_PER_MINUTE`); when none is left the operation is answered
 //!   with an `error` message whose code is `RATE_LIMITED`.
@@ -52,14 +53,13 @@ const FORBIDDEN: u16 = 4403;
 const DUPLICATE_ID: u16 = 4409;
 
 /// What the socket knows of its sign-in, shared by the loop, `connection_init` and the executor.
-#[derive(Default)]
 struct SignIn {
     /// The `Authorization` value of `connection_init` (`None`: anonymous, or not yet signed in).
     authorization: Option<String>,
     /// `connection_init` was refused.
     refused: bool,
-    /// The viewer as last checked: what the next operation runs as.
-    viewer: Option<Viewer>,
+    /// When the sign-in was last found valid.
+    checked_at: Instant,
 }
 
 type Shared = Arc<Mutex<SignIn>>;
@@ -69,18 +69,55 @@ fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, SignIn> {
     shared.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The schema, running each operation as the viewer the loop checked last, with its own budget
-/// of remote look-ups (as an HTTP request has).
+/// Why a socket must close.
+struct Close(u16, String);
+
+/// The schema for one socket. Each operation first checks the sign-in again and runs as the
+/// viewer found, with its own budget of remote look-ups (as an HTTP request has); a
+/// subscription checks again before delivering an event. These checks run inside the
+/// operation's stream, which the engine polls alongside the others: the loop itself never
+/// waits on the database while operations it should be polling hold connections.
 #[derive(Clone)]
 struct SocketExecutor {
     schema: WeaveSchema,
+    state: State,
     sign_in: Shared,
+    /// Tells the loop to close the socket.
+    closer: tokio::sync::mpsc::Sender<Close>,
 }
 
 impl SocketExecutor {
-    fn prepare(&self, request: Request) -> Request {
+    /// The sign-in checked as the HTTP path checks a token: the viewer to run as (`None`: an
+    /// anonymous socket, which has nothing to lose), or why the socket must close.
+    async fn check(&self) -> Result<Option<Viewer>, Close> {
+        let authorization = lock(&self.sign_in).authorization.clone();
+        let Some(authorization) = authorization else { return Ok(None) };
+        match resolve_viewer(&self.state, Some(&authorization)).await {
+            Viewer::Invalid(why) => Err(Close(FORBIDDEN, why)),
+            viewer => {
+                lock(&self.sign_in).checked_at = Instant::now();
+                Ok(Some(viewer))
+            }
+        }
+    }
+
+    /// Checks again unless the last check is more recent than `fresh`.
+    async fn check_if_older(&self, fresh: Duration) -> Result<(), Close> {
+        if lock(&self.sign_in).checked_at.elapsed() < fresh {
+            return Ok(());
+        }
+        self.check().await.map(|_| ())
+    }
+
+    /// Has the loop close the socket; the operation then waits for the socket to go.
+    async fn close(&self, close: Close) {
+        let _ = self.closer.try_send(close);
+        futures_util::future::pending::<()>().await;
+    }
+
+    fn prepare(request: Request, viewer: Option<Viewer>) -> Request {
         let request = request.data(crate::federation::resolve::RemoteBudget::default());
-        match lock(&self.sign_in).viewer.clone() {
+        match viewer {
             Some(viewer) => request.data(viewer),
             None => request,
         }
@@ -88,12 +125,35 @@ impl SocketExecutor {
 }
 
 impl Executor for SocketExecutor {
+    /// Not used by the engine (every operation is a stream); checks all the same.
     async fn execute(&self, request: Request) -> Response {
-        self.schema.execute(self.prepare(request)).await
+        match self.check().await {
+            Ok(viewer) => self.schema.execute(Self::prepare(request, viewer)).await,
+            Err(Close(_, why)) => Response::from_errors(vec![async_graphql::ServerError::new(why, None)]),
+        }
     }
 
     fn execute_stream(&self, request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, Response> {
-        self.schema.execute_stream_with_session_data(self.prepare(request), session_data.unwrap_or_default())
+        let this = self.clone();
+        let start = async move {
+            let viewer = match this.check().await {
+                Ok(viewer) => viewer,
+                Err(close) => {
+                    this.close(close).await;
+                    return None;
+                }
+            };
+            let request = Self::prepare(request, viewer);
+            let responses = this.schema.execute_stream_with_session_data(request, session_data.unwrap_or_default());
+            Some(futures_util::stream::unfold((responses, this), |(mut responses, this)| async move {
+                let response = responses.next().await?;
+                if let Err(close) = this.check_if_older(RECHECK_ON_EVENT).await {
+                    this.close(close).await;
+                }
+                Some((response, (responses, this)))
+            }))
+        };
+        futures_util::stream::once(start).filter_map(futures_util::future::ready).flatten().boxed()
     }
 }
 
@@ -132,9 +192,6 @@ fn peek(text: &str) -> Peek {
     serde_json::from_str(text).unwrap_or(Peek { kind: None, id: None })
 }
 
-/// Why a socket must close.
-struct Close(u16, String);
-
 /// One socket, from upgrade to close.
 async fn serve(
     state: State,
@@ -144,10 +201,12 @@ async fn serve(
     session: Session,
     mut messages: actix_ws::AggregatedMessageStream,
 ) {
-    let sign_in: Shared = Arc::default();
+    let sign_in: Shared =
+        Arc::new(Mutex::new(SignIn { authorization: None, refused: false, checked_at: Instant::now() }));
     let (to_engine, from_client) = tokio::sync::mpsc::channel::<String>(QUEUE);
     let input = futures_util::stream::unfold(from_client, |mut rx| async move { rx.recv().await.map(|m| (m, rx)) });
-    let executor = SocketExecutor { schema, sign_in: sign_in.clone() };
+    let (closer, mut closes) = tokio::sync::mpsc::channel::<Close>(1);
+    let executor = SocketExecutor { schema, state: state.clone(), sign_in: sign_in.clone(), closer };
     let init = {
         let state = state.clone();
         let sign_in = sign_in.clone();
@@ -167,7 +226,7 @@ async fn serve(
             {
                 let mut s = lock(&sign_in);
                 s.authorization = authorization;
-                s.viewer = Some(viewer.clone());
+                s.checked_at = Instant::now();
             }
             let mut data = Data::default();
             data.insert(viewer);
@@ -176,16 +235,23 @@ async fn serve(
             Ok(data)
         }
     };
-    let mut engine = Box::pin(WebSocket::new(executor, input, protocol).on_connection_init(init));
-    let mut socket =
-        Socket { state, protocol, client, sign_in, session, in_flight: HashSet::new(), checked_at: Instant::now() };
+    let mut engine = Box::pin(WebSocket::new(executor.clone(), input, protocol).on_connection_init(init));
+    let mut socket = Socket { state, protocol, client, session, in_flight: HashSet::new() };
     let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut heard_at = Instant::now();
+    // A client message admitted while the engine's queue was full: the socket is not read
+    // again until it is queued.
+    let mut held: Option<String> = None;
 
     let close = loop {
         tokio::select! {
-            message = messages.recv(), if to_engine.capacity() > 0 => {
+            Some(close) = closes.recv() => break Some(close),
+            permit = to_engine.reserve(), if held.is_some() => match (permit, held.take()) {
+                (Ok(permit), Some(text)) => permit.send(text),
+                _ => break None,
+            },
+            message = messages.recv(), if held.is_none() => {
                 let text = match message {
                     Some(Ok(AggregatedMessage::Text(t))) => t.to_string(),
                     Some(Ok(AggregatedMessage::Binary(b))) => match String::from_utf8(b.to_vec()) {
@@ -208,27 +274,25 @@ async fn serve(
                 };
                 heard_at = Instant::now();
                 match socket.admit(&text).await {
-                    Ok(true) => {
-                        if to_engine.try_send(text).is_err() {
-                            break None;
-                        }
-                    }
+                    Ok(true) => match to_engine.try_send(text) {
+                        Ok(()) => {}
+                        Err(tokio::sync::mpsc::error::TrySendError::Full(text)) => held = Some(text),
+                        Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => break None,
+                    },
                     Ok(false) => {}
                     Err(close) => break Some(close),
                 }
             }
             out = engine.next() => match out {
-                Some(WsMessage::Text(text)) => match socket.deliver(&text).await {
-                    Ok(()) => {
-                        if socket.session.text(text).await.is_err() {
-                            break None;
-                        }
+                Some(WsMessage::Text(text)) => {
+                    socket.sent(&text);
+                    if socket.session.text(text).await.is_err() {
+                        break None;
                     }
-                    Err(close) => break Some(close),
-                },
+                }
                 Some(WsMessage::Close(code, reason)) => {
                     // A refused `connection_init` is Forbidden, as graphql-transport-ws asks.
-                    let code = if lock(&socket.sign_in).refused { FORBIDDEN } else { code };
+                    let code = if lock(&sign_in).refused { FORBIDDEN } else { code };
                     break Some(Close(code, reason));
                 }
                 None => break Some(Close(1000, String::new())),
@@ -237,10 +301,14 @@ async fn serve(
                 if heard_at.elapsed() > CLIENT_TIMEOUT {
                     break None;
                 }
-                if !socket.in_flight.is_empty() && socket.checked_at.elapsed() >= RECHECK_EVERY {
-                    if let Err(close) = socket.recheck().await {
-                        break Some(close);
-                    }
+                // Live subscriptions may deliver nothing for long: check without waiting here.
+                if !socket.in_flight.is_empty() && lock(&sign_in).checked_at.elapsed() >= RECHECK_EVERY {
+                    let executor = executor.clone();
+                    actix_web::rt::spawn(async move {
+                        if let Err(close) = executor.check_if_older(RECHECK_EVERY).await {
+                            executor.close(close).await;
+                        }
+                    });
                 }
                 if socket.session.ping(b"").await.is_err() {
                     break None;
@@ -259,29 +327,12 @@ struct Socket {
     state: State,
     protocol: Protocols,
     client: ClientAddr,
-    sign_in: Shared,
     session: Session,
     /// Ids of the operations started and not yet completed.
     in_flight: HashSet<String>,
-    /// When the sign-in was last checked.
-    checked_at: Instant,
 }
 
 impl Socket {
-    /// Checks the sign-in again; the viewer found is what the next operation runs as.
-    async fn recheck(&mut self) -> Result<(), Close> {
-        let authorization = lock(&self.sign_in).authorization.clone();
-        self.checked_at = Instant::now();
-        // Anonymous sockets have nothing to lose.
-        let Some(authorization) = authorization else { return Ok(()) };
-        let viewer = resolve_viewer(&self.state, Some(&authorization)).await;
-        if let Viewer::Invalid(why) = viewer {
-            return Err(Close(FORBIDDEN, why));
-        }
-        lock(&self.sign_in).viewer = Some(viewer);
-        Ok(())
-    }
-
     /// A client message: whether it goes on to the engine (`Ok(false)`: answered here).
     async fn admit(&mut self, text: &str) -> Result<bool, Close> {
         let Peek { kind, id } = peek(text);
@@ -290,7 +341,6 @@ impl Socket {
                 if self.in_flight.contains(&id) {
                     return Err(Close(DUPLICATE_ID, format!("Subscriber for {id} already exists")));
                 }
-                self.recheck().await?;
                 if let Err(wait) = self.state.limits.graphql.check(&self.client) {
                     let secs = crate::web::ratelimit::retry_after_secs(wait);
                     self.refuse(&id, &format!("too many requests; retry in {secs} s")).await;
@@ -323,18 +373,11 @@ impl Socket {
         let _ = self.session.text(answer.to_string()).await;
     }
 
-    /// A message from the engine, before it goes out.
-    async fn deliver(&mut self, text: &str) -> Result<(), Close> {
+    /// Notes an engine message going out: an ended operation frees its place.
+    fn sent(&mut self, text: &str) {
         let Peek { kind, id } = peek(text);
-        match kind.as_deref() {
-            Some("complete" | "error") => {
-                if let Some(id) = id {
-                    self.in_flight.remove(&id);
-                }
-            }
-            Some("next" | "data") if self.checked_at.elapsed() >= RECHECK_ON_EVENT => self.recheck().await?,
-            _ => {}
+        if let (Some("complete" | "error"), Some(id)) = (kind.as_deref(), id) {
+            self.in_flight.remove(&id);
         }
-        Ok(())
     }
 }

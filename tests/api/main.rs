@@ -18,4 +18,5 @@ mod library_federation;
 mod members;
 mod ops;
 mod peer;
+mod transport_trust;
 mod visibility;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{Directive, ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensionValues, Positioned, ServerError, ServerResult, Variables};
+use async_graphql::{ErrorExtensionValues, Name, Positioned, ServerError, ServerResult, Variables};
 use async_graphql_value::{ConstValue, Value};
 
 use crate::ap::bounds::has_forbidden_chars;
@@ -33,29 +33,47 @@ impl Extension for InputText {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        // Inline literals: the field is the input-object field or argument holding the string.
+        if let Some(field) = find_in_arguments(&doc, &|argument, value| value_bad(value, argument)) {
+            return Err(refusal(&field));
+        }
+        // Variables (and their defaults): the innermost input-object field, else the argument
+        // the variable is passed to, else the variable.
+        let used_as = |name: &str| {
+            find_in_arguments(&doc, &|argument, value| value_uses(value, name, argument))
+                .unwrap_or_else(|| clean_name(name))
+        };
         for (name, value) in variables.iter() {
-            if has_forbidden_chars(name) || const_has(value) {
-                return Err(refusal(&format!("variable `${}`", clean_name(name))));
+            if has_forbidden_chars(name) {
+                return Err(refusal(&clean_name(name)));
+            }
+            if let Some(field) = const_bad(value, None) {
+                return Err(refusal(&field.unwrap_or_else(|| used_as(name))));
             }
         }
-        let doc = next.run(ctx, query, variables).await?;
-        if let Some(place) = document_has(&doc) {
-            return Err(refusal(&place));
+        for (_, op) in doc.operations.iter() {
+            for var in &op.node.variable_definitions {
+                if let Some(field) = var.node.default_value.as_ref().and_then(|d| const_bad(&d.node, None)) {
+                    return Err(refusal(&field.unwrap_or_else(|| used_as(&var.node.name.node))));
+                }
+            }
         }
         Ok(doc)
     }
 }
 
-fn refusal(place: &str) -> ServerError {
+fn refusal(field: &str) -> ServerError {
     let mut e = ServerError::new(
         format!(
-            "{place} holds a control character (such as NUL); text may hold tabs and line breaks but no other \
+            "`{field}` holds a control character (such as NUL); text may hold tabs and line breaks but no other \
              control characters"
         ),
         None,
     );
     let mut ext = ErrorExtensionValues::default();
     ext.set("code", "BAD_USER_INPUT");
+    ext.set("field", field);
     e.extensions = Some(ext);
     e
 }
@@ -65,73 +83,92 @@ fn clean_name(name: &str) -> String {
     crate::ap::bounds::clean_text(name).chars().take(64).collect()
 }
 
-fn const_has(v: &ConstValue) -> bool {
+/// Where a value (from JSON variables) has a forbidden character: `Some(field)`, with the
+/// innermost input-object field around it when there is one.
+fn const_bad(v: &ConstValue, field: Option<&str>) -> Option<Option<String>> {
     match v {
-        ConstValue::String(s) => has_forbidden_chars(s),
-        ConstValue::List(items) => items.iter().any(const_has),
-        ConstValue::Object(fields) => fields.iter().any(|(k, v)| has_forbidden_chars(k) || const_has(v)),
-        _ => false,
+        ConstValue::String(s) => has_forbidden_chars(s).then(|| field.map(clean_name)),
+        ConstValue::List(items) => items.iter().find_map(|i| const_bad(i, field)),
+        ConstValue::Object(fields) => fields.iter().find_map(|(k, v)| {
+            if has_forbidden_chars(k) {
+                Some(Some(clean_name(k)))
+            } else {
+                const_bad(v, Some(k.as_str()))
+            }
+        }),
+        _ => None,
     }
 }
 
-fn value_has(v: &Value) -> bool {
+/// The same for a literal of the document, passed to `argument`: the field it sits in.
+fn value_bad(v: &Value, field: &str) -> Option<String> {
     match v {
-        Value::String(s) => has_forbidden_chars(s),
-        Value::List(items) => items.iter().any(value_has),
-        Value::Object(fields) => fields.iter().any(|(k, v)| has_forbidden_chars(k) || value_has(v)),
-        _ => false,
+        Value::String(s) => has_forbidden_chars(s).then(|| clean_name(field)),
+        Value::List(items) => items.iter().find_map(|i| value_bad(i, field)),
+        Value::Object(fields) => {
+            fields.iter().find_map(
+                |(k, v)| {
+                    if has_forbidden_chars(k) {
+                        Some(clean_name(k))
+                    } else {
+                        value_bad(v, k.as_str())
+                    }
+                },
+            )
+        }
+        _ => None,
     }
 }
 
-/// The first place of the document with a forbidden character in a literal.
-fn document_has(doc: &ExecutableDocument) -> Option<String> {
+/// The field (argument, or input-object field) a literal passes variable `name` to.
+fn value_uses(v: &Value, name: &str, field: &str) -> Option<String> {
+    match v {
+        Value::Variable(n) if n.as_str() == name => Some(clean_name(field)),
+        Value::List(items) => items.iter().find_map(|i| value_uses(i, name, field)),
+        Value::Object(fields) => fields.iter().find_map(|(k, v)| value_uses(v, name, k.as_str())),
+        _ => None,
+    }
+}
+
+type Visit<'a> = &'a dyn Fn(&str, &Value) -> Option<String>;
+
+/// The first answer of `visit` for an argument (of a field or a directive) anywhere in the
+/// document: every operation and fragment once.
+fn find_in_arguments(doc: &ExecutableDocument, visit: Visit<'_>) -> Option<String> {
     for (_, op) in doc.operations.iter() {
         for var in &op.node.variable_definitions {
-            if var.node.default_value.as_ref().is_some_and(|d| const_has(&d.node)) {
-                return Some(format!("the default of `${}`", var.node.name.node));
-            }
-            if let Some(place) = directives_have(&var.node.directives) {
-                return Some(place);
+            if let Some(found) = in_directives(&var.node.directives, visit) {
+                return Some(found);
             }
         }
-        if let Some(place) = directives_have(&op.node.directives).or_else(|| set_has(&op.node.selection_set.node)) {
-            return Some(place);
-        }
-    }
-    for fragment in doc.fragments.values() {
-        if let Some(place) =
-            directives_have(&fragment.node.directives).or_else(|| set_has(&fragment.node.selection_set.node))
+        if let Some(found) =
+            in_directives(&op.node.directives, visit).or_else(|| in_set(&op.node.selection_set.node, visit))
         {
-            return Some(place);
+            return Some(found);
         }
     }
-    None
-}
-
-fn directives_have(directives: &[Positioned<Directive>]) -> Option<String> {
-    directives.iter().find_map(|d| {
-        d.node
-            .arguments
-            .iter()
-            .find(|(_, v)| value_has(&v.node))
-            .map(|(name, _)| format!("argument `{}` of @{}", name.node, d.node.name.node))
+    doc.fragments.values().find_map(|fragment| {
+        in_directives(&fragment.node.directives, visit).or_else(|| in_set(&fragment.node.selection_set.node, visit))
     })
 }
 
-fn set_has(set: &SelectionSet) -> Option<String> {
+fn in_arguments(arguments: &[(Positioned<Name>, Positioned<Value>)], visit: Visit<'_>) -> Option<String> {
+    arguments.iter().find_map(|(name, value)| visit(name.node.as_str(), &value.node))
+}
+
+fn in_directives(directives: &[Positioned<Directive>], visit: Visit<'_>) -> Option<String> {
+    directives.iter().find_map(|d| in_arguments(&d.node.arguments, visit))
+}
+
+fn in_set(set: &SelectionSet, visit: Visit<'_>) -> Option<String> {
     set.items.iter().find_map(|sel| match &sel.node {
-        Selection::Field(f) => f
-            .node
-            .arguments
-            .iter()
-            .find(|(_, v)| value_has(&v.node))
-            .map(|(name, _)| format!("argument `{}` of `{}`", name.node, f.node.name.node))
-            .or_else(|| directives_have(&f.node.directives))
-            .or_else(|| set_has(&f.node.selection_set.node)),
+        Selection::Field(f) => in_arguments(&f.node.arguments, visit)
+            .or_else(|| in_directives(&f.node.directives, visit))
+            .or_else(|| in_set(&f.node.selection_set.node, visit)),
         Selection::InlineFragment(f) => {
-            directives_have(&f.node.directives).or_else(|| set_has(&f.node.selection_set.node))
+            in_directives(&f.node.directives, visit).or_else(|| in_set(&f.node.selection_set.node, visit))
         }
-        Selection::FragmentSpread(s) => directives_have(&s.node.directives),
+        Selection::FragmentSpread(s) => in_directives(&s.node.directives, visit),
     })
 }
 
@@ -140,15 +177,33 @@ fn set_has(set: &SelectionSet) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn found(q: &str) -> Option<String> {
+        let doc = async_graphql::parser::parse_query(q).unwrap();
+        find_in_arguments(&doc, &|argument, value| value_bad(value, argument))
+    }
+
     #[test]
-    fn literals_anywhere_in_a_document_are_found() {
-        let found = |q: &str| document_has(&async_graphql::parser::parse_query(q).unwrap());
-        assert!(found("{ member(handle: \"a\\u0000b\") { id } }").is_some());
-        assert!(found("query($x: String = \"\\u0001\") { a }").is_some());
-        assert!(found("{ a(input: { list: [\"ok\", \"b\\u0000\"] }) }").is_some());
-        assert!(found("{ ... on Query { a(x: \"\\u0000\") } }").is_some());
-        assert!(found("query { ...F } fragment F on Query { a @include(if: true) @x(s: \"\\u0007\") }").is_some());
-        assert!(found("{ a(text: \"line one\\nline two\\ttabbed\\r\\n\") }").is_none());
-        assert!(found("{ a(text: \"é ✓\") }").is_none());
+    fn literals_anywhere_in_a_document_are_found_with_their_field() {
+        assert_eq!(found("{ member(handle: \"a\\u0000b\") { id } }").as_deref(), Some("handle"));
+        assert_eq!(found("{ a(input: { list: [\"ok\", \"b\\u0000\"] }) }").as_deref(), Some("list"));
+        assert_eq!(found("{ ... on Query { a(x: \"\\u0000\") } }").as_deref(), Some("x"));
+        let deep = "query { ...F } fragment F on Query { a @include(if: true) @x(s: \"\\u0007\") }";
+        assert_eq!(found(deep).as_deref(), Some("s"));
+        assert_eq!(found("{ a(text: \"line one\\nline two\\ttabbed\\r\\n\") }"), None);
+        assert_eq!(found("{ a(text: \"é ✓\") }"), None);
+    }
+
+    #[test]
+    fn variables_are_named_by_the_field_they_fill() {
+        let doc = async_graphql::parser::parse_query("query($h: String, $i: In) { a(handle: $h, input: $i) }").unwrap();
+        let used = |name: &str| find_in_arguments(&doc, &|argument, value| value_uses(value, name, argument));
+        assert_eq!(used("h").as_deref(), Some("handle"));
+        assert_eq!(used("i").as_deref(), Some("input"));
+        let nested: ConstValue = serde_json::from_value(serde_json::json!({"body": "a\u{0}", "tags": ["ok"]})).unwrap();
+        assert_eq!(const_bad(&nested, None), Some(Some("body".into())));
+        let tags: ConstValue = serde_json::from_value(serde_json::json!({"tags": ["ok", "b\u{0}"]})).unwrap();
+        assert_eq!(const_bad(&tags, None), Some(Some("tags".into())));
+        assert_eq!(const_bad(&ConstValue::String("x\u{0}".into()), None), Some(None));
+        assert_eq!(const_bad(&ConstValue::String("x\ny\t".into()), None), None);
     }
 }

@@ -270,6 +270,7 @@ async fn text_with_nul_is_refused_from_clients_and_stripped_from_other_servers()
     let refused = |v: &Value, what: &str| {
         assert_eq!(code(v), "BAD_USER_INPUT", "{what}: {v:#}");
         assert!(v["data"].is_null() || v.get("data").is_none(), "{what} ran: {v:#}");
+        assert!(v["errors"][0]["extensions"]["field"].is_string(), "{what} names no field: {v:#}");
     };
     // An inline literal as a query argument.
     refused(&a.gql("{ member(handle: \"a\\u0000b\") { id } }", json!({}), None).await, "inline argument");
@@ -295,6 +296,7 @@ async fn text_with_nul_is_refused_from_clients_and_stripped_from_other_servers()
     for bad in ["a\u{0}b", "bell\u{7}", "esc\u{1b}[31m", "c1\u{85}"] {
         let v = a.gql(thread, json!({"i": {"groupId": group, "title": "Hello", "body": bad}}), token).await;
         refused(&v, &format!("input object field {bad:?}"));
+        assert_eq!(v["errors"][0]["extensions"]["field"], "body");
     }
     // A list element, inline and through a variable.
     let mut input = event_input(&group);

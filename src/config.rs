@@ -52,8 +52,13 @@ pub struct Config {
     pub instance_name: String,
     pub registration_mode: RegistrationMode,
     pub group_creation: GroupCreation,
-    /// Trust `X-Forwarded-For` / `Forwarded` for the client address (behind a reverse proxy).
+    /// Take the client address from `X-Forwarded-For` (behind a reverse proxy); see
+    /// `web::ratelimit::client_addr`.
     pub trust_proxy: bool,
+    /// With `trust_proxy`: how many proxies of ours stand in front, so the client address is the
+    /// `X-Forwarded-For` entry this many places from the right (the one our outermost proxy
+    /// appended; entries left of it are the client's to write). At least 1.
+    pub trusted_proxy_hops: usize,
     pub log_format: LogFormat,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
@@ -105,6 +110,7 @@ struct FileConfig {
     registration_mode: Option<RegistrationMode>,
     group_creation: Option<GroupCreation>,
     trust_proxy: Option<bool>,
+    trusted_proxy_hops: Option<usize>,
     log_format: Option<LogFormat>,
     max_body_bytes: Option<usize>,
     login_max_failures: Option<u64>,
@@ -173,6 +179,12 @@ impl Config {
                 .or(file.group_creation)
                 .unwrap_or(GroupCreation::Members),
             trust_proxy: parse_bool("WEAVE_TRUST_PROXY", file.trust_proxy)?.unwrap_or(false),
+            trusted_proxy_hops: match parse_num("WEAVE_TRUSTED_PROXY_HOPS", env("WEAVE_TRUSTED_PROXY_HOPS"))?
+                .or(file.trusted_proxy_hops)
+            {
+                Some(0) => anyhow::bail!("WEAVE_TRUSTED_PROXY_HOPS (trusted_proxy_hops) must be at least 1"),
+                n => n.unwrap_or(1),
+            },
             log_format: parse_enum("WEAVE_LOG_FORMAT", env("WEAVE_LOG_FORMAT"))?
                 .or(file.log_format)
                 .unwrap_or(LogFormat::Text),
@@ -263,6 +275,7 @@ impl Config {
             registration_mode: RegistrationMode::Open,
             group_creation: GroupCreation::Members,
             trust_proxy: false,
+            trusted_proxy_hops: 1,
             log_format: LogFormat::Text,
             max_body_bytes: 1024 * 1024,
             login_max_failures: 5,
@@ -334,6 +347,7 @@ impl std::fmt::Debug for Config {
             .field("registration_mode", &self.registration_mode)
             .field("group_creation", &self.group_creation)
             .field("trust_proxy", &self.trust_proxy)
+            .field("trusted_proxy_hops", &self.trusted_proxy_hops)
             .field("log_format", &self.log_format)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("login_max_failures", &self.login_max_failures)

@@ -5,6 +5,7 @@ pub mod activities;
 pub mod actors;
 pub mod collections;
 pub mod delivery;
+mod fetched;
 pub mod inbox;
 pub mod resolve;
 pub mod wellknown;
@@ -136,7 +137,13 @@ pub async fn build(state: State) -> anyhow::Result<Federation> {
         .domain(state.config.domain.clone())
         .signed_fetch_actor(&instance)
         .app_data(state.clone())
-        .client(reqwest_middleware::ClientBuilder::new(client).with(delivery::RecordRejection).build())
+        .client(
+            reqwest_middleware::ClientBuilder::new(client)
+                .with(delivery::RecordRejection)
+                // Fetched documents lose NUL and control characters before anything parses them.
+                .with(fetched::CleanFetched)
+                .build(),
+        )
         .debug(debug)
         .allow_http_urls(debug)
         .http_signature_compat(true)

@@ -8,8 +8,7 @@
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::parser::types::OperationType;
-use async_graphql::{Data, Variables};
-use async_graphql_actix_web::GraphQLSubscription;
+use async_graphql::Variables;
 use serde::Deserialize;
 
 use super::cache::{Key, ResponseCache, Turn};
@@ -17,10 +16,7 @@ use super::{Loaders, WeaveSchema};
 use crate::db::enums::MemberStatus;
 use crate::domain::viewer::Viewer;
 use crate::state::{AppState, State};
-
-/// The client's address, for rate limits.
-#[derive(Clone, Debug)]
-pub struct ClientIp(pub String);
+use crate::web::ratelimit::client_addr;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -118,12 +114,6 @@ pub async fn resolve_viewer(state: &AppState, authorization: Option<&str>) -> Vi
     }
 }
 
-pub fn client_ip(state: &AppState, req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    let ip = if state.config.trust_proxy { info.realip_remote_addr() } else { info.peer_addr() };
-    ip.unwrap_or("unknown").to_string()
-}
-
 async fn execute(
     state: web::Data<State>,
     schema: web::Data<WeaveSchema>,
@@ -197,7 +187,7 @@ async fn execute(
     let request = request
         .data(viewer)
         .data(Loaders::new(&state.db))
-        .data(ClientIp(client_ip(&state, &req)))
+        .data(client_addr(&state.config, &req))
         .data(crate::federation::resolve::RemoteBudget::default());
     let mut response = schema.execute(request).await;
     // Errors raised by the engine itself (syntax, validation, limits, input coercion) carry
@@ -370,37 +360,12 @@ async fn get(
     Ok(execute(state, schema, cache, req, media, body, true).await)
 }
 
-/// `graphql-transport-ws`: the client authenticates in `connection_init` with
-/// `{"Authorization": "Bearer …"}` (or `{"authToken": "…"}`); a bad token closes the socket.
+/// The WebSocket transport (see `socket`).
 async fn websocket(
     state: web::Data<State>,
     schema: web::Data<WeaveSchema>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> actix_web::Result<HttpResponse> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&state, &req);
-    GraphQLSubscription::new(schema.get_ref().clone())
-        .on_connection_init(move |value| {
-            let state = state.clone();
-            let ip = ip.clone();
-            async move {
-                let auth = value
-                    .get("Authorization")
-                    .or_else(|| value.get("authorization"))
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string)
-                    .or_else(|| value.get("authToken").and_then(|v| v.as_str()).map(|t| format!("Bearer {t}")));
-                let viewer = resolve_viewer(&state, auth.as_deref()).await;
-                if let Viewer::Invalid(why) = &viewer {
-                    return Err(async_graphql::Error::new(why.clone()));
-                }
-                let mut data = Data::default();
-                data.insert(viewer);
-                data.insert(Loaders::uncached(&state.db));
-                data.insert(ClientIp(ip));
-                Ok(data)
-            }
-        })
-        .start(&req, payload)
+    super::socket::start(state.get_ref().clone(), schema.get_ref().clone(), &req, payload)
 }

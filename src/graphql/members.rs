@@ -1,7 +1,6 @@
 //! Accounts, sessions and profiles.
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 
-use super::http::ClientIp;
 use super::types::{connection, parse_id, wants_total, AuthPayload, Conn, Member, Result, Sector};
 use super::ContextExt as _;
 use crate::domain::members::{self, NewAccount, ProfileChanges};
@@ -9,6 +8,7 @@ use crate::domain::pagination::PageRequest;
 use crate::domain::sessions;
 use crate::error::AppError;
 use crate::federation::resolve;
+use crate::web::ratelimit::ClientAddr;
 
 #[derive(InputObject)]
 pub struct RegisterInput {
@@ -93,8 +93,8 @@ pub struct MemberMutation;
 /// `register`, `login` and `refreshToken` calls per client address
 /// (`WEAVE_RATE_LIMIT_AUTH_PER_MINUTE`), before any password is hashed.
 fn auth_limit(ctx: &Context<'_>) -> std::result::Result<(), AppError> {
-    let ip = ctx.data_opt::<ClientIp>().map(|c| c.0.as_str()).unwrap_or("unknown");
-    ctx.state().limits.auth.check(ip).map_err(|wait| {
+    let client = ctx.data_opt::<ClientAddr>().cloned().unwrap_or_else(ClientAddr::unknown);
+    ctx.state().limits.auth.check(&client).map_err(|wait| {
         AppError::RateLimited(format!(
             "too many sign-ins from your address; retry in {} s",
             crate::web::ratelimit::retry_after_secs(wait)
@@ -118,7 +118,7 @@ impl MemberMutation {
 
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
         auth_limit(ctx)?;
-        let ip = ctx.data_opt::<ClientIp>().map(|c| c.0.as_str()).unwrap_or("unknown");
+        let ip = ctx.data_opt::<ClientAddr>().map(|c| c.ip.as_str()).unwrap_or("unknown");
         Ok(members::login(ctx.state(), &input.username_or_email, &input.password, ip).await?.into())
     }
 

@@ -10,6 +10,8 @@ pub mod limits;
 mod loaders;
 mod members;
 mod search;
+mod socket;
+mod text;
 mod types;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
@@ -52,6 +54,8 @@ pub fn build_schema(state: Option<State>, federation: Option<Federation>) -> Wea
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
         // Cost, width and depth (see `limits`); introspection-only documents may nest deeper.
         .extension(limits::Limits)
+        // No control characters in any string of a request (see `text`).
+        .extension(text::InputText)
         .limit_recursive_depth(32)
         .limit_directives(20);
     if let Some(state) = state {

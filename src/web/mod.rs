@@ -89,8 +89,8 @@ async fn limit_requests(
         None
     };
     if let Some(limiter) = limiter {
-        let ip = graphql::http::client_ip(&state, req.request());
-        if let Err(wait) = limiter.check(&ip) {
+        let client = ratelimit::client_addr(&state.config, req.request());
+        if let Err(wait) = limiter.check(&client) {
             let resp = too_busy(
                 HttpResponse::TooManyRequests(),
                 ratelimit::retry_after_secs(wait),

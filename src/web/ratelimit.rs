@@ -1,14 +1,85 @@
 //! Per-client-address request limits: a token bucket per address, refilled continuously.
 //!
 //! `/graphql`, the pages and calendars (every `GET` for a person or a calendar app rather than
-//! for a federating server: see `web::is_page_request`) and the inboxes are limited by middleware (HTTP 429 with `Retry-After`);
-//! `register`, `login` and `refreshToken` by their resolvers (`RATE_LIMITED`). The client
-//! address is the peer's, or the forwarded one when `WEAVE_TRUST_PROXY` is set.
+//! for a federating server: see `web::is_page_request`) and the inboxes are limited by
+//! middleware (HTTP 429 with `Retry-After`); `register`, `login` and `refreshToken` by their
+//! resolvers (`RATE_LIMITED`); operations sent over a GraphQL WebSocket count against the
+//! `/graphql` limit. The client address is [`client_addr`]'s, the only place it is derived.
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use actix_web::HttpRequest;
+
 use crate::config::Config;
+
+/// Who a request comes from, as every per-address limit sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientAddr {
+    /// The key the limits count under: an IP address, or what the trusted proxy wrote.
+    pub ip: String,
+    /// The address is the connection's own peer (not a forwarded one) and a loopback address:
+    /// the only case `WEAVE_RATE_LIMIT_EXEMPT_LOOPBACK` may exempt.
+    local_peer: bool,
+}
+
+impl ClientAddr {
+    /// An address nobody could tell (no peer address): limited, never exempt.
+    pub fn unknown() -> Self {
+        ClientAddr { ip: "unknown".into(), local_peer: false }
+    }
+
+    fn peer(peer: Option<SocketAddr>) -> Self {
+        match peer {
+            Some(p) => ClientAddr { ip: p.ip().to_string(), local_peer: p.ip().is_loopback() },
+            None => ClientAddr::unknown(),
+        }
+    }
+}
+
+/// Longest forwarded entry kept as a key when it is not an IP address.
+const MAX_FORWARDED_ENTRY: usize = 64;
+
+/// The client address of a request. Without `WEAVE_TRUST_PROXY` it is the TCP peer. With it, it
+/// is the `X-Forwarded-For` entry `WEAVE_TRUSTED_PROXY_HOPS` places from the right: each proxy
+/// appends the address it received the request from, so the rightmost entries are written by
+/// our proxies and everything left of them by the client (never believed). A shorter list than
+/// the hops means the request skipped a proxy: its leftmost entry is then the one a proxy of
+/// ours wrote. A forwarded address is never exempt from a limit, loopback or not. `Forwarded`
+/// is not read: proxies that append to `X-Forwarded-For` pass a client's `Forwarded` on as is.
+pub fn client_addr(config: &Config, req: &HttpRequest) -> ClientAddr {
+    if !config.trust_proxy {
+        return ClientAddr::peer(req.peer_addr());
+    }
+    // Several header lines are one list, in order.
+    let entries: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let Some(entry) = entries.get(entries.len().saturating_sub(config.trusted_proxy_hops.max(1))) else {
+        return ClientAddr::peer(req.peer_addr());
+    };
+    let ip = match forwarded_ip(entry) {
+        Some(ip) => ip.to_string(),
+        None => entry.chars().take(MAX_FORWARDED_ENTRY).collect(),
+    };
+    ClientAddr { ip, local_peer: false }
+}
+
+/// An `X-Forwarded-For` entry's address: `192.0.2.1`, `192.0.2.1:4711`, `2001:db8::1` or
+/// `[2001:db8::1]:4711`.
+fn forwarded_ip(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| entry.strip_prefix('[').and_then(|e| e.strip_suffix(']')).and_then(|e| e.parse().ok()))
+}
 
 /// Addresses remembered at most; past this, buckets that have refilled are forgotten, and if
 /// none has, the oldest half.
@@ -24,7 +95,7 @@ struct Bucket {
 pub struct KeyedLimiter {
     capacity: f64,
     per_sec: f64,
-    /// Loopback addresses pass unlimited (see `Config::rate_limit_exempt_loopback`).
+    /// A loopback peer passes unlimited (see `Config::rate_limit_exempt_loopback`).
     exempt_loopback: bool,
     buckets: Mutex<HashMap<String, Bucket>>,
 }
@@ -39,19 +110,22 @@ impl KeyedLimiter {
         }
     }
 
-    /// Lets loopback addresses (this machine) through unlimited.
+    /// Lets requests whose own peer is this machine through unlimited.
     pub fn exempting_loopback(mut self, exempt: bool) -> Self {
         self.exempt_loopback = exempt;
         self
     }
 
-    /// Takes one token for `key`; `Err` says how long until one is available.
-    pub fn check(&self, key: &str) -> Result<(), Duration> {
-        self.check_at(key, Instant::now())
+    /// Takes one token for `client`; `Err` says how long until one is available.
+    pub fn check(&self, client: &ClientAddr) -> Result<(), Duration> {
+        if self.exempt_loopback && client.local_peer {
+            return Ok(());
+        }
+        self.check_at(&client.ip, Instant::now())
     }
 
     fn check_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
-        if self.capacity < 1.0 || (self.exempt_loopback && is_loopback(key)) {
+        if self.capacity < 1.0 {
             return Ok(());
         }
         // A poisoned lock only means another request panicked mid-update: the map is still usable.
@@ -95,15 +169,6 @@ pub struct RateLimits {
     pub inbox_in_flight: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
-/// Whether a client address (`ip` or `ip:port`) is a loopback address.
-fn is_loopback(addr: &str) -> bool {
-    use std::net::{IpAddr, SocketAddr};
-    addr.parse::<IpAddr>()
-        .map(|ip| ip.is_loopback())
-        .or_else(|_| addr.parse::<SocketAddr>().map(|s| s.ip().is_loopback()))
-        .unwrap_or(false)
-}
-
 impl RateLimits {
     pub fn new(config: &Config) -> Self {
         let limiter =
@@ -144,24 +209,41 @@ mod tests {
         assert!(l.check_at("a", t0 + Duration::from_secs(1)).is_err());
     }
 
+    fn peer(addr: &str) -> ClientAddr {
+        ClientAddr::peer(addr.parse().ok())
+    }
+
     #[test]
-    fn loopback_may_be_exempt() {
+    fn a_loopback_peer_may_be_exempt_a_forwarded_loopback_never() {
         let l = KeyedLimiter::per_minute(1).exempting_loopback(true);
-        for addr in ["127.0.0.1", "::1", "127.0.0.2:4000", "127.0.0.1", "::1"] {
-            assert!(l.check(addr).is_ok(), "{addr}");
+        for addr in ["127.0.0.1:1", "[::1]:2", "127.0.0.2:4000", "127.0.0.1:1"] {
+            assert!(l.check(&peer(addr)).is_ok(), "{addr}");
         }
-        assert!(l.check("192.0.2.1").is_ok());
-        assert!(l.check("192.0.2.1").is_err(), "others are limited");
+        assert!(l.check(&peer("192.0.2.1:1")).is_ok());
+        assert!(l.check(&peer("192.0.2.1:1")).is_err(), "others are limited");
+        let forwarded = ClientAddr { ip: "127.0.0.1".into(), local_peer: false };
+        assert!(l.check(&forwarded).is_ok());
+        assert!(l.check(&forwarded).is_err(), "a forwarded loopback address is limited");
         let strict = KeyedLimiter::per_minute(1);
-        assert!(strict.check("127.0.0.1").is_ok());
-        assert!(strict.check("127.0.0.1").is_err());
+        assert!(strict.check(&peer("127.0.0.1:1")).is_ok());
+        assert!(strict.check(&peer("127.0.0.1:1")).is_err());
+    }
+
+    #[test]
+    fn forwarded_entries_parse_with_or_without_port() {
+        assert_eq!(forwarded_ip("192.0.2.1"), "192.0.2.1".parse().ok());
+        assert_eq!(forwarded_ip("192.0.2.1:4711"), "192.0.2.1".parse().ok());
+        assert_eq!(forwarded_ip("2001:db8::1"), "2001:db8::1".parse().ok());
+        assert_eq!(forwarded_ip("[2001:db8::1]:4711"), "2001:db8::1".parse().ok());
+        assert_eq!(forwarded_ip("[2001:db8::1]"), "2001:db8::1".parse().ok());
+        assert_eq!(forwarded_ip("unknown"), None);
     }
 
     #[test]
     fn zero_disables() {
         let l = KeyedLimiter::per_minute(0);
         for _ in 0..1000 {
-            assert!(l.check("a").is_ok());
+            assert!(l.check(&ClientAddr::unknown()).is_ok());
         }
     }
 

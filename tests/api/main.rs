@@ -20,5 +20,6 @@ mod ops;
 mod peer;
 mod remote_trust;
 mod retraction_trust;
+mod transport_trust;
 mod visibility;
 mod web_trust;

@@ -17,9 +17,10 @@ use crate::state::State;
 
 /// Any received activity. The type is read from `type`; types we do not handle are accepted
 /// and ignored. The library checks the HTTP signature against `actor` before [`receive`] runs.
+/// Every string of it arrives without the characters no stored text may have (see [`Received`]).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(from = "Received")]
 pub struct Inbound {
-    #[serde(deserialize_with = "crate::ap::bounds::deserialize_web_url")]
     pub id: Url,
     #[serde(rename = "type")]
     pub kind: String,
@@ -29,6 +30,37 @@ pub struct Inbound {
     /// Everything else the activity says (`weave:status` of an answer to a `Join`…).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
+}
+
+/// An activity as it came in the inbox's body, before NUL and other control characters are
+/// taken out of every string in it (`ap::bounds::clean_json`): the one place pushed documents
+/// enter. (The body itself must stay as sent: its digest is checked.) Fetched documents are
+/// cleaned by `federation::fetched::CleanFetched`.
+#[derive(Deserialize)]
+struct Received {
+    #[serde(deserialize_with = "crate::ap::bounds::deserialize_web_url")]
+    id: Url,
+    #[serde(rename = "type")]
+    kind: String,
+    actor: activitypub_federation::fetch::object_id::ObjectId<ApActor>,
+    #[serde(default)]
+    object: Value,
+    #[serde(flatten)]
+    extra: serde_json::Map<String, Value>,
+}
+
+impl From<Received> for Inbound {
+    fn from(r: Received) -> Self {
+        let mut object = r.object;
+        crate::ap::bounds::clean_json(&mut object);
+        let mut extra = Value::Object(r.extra);
+        crate::ap::bounds::clean_json(&mut extra);
+        let extra = match extra {
+            Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        };
+        Inbound { id: r.id, kind: crate::ap::bounds::clean_text(&r.kind), actor: r.actor, object, extra }
+    }
 }
 
 impl Inbound {

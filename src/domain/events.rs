@@ -661,18 +661,24 @@ async fn set_hosts<C: ConnectionTrait>(
     sync_host_ids(conn, event_id).await
 }
 
-/// Writes the event's `host_ids` from its confirmed `event_host` rows, in their order: what
-/// visibility, the hosts' rights and the `hosts` list read. Invited groups are not hosts yet.
-pub async fn sync_host_ids<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> AppResult<()> {
-    let ids: Vec<Uuid> = event_host::Entity::find()
+/// The group ids of an event's confirmed hosts (or of the groups invited, not yet answered), in
+/// their order.
+async fn host_rows<C: ConnectionTrait>(conn: &C, event_id: Uuid, confirmed: bool) -> AppResult<Vec<Uuid>> {
+    Ok(event_host::Entity::find()
         .filter(event_host::Column::EventId.eq(event_id))
-        .filter(event_host::Column::Confirmed.eq(true))
+        .filter(event_host::Column::Confirmed.eq(confirmed))
         .order_by_asc(event_host::Column::Position)
         .all(conn)
         .await?
         .into_iter()
         .map(|h| h.group_id)
-        .collect();
+        .collect())
+}
+
+/// Writes the event's `host_ids` from its confirmed `event_host` rows, in their order: what
+/// visibility, the hosts' rights and the `hosts` list read. Invited groups are not hosts yet.
+pub async fn sync_host_ids<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> AppResult<()> {
+    let ids = host_rows(conn, event_id, true).await?;
     event::Entity::update_many()
         .col_expr(event::Column::HostIds, Expr::value(json(&ids)?))
         .filter(event::Column::Id.eq(event_id))
@@ -683,15 +689,7 @@ pub async fn sync_host_ids<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> AppR
 
 /// The groups invited to co-host an event that have not answered yet, in the order invited.
 pub async fn invited_hosts<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Vec<group::Model>> {
-    let ids: Vec<Uuid> = event_host::Entity::find()
-        .filter(event_host::Column::EventId.eq(e.id))
-        .filter(event_host::Column::Confirmed.eq(false))
-        .order_by_asc(event_host::Column::Position)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|h| h.group_id)
-        .collect();
+    let ids = host_rows(conn, e.id, false).await?;
     let mut found = groups::load_many(conn, &ids).await?;
     found.sort_by_key(|g| ids.iter().position(|i| *i == g.id));
     Ok(found)

@@ -19,6 +19,21 @@ async fn follow_community(a: &TestApp, b: &TestApp) -> (String, String) {
     actor_key(a, &format!("http://{}/groups/community", a.domain())).await
 }
 
+/// A one-hour online event in 2030 with `capacity` seats, created by `host` in group `g`.
+async fn online_event(app: &TestApp, host: &crate::helpers::Account, g: &Value, title: &str, capacity: i32) -> String {
+    app.ok(
+        "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
+        json!({"i": {"groupId": g, "title": title, "timezone": "UTC", "capacity": capacity,
+            "sessions": [{"startsAt": "2030-01-01T09:00:00Z", "endsAt": "2030-01-01T10:00:00Z"}],
+            "location": {"mode": "ONLINE"}}}),
+        Some(&host.access),
+    )
+    .await["createEvent"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// A Mobilizon-shaped `Event` (our fixture) moved onto A's server and group.
 fn mobilizon_event(a: &TestApp, group: &str, n: u32) -> Value {
     let path = format!("{}/tests/fixtures/mobilizon_event.json", env!("CARGO_MANIFEST_DIR"));
@@ -288,18 +303,7 @@ async fn one_server_takes_at_most_its_share_of_an_events_seats() {
     let b = spawn_app().await;
     let host = a.admin("steward").await;
     let g = a.ok("{ group(handle: \"community\") { id } }", json!({}), None).await["group"]["id"].clone();
-    let id = a
-        .ok(
-            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
-            json!({"i": {"groupId": g, "title": "Twenty seats", "timezone": "UTC", "capacity": 20,
-                "sessions": [{"startsAt": "2030-01-01T09:00:00Z", "endsAt": "2030-01-01T10:00:00Z"}],
-                "location": {"mode": "ONLINE"}}}),
-            Some(&host.access),
-        )
-        .await["createEvent"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = online_event(&a, &host, &g, "Twenty seats", 20).await;
     let event_url = format!("http://{}/events/{id}", a.domain());
     let inbox = format!("http://{}/inbox", a.domain());
     for (n, name) in ["sock1", "sock2", "sock3", "sock4"].iter().enumerate() {
@@ -365,18 +369,7 @@ async fn cancellation_reaches_a_live_partner_once() {
     // The follow is accepted.
     let followers = "{ group(handle: \"community\") { followersCount } }";
     wait_for(|| async { a.ok(followers, json!({}), None).await["group"]["followersCount"] == 1 }).await;
-    let id = a
-        .ok(
-            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
-            json!({"i": {"groupId": g, "title": "Live", "timezone": "UTC", "capacity": 30,
-                "sessions": [{"startsAt": "2030-01-01T09:00:00Z", "endsAt": "2030-01-01T10:00:00Z"}],
-                "location": {"mode": "ONLINE"}}}),
-            Some(&host.access),
-        )
-        .await["createEvent"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = online_event(&a, &host, &g, "Live", 30).await;
     let remote_id =
         wait_for_value(|| async { remote_events(&b).await.first().map(|e| e["id"].as_str().unwrap().to_string()) })
             .await;

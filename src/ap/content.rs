@@ -151,42 +151,6 @@ pub fn document(d: &DocumentParts<'_>) -> Value {
     }))
 }
 
-/// `Create`, `Update` of an object by `actor`, addressed as the object is.
-pub fn wrap(kind: &str, id: &str, actor: &str, object: Value) -> Value {
-    json!({
-        "id": id,
-        "type": kind,
-        "actor": actor,
-        "to": object.get("to").cloned().unwrap_or_else(|| json!([PUBLIC])),
-        "cc": object.get("cc").cloned().unwrap_or_else(|| json!([])),
-        "object": object,
-    })
-}
-
-/// `Announce` of an object by a group to its followers.
-pub fn announce(id: &str, group: &str, followers: Option<&str>, object: Value) -> Value {
-    json!({
-        "id": id,
-        "type": "Announce",
-        "actor": group,
-        "to": [PUBLIC],
-        "cc": followers.map(|f| vec![f]).unwrap_or_default(),
-        "object": object,
-    })
-}
-
-/// `Delete` of an object, leaving a `Tombstone`.
-pub fn delete(id: &str, actor: &str, object: &str, cc: Vec<String>) -> Value {
-    json!({
-        "id": id,
-        "type": "Delete",
-        "actor": actor,
-        "to": [PUBLIC],
-        "cc": cc,
-        "object": {"id": object, "type": "Tombstone"},
-    })
-}
-
 /// An object another server sent (a `Note`, `Page`, `Article`, `Document`…), read leniently:
 /// fields other servers shape differently (`attributedTo` as a string, an object or a list;
 /// `url` as a string, a `Link` or a list) are kept raw and read by the methods below.

@@ -8,20 +8,22 @@ use url::Url;
 
 use super::PUBLIC;
 
+use super::activities::{Envelope, Kind};
+
 /// `Join` of an event by a person, addressed to the event's group.
 pub fn join(id: &str, actor: &str, event: &str, group: &str) -> Value {
-    json!({"id": id, "type": "Join", "actor": actor, "object": event, "to": [group], "cc": []})
+    Envelope::new(Kind::Join, id, actor, vec![group.into()], event.to_string()).cc(vec![]).into_value()
 }
 
 /// `Leave` of an event.
 pub fn leave(id: &str, actor: &str, event: &str, group: &str) -> Value {
-    json!({"id": id, "type": "Leave", "actor": actor, "object": event, "to": [group], "cc": []})
+    Envelope::new(Kind::Leave, id, actor, vec![group.into()], event.to_string()).cc(vec![]).into_value()
 }
 
 /// The group's answer to a `Join`: `Accept` (a seat or a place on the waitlist, named in
 /// `weave:status`) or `Reject` (closed, cancelled, full), embedding the join as Mobilizon does.
 pub fn answer_join(
-    kind: &str,
+    kind: Kind,
     id: &str,
     group: &str,
     join_id: &str,
@@ -29,17 +31,10 @@ pub fn answer_join(
     event: &str,
     status: Option<&str>,
 ) -> Value {
-    let mut v = json!({
-        "id": id,
-        "type": kind,
-        "actor": group,
-        "to": [person],
-        "object": {"id": join_id, "type": "Join", "actor": person, "object": event},
-    });
-    if let (Some(o), Some(s)) = (v.as_object_mut(), status) {
-        o.insert("weave:status".into(), json!(s));
-    }
-    v
+    let join = Envelope::new(Kind::Join, join_id, person, vec![], event.to_string());
+    let mut answer = Envelope::new(kind, id, group, vec![person.into()], join);
+    answer.status = status.map(str::to_string);
+    answer.into_value()
 }
 
 /// A public `Note` from a group (a cancellation or a new date, which Mastodon shows: it
@@ -265,16 +260,17 @@ pub fn direct_note(
 
 /// An invitation to co-host an event: `Offer` of the event from its group to another group.
 pub fn offer_cohost(id: &str, group: &str, event: &str, invited: &str) -> Value {
-    json!({"id": id, "type": "Offer", "actor": group, "object": event, "target": invited, "to": [invited]})
+    offer(id, group, event, invited, vec![invited.into()]).into_value()
+}
+
+fn offer(id: &str, group: &str, event: &str, invited: &str, to: Vec<String>) -> Envelope<String> {
+    let mut offer = Envelope::new(Kind::Offer, id, group, to, event.to_string());
+    offer.target = Some(invited.into());
+    offer
 }
 
 /// The invited group's answer to an `Offer` (`Accept` or `Reject`), embedding it.
-pub fn answer_offer(kind: &str, id: &str, invited: &str, offer_id: &str, inviter: &str, event: &str) -> Value {
-    json!({
-        "id": id,
-        "type": kind,
-        "actor": invited,
-        "to": [inviter],
-        "object": {"id": offer_id, "type": "Offer", "actor": inviter, "object": event, "target": invited},
-    })
+pub fn answer_offer(kind: Kind, id: &str, invited: &str, offer_id: &str, inviter: &str, event: &str) -> Value {
+    Envelope::new(kind, id, invited, vec![inviter.into()], offer(offer_id, inviter, event, invited, vec![]))
+        .into_value()
 }

@@ -23,23 +23,9 @@ use crate::domain::{events, markdown, search};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-/// What happened to an event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Change {
-    Create,
-    Update,
-    Delete,
-}
-
-impl Change {
-    fn as_str(self) -> &'static str {
-        match self {
-            Change::Create => "Create",
-            Change::Update => "Update",
-            Change::Delete => "Delete",
-        }
-    }
-}
+use crate::ap::activities;
+/// What happened to the object: one enum for every object we publish.
+pub use crate::ap::activities::Change;
 
 /// Whether an event is sent at all.
 fn federated(e: &event::Model) -> bool {
@@ -163,28 +149,18 @@ pub async fn publish<C: ConnectionTrait>(
     // What goes (and whether it is listed publicly) is what was there: a retraction never
     // makes public what was not.
     let public = if change == Change::Delete { was_public } else { is_public };
+    // A public event goes to the public, its followers in copy; an UNLISTED one to the
+    // followers only, never to the public collection.
+    let (to, cc) = if public { (vec![crate::ap::PUBLIC.to_string()], followers) } else { (followers, vec![]) };
     let payload = if change == Change::Delete {
-        serde_json::json!({
-            "id": id, "type": "Delete", "actor": g.ap_id,
-            "to": if public { vec![crate::ap::PUBLIC.to_string()] } else { followers.clone() },
-            "cc": if public { followers } else { vec![] },
-            "object": {"id": e.ap_id, "type": "Tombstone"},
-        })
+        activities::delete(&id, &g.ap_id, &e.ap_id, to, cc)
     } else {
         let mut doc = document_of(conn, state, e, &g).await?;
-        if !public {
-            // UNLISTED: the followers only, never the public collection.
-            if let Some(o) = doc.as_object_mut() {
-                o.insert("to".into(), serde_json::json!(followers));
-                o.insert("cc".into(), serde_json::json!([]));
-            }
+        if let Some(o) = doc.as_object_mut() {
+            o.insert("to".into(), to.iter().cloned().map(serde_json::Value::String).collect());
+            o.insert("cc".into(), cc.iter().cloned().map(serde_json::Value::String).collect());
         }
-        serde_json::json!({
-            "id": id, "type": change.as_str(), "actor": g.ap_id,
-            "to": doc.get("to").cloned().unwrap_or_default(),
-            "cc": doc.get("cc").cloned().unwrap_or_default(),
-            "object": doc,
-        })
+        activities::wrap(change.kind(), &id, &g.ap_id, doc)
     };
     outbox::enqueue(conn, state, Outgoing::from_group(&g, id, change.as_str(), payload, public, inboxes.clone()))
         .await?;
@@ -198,9 +174,10 @@ pub async fn publish<C: ConnectionTrait>(
     };
     let id = outbox::activity_id(state, poll_change.as_str());
     let payload = if poll_change == Change::Delete {
-        crate::ap::content::delete(&id, &g.ap_id, &poll_id(e), g.followers_url.iter().cloned().collect())
+        let cc = g.followers_url.iter().cloned().collect();
+        activities::delete(&id, &g.ap_id, &poll_id(e), vec![crate::ap::PUBLIC.into()], cc)
     } else {
-        crate::ap::content::wrap(poll_change.as_str(), &id, &g.ap_id, poll_of(conn, e, &g).await?)
+        activities::wrap(poll_change.kind(), &id, &g.ap_id, poll_of(conn, e, &g).await?)
     };
     outbox::enqueue(conn, state, Outgoing::from_group(&g, id, poll_change.as_str(), payload, true, inboxes)).await?;
     Ok(())
@@ -231,7 +208,7 @@ pub async fn announce_note<C: ConnectionTrait>(
     let note_id = format!("{}/notes/{}", state.base_url(), Uuid::now_v7());
     let note = participation::announcement(&note_id, &g.ap_id, g.followers_url.as_deref(), &html, &url, Utc::now());
     let id = outbox::activity_id(state, "Create");
-    let payload = crate::ap::content::wrap("Create", &id, &g.ap_id, note);
+    let payload = activities::wrap(activities::Kind::Create, &id, &g.ap_id, note);
     outbox::enqueue(conn, state, Outgoing::from_group(&g, id, "Create", payload, true, inboxes)).await?;
     Ok(())
 }
@@ -250,14 +227,14 @@ pub async fn answer_join<C: ConnectionTrait>(
         return Ok(());
     };
     let (kind, status) = match outcome {
-        Some(RegistrationStatus::Going) => ("Accept", Some("GOING")),
-        Some(RegistrationStatus::Waitlisted) => ("Accept", Some("WAITLISTED")),
-        Some(RegistrationStatus::Requested) => ("Accept", Some("REQUESTED")),
-        _ => ("Reject", None),
+        Some(RegistrationStatus::Going) => (activities::Kind::Accept, Some("GOING")),
+        Some(RegistrationStatus::Waitlisted) => (activities::Kind::Accept, Some("WAITLISTED")),
+        Some(RegistrationStatus::Requested) => (activities::Kind::Accept, Some("REQUESTED")),
+        _ => (activities::Kind::Reject, None),
     };
-    let id = outbox::activity_id(state, kind);
+    let id = outbox::activity_id(state, kind.as_str());
     let payload = participation::answer_join(kind, &id, &g.ap_id, join_id, &person.ap_id, &e.ap_id, status);
-    outbox::enqueue(conn, state, Outgoing::from_group(&g, id, kind, payload, false, vec![inbox])).await?;
+    outbox::enqueue(conn, state, Outgoing::from_group(&g, id, kind.as_str(), payload, false, vec![inbox])).await?;
     Ok(())
 }
 
@@ -565,7 +542,7 @@ async fn direct_note<C: ConnectionTrait>(
     let note_id = format!("{}/notes/{}", state.base_url(), Uuid::now_v7());
     let note = participation::direct_note(&note_id, &g.ap_id, &person.ap_id, &name, &html, in_reply_to, Utc::now());
     let id = outbox::activity_id(state, "Create");
-    let payload = crate::ap::content::wrap("Create", &id, &g.ap_id, note);
+    let payload = activities::wrap(activities::Kind::Create, &id, &g.ap_id, note);
     outbox::enqueue(conn, state, Outgoing::from_group(&g, id, "Create", payload, false, vec![inbox])).await?;
     Ok(())
 }
@@ -811,11 +788,12 @@ pub async fn cohost_offered(
         }
     }
     if let Some(inbox) = outbox::group_inbox(inviter) {
-        let kind = if partners { "Accept" } else { "Reject" };
-        let id = outbox::activity_id(state, kind);
+        let kind = if partners { activities::Kind::Accept } else { activities::Kind::Reject };
+        let id = outbox::activity_id(state, kind.as_str());
         let object = event_ap_id.unwrap_or_default();
         let payload = participation::answer_offer(kind, &id, &invited.ap_id, offer_id, &inviter.ap_id, &object);
-        outbox::enqueue(&txn, state, Outgoing::from_group(invited, id, kind, payload, false, vec![inbox])).await?;
+        outbox::enqueue(&txn, state, Outgoing::from_group(invited, id, kind.as_str(), payload, false, vec![inbox]))
+            .await?;
     }
     txn.commit().await?;
     Ok(partners)

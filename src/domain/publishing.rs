@@ -145,23 +145,9 @@ async fn note<C: ConnectionTrait>(
     Ok((note, mentioned))
 }
 
-/// How a post or thread changed.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    Create,
-    Update,
-    Delete,
-}
-
-impl Change {
-    fn as_str(self) -> &'static str {
-        match self {
-            Change::Create => "Create",
-            Change::Update => "Update",
-            Change::Delete => "Delete",
-        }
-    }
-}
+use crate::ap::activities;
+/// What happened to the object: one enum for every object we publish.
+pub use crate::ap::activities::Change;
 
 /// Sends a change of a local author's thread (`post` is its opening post) or post, in the
 /// caller's transaction. A hidden thread federates nothing (see [`hide`]).
@@ -237,9 +223,9 @@ async fn send<C: ConnectionTrait>(
     let payload = match change {
         Change::Delete => {
             let cc: Vec<String> = author.followers_url.iter().cloned().chain([g.ap_id.clone()]).collect();
-            content::delete(&activity_id, &author.ap_id, &object_id, cc)
+            activities::delete(&activity_id, &author.ap_id, &object_id, vec![crate::ap::PUBLIC.into()], cc)
         }
-        _ => content::wrap(change.as_str(), &activity_id, &author.ap_id, object.clone()),
+        _ => activities::wrap(change.kind(), &activity_id, &author.ap_id, object.clone()),
     };
     if !inboxes.is_empty() {
         outbox::enqueue(
@@ -269,7 +255,7 @@ pub async fn announce<C: ConnectionTrait>(
         return Ok(());
     }
     let id = outbox::activity_id(state, "Announce");
-    let payload = content::announce(&id, &g.ap_id, g.followers_url.as_deref(), object);
+    let payload = activities::announce(&id, &g.ap_id, g.followers_url.as_deref(), object);
     outbox::enqueue(conn, state, Outgoing::from_group(g, id, "Announce", payload, true, inboxes)).await?;
     Ok(())
 }
@@ -329,8 +315,14 @@ pub async fn publish_resource<C: ConnectionTrait>(
     }
     let id = outbox::activity_id(state, change.as_str());
     let payload = match change {
-        Change::Delete => content::delete(&id, &g.ap_id, &r.ap_id, g.followers_url.iter().cloned().collect()),
-        _ => content::wrap(change.as_str(), &id, &g.ap_id, document_of(&g, r)),
+        Change::Delete => activities::delete(
+            &id,
+            &g.ap_id,
+            &r.ap_id,
+            vec![crate::ap::PUBLIC.into()],
+            g.followers_url.iter().cloned().collect(),
+        ),
+        _ => activities::wrap(change.kind(), &id, &g.ap_id, document_of(&g, r)),
     };
     outbox::enqueue(conn, state, Outgoing::from_group(&g, id, change.as_str(), payload, true, inboxes)).await?;
     Ok(())

@@ -22,21 +22,24 @@
 //! Only queries are kept (never mutations, subscriptions or answers with errors), only for
 //! requests without an `Authorization` header, and within a memory budget. Rate limits still
 //! apply (they run before this). `WEAVE_RESPONSE_CACHE=false` turns it off.
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+//!
+//! The storage is `moka`'s: answers weighed in bytes against [`MAX_TOTAL_BYTES`] (past it, the
+//! least likely to be asked again are evicted one by one), each expiring [`MAX_AGE`] after its
+//! computation started, and its `try_get_with` coalesces identical misses. The data version is
+//! part of the key, so an answer is found only under the version it was computed under.
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
-use futures_util::future::{FutureExt as _, Shared};
-use tokio::sync::oneshot;
+use moka::future::Cache;
+use moka::Expiry;
 
 /// The longest an answer is kept, even when no data changes.
 pub const MAX_AGE: Duration = Duration::from_secs(1);
 /// Answers (and queries) larger than this are not kept.
 const MAX_ENTRY_BYTES: usize = 1 << 20;
-/// All kept answers together; past it the cache starts again empty.
-const MAX_TOTAL_BYTES: usize = 32 << 20;
+/// All kept answers together (keys included).
+const MAX_TOTAL_BYTES: u64 = 32 << 20;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
 pub struct Key {
@@ -72,125 +75,69 @@ impl Key {
     }
 }
 
+#[derive(Clone)]
 struct Kept {
-    at: Instant,
+    /// When its computation started: its age counts from then.
+    started: Instant,
     body: Bytes,
 }
 
-#[derive(Default)]
-struct Entries {
-    /// The data version every kept answer was computed under.
-    version: String,
-    answers: HashMap<Key, Kept>,
-    bytes: usize,
+/// An answer expires [`MAX_AGE`] after its computation started.
+struct FromStart;
+
+impl Expiry<(String, Key), Kept> for FromStart {
+    fn expire_after_create(&self, _key: &(String, Key), kept: &Kept, created_at: Instant) -> Option<Duration> {
+        Some(MAX_AGE.saturating_sub(created_at.saturating_duration_since(kept.started)))
+    }
 }
 
-/// An answer being computed, that requests asking the same under the same version wait for.
-struct Computation {
-    id: u64,
-    version: String,
-    answer: Shared<oneshot::Receiver<Bytes>>,
-}
+/// Why a computation kept nothing (it failed, was not a query, was too large, or the data
+/// changed meanwhile). Requests that waited for it compute their own answer.
+#[derive(Debug)]
+pub struct NotKept;
 
-#[derive(Default)]
+/// Kept answers, keyed by data version and request.
 pub struct ResponseCache {
-    entries: Mutex<Entries>,
-    computing: Mutex<HashMap<Key, Computation>>,
-    next_id: AtomicU64,
+    answers: Cache<(String, Key), Kept>,
 }
 
-/// What a request does after a miss.
-pub enum Turn<'a> {
-    /// The same answer is being computed under the same data version: wait for it. `Err`
-    /// means that computation kept nothing (it failed, was not a query, or the data changed
-    /// meanwhile); the request then computes its own answer.
-    Wait(Shared<oneshot::Receiver<Bytes>>),
-    /// Compute the answer; requests asking the same meanwhile wait for this one.
-    Compute(Computing<'a>),
-}
-
-/// The right and duty to compute an answer. Dropping it without [`Computing::keep`] releases
-/// the requests waiting for it.
-pub struct Computing<'a> {
-    cache: &'a ResponseCache,
-    id: u64,
-    key: Key,
-    version: String,
-    started: Instant,
-    answer: Option<oneshot::Sender<Bytes>>,
-}
-
-impl Computing<'_> {
-    pub fn key(&self) -> &Key {
-        &self.key
-    }
-
-    pub fn version(&self) -> &str {
-        &self.version
-    }
-
-    /// Keeps the answer and hands it to the requests waiting for it.
-    pub fn keep(mut self, body: Bytes) {
-        self.cache.put(self.key.clone(), self.version.clone(), self.started, body.clone());
-        if let Some(answer) = self.answer.take() {
-            let _ = answer.send(body);
-        }
-    }
-}
-
-impl Drop for Computing<'_> {
-    fn drop(&mut self) {
-        if let Ok(mut computing) = self.cache.computing.lock() {
-            if computing.get(&self.key).is_some_and(|c| c.id == self.id) {
-                computing.remove(&self.key);
-            }
-        }
+impl Default for ResponseCache {
+    fn default() -> Self {
+        let answers = Cache::builder()
+            .max_capacity(MAX_TOTAL_BYTES)
+            .weigher(|(version, key): &(String, Key), kept: &Kept| {
+                u32::try_from(version.len() + key.size() + kept.body.len()).unwrap_or(u32::MAX)
+            })
+            .expire_after(FromStart)
+            .build();
+        ResponseCache { answers }
     }
 }
 
 impl ResponseCache {
-    /// The kept answer for `key`, if it was computed under `version` and is fresh.
-    pub fn get(&self, key: &Key, version: &str) -> Option<Bytes> {
-        let entries = self.entries.lock().ok()?;
-        if entries.version != version {
-            return None;
-        }
-        entries.answers.get(key).filter(|k| k.at.elapsed() <= MAX_AGE).map(|k| k.body.clone())
-    }
-
-    /// After a miss: wait for the same computation under the same version, or compute. Only
-    /// the first of many identical requests arriving together runs the query (after a change,
-    /// the first request for each page recomputes it instead of every request in flight).
-    pub fn turn(&self, key: Key, version: String) -> Turn<'_> {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (sender, receiver) = oneshot::channel();
-        if let Ok(mut computing) = self.computing.lock() {
-            if let Some(c) = computing.get(&key).filter(|c| c.version == version) {
-                return Turn::Wait(c.answer.clone());
-            }
-            computing.insert(key.clone(), Computation { id, version: version.clone(), answer: receiver.shared() });
-        }
-        Turn::Compute(Computing { cache: self, id, key, version, started: Instant::now(), answer: Some(sender) })
-    }
-
-    /// Keeps `body` as the answer for `key` under `version` (computed starting at `started`).
-    /// A newer version retires everything kept under older ones.
-    fn put(&self, key: Key, version: String, started: Instant, body: Bytes) {
-        let key_size = key.size();
-        let size = key_size + body.len();
-        if size > MAX_ENTRY_BYTES {
-            return;
-        }
-        let Ok(mut entries) = self.entries.lock() else { return };
-        if entries.version != version || entries.bytes + size > MAX_TOTAL_BYTES {
-            entries.answers.clear();
-            entries.bytes = 0;
-            entries.version = version;
-        }
-        entries.bytes += size;
-        if let Some(old) = entries.answers.insert(key, Kept { at: started, body }) {
-            entries.bytes = entries.bytes.saturating_sub(key_size + old.body.len());
-        }
+    /// The answer for `key` under data `version`: the kept one, or the one the identical
+    /// request already computing it keeps, or else `compute`'s. `compute` resolves to the
+    /// answer to keep, or `None` to keep nothing; it runs only when no kept or coming answer
+    /// exists. `Err`: nothing was kept (by `compute`, or by the computation this request waited
+    /// for).
+    pub async fn get_or_compute(
+        &self,
+        key: Key,
+        version: String,
+        compute: impl Future<Output = Option<Bytes>>,
+    ) -> Result<Bytes, NotKept> {
+        let started = Instant::now();
+        let size = key.size() + version.len();
+        let kept = self
+            .answers
+            .try_get_with((version, key), async {
+                match compute.await {
+                    Some(body) if size + body.len() <= MAX_ENTRY_BYTES => Ok(Kept { started, body }),
+                    _ => Err(NotKept),
+                }
+            })
+            .await;
+        kept.map(|k| k.body).map_err(|_| NotKept)
     }
 }
 
@@ -202,56 +149,91 @@ mod tests {
         Key::new("application/json", q, None, &async_graphql::Variables::default()).unwrap_or_else(|| unreachable!())
     }
 
-    #[test]
-    fn an_answer_is_served_only_under_its_version() {
-        let cache = ResponseCache::default();
-        cache.put(key("{ a }"), "7".into(), Instant::now(), Bytes::from_static(b"A"));
-        assert_eq!(cache.get(&key("{ a }"), "7"), Some(Bytes::from_static(b"A")));
-        assert_eq!(cache.get(&key("{ a }"), "8"), None);
-        assert_eq!(cache.get(&key("{ b }"), "7"), None);
-        // A newer version retires the older answers.
-        cache.put(key("{ b }"), "8".into(), Instant::now(), Bytes::from_static(b"B"));
-        assert_eq!(cache.get(&key("{ a }"), "7"), None);
-        assert_eq!(cache.get(&key("{ b }"), "8"), Some(Bytes::from_static(b"B")));
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const A: Bytes = Bytes::from_static(b"A");
+    const B: Bytes = Bytes::from_static(b"B");
+
+    async fn answer(cache: &ResponseCache, q: &str, version: &str, body: Option<Bytes>) -> Result<Bytes, NotKept> {
+        cache.get_or_compute(key(q), version.into(), async { body }).await
     }
 
-    #[test]
-    fn a_replaced_answer_counts_once_in_the_memory_budget() {
+    #[tokio::test]
+    async fn an_answer_is_served_only_under_its_version() {
         let cache = ResponseCache::default();
-        let body = Bytes::from(vec![b'x'; 100]);
-        cache.put(key("{ a }"), "1".into(), Instant::now(), body.clone());
-        cache.put(key("{ a }"), "1".into(), Instant::now(), Bytes::from(vec![b'y'; 300]));
-        cache.put(key("{ b }"), "1".into(), Instant::now(), body);
-        let bytes = cache.entries.lock().map(|e| e.bytes).unwrap_or_default();
-        assert_eq!(bytes, key("{ a }").size() + 300 + key("{ b }").size() + 100);
+        assert_eq!(answer(&cache, "{ a }", "7", Some(A)).await.ok(), Some(A));
+        assert_eq!(answer(&cache, "{ a }", "7", Some(B)).await.ok(), Some(A), "kept");
+        assert_eq!(answer(&cache, "{ a }", "8", Some(B)).await.ok(), Some(B), "another version computes");
+        assert_eq!(answer(&cache, "{ b }", "7", Some(B)).await.ok(), Some(B), "another query computes");
     }
 
-    #[test]
-    fn an_old_answer_is_not_served() {
+    #[tokio::test]
+    async fn the_memory_budget_weighs_keys_and_answers() {
+        let cache = ResponseCache::default();
+        let _ = answer(&cache, "{ a }", "1", Some(Bytes::from(vec![b'x'; 100]))).await;
+        let _ = answer(&cache, "{ a }", "1", Some(Bytes::from(vec![b'y'; 300]))).await;
+        let _ = answer(&cache, "{ b }", "1", Some(Bytes::from(vec![b'z'; 300]))).await;
+        cache.answers.run_pending_tasks().await;
+        let expected = 1 + key("{ a }").size() + 100 + 1 + key("{ b }").size() + 300;
+        assert_eq!(cache.answers.weighted_size(), expected as u64);
+    }
+
+    #[tokio::test]
+    async fn an_answer_too_large_or_not_given_is_not_kept() {
+        let cache = ResponseCache::default();
+        let large = Bytes::from(vec![b'x'; MAX_ENTRY_BYTES]);
+        assert!(answer(&cache, "{ a }", "1", Some(large)).await.is_err());
+        assert!(answer(&cache, "{ a }", "1", None).await.is_err());
+        assert_eq!(answer(&cache, "{ a }", "1", Some(A)).await.ok(), Some(A));
+    }
+
+    #[tokio::test]
+    async fn an_old_answer_is_not_served() {
         let cache = ResponseCache::default();
         let long_ago = Instant::now().checked_sub(MAX_AGE * 2).unwrap_or_else(Instant::now);
-        cache.put(key("{ a }"), "1".into(), long_ago, Bytes::from_static(b"A"));
-        assert_eq!(cache.get(&key("{ a }"), "1"), None);
+        cache.answers.insert(("1".into(), key("{ a }")), Kept { started: long_ago, body: A }).await;
+        assert_eq!(answer(&cache, "{ a }", "1", Some(B)).await.ok(), Some(B));
     }
 
     #[tokio::test]
     async fn identical_requests_wait_for_one_computation() {
         let cache = ResponseCache::default();
-        let Turn::Compute(first) = cache.turn(key("{ a }"), "1".into()) else { panic!("the first computes") };
-        let Turn::Wait(second) = cache.turn(key("{ a }"), "1".into()) else { panic!("the second waits") };
-        // Another version or another query computes on its own.
-        assert!(matches!(cache.turn(key("{ a }"), "2".into()), Turn::Compute(_)));
-        assert!(matches!(cache.turn(key("{ b }"), "1".into()), Turn::Compute(_)));
-        first.keep(Bytes::from_static(b"A"));
-        assert_eq!(second.await.ok(), Some(Bytes::from_static(b"A")));
-        assert_eq!(cache.get(&key("{ a }"), "1"), Some(Bytes::from_static(b"A")));
+        let runs = AtomicUsize::new(0);
+        let compute = |body: Option<Bytes>, gate: tokio::sync::oneshot::Receiver<()>| {
+            let runs = &runs;
+            async move {
+                runs.fetch_add(1, Ordering::SeqCst);
+                let _ = gate.await;
+                body
+            }
+        };
+        let (open, gate) = tokio::sync::oneshot::channel();
+        let (_never, no_gate) = tokio::sync::oneshot::channel();
+        let (first, second, ()) = tokio::join!(
+            cache.get_or_compute(key("{ a }"), "1".into(), compute(Some(A), gate)),
+            cache.get_or_compute(key("{ a }"), "1".into(), compute(Some(B), no_gate)),
+            async {
+                tokio::task::yield_now().await;
+                let _ = open.send(());
+            }
+        );
+        assert_eq!((first.ok(), second.ok()), (Some(A), Some(A)));
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
 
-        // A computation that keeps nothing releases its waiters, and the next request computes.
-        let Turn::Compute(failed) = cache.turn(key("{ c }"), "1".into()) else { panic!("computes") };
-        let Turn::Wait(waiting) = cache.turn(key("{ c }"), "1".into()) else { panic!("waits") };
-        drop(failed);
-        assert!(waiting.await.is_err());
-        assert!(matches!(cache.turn(key("{ c }"), "1".into()), Turn::Compute(_)));
+        // A computation that keeps nothing releases its waiters, who then compute on their own.
+        let (open, gate) = tokio::sync::oneshot::channel();
+        let (_never, no_gate) = tokio::sync::oneshot::channel();
+        let (first, second, ()) = tokio::join!(
+            cache.get_or_compute(key("{ c }"), "1".into(), compute(None, gate)),
+            cache.get_or_compute(key("{ c }"), "1".into(), compute(Some(B), no_gate)),
+            async {
+                tokio::task::yield_now().await;
+                let _ = open.send(());
+            }
+        );
+        assert!(first.is_err() && second.is_err());
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        assert_eq!(answer(&cache, "{ c }", "1", Some(B)).await.ok(), Some(B));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use async_graphql::parser::types::OperationType;
 use async_graphql::Variables;
 use serde::Deserialize;
 
-use super::cache::{Key, ResponseCache, Turn};
+use super::cache::{Key, ResponseCache};
 use super::{Loaders, WeaveSchema};
 use crate::db::enums::MemberStatus;
 use crate::domain::viewer::Viewer;
@@ -161,35 +161,97 @@ async fn execute(
     let authorization = bearer(req.headers());
     // An anonymous query may be answered from the cache (see `cache`), or by the identical
     // request already computing it.
-    let mut computing = None;
+    let mut cached = None;
     if let (None, Some(data)) = (&authorization, &state.data_version) {
         if let (Some(key), Some(version)) =
             (Key::new(media, &query, operation_name.as_deref(), &variables), data.current().await)
         {
-            if let Some(body) = cache.get(&key, &version) {
-                return answer(actix_web::http::StatusCode::OK, media, body);
-            }
-            match cache.turn(key, version) {
-                Turn::Wait(other) => {
-                    if let Ok(body) = other.await {
-                        return answer(actix_web::http::StatusCode::OK, media, body);
-                    }
-                }
-                Turn::Compute(c) => computing = Some(c),
-            }
+            cached = Some((key, version));
         }
     }
-    let viewer = resolve_viewer(&state, authorization.as_deref()).await;
     let mut request = async_graphql::Request::new(query).variables(variables);
     if let Some(name) = operation_name {
         request = request.operation_name(name);
     }
     let request = request
-        .data(viewer)
         .data(Loaders::new(&state.db))
         .data(client_addr(&state.config, &req))
         .data(crate::federation::resolve::RemoteBudget::default());
-    let mut response = schema.execute(request).await;
+    let answered = match cached {
+        None => run(&state, &schema, authorization.as_deref(), media, request).await,
+        // Run apart from this request, so that the requests waiting for this computation
+        // still get its answer if this one's client goes away.
+        Some((key, version)) => {
+            let task = actix_web::rt::spawn(answer_anonymous(state, schema, cache, key, version, media, request));
+            task.await.unwrap_or(Err(()))
+        }
+    };
+    match answered {
+        Ok(a) => answer(a.status, media, a.body),
+        Err(()) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
+/// An answer to a request: its status, body, and whether it may be kept (no errors).
+struct Answered {
+    status: actix_web::http::StatusCode,
+    body: web::Bytes,
+    keepable: bool,
+}
+
+/// An anonymous request's answer: the kept one, the one an identical request is computing, or
+/// its own (kept when it is a query's and the data did not change while it was computed).
+async fn answer_anonymous(
+    state: web::Data<State>,
+    schema: web::Data<WeaveSchema>,
+    cache: web::Data<ResponseCache>,
+    key: Key,
+    version: String,
+    media: &'static str,
+    request: async_graphql::Request,
+) -> Result<Answered, ()> {
+    let mut request = Some(request);
+    let mut own = None;
+    let kept = cache
+        .get_or_compute(key, version.clone(), async {
+            let request = request.take()?;
+            let is_query =
+                operation_type(&request.query, request.operation_name.as_deref()) == Some(OperationType::Query);
+            let answered = run(&state, &schema, None, media, request).await;
+            let unchanged = match &state.data_version {
+                Some(data) => data.current().await.as_deref() == Some(version.as_str()),
+                None => false,
+            };
+            let keep = match &answered {
+                Ok(a) if a.keepable && is_query && unchanged => Some(a.body.clone()),
+                _ => None,
+            };
+            own = Some(answered);
+            keep
+        })
+        .await;
+    match (own, kept) {
+        (Some(answered), _) => answered,
+        (None, Ok(body)) => Ok(Answered { status: actix_web::http::StatusCode::OK, body, keepable: true }),
+        // The computation waited for kept nothing: compute this request's own answer.
+        (None, Err(_)) => match request {
+            Some(request) => run(&state, &schema, None, media, request).await,
+            None => Err(()),
+        },
+    }
+}
+
+/// Runs a request as the holder of `authorization` (anonymous without one). `Err`: the answer
+/// could not be serialised.
+async fn run(
+    state: &web::Data<State>,
+    schema: &WeaveSchema,
+    authorization: Option<&str>,
+    media: &'static str,
+    request: async_graphql::Request,
+) -> Result<Answered, ()> {
+    let viewer = resolve_viewer(state, authorization).await;
+    let mut response = schema.execute(request.data(viewer)).await;
     // Errors raised by the engine itself (syntax, validation, limits, input coercion) carry
     // no code; every error a client sees has one.
     for error in &mut response.errors {
@@ -216,23 +278,14 @@ async fn execute(
         serde_json::to_vec(&response)
     };
     match body {
-        Ok(body) => {
-            let body = web::Bytes::from(body);
-            if let (Some(c), Some(data)) = (computing, &state.data_version) {
-                // Kept only if the data did not change while the answer was being computed.
-                if status == actix_web::http::StatusCode::OK
-                    && response.errors.is_empty()
-                    && c.key().is_query()
-                    && data.current().await.as_deref() == Some(c.version())
-                {
-                    c.keep(body.clone());
-                }
-            }
-            answer(status, media, body)
-        }
+        Ok(body) => Ok(Answered {
+            status,
+            body: web::Bytes::from(body),
+            keepable: status == actix_web::http::StatusCode::OK && response.errors.is_empty(),
+        }),
         Err(e) => {
             tracing::error!(error = %e, "serialising a GraphQL response");
-            HttpResponse::InternalServerError().finish()
+            Err(())
         }
     }
 }

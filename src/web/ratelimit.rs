@@ -1,16 +1,24 @@
-//! Per-client-address request limits: a token bucket per address, refilled continuously.
+//! Per-client-address request limits: `governor`'s keyed GCRA (one state per address, constant
+//! time per check).
 //!
 //! `/graphql`, the pages and calendars (every `GET` for a person or a calendar app rather than
 //! for a federating server: see `web::is_page_request`) and the inboxes are limited by
 //! middleware (HTTP 429 with `Retry-After`); `register`, `login` and `refreshToken` by their
 //! resolvers (`RATE_LIMITED`); operations sent over a GraphQL WebSocket count against the
 //! `/graphql` limit. The client address is [`client_addr`]'s, the only place it is derived.
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::HttpRequest;
+use governor::clock::{Clock, MonotonicClock};
+use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::keyed::{DashMapStateStore, ShrinkableKeyedStateStore};
+use governor::state::StateStore;
+use governor::{Quota, RateLimiter};
 
 use crate::config::Config;
 
@@ -81,33 +89,74 @@ fn forwarded_ip(entry: &str) -> Option<IpAddr> {
         .or_else(|| entry.strip_prefix('[').and_then(|e| e.strip_suffix(']')).and_then(|e| e.parse().ok()))
 }
 
-/// Addresses remembered at most; past this, buckets that have refilled are forgotten, and if
-/// none has, the oldest half.
+/// Addresses remembered at most by one limit (about 100 bytes each). Every [`PRUNE_EVERY`]
+/// checks, addresses whose allowance has refilled are forgotten (`retain_recent`: their state is
+/// the same as a fresh one's); if more remain than this, all are (each starts again with a full
+/// allowance).
 const MAX_TRACKED: usize = 100_000;
 
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
+/// Checks between two prunings of one limit.
+const PRUNE_EVERY: u32 = 4096;
+
+/// `governor`'s map of per-address states, shared with the limiter so that [`KeyedLimiter`] can
+/// empty it when it is over [`MAX_TRACKED`] (`RateLimiter` has no `clear`).
+#[derive(Clone, Default)]
+struct Store(Arc<DashMapStateStore<String>>);
+
+impl StateStore for Store {
+    type Key = String;
+
+    fn measure_and_replace<T, F, E>(&self, key: &String, f: F) -> Result<T, E>
+    where
+        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
+    {
+        self.0.measure_and_replace(key, f)
+    }
 }
 
-/// A token bucket per key: `per_minute` requests a minute on average, bursts of up to
-/// `per_minute` (a fresh client may spend a minute's allowance at once). 0 disables the limit.
-pub struct KeyedLimiter {
-    capacity: f64,
-    per_sec: f64,
+impl ShrinkableKeyedStateStore<String> for Store {
+    fn retain_recent(&self, drop_below: Nanos) {
+        self.0.retain_recent(drop_below)
+    }
+
+    fn shrink_to_fit(&self) {
+        ShrinkableKeyedStateStore::shrink_to_fit(&*self.0)
+    }
+
+    fn len(&self) -> usize {
+        ShrinkableKeyedStateStore::len(&*self.0)
+    }
+
+    fn is_empty(&self) -> bool {
+        ShrinkableKeyedStateStore::is_empty(&*self.0)
+    }
+}
+
+type Limiter<C> = RateLimiter<String, Store, C, NoOpMiddleware<<C as Clock>::Instant>>;
+
+/// `per_minute` requests a minute per address on average, in bursts of up to `per_minute` (a
+/// fresh client may spend a minute's allowance at once; then one request every `60 / per_minute`
+/// seconds). 0 disables the limit. The clock is `governor`'s; tests drive a fake one.
+pub struct KeyedLimiter<C: Clock = MonotonicClock> {
+    /// `None`: no limit.
+    limiter: Option<Limiter<C>>,
+    store: Store,
     /// A loopback peer passes unlimited (see `Config::rate_limit_exempt_loopback`).
     exempt_loopback: bool,
-    buckets: Mutex<HashMap<String, Bucket>>,
+    checks: AtomicU32,
 }
 
 impl KeyedLimiter {
     pub fn per_minute(per_minute: u32) -> Self {
-        KeyedLimiter {
-            capacity: f64::from(per_minute),
-            per_sec: f64::from(per_minute) / 60.0,
-            exempt_loopback: false,
-            buckets: Mutex::new(HashMap::new()),
-        }
+        KeyedLimiter::with_clock(per_minute, MonotonicClock)
+    }
+}
+
+impl<C: Clock> KeyedLimiter<C> {
+    fn with_clock(per_minute: u32, clock: C) -> Self {
+        let store = Store::default();
+        let limiter = NonZeroU32::new(per_minute).map(|n| RateLimiter::new(Quota::per_minute(n), store.clone(), clock));
+        KeyedLimiter { limiter, store, exempt_loopback: false, checks: AtomicU32::new(0) }
     }
 
     /// Lets requests whose own peer is this machine through unlimited.
@@ -116,45 +165,33 @@ impl KeyedLimiter {
         self
     }
 
-    /// Takes one token for `client`; `Err` says how long until one is available.
+    /// Counts one request for `client`; `Err` says how long until one would be allowed.
     pub fn check(&self, client: &ClientAddr) -> Result<(), Duration> {
         if self.exempt_loopback && client.local_peer {
             return Ok(());
         }
-        self.check_at(&client.ip, Instant::now())
-    }
-
-    fn check_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
-        if self.capacity < 1.0 {
+        let Some(limiter) = &self.limiter else {
             return Ok(());
+        };
+        if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            self.prune(limiter);
         }
-        // A poisoned lock only means another request panicked mid-update: the map is still usable.
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() >= MAX_TRACKED && !buckets.contains_key(key) {
-            self.forget(&mut buckets, now);
-        }
-        let bucket = buckets.entry(key.to_string()).or_insert_with(|| Bucket { tokens: self.capacity, updated: now });
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * self.per_sec).min(self.capacity);
-        bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / self.per_sec))
+        limiter.check_key(&client.ip).map_err(|not_until| not_until.wait_time_from(limiter.clock().now()))
+    }
+
+    fn prune(&self, limiter: &Limiter<C>) {
+        limiter.retain_recent();
+        if limiter.len() > MAX_TRACKED {
+            tracing::warn!(addresses = limiter.len(), "rate limit: too many addresses tracked; forgetting all");
+            self.store.0.clear();
+            limiter.shrink_to_fit();
         }
     }
 
-    fn forget(&self, buckets: &mut HashMap<String, Bucket>, now: Instant) {
-        let full_after = Duration::from_secs_f64(self.capacity / self.per_sec);
-        buckets.retain(|_, b| now.saturating_duration_since(b.updated) < full_after);
-        if buckets.len() >= MAX_TRACKED {
-            let mut ages: Vec<Instant> = buckets.values().map(|b| b.updated).collect();
-            ages.sort_unstable();
-            if let Some(&cutoff) = ages.get(ages.len() / 2) {
-                buckets.retain(|_, b| b.updated > cutoff);
-            }
-        }
+    /// Addresses remembered now.
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
+        self.limiter.as_ref().map_or(0, |l| l.len())
     }
 }
 
@@ -195,18 +232,60 @@ pub fn retry_after_secs(wait: Duration) -> u64 {
 mod tests {
     use super::*;
 
+    use governor::clock::FakeRelativeClock;
+
+    fn key(ip: &str) -> ClientAddr {
+        ClientAddr { ip: ip.into(), local_peer: false }
+    }
+
     #[test]
-    fn buckets_refill_and_keys_are_separate() {
-        let l = KeyedLimiter::per_minute(60);
-        let t0 = Instant::now();
+    fn allowances_refill_and_keys_are_separate() {
+        let clock = FakeRelativeClock::default();
+        let l = KeyedLimiter::with_clock(60, clock.clone());
         for _ in 0..60 {
-            assert!(l.check_at("a", t0).is_ok());
+            assert!(l.check(&key("a")).is_ok());
         }
-        let wait = l.check_at("a", t0).err();
-        assert!(wait.is_some_and(|w| w <= Duration::from_secs(1)), "{wait:?}");
-        assert!(l.check_at("b", t0).is_ok());
-        assert!(l.check_at("a", t0 + Duration::from_secs(1)).is_ok());
-        assert!(l.check_at("a", t0 + Duration::from_secs(1)).is_err());
+        let wait = l.check(&key("a")).err();
+        assert!(wait.is_some_and(|w| w > Duration::ZERO && w <= Duration::from_secs(1)), "{wait:?}");
+        assert!(l.check(&key("b")).is_ok());
+        clock.advance(Duration::from_secs(1));
+        assert!(l.check(&key("a")).is_ok());
+        assert!(l.check(&key("a")).is_err());
+    }
+
+    #[test]
+    fn the_wait_is_the_time_until_the_next_request_is_allowed() {
+        let clock = FakeRelativeClock::default();
+        let l = KeyedLimiter::with_clock(2, clock.clone());
+        assert!(l.check(&key("a")).is_ok());
+        assert!(l.check(&key("a")).is_ok());
+        assert_eq!(l.check(&key("a")).err(), Some(Duration::from_secs(30)));
+        clock.advance(Duration::from_secs(20));
+        assert_eq!(l.check(&key("a")).err(), Some(Duration::from_secs(10)));
+        assert_eq!(retry_after_secs(Duration::from_secs(10)), 10);
+    }
+
+    #[test]
+    fn refilled_addresses_are_forgotten() {
+        let clock = FakeRelativeClock::default();
+        let l = KeyedLimiter::with_clock(60, clock.clone());
+        for i in 0..PRUNE_EVERY - 1 {
+            assert!(l.check(&key(&i.to_string())).is_ok());
+        }
+        assert_eq!(l.tracked(), PRUNE_EVERY as usize - 1);
+        clock.advance(Duration::from_secs(61));
+        // The next check prunes first: every address so far has its full allowance back.
+        assert!(l.check(&key("last")).is_ok());
+        assert_eq!(l.tracked(), 1);
+    }
+
+    #[test]
+    fn memory_stays_bounded_when_every_address_is_new() {
+        let l = KeyedLimiter::with_clock(60, FakeRelativeClock::default());
+        for i in 0..MAX_TRACKED as u32 + PRUNE_EVERY {
+            assert!(l.check(&key(&i.to_string())).is_ok());
+        }
+        assert!(l.tracked() < PRUNE_EVERY as usize, "{}", l.tracked());
     }
 
     fn peer(addr: &str) -> ClientAddr {

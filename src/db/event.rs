@@ -59,9 +59,8 @@ pub struct Model {
     pub faq: Json,
     /// `[{name, memberId, role}]`.
     pub facilitators: Json,
+    /// The tags as shown; the tag filter reads their `event_tag` rows.
     pub tags: Json,
-    /// The tags as `,tag,other,` (lowercase), for the tag filter.
-    pub tag_list: String,
     pub visibility: Visibility,
     pub status: EventStatus,
     pub cancel_reason: Option<String>,

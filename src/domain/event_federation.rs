@@ -317,8 +317,6 @@ pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> A
         _ => 0,
     };
     let tags: Vec<String> = ev.tags.iter().map(|t| clip(t, 60)).filter(|t| !t.is_empty()).take(20).collect();
-    let tag_list =
-        format!(",{},", tags.iter().map(|t| t.to_lowercase().replace(',', "")).collect::<Vec<_>>().join(","));
     let now = Utc::now();
     let txn = db::begin_write(&state.db).await?;
     let existing = event::Entity::find().filter(event::Column::ApId.eq(&ev.ap_id)).one(&txn).await?;
@@ -384,7 +382,6 @@ pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> A
     // Checked by the link rule where it was read.
     row.external_registration_url = Set(ev.external_url);
     row.tags = Set(serde_json::json!(tags));
-    row.tag_list = Set(tag_list);
     row.visibility = Set(if ev.public { Visibility::Public } else { Visibility::Unlisted });
     row.status = Set(if ev.cancelled { EventStatus::Cancelled } else { EventStatus::Published });
     row.updated_at = Set(now);
@@ -409,6 +406,7 @@ pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> A
         .await?;
     }
     let saved = event::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("event"))?;
+    events::write_tags(&txn, &saved).await?;
     search::index_event(&txn, &saved).await?;
     txn.commit().await?;
     state.bus.publish(&state.db, crate::bus::Change::Event { id }).await;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::bus::Change;
 use crate::db::enums::{EventStatus, LocationMode, Role, Visibility};
-use crate::db::{self, event, event_host, group, membership};
+use crate::db::{self, event, event_host, event_tag, group, membership};
 use crate::domain::event_federation::Change as Federated;
 use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::viewer::Viewer;
@@ -278,6 +278,31 @@ pub fn open_seats(e: &event::Model) -> Option<i32> {
     e.capacity.map(|c| std::cmp::max(c - e.seats_taken - e.held_seats, 0))
 }
 
+/// The key a tag is stored under in `event_tag` and looked up by: trimmed, lowercase. (Migration
+/// m0013 fills the rows with the same rule.)
+pub fn tag_key(t: &str) -> String {
+    t.trim().to_lowercase()
+}
+
+/// Writes the event's `event_tag` rows from its `tags`, in the caller's transaction: what the
+/// tag filter reads.
+pub async fn write_tags<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<()> {
+    event_tag::Entity::delete_many().filter(event_tag::Column::EventId.eq(e.id)).exec(conn).await?;
+    let tags: Vec<String> = serde_json::from_value(e.tags.clone()).unwrap_or_default();
+    let mut keys: Vec<String> = Vec::with_capacity(tags.len());
+    for key in tags.iter().map(|t| tag_key(t)) {
+        if !key.is_empty() && !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let rows = keys.into_iter().map(|tag| event_tag::ActiveModel { event_id: Set(e.id), tag: Set(tag) });
+    event_tag::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    Ok(())
+}
+
 /// The host groups of an event: its own group first, then co-hosts.
 pub fn host_ids(e: &event::Model) -> Vec<Uuid> {
     let ids: Vec<Uuid> = serde_json::from_value(e.host_ids.clone()).unwrap_or_default();
@@ -445,7 +470,6 @@ async fn apply(
         check_count("tags", v.len(), MAX_TAGS)?;
         let tags: Vec<String> =
             validate::labels("tags", &v, MAX_TAGS, 40)?.into_iter().map(|t| t.to_lowercase()).collect();
-        row.tag_list = Set(format!(",{},", tags.join(",")));
         row.tags = Set(json(&tags)?);
     }
     if let Some(v) = f.visibility {
@@ -575,7 +599,6 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
         faq: Set(serde_json::json!([])),
         facilitators: Set(serde_json::json!([])),
         tags: Set(serde_json::json!([])),
-        tag_list: Set(",".into()),
         visibility: Set(Visibility::Public),
         status: Set(EventStatus::Published),
         cancel_reason: Set(None),
@@ -591,6 +614,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
     let offers = crate::domain::event_federation::prepare_offers(state, g.id, co_hosts.as_deref()).await?;
     let txn = db::begin_write(&state.db).await?;
     let created = row.insert(&txn).await?;
+    write_tags(&txn, &created).await?;
     set_hosts(&txn, viewer, created.id, g.id, co_hosts.unwrap_or_default()).await?;
     let created = lock(&txn, created.id).await?;
     crate::domain::search::index_event(&txn, &created).await?;
@@ -790,6 +814,9 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, f: EventFields)
     row.sequence = Set(current.sequence + 1);
     row.updated_at = Set(Utc::now());
     let updated = row.update(&txn).await?;
+    if updated.tags != current.tags {
+        write_tags(&txn, &updated).await?;
+    }
     if let Some(co) = co_hosts {
         set_hosts(&txn, viewer, updated.id, updated.group_id, co).await?;
     }
@@ -901,9 +928,16 @@ pub async fn list(
     if let Some(to) = filter.to {
         cond = cond.add(event::Column::StartsAt.lt(to));
     }
-    if let Some(tag) = filter.tag.as_deref().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()) {
-        let tag = members::escape_like(&tag).replace(',', "");
-        cond = cond.add(event::Column::TagList.like(format!("%,{tag},%")));
+    if let Some(tag) = filter.tag.as_deref().map(tag_key).filter(|t| !t.is_empty()) {
+        cond = cond.add(
+            event::Column::Id.in_subquery(
+                Query::select()
+                    .column(event_tag::Column::EventId)
+                    .from(event_tag::Entity)
+                    .and_where(Expr::col(event_tag::Column::Tag).eq(tag))
+                    .to_owned(),
+            ),
+        );
     }
     if let Some(q) = filter.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         // The full-text index (see `domain::search`), not a scan.

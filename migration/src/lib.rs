@@ -14,6 +14,7 @@ mod m0010_registration_via;
 mod m0011_thread_listing;
 mod m0012_event_remote_updated;
 mod m0013_event_tag;
+mod m0014_event_host_ids;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_thread_listing::Migration),
             Box::new(m0012_event_remote_updated::Migration),
             Box::new(m0013_event_tag::Migration),
+            Box::new(m0014_event_host_ids::Migration),
         ]
     }
 }

@@ -340,7 +340,6 @@ pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> A
             ap_id: Set(ev.ap_id.clone()),
             local: Set(false),
             group_id: Set(g.id),
-            host_ids: Set(serde_json::json!([g.id])),
             organizer_id: Set(None),
             description: Set(None),
             online_url: Set(None),
@@ -805,7 +804,6 @@ pub async fn cohost_offered(
             }
             .insert(&txn)
             .await?;
-            events::sync_host_ids(&txn, e.id).await?;
         }
     }
     if let Some(inbox) = outbox::group_inbox(inviter) {
@@ -843,7 +841,6 @@ pub async fn cohost_answered(state: &AppState, responder: &str, event_ap_id: &st
     } else {
         event_host::Entity::delete_by_id(host.id).exec(&txn).await?;
     }
-    events::sync_host_ids(&txn, e.id).await?;
     if federates {
         let now = events::lock(&txn, e.id).await?;
         publish(&txn, state, &now, Change::Update, true).await?;

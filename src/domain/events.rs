@@ -208,7 +208,7 @@ pub async fn may_manage<C: ConnectionTrait>(conn: &C, viewer: &Viewer, e: &event
     if me.is_admin || e.organizer_id == Some(me.id) {
         return Ok(true);
     }
-    let hosts = host_ids(e);
+    let hosts = host_ids(conn, e).await?;
     let roles = membership::Entity::find()
         .filter(membership::Column::MemberId.eq(me.id))
         .filter(membership::Column::GroupId.is_in(hosts.clone()))
@@ -261,7 +261,7 @@ pub async fn may_view<C: ConnectionTrait>(conn: &C, viewer: &Viewer, e: &event::
             if me.is_admin {
                 return Ok(true);
             }
-            let hosts = host_ids(e);
+            let hosts = host_ids(conn, e).await?;
             let member = membership::Entity::find()
                 .filter(membership::Column::MemberId.eq(me.id))
                 .filter(membership::Column::GroupId.is_in(hosts))
@@ -303,13 +303,41 @@ pub async fn write_tags<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppRe
     Ok(())
 }
 
-/// The host groups of an event: its own group first, then co-hosts.
-pub fn host_ids(e: &event::Model) -> Vec<Uuid> {
-    let ids: Vec<Uuid> = serde_json::from_value(e.host_ids.clone()).unwrap_or_default();
-    if ids.is_empty() {
-        vec![e.group_id]
-    } else {
-        ids
+/// The host group ids of an event (its confirmed `event_host` rows): its own group first, then
+/// co-hosts.
+pub async fn host_ids<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Vec<Uuid>> {
+    let ids = host_rows(conn, e.id, true).await?;
+    Ok(if ids.is_empty() { vec![e.group_id] } else { ids })
+}
+
+/// The host groups of many events in one statement, by event, each list in host order (its
+/// own group first). An event without host rows is absent: its group is its host.
+pub async fn hosts_of_many<C: ConnectionTrait>(
+    conn: &C,
+    event_ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, Vec<group::Model>>> {
+    let rows = event_host::Entity::find()
+        .find_also_related(group::Entity)
+        .filter(event_host::Column::EventId.is_in(event_ids.iter().copied()))
+        .filter(event_host::Column::Confirmed.eq(true))
+        .order_by_asc(event_host::Column::EventId)
+        .order_by_asc(event_host::Column::Position)
+        .all(conn)
+        .await?;
+    let mut out: std::collections::HashMap<Uuid, Vec<group::Model>> = std::collections::HashMap::new();
+    for (h, g) in rows {
+        if let Some(g) = g {
+            out.entry(h.event_id).or_default().push(g);
+        }
+    }
+    Ok(out)
+}
+
+/// The host groups of one event, in order (the event page).
+pub async fn hosts<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Vec<group::Model>> {
+    match hosts_of_many(conn, &[e.id]).await?.remove(&e.id) {
+        Some(found) => Ok(found),
+        None => Ok(groups::load_many(conn, &[e.group_id]).await?),
     }
 }
 
@@ -572,7 +600,6 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
         local: Set(true),
         url: Set(Some(url)),
         group_id: Set(g.id),
-        host_ids: Set(serde_json::json!([g.id])),
         organizer_id: Set(Some(me.id)),
         summary: Set(None),
         description: Set(None),
@@ -682,7 +709,7 @@ async fn set_hosts<C: ConnectionTrait>(
         });
     }
     event_host::Entity::insert_many(rows).exec_without_returning(conn).await?;
-    sync_host_ids(conn, event_id).await
+    Ok(())
 }
 
 /// The group ids of an event's confirmed hosts (or of the groups invited, not yet answered), in
@@ -697,18 +724,6 @@ async fn host_rows<C: ConnectionTrait>(conn: &C, event_id: Uuid, confirmed: bool
         .into_iter()
         .map(|h| h.group_id)
         .collect())
-}
-
-/// Writes the event's `host_ids` from its confirmed `event_host` rows, in their order: what
-/// visibility, the hosts' rights and the `hosts` list read. Invited groups are not hosts yet.
-pub async fn sync_host_ids<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> AppResult<()> {
-    let ids = host_rows(conn, event_id, true).await?;
-    event::Entity::update_many()
-        .col_expr(event::Column::HostIds, Expr::value(json(&ids)?))
-        .filter(event::Column::Id.eq(event_id))
-        .exec(conn)
-        .await?;
-    Ok(())
 }
 
 /// The groups invited to co-host an event that have not answered yet, in the order invited.
@@ -784,7 +799,6 @@ pub async fn answer_cohost(
     } else {
         event_host::Entity::delete_by_id(host.id).exec(&txn).await?;
     }
-    sync_host_ids(&txn, event_id).await?;
     let updated = lock(&txn, event_id).await?;
     if accept && federates {
         // Its `contributors` changed.

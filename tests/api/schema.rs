@@ -180,3 +180,37 @@ async fn the_tag_table_migration_goes_down_to_the_joined_tags_it_replaced() {
     let app = old.start().await;
     assert_eq!(tagged(&app, "50%").await, ["circle"]);
 }
+
+#[tokio::test]
+async fn an_events_hosts_are_its_confirmed_host_rows_and_the_migration_goes_down_to_their_copy() {
+    use migration::MigratorTrait as _;
+    use sea_orm::ConnectionTrait as _;
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bea = app.register("bea").await;
+    let own = group(&app, &ann, "circle").await;
+    let partner = group(&app, &ann, "partner").await;
+    group(&app, &bea, "invited").await;
+    let id = event_tagged(&app, &ann, &own, "hosted", &[]).await;
+    let q = "mutation($id:ID!){ updateEvent(id:$id, input:{coHosts:[\"partner\", \"invited\"]}){ hosts { handle } invitedHosts { handle } } }";
+    let v = app.ok(q, json!({"id": id}), Some(&ann.access)).await;
+    assert_eq!(v["updateEvent"]["hosts"], json!([{"handle": "circle"}, {"handle": "partner"}]));
+    assert_eq!(v["updateEvent"]["invitedHosts"], json!([{"handle": "invited"}]));
+
+    // Down: the JSON copy holds the confirmed hosts in order; up again, the server reads rows.
+    let url = app.database_url.clone();
+    let stopped = app.stop().await;
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    migration::Migrator::down(&db, Some(1)).await.unwrap();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT host_ids FROM event"))
+        .await
+        .unwrap()
+        .unwrap();
+    let copy: Value = row.try_get("", "host_ids").unwrap();
+    assert_eq!(copy, json!([own, partner]));
+    db.close().await.unwrap();
+    let app = stopped.start().await;
+    let v = app.ok("query($id:ID!){ event(id:$id){ hosts { handle } } }", json!({"id": id}), None).await;
+    assert_eq!(v["event"]["hosts"], json!([{"handle": "circle"}, {"handle": "partner"}]));
+}

@@ -13,6 +13,8 @@ mod m0009_search;
 mod m0010_registration_via;
 mod m0011_thread_listing;
 mod m0012_event_remote_updated;
+mod m0013_event_tag;
+mod m0014_event_host_ids;
 
 pub struct Migrator;
 
@@ -32,6 +34,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_registration_via::Migration),
             Box::new(m0011_thread_listing::Migration),
             Box::new(m0012_event_remote_updated::Migration),
+            Box::new(m0013_event_tag::Migration),
+            Box::new(m0014_event_host_ids::Migration),
         ]
     }
 }

@@ -15,9 +15,6 @@ pub struct Model {
     pub local: bool,
     pub url: Option<String>,
     pub group_id: Uuid,
-    /// Its group first, then co-hosts: the `event_host` rows of this event, kept with it so a
-    /// list of events needs no extra statement to name its hosts.
-    pub host_ids: Json,
     pub organizer_id: Option<Uuid>,
     pub title: String,
     pub summary: Option<String>,
@@ -59,9 +56,8 @@ pub struct Model {
     pub faq: Json,
     /// `[{name, memberId, role}]`.
     pub facilitators: Json,
+    /// The tags as shown; the tag filter reads their `event_tag` rows.
     pub tags: Json,
-    /// The tags as `,tag,other,` (lowercase), for the tag filter.
-    pub tag_list: String,
     pub visibility: Visibility,
     pub status: EventStatus,
     pub cancel_reason: Option<String>,

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A group hosting an event: its own group first (position 0), then co-hosts.
+/// A group hosting an event: its own group first (position 0), then co-hosts. The confirmed
+/// rows are the event's hosts (what visibility, the hosts' rights and the `hosts` list read).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "event_host")]
 pub struct Model {
@@ -14,6 +15,16 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// Its group: an event's hosts load with their groups in one statement.
+    #[sea_orm(belongs_to = "super::group::Entity", from = "Column::GroupId", to = "super::group::Column::Id")]
+    Group,
+}
+
+impl Related<super::group::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Group.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -79,6 +79,7 @@ pub mod domain_block;
 pub mod enums;
 pub mod event;
 pub mod event_host;
+pub mod event_tag;
 pub mod follow;
 pub mod inbound_activity;
 pub mod instance_actor;

@@ -294,8 +294,6 @@ pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> A
         _ => 0,
     };
     let tags: Vec<String> = ev.tags.iter().map(|t| clip(t, 60)).filter(|t| !t.is_empty()).take(20).collect();
-    let tag_list =
-        format!(",{},", tags.iter().map(|t| t.to_lowercase().replace(',', "")).collect::<Vec<_>>().join(","));
     let now = Utc::now();
     let txn = db::begin_write(&state.db).await?;
     let existing = event::Entity::find().filter(event::Column::ApId.eq(&ev.ap_id)).one(&txn).await?;
@@ -319,7 +317,6 @@ pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> A
             ap_id: Set(ev.ap_id.clone()),
             local: Set(false),
             group_id: Set(g.id),
-            host_ids: Set(serde_json::json!([g.id])),
             organizer_id: Set(None),
             description: Set(None),
             online_url: Set(None),
@@ -361,7 +358,6 @@ pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> A
     // Checked by the link rule where it was read.
     row.external_registration_url = Set(ev.external_url);
     row.tags = Set(serde_json::json!(tags));
-    row.tag_list = Set(tag_list);
     row.visibility = Set(if ev.public { Visibility::Public } else { Visibility::Unlisted });
     row.status = Set(if ev.cancelled { EventStatus::Cancelled } else { EventStatus::Published });
     row.updated_at = Set(now);
@@ -386,6 +382,7 @@ pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> A
         .await?;
     }
     let saved = event::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("event"))?;
+    events::write_tags(&txn, &saved).await?;
     search::index_event(&txn, &saved).await?;
     txn.commit().await?;
     state.bus.publish(&state.db, crate::bus::Change::Event { id }).await;
@@ -784,7 +781,6 @@ pub async fn cohost_offered(
             }
             .insert(&txn)
             .await?;
-            events::sync_host_ids(&txn, e.id).await?;
         }
     }
     if let Some(inbox) = outbox::group_inbox(inviter) {
@@ -823,7 +819,6 @@ pub async fn cohost_answered(state: &AppState, responder: &str, event_ap_id: &st
     } else {
         event_host::Entity::delete_by_id(host.id).exec(&txn).await?;
     }
-    events::sync_host_ids(&txn, e.id).await?;
     if federates {
         let now = events::lock(&txn, e.id).await?;
         publish(&txn, state, &now, Change::Update, true).await?;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::bus::Change;
 use crate::db::enums::{EventStatus, LocationMode, Role, Visibility};
-use crate::db::{self, event, event_host, group, membership};
+use crate::db::{self, event, event_host, event_tag, group, membership};
 use crate::domain::event_federation::Change as Federated;
 use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::viewer::Viewer;
@@ -208,7 +208,7 @@ pub async fn may_manage<C: ConnectionTrait>(conn: &C, viewer: &Viewer, e: &event
     if me.is_admin || e.organizer_id == Some(me.id) {
         return Ok(true);
     }
-    let hosts = host_ids(e);
+    let hosts = host_ids(conn, e).await?;
     let roles = membership::Entity::find()
         .filter(membership::Column::MemberId.eq(me.id))
         .filter(membership::Column::GroupId.is_in(hosts.clone()))
@@ -261,7 +261,7 @@ pub async fn may_view<C: ConnectionTrait>(conn: &C, viewer: &Viewer, e: &event::
             if me.is_admin {
                 return Ok(true);
             }
-            let hosts = host_ids(e);
+            let hosts = host_ids(conn, e).await?;
             let member = membership::Entity::find()
                 .filter(membership::Column::MemberId.eq(me.id))
                 .filter(membership::Column::GroupId.is_in(hosts))
@@ -278,13 +278,66 @@ pub fn open_seats(e: &event::Model) -> Option<i32> {
     e.capacity.map(|c| std::cmp::max(c - e.seats_taken - e.held_seats, 0))
 }
 
-/// The host groups of an event: its own group first, then co-hosts.
-pub fn host_ids(e: &event::Model) -> Vec<Uuid> {
-    let ids: Vec<Uuid> = serde_json::from_value(e.host_ids.clone()).unwrap_or_default();
-    if ids.is_empty() {
-        vec![e.group_id]
-    } else {
-        ids
+/// The key a tag is stored under in `event_tag` and looked up by: trimmed, lowercase. (Migration
+/// m0013 fills the rows with the same rule.)
+pub fn tag_key(t: &str) -> String {
+    t.trim().to_lowercase()
+}
+
+/// Writes the event's `event_tag` rows from its `tags`, in the caller's transaction: what the
+/// tag filter reads.
+pub async fn write_tags<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<()> {
+    event_tag::Entity::delete_many().filter(event_tag::Column::EventId.eq(e.id)).exec(conn).await?;
+    let tags: Vec<String> = serde_json::from_value(e.tags.clone()).unwrap_or_default();
+    let mut keys: Vec<String> = Vec::with_capacity(tags.len());
+    for key in tags.iter().map(|t| tag_key(t)) {
+        if !key.is_empty() && !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let rows = keys.into_iter().map(|tag| event_tag::ActiveModel { event_id: Set(e.id), tag: Set(tag) });
+    event_tag::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+/// The host group ids of an event (its confirmed `event_host` rows): its own group first, then
+/// co-hosts.
+pub async fn host_ids<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Vec<Uuid>> {
+    let ids = host_rows(conn, e.id, true).await?;
+    Ok(if ids.is_empty() { vec![e.group_id] } else { ids })
+}
+
+/// The host groups of many events in one statement, by event, each list in host order (its
+/// own group first). An event without host rows is absent: its group is its host.
+pub async fn hosts_of_many<C: ConnectionTrait>(
+    conn: &C,
+    event_ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, Vec<group::Model>>> {
+    let rows = event_host::Entity::find()
+        .find_also_related(group::Entity)
+        .filter(event_host::Column::EventId.is_in(event_ids.iter().copied()))
+        .filter(event_host::Column::Confirmed.eq(true))
+        .order_by_asc(event_host::Column::EventId)
+        .order_by_asc(event_host::Column::Position)
+        .all(conn)
+        .await?;
+    let mut out: std::collections::HashMap<Uuid, Vec<group::Model>> = std::collections::HashMap::new();
+    for (h, g) in rows {
+        if let Some(g) = g {
+            out.entry(h.event_id).or_default().push(g);
+        }
+    }
+    Ok(out)
+}
+
+/// The host groups of one event, in order (the event page).
+pub async fn hosts<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Vec<group::Model>> {
+    match hosts_of_many(conn, &[e.id]).await?.remove(&e.id) {
+        Some(found) => Ok(found),
+        None => Ok(groups::load_many(conn, &[e.group_id]).await?),
     }
 }
 
@@ -445,7 +498,6 @@ async fn apply(
         check_count("tags", v.len(), MAX_TAGS)?;
         let tags: Vec<String> =
             validate::labels("tags", &v, MAX_TAGS, 40)?.into_iter().map(|t| t.to_lowercase()).collect();
-        row.tag_list = Set(format!(",{},", tags.join(",")));
         row.tags = Set(json(&tags)?);
     }
     if let Some(v) = f.visibility {
@@ -548,7 +600,6 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
         local: Set(true),
         url: Set(Some(url)),
         group_id: Set(g.id),
-        host_ids: Set(serde_json::json!([g.id])),
         organizer_id: Set(Some(me.id)),
         summary: Set(None),
         description: Set(None),
@@ -575,7 +626,6 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
         faq: Set(serde_json::json!([])),
         facilitators: Set(serde_json::json!([])),
         tags: Set(serde_json::json!([])),
-        tag_list: Set(",".into()),
         visibility: Set(Visibility::Public),
         status: Set(EventStatus::Published),
         cancel_reason: Set(None),
@@ -591,6 +641,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
     let offers = crate::domain::event_federation::prepare_offers(state, g.id, co_hosts.as_deref()).await?;
     let txn = db::begin_write(&state.db).await?;
     let created = row.insert(&txn).await?;
+    write_tags(&txn, &created).await?;
     set_hosts(&txn, viewer, created.id, g.id, co_hosts.unwrap_or_default()).await?;
     let created = lock(&txn, created.id).await?;
     crate::domain::search::index_event(&txn, &created).await?;
@@ -658,7 +709,7 @@ async fn set_hosts<C: ConnectionTrait>(
         });
     }
     event_host::Entity::insert_many(rows).exec_without_returning(conn).await?;
-    sync_host_ids(conn, event_id).await
+    Ok(())
 }
 
 /// The group ids of an event's confirmed hosts (or of the groups invited, not yet answered), in
@@ -673,18 +724,6 @@ async fn host_rows<C: ConnectionTrait>(conn: &C, event_id: Uuid, confirmed: bool
         .into_iter()
         .map(|h| h.group_id)
         .collect())
-}
-
-/// Writes the event's `host_ids` from its confirmed `event_host` rows, in their order: what
-/// visibility, the hosts' rights and the `hosts` list read. Invited groups are not hosts yet.
-pub async fn sync_host_ids<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> AppResult<()> {
-    let ids = host_rows(conn, event_id, true).await?;
-    event::Entity::update_many()
-        .col_expr(event::Column::HostIds, Expr::value(json(&ids)?))
-        .filter(event::Column::Id.eq(event_id))
-        .exec(conn)
-        .await?;
-    Ok(())
 }
 
 /// The groups invited to co-host an event that have not answered yet, in the order invited.
@@ -760,7 +799,6 @@ pub async fn answer_cohost(
     } else {
         event_host::Entity::delete_by_id(host.id).exec(&txn).await?;
     }
-    sync_host_ids(&txn, event_id).await?;
     let updated = lock(&txn, event_id).await?;
     if accept && federates {
         // Its `contributors` changed.
@@ -790,6 +828,9 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, f: EventFields)
     row.sequence = Set(current.sequence + 1);
     row.updated_at = Set(Utc::now());
     let updated = row.update(&txn).await?;
+    if updated.tags != current.tags {
+        write_tags(&txn, &updated).await?;
+    }
     if let Some(co) = co_hosts {
         set_hosts(&txn, viewer, updated.id, updated.group_id, co).await?;
     }
@@ -901,9 +942,16 @@ pub async fn list(
     if let Some(to) = filter.to {
         cond = cond.add(event::Column::StartsAt.lt(to));
     }
-    if let Some(tag) = filter.tag.as_deref().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()) {
-        let tag = members::escape_like(&tag).replace(',', "");
-        cond = cond.add(event::Column::TagList.like(format!("%,{tag},%")));
+    if let Some(tag) = filter.tag.as_deref().map(tag_key).filter(|t| !t.is_empty()) {
+        cond = cond.add(
+            event::Column::Id.in_subquery(
+                Query::select()
+                    .column(event_tag::Column::EventId)
+                    .from(event_tag::Entity)
+                    .and_where(Expr::col(event_tag::Column::Tag).eq(tag))
+                    .to_owned(),
+            ),
+        );
     }
     if let Some(q) = filter.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         // The full-text index (see `domain::search`), not a scan.

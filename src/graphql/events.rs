@@ -333,12 +333,15 @@ impl Event {
     }
 
     async fn host_groups(&self, ctx: &Context<'_>) -> Result<Vec<crate::db::group::Model>> {
-        let ids = events::host_ids(&self.0);
-        let groups =
-            ctx.loaders().groups.load_many(ids.iter().copied()).await.map_err(|e| {
-                async_graphql::Error::new(e.to_string()).extend_with(|_, ext| ext.set("code", "INTERNAL"))
-            })?;
-        Ok(ids.iter().filter_map(|id| groups.get(id).cloned()).collect())
+        let internal = |e: super::loaders::LoadError| {
+            async_graphql::Error::new(e.to_string()).extend_with(|_, ext| ext.set("code", "INTERNAL"))
+        };
+        let hosts = ctx.loaders().hosts.load_one(self.0.id).await.map_err(internal)?.unwrap_or_default();
+        if !hosts.is_empty() {
+            return Ok(hosts);
+        }
+        // No host rows: its group is its host.
+        Ok(ctx.loaders().groups.load_one(self.0.group_id).await.map_err(internal)?.into_iter().collect())
     }
 
     /// Whether the viewer is one of the event's hosts, from the request's loaders: the
@@ -634,8 +637,9 @@ async fn prime(ctx: &Context<'_>, rows: &[event::Model]) -> Result<()> {
     };
     let hosts = async {
         if wants_hosts {
-            let groups: Vec<uuid::Uuid> = rows.iter().flat_map(events::host_ids).collect();
-            loaders.groups.load_many(groups).await.map(|_| ()).map_err(internal)?;
+            // The hosts with their groups in one statement; the groups also answer `group`.
+            let hosts = loaders.hosts.load_many(ids.iter().copied()).await.map_err(internal)?;
+            loaders.groups.feed_many(hosts.into_values().flatten().map(|g| (g.id, g))).await;
         }
         Ok::<_, async_graphql::Error>(())
     };

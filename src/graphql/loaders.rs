@@ -15,6 +15,7 @@ pub struct Loaders {
     pub groups: DataLoader<GroupLoader, HashMapCache>,
     pub followers: DataLoader<FollowerCountLoader, HashMapCache>,
     pub events: DataLoader<EventLoader, HashMapCache>,
+    pub hosts: DataLoader<HostsLoader, HashMapCache>,
     pub registrations: DataLoader<RegistrationLoader, HashMapCache>,
     pub roles: DataLoader<RolesLoader, HashMapCache>,
     pub threads: DataLoader<ThreadLoader, HashMapCache>,
@@ -32,6 +33,7 @@ impl Loaders {
         loaders.groups.enable_all_cache(false);
         loaders.followers.enable_all_cache(false);
         loaders.events.enable_all_cache(false);
+        loaders.hosts.enable_all_cache(false);
         loaders.registrations.enable_all_cache(false);
         loaders.roles.enable_all_cache(false);
         loaders.threads.enable_all_cache(false);
@@ -47,6 +49,7 @@ impl Loaders {
             groups: DataLoader::with_cache(GroupLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             followers: DataLoader::with_cache(FollowerCountLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             events: DataLoader::with_cache(EventLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            hosts: DataLoader::with_cache(HostsLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             registrations: DataLoader::with_cache(
                 RegistrationLoader(db.clone()),
                 tokio::spawn,
@@ -67,6 +70,9 @@ pub struct FollowerCountLoader(DatabaseConnection);
 
 /// Events by id (a registration's event). Visibility was checked where the id came from.
 pub struct EventLoader(DatabaseConnection);
+/// An event's host groups by event id (its confirmed `event_host` rows with their groups, in
+/// host order), a list's in one statement; empty for an event without host rows.
+pub struct HostsLoader(DatabaseConnection);
 /// Registrations by (member, event): `myRegistration` across a list in one query.
 pub struct RegistrationLoader(DatabaseConnection);
 
@@ -135,6 +141,15 @@ impl Loader<Uuid> for EventLoader {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, event::Model>, LoadError> {
         let rows = events::load_many(&self.0, keys).await.map_err(load_error)?;
         Ok(rows.into_iter().map(|e| (e.id, e)).collect())
+    }
+}
+
+impl Loader<Uuid> for HostsLoader {
+    type Value = Vec<group::Model>;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        let mut found = events::hosts_of_many(&self.0, keys).await.map_err(load_error)?;
+        Ok(keys.iter().map(|k| (*k, found.remove(k).unwrap_or_default())).collect())
     }
 }
 

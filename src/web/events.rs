@@ -183,12 +183,7 @@ fn seats(e: &event::Model) -> String {
 }
 
 async fn page(state: &AppState, e: &event::Model) -> HttpResponse {
-    let hosts = {
-        let ids = events::host_ids(e);
-        let mut found = groups::load_many(&state.db, &ids).await.unwrap_or_default();
-        found.sort_by_key(|g| ids.iter().position(|id| *id == g.id));
-        found
-    };
+    let hosts = events::hosts(&state.db, e).await.unwrap_or_default();
     let host_names: Vec<&str> = hosts.iter().map(|g| g.name.as_str()).collect();
     let when = events::when(e);
     let description_text: String = e

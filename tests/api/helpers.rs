@@ -52,7 +52,44 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     init_logs();
     let dir = tempfile::tempdir().expect("temp dir");
-    let (database_url, pg_database) = match postgres_admin_url() {
+    let (database_url, pg_database) = new_database(&dir).await;
+    let mut config = Config::for_database(&database_url, dir.path());
+    adjust(&mut config);
+    start(config, database_url, dir, pg_database).await
+}
+
+/// A fresh database with only the first `migrations` migrations applied, open for the test to
+/// fill with rows as an older Weave wrote them; [`Prepared::start`] then starts an instance on
+/// it, which applies the rest.
+pub struct Prepared {
+    pub db: sea_orm::DatabaseConnection,
+    database_url: String,
+    dir: tempfile::TempDir,
+    pg_database: Option<(String, String)>,
+}
+
+pub async fn database_at(migrations: u32) -> Prepared {
+    use migration::MigratorTrait as _;
+    init_logs();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (database_url, pg_database) = new_database(&dir).await;
+    let db = sea_orm::Database::connect(&database_url).await.expect("connect");
+    migration::Migrator::up(&db, Some(migrations)).await.expect("migrate up to the old version");
+    Prepared { db, database_url, dir, pg_database }
+}
+
+impl Prepared {
+    pub async fn start(self) -> TestApp {
+        self.db.close().await.expect("close");
+        let config = Config::for_database(&self.database_url, self.dir.path());
+        start(config, self.database_url, self.dir, self.pg_database).await
+    }
+}
+
+/// A new, empty database: a file in `dir` (SQLite), or a database of its own on the PostgreSQL
+/// server under test.
+async fn new_database(dir: &tempfile::TempDir) -> (String, Option<(String, String)>) {
+    match postgres_admin_url() {
         Some(admin) => {
             let name = format!("weave_test_{}", uuid::Uuid::new_v4().simple());
             let conn = sea_orm::Database::connect(&admin).await.expect("connect to PostgreSQL");
@@ -62,10 +99,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
             (with_database(&admin, &name), Some((admin, name)))
         }
         None => (weave::config::sqlite_url(&dir.path().join("weave.db")), None),
-    };
-    let mut config = Config::for_database(&database_url, dir.path());
-    adjust(&mut config);
-    start(config, database_url, dir, pg_database).await
+    }
 }
 
 async fn start(

@@ -423,7 +423,7 @@ async fn apply(
             let handle = i.member_handle.as_deref().map(str::trim).filter(|h| !h.is_empty());
             let member = match handle {
                 Some(h) => Some(
-                    members::find_by_handle(&state.db, h)
+                    members::find_named(state, h)
                         .await?
                         .filter(crate::domain::visibility::member_public)
                         .ok_or_else(|| AppError::bad_input("facilitators", format!("no member {h} is known here")))?,
@@ -479,8 +479,7 @@ async fn apply(
             check_count("coHosts", handles.len(), MAX_CO_HOSTS)?;
             let mut ids = Vec::new();
             for h in handles {
-                let key = members::normalize_handle(&h);
-                let g = groups::find_by_handle(&state.db, &key)
+                let g = groups::find_named(state, &h)
                     .await?
                     .ok_or_else(|| AppError::bad_input("coHosts", format!("no group {h} is known here")))?;
                 if !ids.contains(&g.id) {
@@ -878,7 +877,7 @@ pub async fn list(
 ) -> AppResult<Page<event::Model>> {
     let mut cond = Condition::all();
     if let Some(h) = filter.group_handle.as_deref() {
-        let Some(g) = groups::find_by_handle(&state.db, &members::normalize_handle(h)).await? else {
+        let Some(g) = groups::find_named(state, h).await? else {
             return Ok(Page { items: vec![], has_next: false, total: 0 });
         };
         cond = cond.add(

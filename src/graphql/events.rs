@@ -688,7 +688,8 @@ impl EventQuery {
 /// Looks up co-host groups on other servers (WebFinger, within the request's budget) so that
 /// the domain knows them; one that cannot be found is reported by the domain.
 async fn resolve_co_hosts(ctx: &Context<'_>, handles: Option<&[String]>) {
-    for h in handles.unwrap_or_default().iter().filter(|h| h.trim_start_matches('@').contains('@')).take(3) {
+    let here = &ctx.state().config.domain;
+    for h in handles.unwrap_or_default().iter().filter(|h| crate::domain::handles::is_remote(h, here)).take(3) {
         let _ = crate::federation::resolve::group_by_handle(&ctx.fed(), h, ctx.lookup(), ctx.viewer()).await;
     }
 }

@@ -348,7 +348,7 @@ impl Event {
         let (hosts, roles) = futures_util::join!(self.host_groups(ctx), ctx.loaders().roles.load_one(me.id));
         let hosts: Vec<uuid::Uuid> = hosts?.iter().map(|g| g.id).collect();
         let roles = loaded(roles)?.unwrap_or_default();
-        Ok(events::manages(me, &self.0, &hosts, &roles))
+        Ok(events::manages(me, events::Hosting::of(&self.0, &hosts), &roles))
     }
 
     fn open_seats(&self) -> Option<i32> {

@@ -251,7 +251,7 @@ pub async fn login(state: &AppState, username_or_email: &str, password: &str, ip
             .await?;
         return Err(AppError::Unauthenticated("wrong username, email or password".into()));
     };
-    if found.status == MemberStatus::Suspended {
+    if !visibility::may_sign_in(&found) {
         return Err(AppError::forbidden("this account is suspended"));
     }
     let txn = db::begin_write(&state.db).await?;

@@ -11,7 +11,7 @@ use crate::db::enums::{self, EventStatus as DbStatus, LocationMode as DbMode, Re
 use crate::db::{event, registration};
 use crate::domain::events::{self, EventFields, EventFilter as DomainFilter, EventPage};
 use crate::domain::pagination::PageRequest;
-use crate::domain::registrations;
+use crate::domain::{registrations, visibility};
 use crate::error::AppError;
 
 macro_rules! mirror_enum {
@@ -394,8 +394,7 @@ impl Event {
             Some(url) => {
                 // Both at once, so that a list batches them with its other loads.
                 let (mine, host) = futures_util::join!(self.my_registration_row(ctx), self.is_host(ctx));
-                let going = mine?.is_some_and(|r| r.status == DbReg::Going);
-                (going || host?).then(|| url.clone())
+                visibility::online_link_visible(mine?.map(|r| r.status), host?).then(|| url.clone())
             }
         };
         Ok(Location {

@@ -1,5 +1,6 @@
 //! Events: creation and changes by their hosts, who may see them, and listing. Registration
 //! (seats, waitlist, held seats) is in [`crate::domain::registrations`].
+use std::collections::HashMap;
 use std::str::FromStr as _;
 
 use base64::Engine as _;
@@ -14,7 +15,7 @@ use uuid::Uuid;
 
 use crate::bus::Change;
 use crate::db::enums::{EventStatus, LocationMode, Role, Visibility};
-use crate::db::{self, event, event_host, event_tag, group, membership};
+use crate::db::{self, event, event_host, event_tag, group, member, membership};
 use crate::domain::event_federation::Change as Federated;
 use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::viewer::Viewer;
@@ -200,40 +201,54 @@ fn check_count(field: &str, n: usize, max: usize) -> AppResult<()> {
     Ok(())
 }
 
-/// The hosts' rights over an event: who may change it, see its drafts and registrations.
-/// Instance admins, its organiser, moderators and up of its group, admins and up of a
-/// co-hosting group.
+/// What [`manages`] looks at: the group an event belongs to, its organiser, and its host
+/// groups (its own group first, then co-hosts).
+#[derive(Clone, Copy, Debug)]
+pub struct Hosting<'a> {
+    pub group_id: Uuid,
+    pub organizer_id: Option<Uuid>,
+    pub hosts: &'a [Uuid],
+}
+
+impl<'a> Hosting<'a> {
+    /// An event's, with its host groups as the caller loaded them.
+    pub fn of(e: &event::Model, hosts: &'a [Uuid]) -> Self {
+        Hosting { group_id: e.group_id, organizer_id: e.organizer_id, hosts }
+    }
+}
+
+/// Who manages an event (changes and cancels it, sees its drafts, registrations and online
+/// link), the one rule, over what the caller loaded: instance admins, its organiser,
+/// moderators and up of its own group, admins and up of a co-hosting group. `roles` are the
+/// member's roles by group (lists load them for many events at once); creating an event in a
+/// group asks it of the event the group would host.
+pub fn manages(me: &member::Model, hosting: Hosting<'_>, roles: &HashMap<Uuid, Role>) -> bool {
+    if me.is_admin || hosting.organizer_id == Some(me.id) {
+        return true;
+    }
+    hosting.hosts.iter().any(|g| match roles.get(g) {
+        Some(role) if *g == hosting.group_id => *role >= Role::Moderator,
+        Some(role) => *role >= Role::Admin,
+        None => false,
+    })
+}
+
+/// [`manages`] for the viewer, loading their roles in the event's host groups (none when the
+/// rule already holds without them).
 pub async fn may_manage<C: ConnectionTrait>(conn: &C, viewer: &Viewer, e: &event::Model) -> AppResult<bool> {
     let Some(me) = viewer.optional()? else { return Ok(false) };
-    if me.is_admin || e.organizer_id == Some(me.id) {
+    if manages(me, Hosting::of(e, &[]), &HashMap::new()) {
         return Ok(true);
     }
     let hosts = host_ids(conn, e).await?;
+    let hosting = Hosting::of(e, &hosts);
     let roles = membership::Entity::find()
         .filter(membership::Column::MemberId.eq(me.id))
         .filter(membership::Column::GroupId.is_in(hosts.clone()))
         .all(conn)
         .await?;
-    let roles: std::collections::HashMap<Uuid, Role> = roles.into_iter().map(|m| (m.group_id, m.role)).collect();
-    Ok(manages(me, e, &hosts, &roles))
-}
-
-/// The rule of [`may_manage`], over what the caller loaded: the event's host group ids and
-/// the member's roles by group (lists load both for many events at once).
-pub fn manages(
-    me: &crate::db::member::Model,
-    e: &event::Model,
-    hosts: &[Uuid],
-    roles: &std::collections::HashMap<Uuid, Role>,
-) -> bool {
-    if me.is_admin || e.organizer_id == Some(me.id) {
-        return true;
-    }
-    hosts.iter().any(|g| match roles.get(g) {
-        Some(role) if *g == e.group_id => *role >= Role::Moderator,
-        Some(role) => *role >= Role::Admin,
-        None => false,
-    })
+    let roles: HashMap<Uuid, Role> = roles.into_iter().map(|m| (m.group_id, m.role)).collect();
+    Ok(manages(me, hosting, &roles))
 }
 
 /// Whether the viewer may change or cancel the event: only an event of this server (a remote
@@ -476,7 +491,7 @@ async fn apply(
             let handle = i.member_handle.as_deref().map(str::trim).filter(|h| !h.is_empty());
             let member = match handle {
                 Some(h) => Some(
-                    members::find_by_handle(&state.db, h)
+                    members::find_named(state, h)
                         .await?
                         .filter(crate::domain::visibility::member_public)
                         .ok_or_else(|| AppError::bad_input("facilitators", format!("no member {h} is known here")))?,
@@ -531,8 +546,7 @@ async fn apply(
             check_count("coHosts", handles.len(), MAX_CO_HOSTS)?;
             let mut ids = Vec::new();
             for h in handles {
-                let key = members::normalize_handle(&h);
-                let g = groups::find_by_handle(&state.db, &key)
+                let g = groups::find_named(state, &h)
                     .await?
                     .ok_or_else(|| AppError::bad_input("coHosts", format!("no group {h} is known here")))?;
                 if !ids.contains(&g.id) {
@@ -577,8 +591,10 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, f: EventF
     if !g.local {
         return Err(AppError::bad_input("groupId", "events are created in local groups"));
     }
-    let role = groups::membership_of(&state.db, g.id, me.id).await?.map(|m| m.role);
-    if !(me.is_admin || role.is_some_and(|r| r >= Role::Moderator)) {
+    let roles: HashMap<Uuid, Role> =
+        groups::membership_of(&state.db, g.id, me.id).await?.map(|m| (g.id, m.role)).into_iter().collect();
+    let proposed = Hosting { group_id: g.id, organizer_id: None, hosts: &[g.id] };
+    if !manages(me, proposed, &roles) {
         return Err(AppError::forbidden("only the group's moderators, admins and owners may create its events"));
     }
     for (present, field) in [
@@ -919,7 +935,7 @@ pub async fn list(
 ) -> AppResult<Page<event::Model>> {
     let mut cond = Condition::all();
     if let Some(h) = filter.group_handle.as_deref() {
-        let Some(g) = groups::find_by_handle(&state.db, &members::normalize_handle(h)).await? else {
+        let Some(g) = groups::find_named(state, h).await? else {
             return Ok(Page { items: vec![], has_next: false, total: 0 });
         };
         cond = cond.add(

@@ -12,7 +12,7 @@ use crate::db::{self, group, membership};
 use crate::domain::actors::{ActorKind, ApActor};
 use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::viewer::Viewer;
-use crate::domain::{markdown, members, profile_updates, validate, visibility};
+use crate::domain::{handles, markdown, members, profile_updates, validate, visibility};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -173,9 +173,18 @@ pub async fn find_local<C: ConnectionTrait>(conn: &C, slug: &str) -> AppResult<O
         .await?)
 }
 
-pub async fn find_by_handle<C: ConnectionTrait>(conn: &C, handle: &str) -> AppResult<Option<group::Model>> {
-    let handle = members::normalize_handle(handle);
-    Ok(group::Entity::find().filter(group::Column::Handle.eq(handle)).one(conn).await?)
+/// A group by the handle the database stores (see [`handles::Handle::key`]).
+pub async fn find_by_handle<C: ConnectionTrait>(conn: &C, key: &str) -> AppResult<Option<group::Model>> {
+    Ok(group::Entity::find().filter(group::Column::Handle.eq(key)).one(conn).await?)
+}
+
+/// A group by a handle as someone wrote it (see [`handles::parse`]); `None` when it is
+/// malformed or unknown.
+pub async fn find_named(state: &AppState, input: &str) -> AppResult<Option<group::Model>> {
+    match handles::parse(input, &state.config.domain) {
+        Ok(h) => find_by_handle(&state.db, &h.key()).await,
+        Err(_) => Ok(None),
+    }
 }
 
 pub async fn find_by_id<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<Option<group::Model>> {

@@ -15,7 +15,7 @@ use crate::domain::actors::{ensure_keys, ActorKind, ApActor};
 use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::sessions::{self, Session};
 use crate::domain::viewer::Viewer;
-use crate::domain::{follows, groups, markdown, profile_updates, search, validate, visibility};
+use crate::domain::{follows, groups, handles, markdown, profile_updates, search, validate, visibility};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -251,7 +251,7 @@ pub async fn login(state: &AppState, username_or_email: &str, password: &str, ip
             .await?;
         return Err(AppError::Unauthenticated("wrong username, email or password".into()));
     };
-    if found.status == MemberStatus::Suspended {
+    if !visibility::may_sign_in(&found) {
         return Err(AppError::forbidden("this account is suspended"));
     }
     let txn = db::begin_write(&state.db).await?;
@@ -311,19 +311,23 @@ pub async fn update_profile(state: &AppState, viewer: &Viewer, changes: ProfileC
     Ok(updated)
 }
 
-/// A member by handle: `alice` (local) or `alice@other.example` (remote, when known).
-pub async fn find_by_handle<C: ConnectionTrait>(conn: &C, handle: &str) -> AppResult<Option<member::Model>> {
-    let handle = normalize_handle(handle);
-    Ok(member::Entity::find().filter(member::Column::Handle.eq(handle)).one(conn).await?)
+/// A member by the handle the database stores (see [`handles::Handle::key`]): `alice` (local)
+/// or `alice@other.example` (remote, when known).
+pub async fn find_by_handle<C: ConnectionTrait>(conn: &C, key: &str) -> AppResult<Option<member::Model>> {
+    Ok(member::Entity::find().filter(member::Column::Handle.eq(key)).one(conn).await?)
+}
+
+/// A member by a handle as someone wrote it (see [`handles::parse`]); `None` when it is
+/// malformed or unknown.
+pub async fn find_named(state: &AppState, input: &str) -> AppResult<Option<member::Model>> {
+    match handles::parse(input, &state.config.domain) {
+        Ok(h) => find_by_handle(&state.db, &h.key()).await,
+        Err(_) => Ok(None),
+    }
 }
 
 pub async fn find_by_id<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<Option<member::Model>> {
     Ok(member::Entity::find_by_id(id).one(conn).await?)
-}
-
-/// Lowercases and strips a leading `@`; `alice@` + local domain becomes `alice`.
-pub fn normalize_handle(handle: &str) -> String {
-    handle.trim().trim_start_matches('@').to_lowercase()
 }
 
 /// Members in the directory (see [`visibility::member_directory`]), optionally filtered by a
@@ -410,7 +414,10 @@ pub async fn create_admin(state: &AppState, username: &str, email: &str, passwor
     let email = validate::email(email)?;
     validate::password(password)?;
     let txn = db::begin_write(&state.db).await?;
-    let existing = find_by_handle(&txn, username).await?.filter(|m| m.local);
+    let existing = match handles::parse(username, &state.config.domain) {
+        Ok(h) if !h.is_remote() => find_by_handle(&txn, &h.key()).await?.filter(|m| m.local),
+        _ => None,
+    };
     let admin = match existing {
         Some(m) if m.status == MemberStatus::Deleted => {
             return Err(AppError::conflict("that username belonged to a deleted account; choose another"));

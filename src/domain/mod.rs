@@ -8,6 +8,7 @@ pub mod event_federation;
 pub mod events;
 pub mod follows;
 pub mod groups;
+pub mod handles;
 pub mod markdown;
 pub mod members;
 pub mod mentions;

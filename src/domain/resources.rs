@@ -230,7 +230,7 @@ pub struct ResourceFilter {
 pub async fn list(state: &AppState, filter: ResourceFilter, page: PageRequest) -> AppResult<Page<resource::Model>> {
     let mut cond = Condition::all();
     if let Some(h) = filter.group_handle.as_deref() {
-        let Some(g) = groups::find_by_handle(&state.db, &members::normalize_handle(h)).await? else {
+        let Some(g) = groups::find_named(state, h).await? else {
             return Ok(Page { items: vec![], has_next: false, total: 0 });
         };
         cond = cond.add(resource::Column::GroupId.eq(g.id));

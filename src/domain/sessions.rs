@@ -9,7 +9,6 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 use crate::auth::{hash_token, random_token, REFRESH_TOKEN_DAYS};
-use crate::db::enums::MemberStatus;
 use crate::db::{self, member, refresh_token};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -88,7 +87,7 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<Session> {
     let Some(member) = member::Entity::find_by_id(row.member_id).one(&txn).await? else {
         return Err(invalid());
     };
-    if member.status == MemberStatus::Suspended || member.status == MemberStatus::Deleted {
+    if !crate::domain::visibility::may_sign_in(&member) {
         revoke_family(&txn, row.family_id).await?;
         txn.commit().await?;
         return Err(AppError::forbidden("this account is suspended"));

@@ -16,7 +16,7 @@ use crate::db::{self, group, membership, post, thread};
 use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::publishing::{self, Change as Published};
 use crate::domain::viewer::Viewer;
-use crate::domain::{events, groups, markdown, members, mentions, resources, search, validate};
+use crate::domain::{events, groups, markdown, mentions, resources, search, validate};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -494,7 +494,7 @@ pub async fn list(
 ) -> AppResult<Page<thread::Model>> {
     let mut cond = Condition::all();
     if let Some(h) = filter.group_handle.as_deref() {
-        let Some(g) = groups::find_by_handle(&state.db, &members::normalize_handle(h)).await? else {
+        let Some(g) = groups::find_named(state, h).await? else {
             return Ok(Page { items: vec![], has_next: false, total: 0 });
         };
         cond = cond.add(thread::Column::GroupId.eq(g.id));

@@ -5,12 +5,21 @@
 //! - `discoverable: false` keeps a member out of the directory and search, not out of reach by
 //!   handle.
 //! - Remote actors are listed in the directory only once verified (`verified_at`).
+//! - A member's e-mail address and account status are shown to themself and instance admins;
+//!   their private profile fields (the secret calendar address) to themself alone.
+//! - An event's online link is shown to its GOING registrants and its hosts (who
+//!   [`events::manages`](crate::domain::events::manages) it); never on public pages or feeds.
+//! - Local ACTIVE and PENDING members may sign in and keep using their tokens; SUSPENDED and
+//!   DELETED ones may not.
+//!
+//! Events themselves are seen by [`events::may_view`](crate::domain::events::may_view).
 use sea_orm::{ColumnTrait, Condition};
 
-use crate::db::enums::MemberStatus;
+use crate::db::enums::{MemberStatus, RegistrationStatus};
 use crate::db::{group, member};
 use crate::domain::actors::{ActorSource, ApActor};
 use crate::domain::viewer::Viewer;
+use crate::error::AppResult;
 
 /// Whether `viewer` may see this member at all (by handle, id or URL).
 pub fn member_visible(m: &member::Model, viewer: &Viewer) -> bool {
@@ -48,4 +57,45 @@ pub fn member_directory() -> Condition {
 /// The groups listed in the directory and found by search.
 pub fn group_directory() -> Condition {
     Condition::any().add(group::Column::Local.eq(true)).add(group::Column::VerifiedAt.is_not_null())
+}
+
+/// Whether `viewer` may see a member's account details (`email`, `accountStatus`): the member
+/// themself and instance admins. A bad token is an error, as wherever identity matters.
+pub fn member_account_visible(m: &member::Model, viewer: &Viewer) -> AppResult<bool> {
+    Ok(viewer.is(m.id) || viewer.optional()?.is_some_and(|me| me.is_admin))
+}
+
+/// Whether `viewer` may see a member's private profile fields (the secret address of their
+/// calendar): the member themself only, admins included.
+pub fn member_private_visible(m: &member::Model, viewer: &Viewer) -> bool {
+    viewer.is(m.id)
+}
+
+/// Whether a reader may see an event's online link, given their registration's status (if
+/// any) and whether they manage the event: GOING registrants and hosts. Anonymous readers
+/// (public pages, the event's and groups' `.ics`) are `(None, false)`.
+pub fn online_link_visible(my_status: Option<RegistrationStatus>, manages: bool) -> bool {
+    my_status == Some(RegistrationStatus::Going) || manages
+}
+
+/// Whether this account may sign in, refresh its session and act with its access token:
+/// local members who are ACTIVE or PENDING (a pending one signs in to wait for approval).
+pub fn may_sign_in(m: &member::Model) -> bool {
+    m.local && matches!(m.status, MemberStatus::Active | MemberStatus::Pending)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::online_link_visible;
+    use crate::db::enums::RegistrationStatus as S;
+
+    #[test]
+    fn only_going_registrants_and_hosts_see_the_online_link() {
+        assert!(online_link_visible(Some(S::Going), false));
+        assert!(online_link_visible(None, true));
+        assert!(online_link_visible(Some(S::Waitlisted), true));
+        for status in [None, Some(S::Waitlisted), Some(S::Requested), Some(S::Cancelled), Some(S::Declined)] {
+            assert!(!online_link_visible(status, false), "{status:?}");
+        }
+    }
 }

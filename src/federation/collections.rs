@@ -38,7 +38,7 @@ fn with_context(mut v: serde_json::Value) -> serde_json::Value {
 async fn local_actor(data: &FedData<State>, kind: ActorKind, name: &str) -> Option<ApActor> {
     let state = data.app_data();
     match kind {
-        ActorKind::Member => members::find_by_handle(&state.db, name)
+        ActorKind::Member => members::find_by_handle(&state.db, &name.to_lowercase())
             .await
             .ok()
             .flatten()

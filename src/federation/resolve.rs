@@ -9,68 +9,11 @@ use futures_util::FutureExt as _;
 use super::{FedData, FedError};
 use crate::db::{group, member};
 use crate::domain::actors::{ActorKind, ActorSource, ApActor};
-use crate::domain::members::normalize_handle;
 use crate::domain::viewer::Viewer;
-use crate::domain::{actors, visibility};
+use crate::domain::{actors, handles, visibility};
 
 use crate::error::{AppError, AppResult};
 use crate::state::State;
-
-/// Splits `name@host[:port]`; a bare `name` (or our own domain) is local. The server part must
-/// be a host name (international names included), an IPv4 address, or either with a port:
-/// anything else is `BAD_USER_INPUT` here rather than a failure deep in a look-up.
-pub fn split_handle<'a>(handle: &'a str, local_domain: &str) -> AppResult<(&'a str, Option<&'a str>)> {
-    let bad = |why: &str| AppError::bad_input("handle", format!("a handle is name or name@server: {why}"));
-    match handle.split_once('@') {
-        None => Ok((handle, None)),
-        Some((name, domain)) if !name.is_empty() && !domain.is_empty() && !domain.contains('@') => {
-            if domain.eq_ignore_ascii_case(local_domain) {
-                return Ok((name, None));
-            }
-            if !name.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '~')) {
-                return Err(bad("the name may hold letters, digits, `_`, `-`, `.` and `~`"));
-            }
-            check_server(domain).map_err(&bad)?;
-            Ok((name, Some(domain)))
-        }
-        _ => Err(bad("one `@` between a name and a server")),
-    }
-}
-
-/// Whether `domain` is `host[:port]` with a valid host.
-fn check_server(domain: &str) -> Result<(), &'static str> {
-    if domain.len() > 253 + 6 {
-        return Err("the server name is too long");
-    }
-    if domain.chars().any(|c| c.is_whitespace() || c.is_control() || "/?#\\[]%".contains(c)) {
-        return Err("the server name holds characters no host name has");
-    }
-    if let Some((_, port)) = domain.rsplit_once(':') {
-        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().is_err() {
-            return Err("the port is not a number up to 65535");
-        }
-    }
-    // The URL parser applies IDNA (punycode, invalid `xn--` labels) as a fetch would.
-    let url = url::Url::parse(&format!("http://{domain}/")).map_err(|_| "the server name is not a valid host name")?;
-    match url.host() {
-        Some(url::Host::Domain(ascii)) => {
-            let labels: Vec<&str> = ascii.split('.').collect();
-            let valid_label = |l: &&str| {
-                !l.is_empty()
-                    && l.len() <= 63
-                    && !l.starts_with('-')
-                    && !l.ends_with('-')
-                    && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            };
-            if ascii.len() > 253 || !labels.iter().all(valid_label) {
-                return Err("the server name is not a valid host name");
-            }
-            Ok(())
-        }
-        Some(url::Host::Ipv4(_)) => Ok(()),
-        _ => Err("the server name is not a valid host name"),
-    }
-}
 
 /// How many remote look-ups (WebFinger plus actor fetch) one API request may make.
 pub const REMOTE_LOOKUPS_PER_REQUEST: usize = 3;
@@ -106,14 +49,10 @@ pub async fn actor_by_handle(data: &FedData<State>, handle: &str, lookup: Lookup
     let state = data.app_data();
     // The name keeps the case it was given in for WebFinger (servers such as Mastodon answer
     // with their canonical case); the database key is lowercase.
-    let as_given = handle.trim().trim_start_matches('@').to_string();
-    let given_name = as_given.split('@').next().unwrap_or_default().to_string();
-    let handle = normalize_handle(handle);
-    let (name, domain) = split_handle(&handle, &state.config.domain)?;
-    let key = match domain {
-        None => name.to_string(),
-        Some(d) => format!("{name}@{d}"),
-    };
+    let parsed = handles::parse(handle, &state.config.domain)?;
+    let given_name = parsed.name();
+    let domain = parsed.server();
+    let key = parsed.key();
     if let Some(domain) = domain {
         if let Ok(url) = url::Url::parse(&format!("{}://{domain}/", state.config.scheme())) {
             if crate::domain::moderation::is_blocked(&state.db, &url).await? {

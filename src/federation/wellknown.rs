@@ -4,11 +4,10 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use url::Url;
 
-use super::resolve::split_handle;
 use super::FedData;
 use crate::db::{group, member};
 use crate::domain::actors::ApActor;
-use crate::domain::visibility;
+use crate::domain::{handles, visibility};
 use crate::state::State;
 
 #[derive(Deserialize)]
@@ -34,10 +33,10 @@ pub async fn webfinger(query: web::Query<WebfingerQuery>, data: FedData<State>) 
     // client comparing them exactly finds its query.
     let mut subject_name = None;
     let name = if let Some(acct) = resource.strip_prefix("acct:") {
-        match split_handle(acct.trim_start_matches('@'), &state.config.domain) {
-            Ok((name, None)) => {
-                subject_name = Some(name.to_string());
-                name.to_lowercase()
+        match handles::parse(acct, &state.config.domain) {
+            Ok(h) if !h.is_remote() => {
+                subject_name = Some(h.name().to_string());
+                h.key()
             }
             _ => return HttpResponse::NotFound().finish(),
         }

@@ -11,7 +11,7 @@ use crate::db::enums::{self, EventStatus as DbStatus, LocationMode as DbMode, Re
 use crate::db::{event, registration};
 use crate::domain::events::{self, EventFields, EventFilter as DomainFilter, EventPage};
 use crate::domain::pagination::PageRequest;
-use crate::domain::registrations;
+use crate::domain::{registrations, visibility};
 use crate::error::AppError;
 
 macro_rules! mirror_enum {
@@ -351,7 +351,7 @@ impl Event {
         let (hosts, roles) = futures_util::join!(self.host_groups(ctx), ctx.loaders().roles.load_one(me.id));
         let hosts: Vec<uuid::Uuid> = hosts?.iter().map(|g| g.id).collect();
         let roles = loaded(roles)?.unwrap_or_default();
-        Ok(events::manages(me, &self.0, &hosts, &roles))
+        Ok(events::manages(me, events::Hosting::of(&self.0, &hosts), &roles))
     }
 
     fn open_seats(&self) -> Option<i32> {
@@ -397,8 +397,7 @@ impl Event {
             Some(url) => {
                 // Both at once, so that a list batches them with its other loads.
                 let (mine, host) = futures_util::join!(self.my_registration_row(ctx), self.is_host(ctx));
-                let going = mine?.is_some_and(|r| r.status == DbReg::Going);
-                (going || host?).then(|| url.clone())
+                visibility::online_link_visible(mine?.map(|r| r.status), host?).then(|| url.clone())
             }
         };
         Ok(Location {
@@ -692,7 +691,8 @@ impl EventQuery {
 /// Looks up co-host groups on other servers (WebFinger, within the request's budget) so that
 /// the domain knows them; one that cannot be found is reported by the domain.
 async fn resolve_co_hosts(ctx: &Context<'_>, handles: Option<&[String]>) {
-    for h in handles.unwrap_or_default().iter().filter(|h| h.trim_start_matches('@').contains('@')).take(3) {
+    let here = &ctx.state().config.domain;
+    for h in handles.unwrap_or_default().iter().filter(|h| crate::domain::handles::is_remote(h, here)).take(3) {
         let _ = crate::federation::resolve::group_by_handle(&ctx.fed(), h, ctx.lookup(), ctx.viewer()).await;
     }
 }

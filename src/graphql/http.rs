@@ -13,7 +13,6 @@ use serde::Deserialize;
 
 use super::cache::{Key, ResponseCache};
 use super::{Loaders, WeaveSchema};
-use crate::db::enums::MemberStatus;
 use crate::domain::viewer::Viewer;
 use crate::state::{AppState, State};
 use crate::web::ratelimit::client_addr;
@@ -105,9 +104,7 @@ pub async fn resolve_viewer(state: &AppState, authorization: Option<&str>) -> Vi
         Err(_) => return Viewer::Invalid("invalid access token".into()),
     };
     match crate::domain::members::find_by_id(&state.db, claims.sub).await {
-        Ok(Some(m)) if m.local && m.status != MemberStatus::Suspended && m.status != MemberStatus::Deleted => {
-            Viewer::Member(Box::new(m))
-        }
+        Ok(Some(m)) if crate::domain::visibility::may_sign_in(&m) => Viewer::Member(Box::new(m)),
         Ok(Some(_)) => Viewer::Invalid("this account is suspended or deleted".into()),
         Ok(None) => Viewer::Invalid("the access token's account no longer exists".into()),
         Err(_) => Viewer::Invalid("could not check the access token".into()),

@@ -69,7 +69,8 @@ async fn event(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Event>> {
 /// Looks up (for signed-in callers, within the request's budget) the remote accounts a text
 /// mentions, so that the domain can link them. A failed look-up leaves the mention as text.
 async fn resolve_mentions(ctx: &Context<'_>, text: &str) {
-    for handle in mentions::handles(text).into_iter().filter(|h| h.contains('@')).take(3) {
+    let here = &ctx.state().config.domain;
+    for handle in mentions::handles(text).into_iter().filter(|h| crate::domain::handles::is_remote(h, here)).take(3) {
         let _ = resolve::find_by_handle(&ctx.fed(), &handle, ctx.lookup(), ctx.viewer()).await;
     }
 }

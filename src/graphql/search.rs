@@ -8,7 +8,7 @@ use super::library::{Resource, Thread};
 use super::types::{Group, Member, Result};
 use super::ContextExt as _;
 use crate::domain::pagination::PageRequest;
-use crate::domain::{search, validate};
+use crate::domain::{handles, search, validate};
 use crate::federation::resolve::{self, Found};
 
 /// Matches by kind, best first.
@@ -35,12 +35,9 @@ impl SearchQuery {
         let found = search::everything(state, ctx.viewer(), &q, page.first).await?;
         let mut members: Vec<Member> = found.members.into_iter().map(Member).collect();
         let mut groups: Vec<Group> = found.groups.into_iter().map(Group).collect();
-        let trimmed = q.trim_start_matches('@');
-        let looks_remote =
-            trimmed.split_once('@').is_some_and(|(n, d)| !n.is_empty() && (d.contains('.') || d.contains(':')));
-        if looks_remote {
+        if handles::is_remote(&q, &state.config.domain) {
             // A failed remote look-up is no result, not an error of the whole search.
-            match resolve::find_by_handle(&ctx.fed(), trimmed, ctx.lookup(), ctx.viewer()).await {
+            match resolve::find_by_handle(&ctx.fed(), &q, ctx.lookup(), ctx.viewer()).await {
                 Ok(Some(Found::Member(m))) if !members.iter().any(|x| x.0.id == m.id) => members.insert(0, Member(*m)),
                 Ok(Some(Found::Group(g))) if !groups.iter().any(|x| x.0.id == g.id) => groups.insert(0, Group(*g)),
                 _ => {}

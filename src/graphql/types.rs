@@ -191,7 +191,7 @@ impl Member {
     /// The secret address of this member's calendar of the events they are GOING to; only for
     /// the member themself.
     async fn calendar_url(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        if !ctx.viewer().is(self.0.id) {
+        if !domain::visibility::member_private_visible(&self.0, ctx.viewer()) {
             return Ok(None);
         }
         let token = domain::calendar::token(ctx.state(), ctx.viewer()).await?;
@@ -214,13 +214,12 @@ impl Member {
     }
     /// Shown to the member and to instance admins only.
     async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        let v = ctx.viewer();
-        Ok(if v.is(self.0.id) || (v.optional()?.is_some() && v.is_admin()) { self.0.email.as_deref() } else { None })
+        let shown = domain::visibility::member_account_visible(&self.0, ctx.viewer())?;
+        Ok(if shown { self.0.email.as_deref() } else { None })
     }
     /// Shown to the member and to instance admins only.
     async fn account_status(&self, ctx: &Context<'_>) -> Result<Option<AccountStatus>> {
-        let v = ctx.viewer();
-        if !(v.is(self.0.id) || (v.optional()?.is_some() && v.is_admin())) {
+        if !domain::visibility::member_account_visible(&self.0, ctx.viewer())? {
             return Ok(None);
         }
         Ok(Some(match self.0.status {

@@ -10,11 +10,11 @@ use uuid::Uuid;
 
 use super::ical;
 use super::pages::{self, link, stored_html};
-use crate::db::enums::EventStatus;
+use crate::db::enums::{EventStatus, RegistrationStatus};
 use crate::db::event;
 use crate::domain::events::{self, EventFilter, EventPage};
 use crate::domain::viewer::Viewer;
-use crate::domain::{calendar, groups, registrations};
+use crate::domain::{calendar, groups, registrations, visibility};
 use crate::error::AppError;
 use crate::state::{AppState, State};
 
@@ -69,7 +69,9 @@ async fn event_or_ics(req: actix_web::HttpRequest, path: web::Path<String>, stat
         Err(e) => return failed(e),
     };
     if want_ics {
-        let body = ical::event_calendar(&state.config.domain, entry(&state, e, false)).await;
+        let body =
+            ical::event_calendar(&state.config.domain, entry(&state, e, visibility::online_link_visible(None, false)))
+                .await;
         return ics(body, &format!("{id}.ics"));
     }
     let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
@@ -145,7 +147,8 @@ async fn group_feed(path: web::Path<String>, state: web::Data<State>) -> HttpRes
             break;
         }
     }
-    let entries: Vec<_> = rows.into_iter().map(|e| entry(&state, e, false)).collect();
+    let shown = visibility::online_link_visible(None, false);
+    let entries: Vec<_> = rows.into_iter().map(|e| entry(&state, e, shown)).collect();
     let body = ical::calendar_blocking(g.name.clone(), state.config.domain.clone(), entries).await;
     ics(body, &format!("{}-events.ics", g.slug))
 }
@@ -157,8 +160,9 @@ async fn personal_feed(path: web::Path<String>, state: web::Data<State>) -> Http
         Ok(x) => x,
         Err(e) => return failed(e),
     };
-    // Registrants who are GOING see the online link.
-    let entries: Vec<_> = rows.into_iter().map(|e| entry(&state, e, true)).collect();
+    // The feed lists the events its owner is GOING to.
+    let shown = visibility::online_link_visible(Some(RegistrationStatus::Going), false);
+    let entries: Vec<_> = rows.into_iter().map(|e| entry(&state, e, shown)).collect();
     let name =
         format!("{} — {}", member.display_name.as_deref().unwrap_or(&member.username), state.config.instance_name);
     let body = ical::calendar_blocking(name, state.config.domain.clone(), entries).await;

@@ -1,6 +1,6 @@
 //! The layers call downwards only: adapters (`federation`, `graphql`, `web`) → `domain` →
 //! `ap` (vocabulary) and `db`. These tests read the sources and fail when a lower layer names
-//! a higher one.
+//! a higher one, and when a resolver decides a rule instead of asking the domain.
 use std::path::{Path, PathBuf};
 
 fn sources(dir: &str) -> Vec<(PathBuf, String)> {
@@ -66,4 +66,42 @@ fn the_checker_sees_a_violation() {
     assert!(names("use crate::federation::actors;", "crate::federation"));
     assert!(names("let x = crate::web::pages::escape(s);", "crate::web"));
     assert!(!names("use crate::webfinger;", "crate::web"));
+}
+
+/// Whether a line of code decides who may do or see something: one of the rules' enums meets
+/// a comparison, or the viewer is asked who they are (`.is_admin()`, `.is(id)`).
+fn decides(code: &str) -> bool {
+    const ENUMS: &[&str] = &["Role::", "MemberStatus::", "RegistrationStatus::", "DbReg::", "Visibility::"];
+    const COMPARE: &[&str] = &["==", "!=", ">=", "<=", " > ", " < ", "matches!"];
+    let compares_enum = ENUMS.iter().any(|e| code.contains(e)) && COMPARE.iter().any(|c| code.contains(c));
+    compares_enum || code.contains(".is_admin()") || code.contains("viewer().is(")
+}
+
+#[test]
+fn resolvers_ask_the_domain_and_never_compare_roles_or_statuses() {
+    let mut found = Vec::new();
+    for (path, text) in sources("graphql") {
+        for (n, line) in text.lines().enumerate() {
+            if decides(line.split("//").next().unwrap_or_default()) {
+                found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "src/graphql must ask the domain's rules, not decide:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_decision_checker_sees_a_decision() {
+    for decision in [
+        "Ok(Some(m)) if m.local && m.status != MemberStatus::Suspended => {",
+        "Some(role) => *role >= Role::Admin,",
+        "let going = mine?.is_some_and(|r| r.status == DbReg::Going);",
+        "if !ctx.viewer().is(self.0.id) {",
+        "(v.optional()?.is_some() && v.is_admin())",
+    ] {
+        assert!(decides(decision), "{decision}");
+    }
+    // Mapping an enum to its GraphQL twin decides nothing.
+    assert!(!decides("Role::Owner => MembershipRole::Owner,"));
+    assert!(!decides("MemberStatus::Active => AccountStatus::Active,"));
 }

@@ -20,6 +20,7 @@ mod ops;
 mod peer;
 mod remote_trust;
 mod retraction_trust;
+mod rules;
 mod schema;
 mod transport_trust;
 mod visibility;

@@ -105,7 +105,8 @@ async fn activity(state: &AppState, e: &event::Model) -> HttpResponse {
 async fn poll(path: web::Path<String>, state: web::Data<State>) -> HttpResponse {
     let Ok(id) = Uuid::parse_str(&path.into_inner()) else { return not_found() };
     let e = match events::get(&state, &Viewer::Anonymous, id).await {
-        Ok(e) if e.local && e.visibility == crate::db::enums::Visibility::Public => e,
+        // The poll is served for the events that are public on the wire (see `shown_publicly`).
+        Ok(e) if crate::domain::event_federation::shown_publicly(&e) => e,
         Ok(_) => return not_found(),
         Err(e) => return failed(e),
     };

@@ -15,6 +15,7 @@ mod m0011_thread_listing;
 mod m0012_event_remote_updated;
 mod m0013_event_tag;
 mod m0014_event_host_ids;
+mod m0015_foreign_keys;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_event_remote_updated::Migration),
             Box::new(m0013_event_tag::Migration),
             Box::new(m0014_event_host_ids::Migration),
+            Box::new(m0015_foreign_keys::Migration),
         ]
     }
 }

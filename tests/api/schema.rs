@@ -1,5 +1,5 @@
-//! Schema integrity: tags are rows (`event_tag`), the migrations carry rows written by an older
-//! Weave forward.
+//! Schema integrity: tags are rows (`event_tag`), hosts are rows (`event_host`), foreign keys
+//! refuse dangling references, and the migrations carry rows written by an older Weave forward.
 use serde_json::{json, Value};
 
 use crate::helpers::{database_at, spawn_app, Account, TestApp};
@@ -201,7 +201,8 @@ async fn an_events_hosts_are_its_confirmed_host_rows_and_the_migration_goes_down
     let url = app.database_url.clone();
     let stopped = app.stop().await;
     let db = sea_orm::Database::connect(&url).await.unwrap();
-    migration::Migrator::down(&db, Some(1)).await.unwrap();
+    // m0015 (foreign keys), then m0014 (host_ids).
+    migration::Migrator::down(&db, Some(2)).await.unwrap();
     let row = db
         .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT host_ids FROM event"))
         .await
@@ -213,4 +214,110 @@ async fn an_events_hosts_are_its_confirmed_host_rows_and_the_migration_goes_down
     let app = stopped.start().await;
     let v = app.ok("query($id:ID!){ event(id:$id){ hosts { handle } } }", json!({"id": id}), None).await;
     assert_eq!(v["event"]["hosts"], json!([{"handle": "circle"}, {"handle": "partner"}]));
+}
+
+/// A registration of `member` for `event`, written straight to the database.
+fn registration_row(event: uuid::Uuid, member: uuid::Uuid) -> sea_orm::sea_query::InsertStatement {
+    use sea_orm::sea_query::{Alias, Query};
+    let now = chrono::Utc::now();
+    let mut q = Query::insert();
+    q.into_table(Alias::new("registration"))
+        .columns(["id", "event_id", "member_id", "status", "created_at", "updated_at"].map(Alias::new))
+        .values([uuid::Uuid::now_v7().into(), event.into(), member.into(), "GOING".into(), now.into(), now.into()])
+        .unwrap();
+    q
+}
+
+#[tokio::test]
+async fn a_registration_or_host_naming_a_missing_row_is_refused_and_goes_with_its_event() {
+    use sea_orm::ConnectionTrait as _;
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        let on = db
+            .query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, "PRAGMA foreign_keys"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(on.try_get_by_index::<i32>(0).unwrap(), 1, "SQLite enforces foreign keys");
+    }
+    let ann = app.register("ann").await;
+    let member: uuid::Uuid = ann.id.parse().unwrap();
+    let g = group(&app, &ann, "circle").await;
+    let event: uuid::Uuid = event_tagged(&app, &ann, &g, "circle", &["x"]).await.parse().unwrap();
+
+    let missing = uuid::Uuid::now_v7();
+    assert!(db.execute(&registration_row(missing, member)).await.is_err(), "a registration for no event");
+    assert!(db.execute(&registration_row(event, missing)).await.is_err(), "a registration of no member");
+    let insert_host = sea_orm::sea_query::Query::insert()
+        .into_table(sea_orm::sea_query::Alias::new("event_host"))
+        .columns(["id", "event_id", "group_id", "position", "confirmed"].map(sea_orm::sea_query::Alias::new))
+        .values([uuid::Uuid::now_v7().into(), event.into(), missing.into(), 1.into(), true.into()])
+        .unwrap()
+        .to_owned();
+    assert!(db.execute(&insert_host).await.is_err(), "a host that is no group");
+    db.execute(&registration_row(event, member)).await.unwrap();
+
+    // Deleting the event takes its hosts, registrations and tags with it.
+    db.execute_unprepared("DELETE FROM event").await.unwrap();
+    for table in ["event_host", "registration", "event_tag"] {
+        let n = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(n.try_get::<i64>("", "n").unwrap(), 0, "{table}");
+    }
+}
+
+#[tokio::test]
+async fn the_foreign_key_migration_removes_dangling_rows_and_keeps_the_rest() {
+    use migration::MigratorTrait as _;
+    use sea_orm::ConnectionTrait as _;
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let amy = app.register("amy").await;
+    let g = group(&app, &ann, "circle").await;
+    group(&app, &ann, "partner").await;
+    let id = event_tagged(&app, &ann, &g, "circle", &[]).await;
+    app.ok(
+        "mutation($id:ID!){ updateEvent(id:$id, input:{coHosts:[\"partner\"]}){ id } }",
+        json!({"id": id}),
+        Some(&ann.access),
+    )
+    .await;
+    app.ok("mutation($id:ID!){ rsvp(eventId:$id){ status } }", json!({"id": id}), Some(&amy.access)).await;
+
+    // As an older Weave left it: no constraints, and a registration for an event that is gone.
+    let url = app.database_url.clone();
+    let stopped = app.stop().await;
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    migration::Migrator::down(&db, Some(1)).await.unwrap();
+    db.execute(&registration_row(uuid::Uuid::now_v7(), amy.id.parse().unwrap())).await.unwrap();
+    db.close().await.unwrap();
+
+    let app = stopped.start().await;
+    let db = &app.state.db;
+    let n = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM registration",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(n.try_get::<i64>("", "n").unwrap(), 1, "the dangling registration went, amy's stayed");
+    let v = app
+        .ok(
+            "query($id:ID!){ event(id:$id){ hosts { handle } myRegistration { status } } }",
+            json!({"id": id}),
+            Some(&amy.access),
+        )
+        .await;
+    assert_eq!(v["event"]["hosts"], json!([{"handle": "circle"}, {"handle": "partner"}]));
+    assert_eq!(v["event"]["myRegistration"]["status"], "GOING");
+    assert!(db.execute(&registration_row(uuid::Uuid::now_v7(), amy.id.parse().unwrap())).await.is_err());
 }

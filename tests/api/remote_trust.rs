@@ -458,3 +458,29 @@ async fn huge_lists_in_remote_documents_are_read_to_their_bound() {
     assert_eq!(e["tags"].as_array().unwrap().len(), 20);
     assert_eq!(e["url"], ev["id"]);
 }
+
+/// A remote person who deletes their account gives their seats back: the counts go down and
+/// the waitlist moves up, as when they leave.
+#[tokio::test]
+async fn a_deleted_remote_account_gives_its_seats_back() {
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    let host = a.admin("steward").await;
+    let g = a.ok("{ group(handle: \"community\") { id } }", json!({}), None).await["group"]["id"].clone();
+    let id = online_event(&a, &host, &g, "One seat", 1).await;
+    let event_url = format!("http://{}/events/{id}", a.domain());
+    let inbox = format!("http://{}/inbox", a.domain());
+    b.register("rosa").await;
+    let (rosa, key) = actor_key(&b, &format!("http://{}/members/rosa", b.domain())).await;
+    let join = json!({"id": format!("{rosa}/join/1"), "type": "Join", "actor": rosa, "object": event_url});
+    assert_eq!(post_signed(&inbox, &rosa, &key, &join, Tamper::default()).await, 202);
+    let local = a.register("local").await;
+    let rsvp = "mutation($id: ID!) { rsvp(eventId: $id) { status } }";
+    assert_eq!(a.ok(rsvp, json!({"id": id}), Some(&local.access)).await["rsvp"]["status"], "WAITLISTED");
+    let delete = json!({"id": format!("{rosa}#delete"), "type": "Delete", "actor": rosa, "object": rosa,
+        "to": [PUBLIC]});
+    assert_eq!(post_signed(&inbox, &rosa, &key, &delete, Tamper::default()).await, 202);
+    let seats = format!("{{ event(id: \"{id}\") {{ seatsTaken waitlistCount myRegistration {{ status }} }} }}");
+    let v = a.ok(&seats, json!({}), Some(&local.access)).await["event"].clone();
+    assert_eq!(v, json!({"seatsTaken": 1, "waitlistCount": 0, "myRegistration": {"status": "GOING"}}));
+}

@@ -703,7 +703,7 @@ async fn set_hosts<C: ConnectionTrait>(
             .all(conn)
             .await?
             .into_iter()
-            .filter(|m| m.role >= Role::Admin)
+            .filter(|m| groups::administers(Some(m.role)))
             .map(|m| m.group_id)
             .collect()
     };
@@ -758,9 +758,7 @@ pub async fn cohost_invitations(
     group_id: Uuid,
     limit: u64,
 ) -> AppResult<Vec<event::Model>> {
-    let Some(me) = viewer.optional()? else { return Ok(vec![]) };
-    let role = groups::membership_of(&state.db, group_id, me.id).await?.map(|m| m.role);
-    if !(me.is_admin || role.is_some_and(|r| r >= Role::Admin)) {
+    if viewer.optional()?.is_none() || !groups::administers(groups::acting_role(&state.db, viewer, group_id).await?) {
         return Ok(vec![]);
     }
     Ok(event::Entity::find()
@@ -792,10 +790,8 @@ pub async fn answer_cohost(
     group_id: Uuid,
     accept: bool,
 ) -> AppResult<event::Model> {
-    let me = viewer.active_member()?;
     let g = groups::get(&state.db, group_id).await.map_err(|_| AppError::bad_input("groupId", "no such group"))?;
-    let role = groups::membership_of(&state.db, g.id, me.id).await?.map(|m| m.role);
-    if !g.local || !(me.is_admin || role.is_some_and(|r| r >= Role::Admin)) {
+    if !g.local || !groups::administers(groups::acting_role(&state.db, viewer, g.id).await?) {
         return Err(AppError::forbidden("only the invited group's admins may answer its invitation"));
     }
     let e = event::Entity::find_by_id(event_id).one(&state.db).await?.ok_or_else(|| AppError::not_found("event"))?;

@@ -9,7 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::ap::activities::{self, FollowAnswer};
-use crate::db::enums::{FollowState, Role};
+use crate::db::enums::FollowState;
 use crate::db::{self, follow, group, member};
 use crate::domain::actors::{ensure_keys, ActorKind, ApActor};
 use crate::domain::groups;
@@ -345,10 +345,7 @@ async fn may_review(state: &AppState, viewer: &Viewer, target: &ApActor) -> AppR
     }
     let allowed = match target.kind {
         ActorKind::Member => target.row_id == me.id,
-        ActorKind::Group => {
-            me.is_admin
-                || groups::membership_of(&state.db, target.row_id, me.id).await?.is_some_and(|m| m.role >= Role::Admin)
-        }
+        ActorKind::Group => groups::administers(groups::acting_role(&state.db, viewer, target.row_id).await?),
         ActorKind::Instance => false,
     };
     if !allowed {

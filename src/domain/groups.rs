@@ -253,6 +253,12 @@ async fn owner_count<C: ConnectionTrait>(conn: &C, group_id: Uuid) -> AppResult<
     Ok(owners.count(conn).await?)
 }
 
+/// Whether a role (as [`acting_role`] answers it) administers the group: changes it, reviews
+/// its followers, answers its invitations. Owners and admins, and instance admins.
+pub fn administers(role: Option<Role>) -> bool {
+    role.is_some_and(|r| r >= Role::Admin)
+}
+
 /// The role the viewer acts with in a group: instance admins act as owners.
 pub async fn acting_role<C: ConnectionTrait>(conn: &C, viewer: &Viewer, group_id: Uuid) -> AppResult<Option<Role>> {
     let me = viewer.active_member()?;
@@ -400,8 +406,7 @@ pub async fn update(
     if !g.local {
         return Err(AppError::bad_input("groupId", "this group lives on another server"));
     }
-    let role = acting_role(&state.db, viewer, g.id).await?;
-    if role.is_none_or(|r| r < Role::Admin) {
+    if !administers(acting_role(&state.db, viewer, g.id).await?) {
         return Err(AppError::forbidden("only the group's owners and admins may change it"));
     }
     let mut row: group::ActiveModel = g.clone().into();

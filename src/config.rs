@@ -1,17 +1,11 @@
 //! Settings from `WEAVE_*` environment variables, an optional `weave.toml`, and defaults.
 //!
-//! One struct, [`Config`], read by `figment`: its defaults (`Default`), then the file, then the
-//! variables (`WEAVE_` and the field's name, any case; blank ones are ignored). The JWT secret
-//! and the database URL (it may hold the password) are `secrecy` secrets: `Debug` never prints
-//! them. Nothing here is global: every running instance owns its [`Config`], so tests (and the
+//! Nothing here is global: every running instance owns its [`Config`], so tests (and the
 //! federation tests) start several instances in one process.
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use figment::providers::{Env, Format, Toml};
-use figment::Figment;
-pub use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 /// Who may create an account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, async_graphql::Enum)]
@@ -41,40 +35,30 @@ pub enum GroupCreation {
 /// weaker than the algorithm.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
-/// `Debug` (logs, panics) redacts the JWT secret and the database URL (`secrecy`). The file's
-/// keys and the variables' names (less `WEAVE_`) are the field names; unknown keys in the file
-/// are refused.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+/// `Debug` (logs, panics) redacts the JWT secret and the database password.
+#[derive(Clone)]
 pub struct Config {
     /// host:port to listen on; port 0 picks a free port (tests).
     pub bind: String,
     /// Public host[:port] used in every ActivityPub id and link. Defaults to `bind`.
     pub domain: String,
-    /// Defaults to SQLite in `data_dir`.
-    pub database_url: DatabaseUrl,
+    pub database_url: String,
     /// Database connections kept open (`None`: 8 on SQLite, 32 on PostgreSQL).
     pub database_pool: Option<u32>,
     pub data_dir: PathBuf,
-    /// Defaults to the one kept in `data_dir` (made at first start).
-    pub jwt_secret: SecretString,
+    pub jwt_secret: String,
     /// Allows http and loopback peers for federation. Tests only; never in production.
-    #[serde(deserialize_with = "flag")]
     pub federation_debug: bool,
     pub instance_name: String,
-    #[serde(deserialize_with = "any_case")]
     pub registration_mode: RegistrationMode,
-    #[serde(deserialize_with = "any_case")]
     pub group_creation: GroupCreation,
     /// Take the client address from `X-Forwarded-For` (behind a reverse proxy); see
     /// `web::ratelimit::client_addr`.
-    #[serde(deserialize_with = "flag")]
     pub trust_proxy: bool,
     /// With `trust_proxy`: how many proxies of ours stand in front, so the client address is the
     /// `X-Forwarded-For` entry this many places from the right (the one our outermost proxy
     /// appended; entries left of it are the client's to write). At least 1.
     pub trusted_proxy_hops: usize,
-    #[serde(deserialize_with = "any_case")]
     pub log_format: LogFormat,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
@@ -93,11 +77,9 @@ pub struct Config {
     pub inbox_concurrency: usize,
     /// Requests from loopback addresses (this machine: the operator, a benchmark, a reverse
     /// proxy without `trust_proxy`) are not rate-limited.
-    #[serde(deserialize_with = "flag")]
     pub rate_limit_exempt_loopback: bool,
     /// Anonymous GraphQL queries are answered from memory while the data they read is
     /// unchanged (see `graphql::cache`).
-    #[serde(deserialize_with = "flag")]
     pub response_cache: bool,
     /// Seats of one event that people from one other server may take at once: the larger of
     /// this count and [`Config::remote_domain_seat_percent`] of its capacity. Past it, their
@@ -113,89 +95,171 @@ pub enum LogFormat {
     Json,
 }
 
-/// The defaults, in one place. `domain`, `database_url` and `jwt_secret` are left empty here:
-/// [`Config::load`] derives them from `bind` and `data_dir`.
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            bind: "127.0.0.1:8080".into(),
-            domain: String::new(),
-            database_url: DatabaseUrl::default(),
-            database_pool: None,
-            data_dir: PathBuf::from("data"),
-            jwt_secret: SecretString::default(),
-            federation_debug: false,
-            instance_name: "Weave".into(),
-            registration_mode: RegistrationMode::Open,
-            group_creation: GroupCreation::Members,
-            trust_proxy: false,
-            trusted_proxy_hops: 1,
-            log_format: LogFormat::Text,
-            max_body_bytes: 1024 * 1024,
-            login_max_failures: 5,
-            login_window_secs: 15 * 60,
-            delivery_workers: 2,
-            rate_limit_graphql_per_minute: 600,
-            rate_limit_auth_per_minute: 20,
-            rate_limit_inbox_per_minute: 600,
-            inbox_concurrency: 16,
-            rate_limit_exempt_loopback: true,
-            response_cache: true,
-            remote_domain_seats: 10,
-            remote_domain_seat_percent: 20,
-        }
-    }
+/// The optional file, with the same keys as the variables less the `WEAVE_` prefix, lowercased.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<String>,
+    domain: Option<String>,
+    database_url: Option<String>,
+    database_pool: Option<u32>,
+    data_dir: Option<PathBuf>,
+    jwt_secret: Option<String>,
+    federation_debug: Option<bool>,
+    instance_name: Option<String>,
+    registration_mode: Option<RegistrationMode>,
+    group_creation: Option<GroupCreation>,
+    trust_proxy: Option<bool>,
+    trusted_proxy_hops: Option<usize>,
+    log_format: Option<LogFormat>,
+    max_body_bytes: Option<usize>,
+    login_max_failures: Option<u64>,
+    login_window_secs: Option<i64>,
+    delivery_workers: Option<usize>,
+    rate_limit_graphql_per_minute: Option<u32>,
+    rate_limit_auth_per_minute: Option<u32>,
+    rate_limit_inbox_per_minute: Option<u32>,
+    inbox_concurrency: Option<usize>,
+    rate_limit_exempt_loopback: Option<bool>,
+    response_cache: Option<bool>,
+    remote_domain_seats: Option<u32>,
+    remote_domain_seat_percent: Option<u32>,
 }
 
 impl Config {
     /// Reads `weave.toml` (or the file named by `WEAVE_CONFIG`) and then `WEAVE_*` variables,
     /// which win over the file. Creates the data directory and the JWT secret when missing.
     pub fn load() -> anyhow::Result<Config> {
-        let set = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let mut figment = Figment::new();
-        match set("WEAVE_CONFIG").map(PathBuf::from) {
-            Some(path) => {
-                std::fs::metadata(&path).with_context(|| format!("reading {}", path.display()))?;
-                figment = figment.merge(Toml::file_exact(path));
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let file_path = env("WEAVE_CONFIG").map(PathBuf::from);
+        let file = match &file_path {
+            Some(p) => read_file(p)?,
+            None if Path::new("weave.toml").exists() => read_file(Path::new("weave.toml"))?,
+            None => FileConfig::default(),
+        };
+        let parse_bool = |k: &str, v: Option<bool>| -> anyhow::Result<Option<bool>> {
+            match env(k) {
+                Some(s) => match s.to_ascii_lowercase().as_str() {
+                    "1" | "true" | "yes" | "on" => Ok(Some(true)),
+                    "0" | "false" | "no" | "off" => Ok(Some(false)),
+                    _ => anyhow::bail!("{k} must be true or false, not {s:?}"),
+                },
+                None => Ok(v),
             }
-            None if Path::new("weave.toml").exists() => figment = figment.merge(Toml::file_exact("weave.toml")),
-            None => {}
+        };
+        fn parse_enum<T: for<'de> Deserialize<'de>>(k: &str, v: Option<String>) -> anyhow::Result<Option<T>> {
+            v.map(|s| {
+                serde_json::from_value(serde_json::Value::String(s.to_ascii_lowercase()))
+                    .with_context(|| format!("{k} has an unknown value {s:?}"))
+            })
+            .transpose()
         }
-        let fields = field_names::<Config>();
-        let env = Env::prefixed("WEAVE_").filter(move |k| {
-            fields.iter().any(|f| k.as_str().eq_ignore_ascii_case(f)) && set(&format!("WEAVE_{k}")).is_some()
-        });
-        let mut config: Config = figment.merge(env).extract().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
-        config.check()?;
-        if config.domain.is_empty() {
-            config.domain = config.bind.clone();
+        fn parse_num<T: std::str::FromStr>(k: &str, v: Option<String>) -> anyhow::Result<Option<T>> {
+            v.map(|s| s.parse::<T>().map_err(|_| anyhow::anyhow!("{k} must be a number, not {s:?}"))).transpose()
         }
-        if config.database_url.expose_secret().is_empty() {
-            std::fs::create_dir_all(&config.data_dir)
-                .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
-            config.database_url = sqlite_url(&config.data_dir.join("weave.db")).into();
-        }
-        config.jwt_secret = if config.jwt_secret.expose_secret().is_empty() {
-            load_or_create_secret(&config.data_dir)?.into()
-        } else {
-            check_jwt_secret(config.jwt_secret.expose_secret())?;
-            config.jwt_secret
+
+        let data_dir =
+            env("WEAVE_DATA_DIR").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| PathBuf::from("data"));
+        let bind = env("WEAVE_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let domain = env("WEAVE_DOMAIN").or(file.domain).unwrap_or_else(|| bind.clone());
+        let database_url = env("WEAVE_DATABASE_URL").or(file.database_url);
+        let jwt_secret = env("WEAVE_JWT_SECRET").or(file.jwt_secret);
+        let mut config = Config {
+            bind,
+            domain,
+            database_url: String::new(),
+            data_dir,
+            jwt_secret: String::new(),
+            federation_debug: parse_bool("WEAVE_FEDERATION_DEBUG", file.federation_debug)?.unwrap_or(false),
+            instance_name: env("WEAVE_INSTANCE_NAME").or(file.instance_name).unwrap_or_else(|| "Weave".into()),
+            registration_mode: parse_enum("WEAVE_REGISTRATION_MODE", env("WEAVE_REGISTRATION_MODE"))?
+                .or(file.registration_mode)
+                .unwrap_or(RegistrationMode::Open),
+            group_creation: parse_enum("WEAVE_GROUP_CREATION", env("WEAVE_GROUP_CREATION"))?
+                .or(file.group_creation)
+                .unwrap_or(GroupCreation::Members),
+            trust_proxy: parse_bool("WEAVE_TRUST_PROXY", file.trust_proxy)?.unwrap_or(false),
+            trusted_proxy_hops: match parse_num("WEAVE_TRUSTED_PROXY_HOPS", env("WEAVE_TRUSTED_PROXY_HOPS"))?
+                .or(file.trusted_proxy_hops)
+            {
+                Some(0) => anyhow::bail!("WEAVE_TRUSTED_PROXY_HOPS (trusted_proxy_hops) must be at least 1"),
+                n => n.unwrap_or(1),
+            },
+            log_format: parse_enum("WEAVE_LOG_FORMAT", env("WEAVE_LOG_FORMAT"))?
+                .or(file.log_format)
+                .unwrap_or(LogFormat::Text),
+            max_body_bytes: parse_num("WEAVE_MAX_BODY_BYTES", env("WEAVE_MAX_BODY_BYTES"))?
+                .or(file.max_body_bytes)
+                .unwrap_or(1024 * 1024),
+            login_max_failures: parse_num("WEAVE_LOGIN_MAX_FAILURES", env("WEAVE_LOGIN_MAX_FAILURES"))?
+                .or(file.login_max_failures)
+                .unwrap_or(5),
+            login_window_secs: parse_num("WEAVE_LOGIN_WINDOW_SECS", env("WEAVE_LOGIN_WINDOW_SECS"))?
+                .or(file.login_window_secs)
+                .unwrap_or(15 * 60),
+            database_pool: match parse_num("WEAVE_DATABASE_POOL", env("WEAVE_DATABASE_POOL"))?.or(file.database_pool) {
+                Some(0) => anyhow::bail!("WEAVE_DATABASE_POOL (database_pool) must be at least 1"),
+                n => n,
+            },
+            delivery_workers: parse_num("WEAVE_DELIVERY_WORKERS", env("WEAVE_DELIVERY_WORKERS"))?
+                .or(file.delivery_workers)
+                .unwrap_or(2),
+            rate_limit_graphql_per_minute: parse_num(
+                "WEAVE_RATE_LIMIT_GRAPHQL_PER_MINUTE",
+                env("WEAVE_RATE_LIMIT_GRAPHQL_PER_MINUTE"),
+            )?
+            .or(file.rate_limit_graphql_per_minute)
+            .unwrap_or(600),
+            rate_limit_auth_per_minute: parse_num(
+                "WEAVE_RATE_LIMIT_AUTH_PER_MINUTE",
+                env("WEAVE_RATE_LIMIT_AUTH_PER_MINUTE"),
+            )?
+            .or(file.rate_limit_auth_per_minute)
+            .unwrap_or(20),
+            rate_limit_inbox_per_minute: parse_num(
+                "WEAVE_RATE_LIMIT_INBOX_PER_MINUTE",
+                env("WEAVE_RATE_LIMIT_INBOX_PER_MINUTE"),
+            )?
+            .or(file.rate_limit_inbox_per_minute)
+            .unwrap_or(600),
+            inbox_concurrency: parse_num("WEAVE_INBOX_CONCURRENCY", env("WEAVE_INBOX_CONCURRENCY"))?
+                .or(file.inbox_concurrency)
+                .unwrap_or(16),
+            rate_limit_exempt_loopback: parse_bool(
+                "WEAVE_RATE_LIMIT_EXEMPT_LOOPBACK",
+                file.rate_limit_exempt_loopback,
+            )?
+            .unwrap_or(true),
+            response_cache: parse_bool("WEAVE_RESPONSE_CACHE", file.response_cache)?.unwrap_or(true),
+            remote_domain_seats: parse_num("WEAVE_REMOTE_DOMAIN_SEATS", env("WEAVE_REMOTE_DOMAIN_SEATS"))?
+                .or(file.remote_domain_seats)
+                .unwrap_or(10),
+            remote_domain_seat_percent: match parse_num(
+                "WEAVE_REMOTE_DOMAIN_SEAT_PERCENT",
+                env("WEAVE_REMOTE_DOMAIN_SEAT_PERCENT"),
+            )?
+            .or(file.remote_domain_seat_percent)
+            {
+                Some(p) if p > 100 => anyhow::bail!("WEAVE_REMOTE_DOMAIN_SEAT_PERCENT must be at most 100"),
+                p => p.unwrap_or(20),
+            },
+        };
+        config.database_url = match database_url {
+            Some(url) => url,
+            None => {
+                std::fs::create_dir_all(&config.data_dir)
+                    .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
+                sqlite_url(&config.data_dir.join("weave.db"))
+            }
+        };
+        config.jwt_secret = match jwt_secret {
+            Some(s) => {
+                check_jwt_secret(&s)?;
+                s
+            }
+            None => load_or_create_secret(&config.data_dir)?,
         };
         Ok(config)
-    }
-
-    /// The rules past the types.
-    fn check(&self) -> anyhow::Result<()> {
-        if self.trusted_proxy_hops == 0 {
-            anyhow::bail!("WEAVE_TRUSTED_PROXY_HOPS (trusted_proxy_hops) must be at least 1");
-        }
-        if self.database_pool == Some(0) {
-            anyhow::bail!("WEAVE_DATABASE_POOL (database_pool) must be at least 1");
-        }
-        if self.remote_domain_seat_percent > 100 {
-            anyhow::bail!("WEAVE_REMOTE_DOMAIN_SEAT_PERCENT must be at most 100");
-        }
-        Ok(())
     }
 
     /// A configuration for tests and embedding: everything explicit, nothing read from the environment.
@@ -205,7 +269,7 @@ impl Config {
             domain: String::new(),
             database_url: database_url.into(),
             data_dir: data_dir.to_path_buf(),
-            jwt_secret: crate::auth::random_token(32).into(),
+            jwt_secret: crate::auth::random_token(32),
             federation_debug: true,
             instance_name: "Weave".into(),
             registration_mode: RegistrationMode::Open,
@@ -258,114 +322,53 @@ pub fn check_jwt_secret(secret: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The database URL, a secret because it may hold the password. `Debug` shows it with the
-/// password replaced (`postgres://weave:[redacted]@db/weave`).
-#[derive(Clone, Default, Deserialize)]
-#[serde(transparent)]
-pub struct DatabaseUrl(SecretString);
-
-impl ExposeSecret<str> for DatabaseUrl {
-    fn expose_secret(&self) -> &str {
-        self.0.expose_secret()
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(_) => url.to_string(),
+        Err(_) => "[unparsable]".to_string(),
     }
 }
 
-impl From<String> for DatabaseUrl {
-    fn from(url: String) -> Self {
-        DatabaseUrl(url.into())
-    }
-}
-
-impl From<&str> for DatabaseUrl {
-    fn from(url: &str) -> Self {
-        DatabaseUrl(url.into())
-    }
-}
-
-impl std::fmt::Debug for DatabaseUrl {
+impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        const MARK: &str = "PASSWORD-REDACTED";
-        let shown = match url::Url::parse(self.expose_secret()) {
-            Ok(mut u) if u.password().is_some() => {
-                let _ = u.set_password(Some(MARK));
-                u.to_string().replace(MARK, "[redacted]")
-            }
-            Ok(u) => u.to_string(),
-            Err(_) => "[unparsable]".to_string(),
-        };
-        write!(f, "{shown:?}")
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("domain", &self.domain)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("jwt_secret", &"[redacted]")
+            .field("federation_debug", &self.federation_debug)
+            .field("instance_name", &self.instance_name)
+            .field("registration_mode", &self.registration_mode)
+            .field("group_creation", &self.group_creation)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("trusted_proxy_hops", &self.trusted_proxy_hops)
+            .field("log_format", &self.log_format)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("login_max_failures", &self.login_max_failures)
+            .field("login_window_secs", &self.login_window_secs)
+            .field("database_pool", &self.database_pool)
+            .field("delivery_workers", &self.delivery_workers)
+            .field("rate_limit_graphql_per_minute", &self.rate_limit_graphql_per_minute)
+            .field("rate_limit_auth_per_minute", &self.rate_limit_auth_per_minute)
+            .field("rate_limit_inbox_per_minute", &self.rate_limit_inbox_per_minute)
+            .field("inbox_concurrency", &self.inbox_concurrency)
+            .field("rate_limit_exempt_loopback", &self.rate_limit_exempt_loopback)
+            .field("response_cache", &self.response_cache)
+            .field("remote_domain_seats", &self.remote_domain_seats)
+            .field("remote_domain_seat_percent", &self.remote_domain_seat_percent)
+            .finish()
     }
 }
 
-/// A true-or-false setting: `true`/`false`, or from a variable also `1`/`0`, `yes`/`no`, `on`/`off`.
-fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Flag {
-        Bool(bool),
-        Number(i64),
-        Text(String),
-    }
-    match Flag::deserialize(d)? {
-        Flag::Bool(b) => Ok(b),
-        Flag::Number(1) => Ok(true),
-        Flag::Number(0) => Ok(false),
-        Flag::Text(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => Ok(true),
-            "0" | "false" | "no" | "off" => Ok(false),
-            _ => Err(serde::de::Error::custom(format!("must be true or false, not {s:?}"))),
-        },
-        Flag::Number(n) => Err(serde::de::Error::custom(format!("must be true or false, not {n}"))),
-    }
-}
-
-/// A named choice, in any case (`Approval`, `approval`).
-fn any_case<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<T, D::Error> {
-    let s = String::deserialize(d)?;
-    serde_json::from_value(serde_json::Value::String(s.to_ascii_lowercase()))
-        .map_err(|_| serde::de::Error::custom(format!("unknown value {s:?}")))
-}
-
-/// The field names of a struct deriving `Deserialize` (serde hands them to the deserializer):
-/// the variables `load` reads, so that other `WEAVE_*` variables (`WEAVE_CONFIG`,
-/// `WEAVE_ADMIN_PASSWORD`) are not taken for unknown settings.
-fn field_names<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
-    struct Names(Option<&'static [&'static str]>);
-    #[derive(Debug)]
-    struct Stop;
-    impl std::fmt::Display for Stop {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("field names read")
-        }
-    }
-    impl std::error::Error for Stop {}
-    impl serde::de::Error for Stop {
-        fn custom<M: std::fmt::Display>(_: M) -> Self {
-            Stop
-        }
-    }
-    impl<'de> Deserializer<'de> for &mut Names {
-        type Error = Stop;
-        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
-            Err(Stop)
-        }
-        fn deserialize_struct<V: serde::de::Visitor<'de>>(
-            self,
-            _: &'static str,
-            fields: &'static [&'static str],
-            _: V,
-        ) -> Result<V::Value, Stop> {
-            self.0 = Some(fields);
-            Err(Stop)
-        }
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
-            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
-        }
-    }
-    let mut names = Names(None);
-    let _ = T::deserialize(&mut names);
-    names.0.unwrap_or(&[])
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
 pub fn sqlite_url(path: &Path) -> String {
@@ -398,26 +401,4 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     }
     let mut f = opts.open(path)?;
     f.write_all(contents.as_bytes())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debug_prints_neither_the_jwt_secret_nor_the_database_password() {
-        let mut config = Config::for_database("postgres://weave:hunter2-password@db/weave", Path::new("data"));
-        config.jwt_secret = "a-very-secret-jwt-key-of-enough-length".into();
-        let printed = format!("{config:?}");
-        assert!(!printed.contains("hunter2") && !printed.contains("a-very-secret"), "{printed}");
-        assert!(printed.contains("rate_limit_graphql_per_minute"));
-    }
-
-    #[test]
-    fn the_variables_read_are_the_fields() {
-        let fields = field_names::<Config>();
-        assert_eq!(fields.len(), 25);
-        assert!(fields.contains(&"database_pool") && fields.contains(&"jwt_secret"));
-        assert!(!fields.contains(&"config") && !fields.contains(&"admin_password"));
-    }
 }

@@ -1,6 +1,5 @@
 //! Sign-up, sign-in, tokens.
 use serde_json::json;
-use weave::config::ExposeSecret as _;
 
 use crate::helpers::{code, spawn_app, spawn_with};
 
@@ -89,7 +88,7 @@ async fn expired_token_is_unauthenticated() {
     let expired = jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),
         &json!({"sub": alice.id, "iat": now - 7200, "exp": now - 3600, "iss": app.state.config.domain}),
-        &jsonwebtoken::EncodingKey::from_secret(app.state.config.jwt_secret.expose_secret().as_bytes()),
+        &jsonwebtoken::EncodingKey::from_secret(app.state.config.jwt_secret.as_bytes()),
     )
     .unwrap();
     let v = app.gql(ME, json!({}), Some(&expired)).await;
@@ -100,7 +99,7 @@ async fn expired_token_is_unauthenticated() {
     let fresh = jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),
         &json!({"sub": alice.id, "iat": now, "exp": now + 600, "iss": app.state.config.domain}),
-        &jsonwebtoken::EncodingKey::from_secret(app.state.config.jwt_secret.expose_secret().as_bytes()),
+        &jsonwebtoken::EncodingKey::from_secret(app.state.config.jwt_secret.as_bytes()),
     )
     .unwrap();
     assert_eq!(app.ok(ME, json!({}), Some(&fresh)).await["me"]["username"], "alice");

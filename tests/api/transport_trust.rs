@@ -5,7 +5,6 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::Message;
-use weave::config::ExposeSecret as _;
 
 use crate::helpers::{code, spawn_app, spawn_with, Account, TestApp};
 use crate::peer::{actor_key, post_signed, Tamper};
@@ -172,7 +171,7 @@ async fn websocket_operations_recheck_the_sign_in_and_count_against_the_address_
     let token = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &claims,
-        &jsonwebtoken::EncodingKey::from_secret(app.state.config.jwt_secret.expose_secret().as_bytes()),
+        &jsonwebtoken::EncodingKey::from_secret(app.state.config.jwt_secret.as_bytes()),
     )
     .unwrap();
     let mut ws = connect(&app, Some(&token)).await;

@@ -117,7 +117,6 @@ pub async fn build_state(config: Config) -> anyhow::Result<State> {
     } else {
         None
     };
-    let limits = web::ratelimit::RateLimits::new(&config);
     Ok(Arc::new(AppState {
         db,
         config,
@@ -126,7 +125,6 @@ pub async fn build_state(config: Config) -> anyhow::Result<State> {
         remote_lookups: tokio::sync::Semaphore::new(8),
         bus,
         statements,
-        limits,
         data_version,
     }))
 }

@@ -1,4 +1,7 @@
 //! What every request handler and worker shares: the database, the settings, the keys.
+//!
+//! The domain is handed this state, so it holds only what the domain needs; what only an
+//! adapter uses (the per-address request limits: `web::ratelimit`) is the adapter's own.
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
@@ -19,8 +22,6 @@ pub struct AppState {
     pub bus: crate::bus::Bus,
     /// Statements run on `db`.
     pub statements: crate::db::StatementCounter,
-    /// Per-client-address request limits.
-    pub limits: crate::web::ratelimit::RateLimits,
     /// The committed data's version, for the response cache (`None`: no cache).
     pub data_version: Option<crate::db::version::DataVersion>,
 }

@@ -51,6 +51,23 @@ pub type WeaveSchema = Schema<Query, Mutation, Subscription>;
 pub use limits::{MAX_COMPLEXITY, MAX_DEPTH};
 
 pub fn build_schema(state: Option<State>, federation: Option<Federation>) -> WeaveSchema {
+    schema_builder(state, federation).finish()
+}
+
+/// The schema `web::server` serves: [`build_schema`]'s, with the per-address limits that
+/// `register`, `login` and `refreshToken` count against.
+pub fn served_schema(
+    state: State,
+    federation: Federation,
+    limits: std::sync::Arc<crate::web::ratelimit::RateLimits>,
+) -> WeaveSchema {
+    schema_builder(Some(state), Some(federation)).data(limits).finish()
+}
+
+fn schema_builder(
+    state: Option<State>,
+    federation: Option<Federation>,
+) -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
         // Cost, width and depth (see `limits`); introspection-only documents may nest deeper.
         .extension(limits::Limits)
@@ -64,7 +81,7 @@ pub fn build_schema(state: Option<State>, federation: Option<Federation>) -> Wea
     if let Some(federation) = federation {
         builder = builder.data(federation);
     }
-    builder.finish()
+    builder
 }
 
 /// The SDL that `schema/schema.graphql` must equal.

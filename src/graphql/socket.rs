@@ -34,7 +34,7 @@ use super::http::resolve_viewer;
 use super::{Loaders, WeaveSchema};
 use crate::domain::viewer::Viewer;
 use crate::state::State;
-use crate::web::ratelimit::{client_addr, ClientAddr};
+use crate::web::ratelimit::{client_addr, ClientAddr, RateLimits};
 
 /// Operations (queries, mutations, live subscriptions) one socket may have at once.
 pub const MAX_IN_FLIGHT: usize = 32;
@@ -176,7 +176,12 @@ pub fn start(
     let max = state.config.max_body_bytes;
     let messages = messages.max_frame_size(max).aggregate_continuations().max_continuation_size(max);
     let client = client_addr(&state.config, req);
-    actix_web::rt::spawn(serve(state, schema, protocol, client, session, messages));
+    // Operations count against the `/graphql` limit (`web::server` gives every app its limits).
+    let limits = req
+        .app_data::<web::Data<RateLimits>>()
+        .map(|l| l.clone().into_inner())
+        .ok_or_else(|| actix_web::error::ErrorInternalServerError("no rate limits"))?;
+    actix_web::rt::spawn(serve(state, schema, limits, protocol, client, session, messages));
     Ok(response)
 }
 
@@ -196,6 +201,7 @@ fn peek(text: &str) -> Peek {
 async fn serve(
     state: State,
     schema: WeaveSchema,
+    limits: Arc<RateLimits>,
     protocol: Protocols,
     client: ClientAddr,
     session: Session,
@@ -236,7 +242,7 @@ async fn serve(
         }
     };
     let mut engine = Box::pin(WebSocket::new(executor.clone(), input, protocol).on_connection_init(init));
-    let mut socket = Socket { state, protocol, client, session, in_flight: HashSet::new() };
+    let mut socket = Socket { limits, protocol, client, session, in_flight: HashSet::new() };
     let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut heard_at = Instant::now();
@@ -324,7 +330,7 @@ async fn serve(
 }
 
 struct Socket {
-    state: State,
+    limits: Arc<RateLimits>,
     protocol: Protocols,
     client: ClientAddr,
     session: Session,
@@ -341,7 +347,7 @@ impl Socket {
                 if self.in_flight.contains(&id) {
                     return Err(Close(DUPLICATE_ID, format!("Subscriber for {id} already exists")));
                 }
-                if let Err(wait) = self.state.limits.graphql.check(&self.client) {
+                if let Err(wait) = self.limits.graphql.check(&self.client) {
                     let secs = crate::web::ratelimit::retry_after_secs(wait);
                     self.refuse(&id, &format!("too many requests; retry in {secs} s")).await;
                     return Ok(false);

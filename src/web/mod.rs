@@ -6,6 +6,7 @@ pub mod pages;
 pub mod ratelimit;
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::dev::Service as _;
@@ -19,7 +20,11 @@ use crate::graphql;
 use crate::state::State;
 
 pub fn server(listener: TcpListener, state: State, federation: Federation) -> anyhow::Result<Server> {
-    let schema = graphql::build_schema(Some(state.clone()), Some(federation.clone()));
+    // The per-address limits are this layer's own: the middleware below, the sign-in resolvers
+    // (through the schema's data) and the GraphQL WebSocket (through the app's) count against them.
+    let limits = Arc::new(ratelimit::RateLimits::new(&state.config));
+    let schema = graphql::served_schema(state.clone(), federation.clone(), limits.clone());
+    let limits = aw::Data::from(limits);
     let max_body = state.config.max_body_bytes;
     let responses = aw::Data::new(graphql::cache::ResponseCache::default());
     let server = HttpServer::new(move || {
@@ -48,6 +53,7 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
             .app_data(aw::Data::new(state.clone()))
             .app_data(aw::Data::new(schema.clone()))
             .app_data(responses.clone())
+            .app_data(limits.clone())
             .app_data(aw::PayloadConfig::new(max_body))
             .app_data(aw::JsonConfig::default().limit(max_body))
             .route("/healthz", aw::get().to(healthz))
@@ -73,10 +79,12 @@ async fn limit_requests(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    let Some(state) = req.app_data::<aw::Data<State>>().map(|d| d.get_ref().clone()) else {
+    let (Some(state), Some(limits)) = (
+        req.app_data::<aw::Data<State>>().map(|d| d.get_ref().clone()),
+        req.app_data::<aw::Data<ratelimit::RateLimits>>().cloned(),
+    ) else {
         return next.call(req).await.map(|res| res.map_into_boxed_body());
     };
-    let limits = &state.limits;
     let path = req.path();
     let inbox = req.method() == actix_web::http::Method::POST && path.ends_with("/inbox");
     let limiter = if path == "/graphql" {

@@ -66,6 +66,68 @@ fn the_checker_sees_a_violation() {
     assert!(names("use crate::federation::actors;", "crate::federation"));
     assert!(names("let x = crate::web::pages::escape(s);", "crate::web"));
     assert!(!names("use crate::webfinger;", "crate::web"));
+    // The state the domain is handed, with an adapter's type in it.
+    let state = "use crate::config::Config;\npub struct AppState {\n    pub config: Config,\n    \
+                 pub limits: crate::web::ratelimit::RateLimits,\n}";
+    let found = state_violations(state);
+    assert!(found.iter().any(|v| v.contains("crate::web")), "{found:?}");
+    let found = state_violations("use crate::{config::Config, graphql};");
+    assert!(found.iter().any(|v| v.contains("crate::graphql")), "{found:?}");
+    let found = state_violations("pub struct AppState { pub lookups: crate::telemetry::Lookups }");
+    assert!(found.iter().any(|v| v.contains("crate::telemetry")), "{found:?}");
+    assert!(state_violations("use crate::db::version::DataVersion; pub struct AppState { pub bus: crate::bus::Bus }")
+        .is_empty());
+}
+
+/// The modules of the crate that `AppState` (`src/state.rs`) may name: what the domain needs
+/// (database, bus, settings, keys), none of them an adapter.
+const STATE_MAY_NAME: &[&str] = &["auth", "bus", "config", "db"];
+
+/// Where the text of `src/state.rs` names a module of the crate other than [`STATE_MAY_NAME`].
+fn state_violations(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or_default();
+        for (i, _) in code.match_indices("crate::") {
+            let module: String =
+                code[i + "crate::".len()..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if !module.is_empty() && !STATE_MAY_NAME.contains(&module.as_str()) {
+                found.push(format!("src/state.rs:{}: names crate::{module}: {}", n + 1, line.trim()));
+            }
+        }
+        // A grouped import (`use crate::{config, web};`) names every module in its braces.
+        if let Some(group) = code.split("crate::{").nth(1) {
+            for module in group.split(['}', ',']).map(|m| m.trim().split("::").next().unwrap_or_default()) {
+                if !module.is_empty() && !STATE_MAY_NAME.contains(&module) {
+                    found.push(format!("src/state.rs:{}: names crate::{module}: {}", n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The domain is handed `AppState`: neither it nor what it holds names an adapter.
+#[test]
+fn the_state_the_domain_is_given_names_no_adapter() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let state = std::fs::read_to_string(root.join("state.rs")).expect("read src/state.rs");
+    let mut found = state_violations(&state);
+    for module in STATE_MAY_NAME {
+        let file = root.join(format!("{module}.rs"));
+        if file.is_file() {
+            let text = std::fs::read_to_string(&file).expect("read source");
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                for name in ADAPTERS.iter().filter(|name| names(code, name)) {
+                    found.push(format!("{}:{}: names {name}: {}", file.display(), n + 1, line.trim()));
+                }
+            }
+        } else {
+            found.extend(violations(module, ADAPTERS));
+        }
+    }
+    assert!(found.is_empty(), "AppState gives the domain no adapter type:\n{}", found.join("\n"));
 }
 
 /// Whether a line of code decides who may do or see something: one of the rules' enums meets

@@ -23,7 +23,7 @@ use actix_web::dev::{Server, ServerHandle};
 use anyhow::Context as _;
 
 use crate::auth::JwtKeys;
-use crate::config::Config;
+use crate::config::{Config, ExposeSecret as _};
 use crate::federation::Federation;
 use crate::state::{AppState, State};
 
@@ -56,7 +56,7 @@ impl Application {
         let server = web::server(listener, state.clone(), federation.clone())?;
         state.bus.spawn_listener(&state.db);
         // SQLite has one writer: one worker. PostgreSQL workers share the queue (SKIP LOCKED).
-        let workers = if state.config.database_url.starts_with("sqlite:") {
+        let workers = if state.config.database_url.is_sqlite() {
             state.config.delivery_workers.min(1)
         } else {
             state.config.delivery_workers
@@ -104,16 +104,19 @@ fn bind(addr: &str) -> anyhow::Result<TcpListener> {
 /// Connects to the database (applying migrations) and prepares the shared state. Also used by
 /// the CLI commands that need no HTTP server.
 pub async fn build_state(config: Config) -> anyhow::Result<State> {
-    config::check_jwt_secret(&config.jwt_secret)?;
-    let (db, statements) =
-        db::connect_counted(&config.database_url, config.database_pool).await.context("connecting to the database")?;
-    let jwt = JwtKeys::new(&config.jwt_secret, &config.domain);
+    config::check_jwt_secret(config.jwt_secret.expose_secret())?;
+    let (db, statements) = db::connect_counted(config.database_url.expose_secret(), config.database_pool)
+        .await
+        .context("connecting to the database")?;
+    let jwt = JwtKeys::new(config.jwt_secret.expose_secret(), &config.domain);
     let dummy_hash = auth::hash_password(auth::random_token(16))
         .await
         .map_err(|e| anyhow::anyhow!("preparing the password hasher: {e:?}"))?;
     let bus = bus::Bus::new(&db);
     let data_version = if config.response_cache {
-        db::version::DataVersion::open(&config.database_url).await.context("opening the data-version probe")?
+        db::version::DataVersion::open(config.database_url.expose_secret())
+            .await
+            .context("opening the data-version probe")?
     } else {
         None
     };

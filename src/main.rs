@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use weave::config::Config;
+use weave::config::{Config, ExposeSecret as _};
 
 #[derive(Parser)]
 #[command(name = "weave", version, about = "Weave: a federated community-of-practice server")]
@@ -111,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            weave::db::connect(&config.database_url, config.database_pool).await.context("migrating")?;
+            weave::db::connect(config.database_url.expose_secret(), config.database_pool).await.context("migrating")?;
             println!("migrations applied");
         }
         Command::CreateAdmin { username, email, password } => {

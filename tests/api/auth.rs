@@ -88,7 +88,9 @@ async fn expired_token_is_unauthenticated() {
     let expired = jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),
         &json!({"sub": alice.id, "iat": now - 7200, "exp": now - 3600, "iss": app.state.config.domain}),
-        &jsonwebtoken::EncodingKey::from_secret(app.state.config.jwt_secret.as_bytes()),
+        &jsonwebtoken::EncodingKey::from_secret(
+            weave::config::ExposeSecret::expose_secret(&app.state.config.jwt_secret).as_bytes(),
+        ),
     )
     .unwrap();
     let v = app.gql(ME, json!({}), Some(&expired)).await;
@@ -99,7 +101,9 @@ async fn expired_token_is_unauthenticated() {
     let fresh = jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),
         &json!({"sub": alice.id, "iat": now, "exp": now + 600, "iss": app.state.config.domain}),
-        &jsonwebtoken::EncodingKey::from_secret(app.state.config.jwt_secret.as_bytes()),
+        &jsonwebtoken::EncodingKey::from_secret(
+            weave::config::ExposeSecret::expose_secret(&app.state.config.jwt_secret).as_bytes(),
+        ),
     )
     .unwrap();
     assert_eq!(app.ok(ME, json!({}), Some(&fresh)).await["me"]["username"], "alice");

@@ -171,7 +171,9 @@ async fn websocket_operations_recheck_the_sign_in_and_count_against_the_address_
     let token = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &claims,
-        &jsonwebtoken::EncodingKey::from_secret(app.state.config.jwt_secret.as_bytes()),
+        &jsonwebtoken::EncodingKey::from_secret(
+            weave::config::ExposeSecret::expose_secret(&app.state.config.jwt_secret).as_bytes(),
+        ),
     )
     .unwrap();
     let mut ws = connect(&app, Some(&token)).await;

@@ -4,7 +4,6 @@
 //! federation, GraphQL or web modules), and `tests/api/layering.rs` keeps it so.
 pub mod actors;
 pub mod calendar;
-pub mod event_federation;
 pub mod events;
 pub mod follows;
 pub mod groups;

@@ -4,10 +4,10 @@ use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
+use super::federation::{self as fed, Change as Federated};
 use super::lookup::lock;
 use crate::bus::Change;
 use crate::db::{self, event, event_host};
-use crate::domain::event_federation::{self as fed, Change as Federated};
 use crate::domain::groups;
 use crate::domain::viewer::Viewer;
 use crate::error::{AppError, AppResult};

@@ -18,6 +18,7 @@ use crate::db::enums::{EventStatus, LocationMode, Visibility};
 mod codec;
 mod cohosts;
 mod document;
+pub mod federation;
 mod fields;
 mod hosts;
 mod list;

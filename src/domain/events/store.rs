@@ -6,6 +6,7 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, Set};
 use uuid::Uuid;
 
+use super::federation::{self as fed, Change as Federated};
 use super::fields::apply;
 use super::hosts::set_hosts;
 use super::lookup::{get, lock};
@@ -16,7 +17,6 @@ use super::EventFields;
 use crate::bus::Change;
 use crate::db::enums::{EventStatus, Role, Visibility};
 use crate::db::{self, event};
-use crate::domain::event_federation::{self as fed, Change as Federated};
 use crate::domain::registrations;
 use crate::domain::viewer::Viewer;
 use crate::domain::{groups, search, validate};

@@ -14,7 +14,7 @@ use crate::db::enums::{EventStatus, RegistrationStatus};
 use crate::db::event;
 use crate::domain::events::{self, EventFilter, EventPage};
 use crate::domain::viewer::Viewer;
-use crate::domain::{calendar, groups, registrations, visibility};
+use crate::domain::{events::calendar, events::registrations, groups, visibility};
 use crate::error::AppError;
 use crate::state::{AppState, State};
 

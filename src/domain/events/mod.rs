@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::db::enums::{EventStatus, LocationMode, Visibility};
 
+pub mod calendar;
 mod codec;
 mod cohosts;
 mod document;
@@ -23,6 +24,7 @@ mod fields;
 mod hosts;
 mod list;
 mod lookup;
+pub mod registrations;
 mod rules;
 mod store;
 mod tags;

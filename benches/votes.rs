@@ -98,7 +98,7 @@ async fn server(votes: usize, seats: usize) {
     weave::domain::actors::ensure_keys(&state, weave::domain::actors::ApActor::from_group(community).unwrap())
         .await
         .unwrap();
-    let poll = weave::domain::event_federation::poll_id(&e);
+    let poll = weave::domain::events::federation::poll_id(&e);
     println!("{port} {poll} {} {}", base64::engine::general_purpose::STANDARD.encode(private), e.id);
     std::io::stdout().flush().unwrap();
     let mut line = String::new();

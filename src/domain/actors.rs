@@ -519,7 +519,7 @@ pub async fn forget_remote(state: &AppState, kind: ActorKind, id: Uuid) -> AppRe
         ActorKind::Member => {
             // Their seats go back (and the waitlists move up) before their registrations go
             // with the row.
-            crate::domain::registrations::withdraw_all(&txn, id).await?;
+            crate::domain::events::registrations::withdraw_all(&txn, id).await?;
             member::Entity::delete_by_id(id).exec(&txn).await?;
             crate::domain::search::remove(&txn, crate::domain::search::Kind::Member, id).await?;
         }

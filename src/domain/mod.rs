@@ -3,8 +3,6 @@
 //! down only (the `ap` vocabulary, `db`, `auth`, the `bus`); it never names an adapter (the
 //! federation, GraphQL or web modules), and `tests/api/layering.rs` keeps it so.
 pub mod actors;
-pub mod calendar;
-pub mod event_federation;
 pub mod events;
 pub mod follows;
 pub mod groups;
@@ -19,7 +17,6 @@ pub mod profile_updates;
 pub mod published;
 pub mod publishing;
 pub mod received;
-pub mod registrations;
 pub mod resources;
 pub mod search;
 pub mod sessions;

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::db::{event, group, post, resource, thread};
 use crate::domain::actors::ApActor;
-use crate::domain::{event_federation, publishing, threads, visibility};
+use crate::domain::{events::federation as event_federation, publishing, threads, visibility};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 

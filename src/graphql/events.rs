@@ -1,5 +1,5 @@
 //! Events and registration: thin resolvers over `domain::events` and
-//! `domain::registrations`. Lists resolve their rows' groups, organisers, hosts and the
+//! `domain::events::registrations`. Lists resolve their rows' groups, organisers, hosts and the
 //! viewer's registrations through the request's DataLoaders.
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ErrorExtensions as _, InputObject, Object, SimpleObject, ID};
@@ -11,7 +11,7 @@ use crate::db::enums::{self, EventStatus as DbStatus, LocationMode as DbMode, Re
 use crate::db::{event, registration};
 use crate::domain::events::{self, EventFields, EventFilter as DomainFilter, EventPage};
 use crate::domain::pagination::PageRequest;
-use crate::domain::{registrations, visibility};
+use crate::domain::{events::registrations, visibility};
 use crate::error::AppError;
 
 macro_rules! mirror_enum {
@@ -754,8 +754,8 @@ impl EventMutation {
 
     /// A new secret address for the viewer's personal calendar; the old one stops working.
     async fn rotate_calendar_url(&self, ctx: &Context<'_>) -> Result<String> {
-        let token = crate::domain::calendar::rotate(ctx.state(), ctx.viewer()).await?;
-        Ok(crate::domain::calendar::url(ctx.state(), &token))
+        let token = crate::domain::events::calendar::rotate(ctx.state(), ctx.viewer()).await?;
+        Ok(crate::domain::events::calendar::url(ctx.state(), &token))
     }
 }
 

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::db::{event, group, member, post, registration, resource, thread};
 use crate::domain::actors::ActorKind;
-use crate::domain::{events, follows, groups, members, registrations, resources, threads};
+use crate::domain::{events, events::registrations, follows, groups, members, resources, threads};
 
 pub struct Loaders {
     pub members: DataLoader<MemberLoader, HashMapCache>,

@@ -194,8 +194,8 @@ impl Member {
         if !domain::visibility::member_private_visible(&self.0, ctx.viewer()) {
             return Ok(None);
         }
-        let token = domain::calendar::token(ctx.state(), ctx.viewer()).await?;
-        Ok(Some(domain::calendar::url(ctx.state(), &token)))
+        let token = domain::events::calendar::token(ctx.state(), ctx.viewer()).await?;
+        Ok(Some(domain::events::calendar::url(ctx.state(), &token)))
     }
     async fn local(&self) -> bool {
         self.0.local

@@ -14,7 +14,7 @@ use crate::db::enums::{EventStatus, RegistrationStatus};
 use crate::db::event;
 use crate::domain::events::{self, EventFilter, EventPage};
 use crate::domain::viewer::Viewer;
-use crate::domain::{calendar, groups, registrations, visibility};
+use crate::domain::{events::calendar, events::registrations, groups, visibility};
 use crate::error::AppError;
 use crate::state::{AppState, State};
 
@@ -91,7 +91,7 @@ async fn activity(state: &AppState, e: &event::Model) -> HttpResponse {
         Ok(m) => m.filter(crate::domain::visibility::member_public),
         Err(err) => return failed(err),
     };
-    let contributors = match crate::domain::event_federation::confirmed_cohosts(&state.db, e).await {
+    let contributors = match crate::domain::events::federation::confirmed_cohosts(&state.db, e).await {
         Ok(c) => c,
         Err(err) => return failed(err),
     };
@@ -106,7 +106,7 @@ async fn poll(path: web::Path<String>, state: web::Data<State>) -> HttpResponse 
     let Ok(id) = Uuid::parse_str(&path.into_inner()) else { return not_found() };
     let e = match events::get(&state, &Viewer::Anonymous, id).await {
         // The poll is served for the events that are public on the wire (see `shown_publicly`).
-        Ok(e) if crate::domain::event_federation::shown_publicly(&e) => e,
+        Ok(e) if crate::domain::events::federation::shown_publicly(&e) => e,
         Ok(_) => return not_found(),
         Err(e) => return failed(e),
     };
@@ -114,7 +114,7 @@ async fn poll(path: web::Path<String>, state: web::Data<State>) -> HttpResponse 
         Ok(g) => g,
         Err(err) => return failed(err),
     };
-    match crate::domain::event_federation::poll_of(&state.db, &e, &g).await {
+    match crate::domain::events::federation::poll_of(&state.db, &e, &g).await {
         Ok(q) => crate::federation::collections::activity_json(&crate::ap::with_context(q)),
         Err(err) => failed(err),
     }

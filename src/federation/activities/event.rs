@@ -1,6 +1,6 @@
 //! Events and registration from other servers: `Create`/`Update` of an `Event` by a group we
 //! follow (or its `Announce`), `Delete` of one, and `Join`/`Leave` (or `Undo(Join)`) of our
-//! events by remote people, into `domain::event_federation` and `domain::registrations`.
+//! events by remote people, into `domain::events::federation` and `domain::events::registrations`.
 use serde_json::Value;
 
 use super::Inbound;
@@ -8,8 +8,8 @@ use crate::ap::participation::EventJson;
 use crate::ap::{object_id, same_origin};
 use crate::db::member;
 use crate::domain::actors::{ActorKind, ActorSource, ApActor};
-use crate::domain::event_federation::{self, IncomingEvent, Via};
-use crate::domain::{follows, registrations};
+use crate::domain::events::federation::{self as event_federation, IncomingEvent, Via};
+use crate::domain::{events::registrations, follows};
 use crate::error::AppError;
 use crate::federation::{AppErrorBox, FedData, FedError};
 use crate::state::State;

@@ -34,8 +34,13 @@ pub async fn receive_answer(
         let state = data.app_data();
         return match event {
             Some(e)
-                if crate::domain::event_federation::cohost_answered(state, actor.id.as_str(), e.as_str(), accepted)
-                    .await? =>
+                if crate::domain::events::federation::cohost_answered(
+                    state,
+                    actor.id.as_str(),
+                    e.as_str(),
+                    accepted,
+                )
+                .await? =>
             {
                 Ok(())
             }
@@ -46,7 +51,7 @@ pub async fn receive_answer(
     if object_type(&activity.object).is_none_or(|t| t == "Join") {
         let status = activity.extra.get("weave:status").and_then(serde_json::Value::as_str);
         let state = data.app_data();
-        if crate::domain::event_federation::join_answered(
+        if crate::domain::events::federation::join_answered(
             state,
             actor.id.as_str(),
             follow_id.as_str(),

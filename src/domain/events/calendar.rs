@@ -4,8 +4,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::db::{event, member};
+use crate::domain::events::{self, registrations};
 use crate::domain::viewer::Viewer;
-use crate::domain::{events, registrations};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 

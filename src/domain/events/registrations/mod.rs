@@ -5,6 +5,9 @@
 //! no row. On SQLite the transaction holds the write lock from its start (`BEGIN IMMEDIATE`);
 //! on PostgreSQL the event row is locked first. Either way no event is ever oversold, however
 //! many members register at once.
+//!
+//! This file takes and gives back seats; `lists` reads registrations (the viewer's, the
+//! hosts' list, the waitlist place) and `attendance` counts who is going without naming anyone.
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -13,16 +16,18 @@ use uuid::Uuid;
 use crate::bus::Change;
 use crate::db::enums::{EventStatus, RegistrationStatus};
 use crate::db::{self, event, member, registration};
-use crate::domain::event_federation::{self, Via};
 use crate::domain::events;
-use crate::domain::pagination::{keyset, Page, PageRequest};
+use crate::domain::events::federation::{self as event_federation, Via};
 use crate::domain::validate;
 use crate::domain::viewer::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-/// Fewer people than this going, and `attendance` shows nothing (no one can be singled out).
-pub const ATTENDANCE_THRESHOLD: i32 = 5;
+mod attendance;
+mod lists;
+
+pub use attendance::{attendance, Attendance, ATTENDANCE_THRESHOLD, OTHER};
+pub use lists::{going_event_ids, list_for_hosts, of_member_for_events, waitlist_position};
 
 /// Why a registration cannot be taken now, if it cannot.
 fn closed_reason(e: &event::Model, now: chrono::DateTime<Utc>) -> Option<&'static str> {
@@ -382,129 +387,6 @@ pub async fn review(
     Ok(saved)
 }
 
-/// The viewer's registrations for many events, in one query (`myRegistration` in lists).
-pub async fn of_member_for_events<C: ConnectionTrait>(
-    conn: &C,
-    member_id: Uuid,
-    event_ids: &[Uuid],
-) -> AppResult<Vec<registration::Model>> {
-    Ok(registration::Entity::find()
-        .filter(registration::Column::MemberId.eq(member_id))
-        .filter(registration::Column::EventId.is_in(event_ids.iter().copied()))
-        .all(conn)
-        .await?)
-}
-
-/// A registration's place on the waitlist (1 = next), while WAITLISTED.
-pub async fn waitlist_position<C: ConnectionTrait>(conn: &C, r: &registration::Model) -> AppResult<Option<i32>> {
-    use sea_orm::PaginatorTrait;
-    let (RegistrationStatus::Waitlisted, Some(seq)) = (r.status, r.waitlist_seq) else { return Ok(None) };
-    let ahead = registration::Entity::find()
-        .filter(registration::Column::EventId.eq(r.event_id))
-        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
-        .filter(Condition::any().add(registration::Column::WaitlistSeq.lt(seq)).add(
-            Condition::all().add(registration::Column::WaitlistSeq.eq(seq)).add(registration::Column::Id.lt(r.id)),
-        ))
-        .count(conn)
-        .await?;
-    Ok(Some(i32::try_from(ahead + 1).unwrap_or(i32::MAX)))
-}
-
-/// An event's registrations, for its hosts, optionally of one status, in registration order.
-pub async fn list_for_hosts(
-    state: &AppState,
-    viewer: &Viewer,
-    e: &event::Model,
-    status: Option<RegistrationStatus>,
-    page: PageRequest,
-) -> AppResult<Page<registration::Model>> {
-    if !events::may_manage(&state.db, viewer, e).await? {
-        return Err(AppError::forbidden("only the event's hosts see its registrations"));
-    }
-    let mut cond = Condition::all().add(registration::Column::EventId.eq(e.id));
-    if let Some(s) = status {
-        cond = cond.add(registration::Column::Status.eq(s));
-    }
-    keyset(&state.db, registration::Entity::find().filter(cond), registration::Column::Id, page).await
-}
-
-/// Who will be there, without naming anyone: GOING registrants by country and by sector,
-/// once at least [`ATTENDANCE_THRESHOLD`] are going. Every bucket holds at least that many
-/// people too (see [`k_anonymous`]): smaller ones are merged into [`OTHER`].
-pub struct Attendance {
-    pub going: i32,
-    pub by_country: Vec<(String, i32)>,
-    pub by_sector: Vec<(String, i32)>,
-}
-
-pub async fn attendance<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Option<Attendance>> {
-    if e.seats_taken < ATTENDANCE_THRESHOLD {
-        return Ok(None);
-    }
-    use sea_orm::QuerySelect;
-    let going = sea_orm::sea_query::Query::select()
-        .column(registration::Column::MemberId)
-        .from(registration::Entity)
-        .and_where(Expr::col(registration::Column::EventId).eq(e.id))
-        .and_where(Expr::col(registration::Column::Status).eq(RegistrationStatus::Going))
-        .to_owned();
-    let rows: Vec<(Option<String>, Option<String>)> = member::Entity::find()
-        .select_only()
-        .column(member::Column::Country)
-        .column(member::Column::Sector)
-        .filter(member::Column::Id.in_subquery(going))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    if (rows.len() as i32) < ATTENDANCE_THRESHOLD {
-        return Ok(None);
-    }
-    let tally = |keys: Vec<String>| k_anonymous(keys, ATTENDANCE_THRESHOLD);
-    let unknown = || "UNSPECIFIED".to_string();
-    let by_country = tally(rows.iter().map(|(c, _)| c.clone().unwrap_or_else(unknown)).collect());
-    let by_sector = tally(rows.iter().map(|(_, s)| s.clone().unwrap_or_else(unknown)).collect());
-    Ok(Some(Attendance { going: rows.len() as i32, by_country, by_sector }))
-}
-
-/// The bucket smaller buckets are merged into.
-pub const OTHER: &str = "OTHER";
-
-/// Counts `keys` into buckets of at least `k` (largest first, then by key): every bucket
-/// below `k` is merged into [`OTHER`], which is itself shown only when it reaches `k` (a
-/// bucket of one names a country or sector that, with public profiles, singles a person out).
-fn k_anonymous(keys: Vec<String>, k: i32) -> Vec<(String, i32)> {
-    let mut counts: std::collections::BTreeMap<String, i32> = std::collections::BTreeMap::new();
-    for key in keys {
-        *counts.entry(key).or_default() += 1;
-    }
-    let mut other = 0;
-    let mut v: Vec<(String, i32)> = Vec::new();
-    for (key, n) in counts {
-        if n >= k && key != OTHER {
-            v.push((key, n));
-        } else {
-            other += n;
-        }
-    }
-    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    if other >= k {
-        v.push((OTHER.to_string(), other));
-    }
-    v
-}
-
-/// Events the member is GOING to (their personal calendar).
-pub async fn going_event_ids<C: ConnectionTrait>(conn: &C, member_id: Uuid) -> AppResult<Vec<Uuid>> {
-    Ok(registration::Entity::find()
-        .filter(registration::Column::MemberId.eq(member_id))
-        .filter(registration::Column::Status.eq(RegistrationStatus::Going))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|r| r.event_id)
-        .collect())
-}
-
 /// Undoes the registration a remote `Join` or poll vote (`ap_id`) made, if there is one.
 pub async fn release_by_via(state: &AppState, member_id: Uuid, ap_id: &str) -> AppResult<bool> {
     let Some(r) = registration::Entity::find()
@@ -519,23 +401,5 @@ pub async fn release_by_via(state: &AppState, member_id: Uuid, ap_id: &str) -> A
     match release(state, member_id, &e).await {
         Ok(_) | Err(AppError::NotFound(_)) => Ok(true),
         Err(other) => Err(other),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn keys(v: &[(&str, usize)]) -> Vec<String> {
-        v.iter().flat_map(|(k, n)| vec![k.to_string(); *n]).collect()
-    }
-
-    #[test]
-    fn small_buckets_merge_into_other_which_needs_k_itself() {
-        assert_eq!(
-            k_anonymous(keys(&[("Kenya", 6), ("Chile", 1), ("Canada", 4)]), 5),
-            vec![("Kenya".to_string(), 6), (OTHER.to_string(), 5)]
-        );
-        assert_eq!(k_anonymous(keys(&[("Kenya", 6), ("Chile", 1)]), 5), vec![("Kenya".to_string(), 6)]);
     }
 }

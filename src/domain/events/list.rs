@@ -1,0 +1,173 @@
+//! The list of events (`events`, group pages, feeds): its filter, what the viewer may see of
+//! it as one condition, and its start-time cursor.
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::tags::tag_key;
+use crate::db::enums::{EventStatus, Role, Visibility};
+use crate::db::{event, event_host, event_tag, membership};
+use crate::domain::groups;
+use crate::domain::pagination::{Page, PageRequest};
+use crate::domain::viewer::Viewer;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// `events` filters.
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    pub group_handle: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub tag: Option<String>,
+    pub search: Option<String>,
+    pub include_remote: bool,
+}
+
+/// A page of events ordered by start time, as the viewer may see them: published and
+/// cancelled PUBLIC events, MEMBERS events of groups they belong to, and drafts of groups
+/// they moderate. UNLISTED events are reachable by id only.
+pub async fn list(
+    state: &AppState,
+    viewer: &Viewer,
+    filter: EventFilter,
+    page: EventPage,
+) -> AppResult<Page<event::Model>> {
+    let mut cond = Condition::all();
+    if let Some(h) = filter.group_handle.as_deref() {
+        let Some(g) = groups::find_named(state, h).await? else {
+            return Ok(Page { items: vec![], has_next: false, total: 0 });
+        };
+        cond = cond.add(
+            event::Column::Id.in_subquery(
+                Query::select()
+                    .column(event_host::Column::EventId)
+                    .from(event_host::Entity)
+                    .and_where(Expr::col(event_host::Column::GroupId).eq(g.id))
+                    .and_where(Expr::col(event_host::Column::Confirmed).eq(true))
+                    .to_owned(),
+            ),
+        );
+    }
+    if !filter.include_remote {
+        cond = cond.add(event::Column::Local.eq(true));
+    }
+    if let Some(from) = filter.from {
+        cond = cond.add(event::Column::EndsAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        cond = cond.add(event::Column::StartsAt.lt(to));
+    }
+    if let Some(tag) = filter.tag.as_deref().map(tag_key).filter(|t| !t.is_empty()) {
+        cond = cond.add(
+            event::Column::Id.in_subquery(
+                Query::select()
+                    .column(event_tag::Column::EventId)
+                    .from(event_tag::Entity)
+                    .and_where(Expr::col(event_tag::Column::Tag).eq(tag))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(q) = filter.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        // The full-text index (see `domain::search`), not a scan.
+        use crate::domain::search;
+        let ids = search::matching(&state.db, search::Kind::Event, q, search::MAX_MATCHES).await?;
+        cond = cond.add(event::Column::Id.is_in(ids));
+    }
+    cond = cond.add(listable(viewer)?);
+    let total = if page.count_total { event::Entity::find().filter(cond.clone()).count(&state.db).await? } else { 0 };
+    let mut q = event::Entity::find().filter(cond);
+    if let Some((starts, id)) = page.after {
+        q = q.filter(
+            Condition::any()
+                .add(event::Column::StartsAt.gt(starts))
+                .add(Condition::all().add(event::Column::StartsAt.eq(starts)).add(event::Column::Id.gt(id))),
+        );
+    }
+    let rows = q
+        .order_by_asc(event::Column::StartsAt)
+        .order_by_asc(event::Column::Id)
+        .limit(page.first + 1)
+        .all(&state.db)
+        .await?;
+    Ok(Page::from_overfetch(rows, PageRequest { first: page.first, after: None, count_total: page.count_total }, total))
+}
+
+/// What lists may show the viewer (see [`list`]), as one condition (memberships are
+/// subqueries, so a list costs no extra statement).
+pub(crate) fn listable(viewer: &Viewer) -> AppResult<Condition> {
+    let published = Condition::any()
+        .add(event::Column::Status.eq(EventStatus::Published))
+        .add(event::Column::Status.eq(EventStatus::Cancelled));
+    let public = Condition::all().add(published.clone()).add(event::Column::Visibility.eq(Visibility::Public));
+    let Some(me) = viewer.optional()? else { return Ok(public) };
+    if me.is_admin {
+        return Ok(Condition::all().add(event::Column::Visibility.ne(Visibility::Unlisted)));
+    }
+    let groups_where = |min_moderator: bool| {
+        let mut q = Query::select();
+        q.column(membership::Column::GroupId)
+            .from(membership::Entity)
+            .and_where(Expr::col(membership::Column::MemberId).eq(me.id));
+        if min_moderator {
+            q.and_where(Expr::col(membership::Column::Role).is_in([Role::Moderator, Role::Admin, Role::Owner]));
+        } else {
+            q.and_where(Expr::col(membership::Column::Role).ne(Role::Pending));
+        }
+        q.to_owned()
+    };
+    Ok(Condition::any()
+        .add(public)
+        .add(
+            Condition::all()
+                .add(published)
+                .add(event::Column::Visibility.eq(Visibility::Members))
+                .add(event::Column::GroupId.in_subquery(groups_where(false))),
+        )
+        .add(
+            Condition::all()
+                .add(event::Column::Status.eq(EventStatus::Draft))
+                .add(event::Column::Visibility.ne(Visibility::Unlisted))
+                .add(
+                    Condition::any()
+                        .add(event::Column::GroupId.in_subquery(groups_where(true)))
+                        .add(event::Column::OrganizerId.eq(me.id)),
+                ),
+        ))
+}
+
+/// A page of events in start-time order: at most `first` after the cursor.
+#[derive(Clone, Copy, Debug)]
+pub struct EventPage {
+    pub first: u64,
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    /// Whether to count all matches (`totalCount`): a statement of its own.
+    pub count_total: bool,
+}
+
+impl EventPage {
+    pub fn new(first: Option<i32>, after: Option<&str>) -> AppResult<Self> {
+        let first = PageRequest::new(first, None)?.first;
+        Ok(EventPage { first, after: after.map(decode_cursor).transpose()?, count_total: true })
+    }
+}
+
+/// The cursor of an event in start-time order.
+pub fn cursor(e: &event::Model) -> String {
+    let raw = format!("{}|{}", e.starts_at.timestamp_micros(), e.id);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// Reads a cursor made by [`cursor`].
+pub fn decode_cursor(c: &str) -> AppResult<(DateTime<Utc>, Uuid)> {
+    let bad = || AppError::bad_input("after", "after is not a cursor from this API");
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+    let raw = String::from_utf8(raw).map_err(|_| bad())?;
+    let (micros, id) = raw.split_once('|').ok_or_else(bad)?;
+    let micros: i64 = micros.parse().map_err(|_| bad())?;
+    let at = DateTime::<Utc>::from_timestamp_micros(micros).ok_or_else(bad)?;
+    Ok((at, Uuid::parse_str(id).map_err(|_| bad())?))
+}

@@ -1,0 +1,70 @@
+//! Reading registrations: the viewer's for many events, an event's for its hosts, a place on
+//! the waitlist, and the events a member is going to.
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::db::enums::RegistrationStatus;
+use crate::db::{event, registration};
+use crate::domain::events::rules::may_manage;
+use crate::domain::pagination::{keyset, Page, PageRequest};
+use crate::domain::viewer::Viewer;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// The viewer's registrations for many events, in one query (`myRegistration` in lists).
+pub async fn of_member_for_events<C: ConnectionTrait>(
+    conn: &C,
+    member_id: Uuid,
+    event_ids: &[Uuid],
+) -> AppResult<Vec<registration::Model>> {
+    Ok(registration::Entity::find()
+        .filter(registration::Column::MemberId.eq(member_id))
+        .filter(registration::Column::EventId.is_in(event_ids.iter().copied()))
+        .all(conn)
+        .await?)
+}
+
+/// A registration's place on the waitlist (1 = next), while WAITLISTED.
+pub async fn waitlist_position<C: ConnectionTrait>(conn: &C, r: &registration::Model) -> AppResult<Option<i32>> {
+    use sea_orm::PaginatorTrait;
+    let (RegistrationStatus::Waitlisted, Some(seq)) = (r.status, r.waitlist_seq) else { return Ok(None) };
+    let ahead = registration::Entity::find()
+        .filter(registration::Column::EventId.eq(r.event_id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
+        .filter(Condition::any().add(registration::Column::WaitlistSeq.lt(seq)).add(
+            Condition::all().add(registration::Column::WaitlistSeq.eq(seq)).add(registration::Column::Id.lt(r.id)),
+        ))
+        .count(conn)
+        .await?;
+    Ok(Some(i32::try_from(ahead + 1).unwrap_or(i32::MAX)))
+}
+
+/// An event's registrations, for its hosts, optionally of one status, in registration order.
+pub async fn list_for_hosts(
+    state: &AppState,
+    viewer: &Viewer,
+    e: &event::Model,
+    status: Option<RegistrationStatus>,
+    page: PageRequest,
+) -> AppResult<Page<registration::Model>> {
+    if !may_manage(&state.db, viewer, e).await? {
+        return Err(AppError::forbidden("only the event's hosts see its registrations"));
+    }
+    let mut cond = Condition::all().add(registration::Column::EventId.eq(e.id));
+    if let Some(s) = status {
+        cond = cond.add(registration::Column::Status.eq(s));
+    }
+    keyset(&state.db, registration::Entity::find().filter(cond), registration::Column::Id, page).await
+}
+
+/// Events the member is GOING to (their personal calendar).
+pub async fn going_event_ids<C: ConnectionTrait>(conn: &C, member_id: Uuid) -> AppResult<Vec<Uuid>> {
+    Ok(registration::Entity::find()
+        .filter(registration::Column::MemberId.eq(member_id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Going))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| r.event_id)
+        .collect())
+}

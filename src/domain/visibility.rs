@@ -9,7 +9,8 @@
 //! - local actors (URLs, outboxes, collections): [`actor_public`];
 //! - events: `events::rules::may_view` (next to the rest of the events' rules); their online
 //!   link: [`online_link_visible`];
-//! - threads: [`thread_visible`] (one) and [`threads_visible`] (a list's condition);
+//! - threads: [`thread_visible`] (one), [`threads_visible`] (a list's condition) and
+//!   [`thread_public`] (what other servers are sent and served);
 //! - posts: [`post_visible`] (as their thread);
 //! - resources: as public as their group, so shown to everyone (`resources::get` asks
 //!   nothing more).
@@ -104,10 +105,16 @@ pub fn may_sign_in(m: &member::Model) -> bool {
 /// Whether the viewer may see the thread: hidden ones only the group's moderators (and
 /// instance admins).
 pub async fn thread_visible<C: ConnectionTrait>(conn: &C, viewer: &Viewer, t: &thread::Model) -> AppResult<bool> {
-    if !t.hidden {
+    if thread_public(t) {
         return Ok(true);
     }
     Ok(threads::moderates(threads::role_in(conn, viewer, t.group_id).await?))
+}
+
+/// Whether anyone, signed in or not, may see the thread and its posts: what is published to
+/// other servers and served to them (a hidden thread is withdrawn). Not hidden.
+pub fn thread_public(t: &thread::Model) -> bool {
+    !t.hidden
 }
 
 /// Threads a list may show the viewer, as [`thread_visible`]: all but hidden ones, which the

@@ -78,7 +78,7 @@ async fn object_now<C: ConnectionTrait>(conn: &C, state: &AppState, object: &Val
     match kind {
         "Page" | "Article" | "Note" => {
             if let Some(t) = thread::Entity::find().filter(thread::Column::ApId.eq(id)).one(conn).await? {
-                if t.hidden {
+                if !visibility::thread_public(&t) {
                     return Ok(Now::Withdrawn);
                 }
                 let opening = threads::opening_post(conn, t.id).await?;
@@ -89,7 +89,7 @@ async fn object_now<C: ConnectionTrait>(conn: &C, state: &AppState, object: &Val
             }
             if let Some(p) = post::Entity::find().filter(post::Column::ApId.eq(id)).one(conn).await? {
                 let t = thread::Entity::find_by_id(p.thread_id).one(conn).await?;
-                if t.is_some_and(|t| t.hidden) {
+                if t.is_some_and(|t| !visibility::thread_public(&t)) {
                     return Ok(Now::Withdrawn);
                 }
                 if p.deleted {

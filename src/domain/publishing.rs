@@ -19,7 +19,7 @@ use crate::db::enums::ActorKind;
 use crate::db::{group, member, post, resource, thread};
 use crate::domain::actors::{ensure_keys, ApActor};
 use crate::domain::outbox::{self, Outgoing};
-use crate::domain::{mentions, resources};
+use crate::domain::{mentions, resources, visibility};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -159,7 +159,7 @@ pub async fn publish<C: ConnectionTrait>(
     opening: bool,
     change: Change,
 ) -> AppResult<()> {
-    if t.hidden {
+    if !visibility::thread_public(t) {
         return Ok(());
     }
     send(conn, state, t, p, opening, change).await
@@ -262,7 +262,7 @@ pub async fn announce<C: ConnectionTrait>(
 
 /// A post that arrived from another server in one of our threads: our group re-shares it.
 pub async fn announce_received<C: ConnectionTrait>(conn: &C, state: &AppState, p: &post::Model) -> AppResult<()> {
-    let Some(t) = thread::Entity::find_by_id(p.thread_id).one(conn).await?.filter(|t| !t.hidden) else {
+    let Some(t) = thread::Entity::find_by_id(p.thread_id).one(conn).await?.filter(visibility::thread_public) else {
         return Ok(());
     };
     let Some(g) = group::Entity::find_by_id(t.group_id).one(conn).await?.filter(|g| g.local) else { return Ok(()) };

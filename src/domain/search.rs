@@ -268,7 +268,7 @@ pub async fn everything(
     use sea_orm::{ColumnTrait as _, Condition, EntityTrait as _, QueryFilter as _};
 
     use crate::db::group;
-    use crate::domain::{events, threads, visibility};
+    use crate::domain::{events, visibility};
     let conn = &state.db;
     // Over-fetch so that rows the viewer may not see leave enough behind.
     let budget = (first * 4).max(20);
@@ -290,7 +290,7 @@ pub async fn everything(
     let events =
         event::Entity::find().filter(Condition::all().add(event::Column::Id.is_in(e.clone())).add(listable)).all(conn);
     let resources = resource::Entity::find().filter(resource::Column::Id.is_in(r.clone())).all(conn);
-    let visible = threads::visible(viewer)?;
+    let visible = visibility::threads_visible(viewer)?;
     let threads =
         thread::Entity::find().filter(Condition::all().add(thread::Column::Id.is_in(t.clone())).add(visible)).all(conn);
     let (members, groups, events, resources, threads) =

@@ -1,5 +1,21 @@
 //! Who may be shown, decided once for every front door: the GraphQL look-ups and directory,
 //! WebFinger, actor URLs and HTML pages all ask here.
+//!
+//! Where each object kind's rule is:
+//! - members: [`member_visible`], [`member_public`], [`member_directory`]; their account
+//!   details [`member_account_visible`], their private profile fields
+//!   [`member_private_visible`]; signing in [`may_sign_in`];
+//! - groups: shown to everyone; the directory is [`group_directory`];
+//! - local actors (URLs, outboxes, collections): [`actor_public`];
+//! - events: `events::rules::may_view` (next to the rest of the events' rules); their online
+//!   link: [`online_link_visible`];
+//! - threads: [`thread_visible`] (one), [`threads_visible`] (a list's condition) and
+//!   [`thread_public`] (what other servers are sent and served);
+//! - posts: [`post_visible`] (as their thread);
+//! - resources: as public as their group, so shown to everyone (`resources::get` asks
+//!   nothing more).
+//!
+//! The rules:
 //! - PENDING, SUSPENDED and DELETED members are hidden from everyone but admins (and a pending
 //!   member sees themself); so are their outboxes, collections and published activities.
 //! - `discoverable: false` keeps a member out of the directory and search, not out of reach by
@@ -11,13 +27,15 @@
 //!   [`events::manages`](crate::domain::events::manages) it); never on public pages or feeds.
 //! - Local ACTIVE and PENDING members may sign in and keep using their tokens; SUSPENDED and
 //!   DELETED ones may not.
-//!
-//! Events themselves are seen by [`events::may_view`](crate::domain::events::may_view).
-use sea_orm::{ColumnTrait, Condition};
+//! - Hidden threads, and their posts, are shown only to the group's moderators (and instance
+//!   admins); every other thread and post to everyone.
+use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
 
-use crate::db::enums::{MemberStatus, RegistrationStatus};
-use crate::db::{group, member};
+use crate::db::enums::{MemberStatus, RegistrationStatus, Role};
+use crate::db::{group, member, membership, post, thread};
 use crate::domain::actors::{ActorSource, ApActor};
+use crate::domain::threads;
 use crate::domain::viewer::Viewer;
 use crate::error::AppResult;
 
@@ -82,6 +100,51 @@ pub fn online_link_visible(my_status: Option<RegistrationStatus>, manages: bool)
 /// local members who are ACTIVE or PENDING (a pending one signs in to wait for approval).
 pub fn may_sign_in(m: &member::Model) -> bool {
     m.local && matches!(m.status, MemberStatus::Active | MemberStatus::Pending)
+}
+
+/// Whether the viewer may see the thread: hidden ones only the group's moderators (and
+/// instance admins).
+pub async fn thread_visible<C: ConnectionTrait>(conn: &C, viewer: &Viewer, t: &thread::Model) -> AppResult<bool> {
+    if thread_public(t) {
+        return Ok(true);
+    }
+    Ok(threads::moderates(threads::role_in(conn, viewer, t.group_id).await?))
+}
+
+/// Whether anyone, signed in or not, may see the thread and its posts: what is published to
+/// other servers and served to them (a hidden thread is withdrawn). Not hidden.
+pub fn thread_public(t: &thread::Model) -> bool {
+    !t.hidden
+}
+
+/// Threads a list may show the viewer, as [`thread_visible`]: all but hidden ones, which the
+/// group's moderators (and instance admins) see too. Memberships are a subquery: no extra
+/// statement.
+pub fn threads_visible(viewer: &Viewer) -> AppResult<Condition> {
+    let shown = Condition::all().add(thread::Column::Hidden.eq(false));
+    let Some(me) = viewer.optional()? else { return Ok(shown) };
+    if me.is_admin {
+        return Ok(Condition::all());
+    }
+    Ok(Condition::any().add(shown).add(
+        thread::Column::GroupId.in_subquery(
+            Query::select()
+                .column(membership::Column::GroupId)
+                .from(membership::Entity)
+                .and_where(Expr::col(membership::Column::MemberId).eq(me.id))
+                .and_where(Expr::col(membership::Column::Role).is_in([Role::Moderator, Role::Admin, Role::Owner]))
+                .to_owned(),
+        ),
+    ))
+}
+
+/// Whether the viewer may see the post: as its thread ([`thread_visible`]); a post whose
+/// thread is gone is not shown.
+pub async fn post_visible<C: ConnectionTrait>(conn: &C, viewer: &Viewer, p: &post::Model) -> AppResult<bool> {
+    match thread::Entity::find_by_id(p.thread_id).one(conn).await? {
+        Some(t) => thread_visible(conn, viewer, &t).await,
+        None => Ok(false),
+    }
 }
 
 #[cfg(test)]

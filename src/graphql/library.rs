@@ -160,7 +160,7 @@ impl Resource {
     async fn thread(&self, ctx: &Context<'_>) -> Result<Option<Thread>> {
         let Some(id) = self.0.thread_id else { return Ok(None) };
         let Some(t) = loaded(ctx.loaders().threads.load_one(id).await)? else { return Ok(None) };
-        Ok(threads::may_view(&ctx.state().db, ctx.viewer(), &t).await?.then_some(Thread(t)))
+        Ok(visibility::thread_visible(&ctx.state().db, ctx.viewer(), &t).await?.then_some(Thread(t)))
     }
     async fn local(&self) -> bool {
         self.0.local

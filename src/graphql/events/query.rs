@@ -46,14 +46,16 @@ async fn prime(ctx: &Context<'_>, rows: &[event::Model]) -> Result<()> {
     let ids: Vec<uuid::Uuid> = rows.iter().map(|e| e.id).collect();
     let me = ctx.viewer().optional()?.map(|m| m.id);
     let loaders = ctx.loaders();
-    let wants_hosts = node.field("hosts").exists() || node.field("group").exists() || node.field("location").exists();
+    let wants_hosts = ["hosts", "invitedHosts", "group", "location"].iter().any(|f| node.field(f).exists());
     let wants_mine = node.field("myRegistration").exists() || node.field("location").exists();
     let organizers: Vec<uuid::Uuid> = rows.iter().filter_map(|e| e.organizer_id).collect();
     let hosts = async {
         if wants_hosts {
-            // The hosts with their groups in one statement; the groups also answer `group`.
-            let hosts = loaders.hosts.load_many(ids.iter().copied()).await.map_err(load_failed)?;
-            loaders.groups.feed_many(hosts.into_values().flatten().map(|g| (g.id, g))).await;
+            // The hosts and invited co-hosts with their groups in one statement; the groups
+            // also answer `group`.
+            let hosts = loaders.hosts.load_many(rows.iter().map(|e| (e.id, e.group_id))).await.map_err(load_failed)?;
+            let groups = hosts.into_values().flat_map(|h| h.hosts.into_iter().chain(h.invited));
+            loaders.groups.feed_many(groups.map(|g| (g.id, g))).await;
         }
         Ok::<_, async_graphql::Error>(())
     };

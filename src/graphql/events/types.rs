@@ -8,9 +8,7 @@ use crate::domain::events;
 use crate::domain::pagination::PageRequest;
 use crate::domain::{registrations, visibility};
 use crate::error::AppError;
-use crate::graphql::types::{
-    connection, load_failed, loaded, visible_member, wants_total, Conn, Group, Member, Result,
-};
+use crate::graphql::types::{connection, loaded, visible_member, wants_total, Conn, Group, Member, Result};
 use crate::graphql::ContextExt as _;
 
 mirror_enum!(LocationMode => DbMode { Online, InPerson, Hybrid });
@@ -103,13 +101,13 @@ impl Event {
         Ok(loaded(ctx.loaders().registrations.load_one((me.id, self.0.id)).await)?.flatten())
     }
 
+    /// Its hosts and invited co-hosts, through the request's loader (a list's in one batch).
+    async fn hosting(&self, ctx: &Context<'_>) -> Result<events::EventHosts> {
+        Ok(loaded(ctx.loaders().hosts.load_one((self.0.id, self.0.group_id)).await)?.unwrap_or_default())
+    }
+
     async fn host_groups(&self, ctx: &Context<'_>) -> Result<Vec<crate::db::group::Model>> {
-        let hosts = ctx.loaders().hosts.load_one(self.0.id).await.map_err(load_failed)?.unwrap_or_default();
-        if !hosts.is_empty() {
-            return Ok(hosts);
-        }
-        // No host rows: its group is its host.
-        Ok(ctx.loaders().groups.load_one(self.0.group_id).await.map_err(load_failed)?.into_iter().collect())
+        Ok(self.hosting(ctx).await?.hosts)
     }
 
     /// Whether the viewer is one of the event's hosts, from the request's loaders: the
@@ -253,7 +251,7 @@ impl Event {
     /// Groups invited to co-host that have not answered yet: they become hosts when an admin
     /// of theirs accepts (a partner on another server: when it answers the `Offer`).
     async fn invited_hosts(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
-        Ok(events::invited_hosts(&ctx.state().db, &self.0).await?.into_iter().map(Group).collect())
+        Ok(self.hosting(ctx).await?.invited.into_iter().map(Group).collect())
     }
     async fn tags(&self) -> Vec<String> {
         events::tags(&self.0)

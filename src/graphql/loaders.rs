@@ -70,8 +70,9 @@ pub struct FollowerCountLoader(DatabaseConnection);
 
 /// Events by id (a registration's event). Visibility was checked where the id came from.
 pub struct EventLoader(DatabaseConnection);
-/// An event's host groups by event id (its confirmed `event_host` rows with their groups, in
-/// host order), a list's in one statement; empty for an event without host rows.
+/// An event's host groups and the groups invited to co-host, by (event id, its group id): its
+/// `event_host` rows with their groups, a list's in one statement (`domain::events::EventHosts`:
+/// an event without host rows is hosted by its own group).
 pub struct HostsLoader(DatabaseConnection);
 /// Registrations by (member, event): `myRegistration` across a list in one query.
 pub struct RegistrationLoader(DatabaseConnection);
@@ -144,12 +145,12 @@ impl Loader<Uuid> for EventLoader {
     }
 }
 
-impl Loader<Uuid> for HostsLoader {
-    type Value = Vec<group::Model>;
+impl Loader<(Uuid, Uuid)> for HostsLoader {
+    type Value = events::EventHosts;
     type Error = LoadError;
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-        let mut found = events::hosts_of_many(&self.0, keys).await.map_err(load_error)?;
-        Ok(keys.iter().map(|k| (*k, found.remove(k).unwrap_or_default())).collect())
+    async fn load(&self, keys: &[(Uuid, Uuid)]) -> Result<HashMap<(Uuid, Uuid), Self::Value>, LoadError> {
+        let mut found = events::hosts_and_invited_of_many(&self.0, keys).await.map_err(load_error)?;
+        Ok(keys.iter().map(|k| (*k, found.remove(&k.0).unwrap_or_default())).collect())
     }
 }
 

@@ -1,17 +1,35 @@
 //! The GraphQL API: thin resolvers over `crate::domain`. Names follow the API contract in
 //! `schema/schema.graphql`, which `weave export-schema` regenerates.
+/// A GraphQL enum that mirrors a database enum variant for variant, with conversions both ways.
+/// (Defined before the modules so that each of them can use it.)
+macro_rules! mirror_enum {
+    ($(#[$meta:meta])* $name:ident => $db:ty { $($v:ident),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+        pub enum $name { $($v),* }
+        impl From<$db> for $name {
+            fn from(v: $db) -> Self { match v { $(<$db>::$v => $name::$v),* } }
+        }
+        impl From<$name> for $db {
+            fn from(v: $name) -> Self { match v { $($name::$v => <$db>::$v),* } }
+        }
+    };
+}
+
 pub mod cache;
 mod events;
 mod federation;
 mod groups;
 pub mod http;
-pub(crate) mod library;
+mod instance;
 pub mod limits;
 mod loaders;
 mod members;
+mod resources;
 mod search;
 mod socket;
 mod text;
+mod threads;
 mod types;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
@@ -28,10 +46,11 @@ pub struct Query(
     members::MemberQuery,
     groups::GroupQuery,
     events::EventQuery,
-    library::LibraryQuery,
+    resources::ResourceQuery,
+    threads::ThreadQuery,
     federation::FederationQuery,
     search::SearchQuery,
-    types::InstanceQuery,
+    instance::InstanceQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -39,12 +58,13 @@ pub struct Mutation(
     members::MemberMutation,
     groups::GroupMutation,
     events::EventMutation,
-    library::LibraryMutation,
+    resources::ResourceMutation,
+    threads::ThreadMutation,
     federation::FederationMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(events::EventSubscription, library::LibrarySubscription);
+pub struct Subscription(events::EventSubscription, threads::ThreadSubscription);
 
 pub type WeaveSchema = Schema<Query, Mutation, Subscription>;
 

@@ -4,7 +4,8 @@
 use async_graphql::{Context, Object, SimpleObject};
 
 use super::events::Event;
-use super::library::{Resource, Thread};
+use super::resources::Resource;
+use super::threads::Thread;
 use super::types::{Group, Member, Result};
 use super::ContextExt as _;
 use crate::domain::pagination::PageRequest;

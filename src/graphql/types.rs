@@ -1,11 +1,10 @@
 //! GraphQL object types. They wrap domain rows; their names and fields are the API contract.
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, Enum, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, ErrorExtensions as _, Object, SimpleObject, ID};
 use uuid::Uuid;
 
 use super::loaders::LoadError;
 use super::ContextExt as _;
-use crate::config::{GroupCreation, RegistrationMode};
 use crate::db::enums::{JoinMode, MemberStatus};
 use crate::db::{group, member, membership};
 use crate::domain;
@@ -21,10 +20,39 @@ pub fn parse_id(field: &str, id: &ID) -> std::result::Result<Uuid, AppError> {
     Uuid::parse_str(id.as_str()).map_err(|_| AppError::bad_input(field, format!("{field} is not a valid id")))
 }
 
-pub(crate) fn loaded<T>(r: std::result::Result<Option<T>, LoadError>) -> Result<Option<T>> {
-    r.map_err(|e| async_graphql::Error::new(e.to_string()).extend_with(|_, ext| ext.set("code", "INTERNAL")))
+/// An optional opaque ID argument.
+pub fn optional_id(field: &str, id: Option<&ID>) -> Result<Option<Uuid>> {
+    Ok(id.map(|i| parse_id(field, i)).transpose()?)
 }
-use async_graphql::ErrorExtensions as _;
+
+/// A failed load as an INTERNAL error (the cause was logged where it happened).
+pub(crate) fn load_failed(e: LoadError) -> async_graphql::Error {
+    async_graphql::Error::new(e.to_string()).extend_with(|_, ext| ext.set("code", "INTERNAL"))
+}
+
+pub(crate) fn loaded<T>(r: std::result::Result<Option<T>, LoadError>) -> Result<Option<T>> {
+    r.map_err(load_failed)
+}
+/// A member by id through the request's loader, when the viewer may see them.
+pub(crate) async fn visible_member(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Member>> {
+    let Some(id) = id else { return Ok(None) };
+    let m = loaded(ctx.loaders().members.load_one(id).await)?;
+    Ok(m.filter(|m| domain::visibility::member_visible(m, ctx.viewer())).map(Member))
+}
+
+/// A group by id through the request's loader (NOT_FOUND when it is gone).
+pub(crate) async fn group_by_id(ctx: &Context<'_>, id: Uuid) -> Result<Group> {
+    loaded(ctx.loaders().groups.load_one(id).await)?.map(Group).ok_or_else(|| AppError::not_found("group").into())
+}
+
+/// Loads the members of a page (its authors) in one batch before the fields resolve.
+pub(crate) async fn prime_members(ctx: &Context<'_>, ids: impl Iterator<Item = Uuid>) -> Result<()> {
+    let ids: Vec<Uuid> = ids.collect();
+    if !ids.is_empty() {
+        ctx.loaders().members.load_many(ids).await.map_err(load_failed)?;
+    }
+    Ok(())
+}
 
 /// Extra fields every connection carries.
 #[derive(SimpleObject)]
@@ -354,45 +382,5 @@ pub struct AuthPayload {
 impl From<domain::sessions::Session> for AuthPayload {
     fn from(s: domain::sessions::Session) -> Self {
         AuthPayload { access_token: s.access_token, refresh_token: s.refresh_token, member: Member(s.member) }
-    }
-}
-
-pub struct Instance;
-
-#[Object]
-impl Instance {
-    async fn name(&self, ctx: &Context<'_>) -> String {
-        ctx.state().config.instance_name.clone()
-    }
-    async fn domain(&self, ctx: &Context<'_>) -> String {
-        ctx.state().config.domain.clone()
-    }
-    async fn version(&self) -> &'static str {
-        env!("CARGO_PKG_VERSION")
-    }
-    /// Active local accounts.
-    async fn member_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        Ok(domain::members::count_local(&ctx.state().db).await? as i64)
-    }
-    /// Local groups.
-    async fn group_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        Ok(domain::groups::count_local(&ctx.state().db).await? as i64)
-    }
-    async fn registration_mode(&self, ctx: &Context<'_>) -> RegistrationMode {
-        ctx.state().config.registration_mode
-    }
-    async fn group_creation(&self, ctx: &Context<'_>) -> GroupCreation {
-        ctx.state().config.group_creation
-    }
-}
-
-#[derive(Default)]
-pub struct InstanceQuery;
-
-#[Object]
-impl InstanceQuery {
-    /// This server: name, domain, version, counts, policies.
-    async fn instance(&self) -> Instance {
-        Instance
     }
 }

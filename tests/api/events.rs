@@ -779,6 +779,43 @@ async fn an_events_page_runs_a_fixed_number_of_statements() {
 }
 
 #[tokio::test]
+async fn an_events_page_loads_the_invited_co_hosts_of_all_its_events_at_once() {
+    let app = spawn_app().await;
+    let host = app.register("host").await;
+    let pat = app.register("pat").await;
+    let group = create_group(&app, &host, "circle", "Circle").await;
+    create_group(&app, &host, "partner", "Partner").await;
+    // Pat's groups are invited: they co-host once Pat accepts.
+    create_group(&app, &pat, "invited", "Invited").await;
+    create_group(&app, &pat, "later", "Later").await;
+    for n in 0..12 {
+        let mut input = small(10, 0);
+        input["title"] = json!(format!("Circle {n}"));
+        input["coHosts"] = json!(["partner", "invited", "later"]);
+        create_event(&app, &host, &group, input).await;
+    }
+    let page =
+        |first: usize, fields: &str| format!("{{ events(first: {first}) {{ edges {{ node {{ id {fields} }} }} }} }}");
+    let invited = json!([{"handle": "invited"}, {"handle": "later"}]);
+    // Signed in, so that no answer comes from the anonymous cache.
+    let (small_page, v) = statements_for(&app, &page(2, "invitedHosts { handle }"), Some(&pat.access)).await;
+    assert_eq!(v["events"]["edges"].as_array().unwrap().len(), 2);
+    let (full_page, v) = statements_for(&app, &page(12, "invitedHosts { handle }"), Some(&pat.access)).await;
+    let edges = v["events"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 12);
+    assert!(edges.iter().all(|e| e["node"]["invitedHosts"] == invited), "in the order invited: {v}");
+    assert_eq!(small_page, full_page, "invitedHosts costs statements per event");
+    // Viewer, rows, and the host rows with their groups.
+    assert!(full_page <= 3, "{full_page} statements");
+    // The hosts come with the invited groups, in the same statement.
+    let (both, v) =
+        statements_for(&app, &page(12, "hosts { handle } invitedHosts { handle }"), Some(&pat.access)).await;
+    assert_eq!(v["events"]["edges"][11]["node"]["hosts"], json!([{"handle": "circle"}, {"handle": "partner"}]));
+    assert_eq!(v["events"]["edges"][11]["node"]["invitedHosts"], invited);
+    assert_eq!(both, full_page);
+}
+
+#[tokio::test]
 async fn anonymous_answers_are_kept_only_while_the_data_is_unchanged() {
     let app = spawn_app().await;
     // A second instance on the same database: its writes come through another connection pool,

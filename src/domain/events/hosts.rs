@@ -1,6 +1,8 @@
 //! An event's host groups (`event_host` rows): its own group first, then co-hosts, confirmed
 //! or invited.
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use std::collections::HashMap;
+
 use uuid::Uuid;
 
 use crate::db::{event, event_host, group, membership};
@@ -15,24 +17,51 @@ pub async fn host_ids<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResu
     Ok(if ids.is_empty() { vec![e.group_id] } else { ids })
 }
 
-/// The host groups of many events in one statement, by event, each list in host order (its
-/// own group first). An event without host rows is absent: its group is its host.
-pub async fn hosts_of_many<C: ConnectionTrait>(
+/// An event's host groups and the groups invited to co-host that have not answered yet.
+#[derive(Clone, Debug, Default)]
+pub struct EventHosts {
+    /// In host order: its own group first, then co-hosts. An event without host rows is hosted
+    /// by its own group alone.
+    pub hosts: Vec<group::Model>,
+    /// In the order invited.
+    pub invited: Vec<group::Model>,
+}
+
+/// The [`EventHosts`] of many events (a list's), given as `(event id, its group id)`: the host
+/// rows with their groups in one statement, and the own groups of events without host rows in
+/// one more (only when there are any). Every event given has an entry.
+pub async fn hosts_and_invited_of_many<C: ConnectionTrait>(
     conn: &C,
-    event_ids: &[Uuid],
-) -> AppResult<std::collections::HashMap<Uuid, Vec<group::Model>>> {
+    events: &[(Uuid, Uuid)],
+) -> AppResult<HashMap<Uuid, EventHosts>> {
+    let mut out: HashMap<Uuid, EventHosts> = events.iter().map(|(e, _)| (*e, EventHosts::default())).collect();
     let rows = event_host::Entity::find()
         .find_also_related(group::Entity)
-        .filter(event_host::Column::EventId.is_in(event_ids.iter().copied()))
-        .filter(event_host::Column::Confirmed.eq(true))
+        .filter(event_host::Column::EventId.is_in(events.iter().map(|(e, _)| *e)))
         .order_by_asc(event_host::Column::EventId)
         .order_by_asc(event_host::Column::Position)
         .all(conn)
         .await?;
-    let mut out: std::collections::HashMap<Uuid, Vec<group::Model>> = std::collections::HashMap::new();
     for (h, g) in rows {
-        if let Some(g) = g {
-            out.entry(h.event_id).or_default().push(g);
+        let (Some(g), Some(found)) = (g, out.get_mut(&h.event_id)) else { continue };
+        if h.confirmed {
+            found.hosts.push(g);
+        } else {
+            found.invited.push(g);
+        }
+    }
+    // No host rows: its group is its host.
+    let unhosted: Vec<Uuid> =
+        events.iter().filter(|(e, _)| out.get(e).is_some_and(|f| f.hosts.is_empty())).map(|(_, g)| *g).collect();
+    if !unhosted.is_empty() {
+        let own: HashMap<Uuid, group::Model> =
+            groups::load_many(conn, &unhosted).await?.into_iter().map(|g| (g.id, g)).collect();
+        for (e, g) in events {
+            if let (Some(found), Some(g)) = (out.get_mut(e), own.get(g)) {
+                if found.hosts.is_empty() {
+                    found.hosts.push(g.clone());
+                }
+            }
         }
     }
     Ok(out)
@@ -40,10 +69,7 @@ pub async fn hosts_of_many<C: ConnectionTrait>(
 
 /// The host groups of one event, in order (the event page).
 pub async fn hosts<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Vec<group::Model>> {
-    match hosts_of_many(conn, &[e.id]).await?.remove(&e.id) {
-        Some(found) => Ok(found),
-        None => Ok(groups::load_many(conn, &[e.group_id]).await?),
-    }
+    Ok(hosts_and_invited_of_many(conn, &[(e.id, e.group_id)]).await?.remove(&e.id).unwrap_or_default().hosts)
 }
 
 /// Writes an event's hosts: the `event_host` rows, one per host group, confirmed or invited.
@@ -117,10 +143,3 @@ async fn host_rows<C: ConnectionTrait>(conn: &C, event_id: Uuid, confirmed: bool
         .collect())
 }
 
-/// The groups invited to co-host an event that have not answered yet, in the order invited.
-pub async fn invited_hosts<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Vec<group::Model>> {
-    let ids = host_rows(conn, e.id, false).await?;
-    let mut found = groups::load_many(conn, &ids).await?;
-    found.sort_by_key(|g| ids.iter().position(|i| *i == g.id));
-    Ok(found)
-}

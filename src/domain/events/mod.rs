@@ -33,7 +33,7 @@ mod wording;
 pub use codec::{agenda, facilitators, faq, sessions};
 pub use cohosts::{answer_cohost, cohost_invitations};
 pub use document::document;
-pub use hosts::{host_ids, hosts, hosts_of_many, invited_hosts};
+pub use hosts::{host_ids, hosts, hosts_and_invited_of_many, EventHosts};
 pub(crate) use list::listable;
 pub use list::{cursor, decode_cursor, list, EventFilter, EventPage};
 pub use lookup::{find, get, load_many, lock, organizer};

@@ -1,0 +1,106 @@
+//! The event and the events list, whose page loads what its rows show in one batch per kind.
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Object, ID};
+
+use super::inputs::EventFilter;
+use super::types::Event;
+use crate::db::event;
+use crate::domain::events::{self, EventFilter as DomainFilter, EventPage};
+use crate::graphql::types::{load_failed, parse_id, wants_total, Conn, ConnectionTotal, Result};
+use crate::graphql::ContextExt as _;
+
+/// A page of events in start-time order as a Relay connection.
+pub fn event_connection(page: crate::domain::pagination::Page<event::Model>) -> Conn<Event> {
+    let mut conn =
+        Connection::with_additional_fields(false, page.has_next, ConnectionTotal { total_count: page.total as i64 });
+    conn.edges.extend(page.items.into_iter().map(|e| Edge::new(events::cursor(&e), Event(e))));
+    conn
+}
+
+pub async fn list_events(
+    ctx: &Context<'_>,
+    filter: EventFilter,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<Conn<Event>> {
+    let mut page = EventPage::new(first, after.as_deref())?;
+    page.count_total = wants_total(ctx);
+    let filter = DomainFilter {
+        group_handle: filter.group_handle,
+        from: filter.from,
+        to: filter.to,
+        tag: filter.tag,
+        search: filter.search,
+        include_remote: filter.include_remote.unwrap_or(false),
+    };
+    let page = events::list(ctx.state(), ctx.viewer(), filter, page).await?;
+    prime(ctx, &page.items).await?;
+    Ok(event_connection(page))
+}
+
+/// Loads what the selected fields of a list's events need, one batch per kind, before the
+/// fields resolve (they then read the request's loader cache): the statement count of a page
+/// does not depend on its size or on how the engine schedules its fields.
+async fn prime(ctx: &Context<'_>, rows: &[event::Model]) -> Result<()> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    let ids: Vec<uuid::Uuid> = rows.iter().map(|e| e.id).collect();
+    let me = ctx.viewer().optional()?.map(|m| m.id);
+    let loaders = ctx.loaders();
+    let wants_hosts = ["hosts", "invitedHosts", "group", "location"].iter().any(|f| node.field(f).exists());
+    let wants_mine = node.field("myRegistration").exists() || node.field("location").exists();
+    let organizers: Vec<uuid::Uuid> = rows.iter().filter_map(|e| e.organizer_id).collect();
+    let hosts = async {
+        if wants_hosts {
+            // The hosts and invited co-hosts with their groups in one statement; the groups
+            // also answer `group`.
+            let hosts = loaders.hosts.load_many(rows.iter().map(|e| (e.id, e.group_id))).await.map_err(load_failed)?;
+            let groups = hosts.into_values().flat_map(|h| h.hosts.into_iter().chain(h.invited));
+            loaders.groups.feed_many(groups.map(|g| (g.id, g))).await;
+        }
+        Ok::<_, async_graphql::Error>(())
+    };
+    let mine = async {
+        if let (true, Some(me)) = (wants_mine, me) {
+            loaders.registrations.load_many(ids.iter().map(|e| (me, *e))).await.map_err(load_failed)?;
+            if node.field("location").exists() {
+                loaders.roles.load_one(me).await.map_err(load_failed)?;
+            }
+        }
+        Ok::<_, async_graphql::Error>(())
+    };
+    let people = async {
+        if node.field("organizer").exists() {
+            loaders.members.load_many(organizers.iter().copied()).await.map_err(load_failed)?;
+        }
+        Ok::<_, async_graphql::Error>(())
+    };
+    let (a, b, c) = futures_util::join!(hosts, mine, people);
+    a?;
+    b?;
+    c?;
+    Ok(())
+}
+
+#[derive(Default)]
+pub struct EventQuery;
+
+#[Object]
+impl EventQuery {
+    /// An event the viewer may see; null otherwise.
+    async fn event(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Event>> {
+        let id = parse_id("id", &id)?;
+        Ok(events::find(ctx.state(), ctx.viewer(), id).await?.map(Event))
+    }
+
+    /// Events ordered by start.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<EventFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Event>> {
+        list_events(ctx, filter.unwrap_or_default(), first, after).await
+    }
+}

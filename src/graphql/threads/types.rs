@@ -1,0 +1,148 @@
+//! The `Thread` and `Post` objects.
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Object, ID};
+use chrono::{DateTime, Utc};
+
+use crate::db::enums::ThreadKind as DbThreadKind;
+use crate::db::{post, thread};
+use crate::domain::pagination::{Page, PageRequest};
+use crate::domain::threads;
+use crate::error::AppError;
+use crate::graphql::events::{visible_event, Event};
+use crate::graphql::resources::Resource;
+use crate::graphql::types::{
+    group_by_id, loaded, prime_members, visible_member, wants_total, Conn, ConnectionTotal, Group, Member, Result,
+};
+use crate::graphql::ContextExt as _;
+
+mirror_enum!(
+    /// REFLECTION threads are the community's learning record.
+    ThreadKind => DbThreadKind { Discussion, Question, Reflection }
+);
+
+pub struct Thread(pub thread::Model);
+
+#[Object]
+impl Thread {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn kind(&self) -> ThreadKind {
+        self.0.kind.into()
+    }
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
+        visible_member(ctx, self.0.author_id).await
+    }
+    async fn group(&self, ctx: &Context<'_>) -> Result<Group> {
+        group_by_id(ctx, self.0.group_id).await
+    }
+    async fn event(&self, ctx: &Context<'_>) -> Result<Option<Event>> {
+        visible_event(ctx, self.0.event_id).await
+    }
+    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<Resource>> {
+        let Some(id) = self.0.resource_id else { return Ok(None) };
+        Ok(loaded(ctx.loaders().resources.load_one(id).await)?.map(Resource))
+    }
+    /// Posts in the thread, its opening post included.
+    async fn post_count(&self) -> i32 {
+        self.0.post_count
+    }
+    /// The posts in tree order: the opening post, then each reply followed by its replies.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
+    async fn posts(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<Post>> {
+        let after = after.as_deref().map(threads::decode_post_cursor).transpose()?;
+        let page = PageRequest::new(first, None)?.count_total(wants_total(ctx));
+        let page = threads::posts(&ctx.state().db, self.0.id, page, after).await?;
+        prime_members(ctx, page.items.iter().filter_map(|p| p.author_id)).await?;
+        Ok(post_connection(page))
+    }
+    async fn locked(&self) -> bool {
+        self.0.locked
+    }
+    async fn pinned(&self) -> bool {
+        self.0.pinned
+    }
+    /// Hidden by a moderator (only the group's moderators see it).
+    async fn hidden(&self) -> bool {
+        self.0.hidden
+    }
+    async fn local(&self) -> bool {
+        self.0.local
+    }
+    /// Its page (and ActivityPub id).
+    async fn url(&self) -> &str {
+        &self.0.ap_id
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn last_post_at(&self) -> DateTime<Utc> {
+        self.0.last_post_at
+    }
+}
+
+pub struct Post(pub post::Model);
+
+#[Object]
+impl Post {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Sanitised HTML; empty once deleted.
+    async fn body(&self) -> &str {
+        &self.0.body_html
+    }
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
+        if self.0.deleted {
+            return Ok(None);
+        }
+        visible_member(ctx, self.0.author_id).await
+    }
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Post>> {
+        let Some(id) = self.0.parent_id else { return Ok(None) };
+        Ok(loaded(ctx.loaders().posts.load_one(id).await)?.map(Post))
+    }
+    async fn thread(&self, ctx: &Context<'_>) -> Result<Thread> {
+        loaded(ctx.loaders().threads.load_one(self.0.thread_id).await)?
+            .map(Thread)
+            .ok_or_else(|| AppError::not_found("thread").into())
+    }
+    /// 0 for the opening post and direct replies to the thread.
+    async fn depth(&self) -> i32 {
+        self.0.depth
+    }
+    /// Deleted posts keep their place in the tree, without text or author.
+    async fn deleted(&self) -> bool {
+        self.0.deleted
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn edited_at(&self) -> Option<DateTime<Utc>> {
+        self.0.edited_at
+    }
+    async fn local(&self) -> bool {
+        self.0.local
+    }
+    /// Its ActivityPub id (a local post's page shows it in its thread).
+    async fn url(&self) -> &str {
+        &self.0.ap_id
+    }
+}
+
+fn post_connection(page: Page<post::Model>) -> Conn<Post> {
+    let mut conn =
+        Connection::with_additional_fields(false, page.has_next, ConnectionTotal { total_count: page.total as i64 });
+    conn.edges.extend(page.items.into_iter().map(|p| Edge::new(threads::post_cursor(&p), Post(p))));
+    conn
+}
+
+pub(super) fn thread_connection(page: Page<thread::Model>) -> Conn<Thread> {
+    let mut conn =
+        Connection::with_additional_fields(false, page.has_next, ConnectionTotal { total_count: page.total as i64 });
+    conn.edges.extend(page.items.into_iter().map(|t| Edge::new(threads::cursor(&t), Thread(t))));
+    conn
+}

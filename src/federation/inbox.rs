@@ -82,7 +82,7 @@ async fn mark_handled(state: &crate::state::AppState, id: &Url) {
 
 fn status(code: u16, message: &str) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(code).unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
-    HttpResponse::build(status).json(serde_json::json!({ "error": message }))
+    HttpResponse::build(status).json(super::ErrorBody { error: message })
 }
 
 /// Maps a failure to the status remote servers understand: 4xx they should not retry, 5xx
@@ -137,7 +137,7 @@ fn respond(e: FedError) -> HttpResponse {
                 tracing::warn!("inbound activity: no database connection free; asked the sender to retry");
                 HttpResponse::ServiceUnavailable()
                     .insert_header((actix_web::http::header::RETRY_AFTER, "30"))
-                    .json(serde_json::json!({ "error": "busy; retry later" }))
+                    .json(super::ErrorBody { error: "busy; retry later" })
             }
             other => {
                 // Logs the cause with an id and answers only the id, as the API does.

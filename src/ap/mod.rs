@@ -8,6 +8,7 @@ pub mod bounds;
 pub mod collection;
 pub mod content;
 pub mod event;
+pub mod inbound;
 pub mod participation;
 
 use serde_json::Value;

@@ -100,6 +100,16 @@ pub fn deserialize_web_url_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result
     Ok(v.as_str().and_then(web_url))
 }
 
+/// Serde: [`deserialize_web_url`], kept as text.
+pub fn deserialize_web_url_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    deserialize_web_url(d).map(String::from)
+}
+
+/// Serde: [`deserialize_web_url_opt`], kept as text.
+pub fn deserialize_web_url_string_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    deserialize_web_url_opt(d).map(|u| u.map(String::from))
+}
+
 /// Serde: a time that must be inside the window; anything else refuses the whole document.
 pub fn deserialize_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
     let t = <DateTime<Utc> as serde::Deserialize>::deserialize(d)?;
@@ -117,6 +127,27 @@ pub fn deserialize_time_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Op
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map(|t| t.with_timezone(&Utc))
         .filter(|t| in_window(*t)))
+}
+
+/// Serde: a time as we publish it in posts, threads and library entries (`2030-01-01T10:00:00Z`).
+pub fn serialize_time_z<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        None => s.serialize_none(),
+    }
+}
+
+/// Serde: a time as we publish it in events and polls (`2030-01-01T10:00:00+00:00`).
+pub fn serialize_time_rfc3339<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339())
+}
+
+/// Serde: an optional time as [`serialize_time_rfc3339`] writes it.
+pub fn serialize_time_rfc3339_opt<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&t.to_rfc3339()),
+        None => s.serialize_none(),
+    }
 }
 
 #[cfg(test)]

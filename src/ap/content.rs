@@ -3,16 +3,12 @@
 //! `Document`. The author creates a thread or post; its group `Announce`s it to the group's
 //! followers, so that Mastodon users who follow the group see it. Also here: the permissive
 //! reading of objects other servers send (Mastodon, Lemmy, Mobilizon and Weave).
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use url::Url;
 
 use super::{same_origin, PUBLIC};
-
-fn time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
 
 /// An account a text mentions.
 pub struct Mention {
@@ -40,40 +36,100 @@ pub struct NoteParts<'a> {
     pub mentions: &'a [Mention],
 }
 
-fn source(markdown: Option<&str>) -> Value {
-    markdown.map(|m| json!({"content": m, "mediaType": "text/markdown"})).unwrap_or(Value::Null)
+/// The markup a text was written in (`source`), as Lemmy and Mastodon publish it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Source {
+    pub content: String,
+    pub media_type: String,
 }
 
-fn strip_nulls(mut v: Value) -> Value {
-    if let Value::Object(o) = &mut v {
-        o.retain(|_, x| !x.is_null());
+/// An entry of `tag`: a `Mention` or a `Hashtag`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Tag {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
+}
+
+impl Tag {
+    pub fn mention(href: &str, name: &str) -> Self {
+        Tag { kind: "Mention".into(), name: name.into(), href: Some(href.into()) }
     }
-    v
+
+    /// `#name`, with the page that lists what carries it when there is one.
+    pub fn hashtag(name: &str, href: Option<&Url>) -> Self {
+        Tag { kind: "Hashtag".into(), name: format!("#{name}"), href: href.map(Url::to_string) }
+    }
+}
+
+/// A `Link` to something that is not an ActivityPub object (a library entry's resource).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Link {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub href: String,
+}
+
+/// A count of replies (the votes of a poll option).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Replies {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub total_items: i64,
+}
+
+/// An option of a `Question`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PollOption {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replies: Option<Replies>,
+}
+
+/// A value as JSON (what our typed parts always become).
+pub(crate) fn to_value<T: Serialize>(t: T) -> Value {
+    serde_json::to_value(t).unwrap_or(Value::Null)
+}
+
+/// A list of ids, as `to` and `cc` are written.
+pub(crate) fn id_list<S: Into<String>>(ids: impl IntoIterator<Item = S>) -> Value {
+    Value::Array(ids.into_iter().map(|s| Value::String(s.into())).collect())
+}
+
+fn id_value(s: &str) -> Value {
+    Value::String(s.into())
 }
 
 /// A post as a public `Note`.
 pub fn note(p: &NoteParts<'_>) -> Value {
     let mut cc = p.cc.clone();
     cc.extend(p.mentions.iter().map(|m| m.href.clone()));
-    let tags: Vec<Value> =
-        p.mentions.iter().map(|m| json!({"type": "Mention", "href": m.href, "name": m.name})).collect();
-    strip_nulls(json!({
-        "id": p.id,
-        "type": "Note",
-        "attributedTo": p.author,
-        "inReplyTo": p.in_reply_to,
-        "context": p.context,
-        "audience": p.audience,
-        "content": p.html,
-        "mediaType": "text/html",
-        "source": source(p.markdown),
-        "published": time(p.published),
-        "updated": p.updated.map(time),
-        "to": [PUBLIC],
-        "cc": cc,
-        "tag": tags,
-        "url": p.id,
-    }))
+    let tags: Vec<Tag> = p.mentions.iter().map(|m| Tag::mention(&m.href, &m.name)).collect();
+    ObjectJson::build(p.id, "Note", |o| {
+        o.attributed_to = id_value(p.author);
+        o.in_reply_to = id_value(p.in_reply_to);
+        o.context = id_value(p.context);
+        o.audience = id_value(p.audience);
+        o.content = Some(p.html.into());
+        o.media_type = Some("text/html".into());
+        o.source = p.markdown.map(markdown);
+        o.published = Some(p.published);
+        o.updated = p.updated;
+        o.to = id_list([PUBLIC]);
+        o.cc = id_list(cc);
+        o.tag = to_value(tags);
+        o.url = id_value(p.id);
+    })
+}
+
+fn markdown(m: &str) -> Source {
+    Source { content: m.into(), media_type: "text/markdown".into() }
 }
 
 /// What a `Page` (a thread) says.
@@ -94,23 +150,21 @@ pub struct PageParts<'a> {
 pub fn page(p: &PageParts<'_>) -> Value {
     let mut cc = p.cc.clone();
     cc.push(p.audience.to_string());
-    strip_nulls(json!({
-        "id": p.id,
-        "type": "Page",
-        "attributedTo": p.author,
-        "audience": p.audience,
-        "name": p.title,
-        "content": p.html,
-        "mediaType": "text/html",
-        "source": source(p.markdown),
-        "published": time(p.published),
-        "updated": p.updated.map(time),
-        "commentsEnabled": !p.locked,
-        "sensitive": false,
-        "to": [PUBLIC],
-        "cc": cc,
-        "url": p.id,
-    }))
+    ObjectJson::build(p.id, "Page", |o| {
+        o.attributed_to = id_value(p.author);
+        o.audience = id_value(p.audience);
+        o.name = Some(p.title.into());
+        o.content = Some(p.html.into());
+        o.media_type = Some("text/html".into());
+        o.source = p.markdown.map(markdown);
+        o.published = Some(p.published);
+        o.updated = p.updated;
+        o.comments_enabled = Some(!p.locked);
+        o.sensitive = Some(false);
+        o.to = id_list([PUBLIC]);
+        o.cc = id_list(cc);
+        o.url = id_value(p.id);
+    })
 }
 
 /// What a `Document` (a library entry) says.
@@ -131,64 +185,178 @@ pub struct DocumentParts<'a> {
 /// A library entry as a `Document` from its group. `url` is the resource itself; `weave:kind`
 /// and `weave:folder` keep what the vocabulary has no term for.
 pub fn document(d: &DocumentParts<'_>) -> Value {
-    let tags: Vec<Value> = d.tags.iter().map(|t| json!({"type": "Hashtag", "name": format!("#{t}")})).collect();
-    strip_nulls(json!({
-        "id": d.id,
-        "type": "Document",
-        "attributedTo": d.group,
-        "audience": d.group,
-        "name": d.title,
-        "content": d.html,
-        "mediaType": "text/html",
-        "url": d.link.map(|l| json!({"type": "Link", "href": l})),
-        "tag": tags,
-        "weave:kind": d.kind,
-        "weave:folder": d.folder,
-        "published": time(d.published),
-        "updated": time(d.updated),
-        "to": [PUBLIC],
-        "cc": d.followers.map(|f| vec![f]).unwrap_or_default(),
-    }))
+    let tags: Vec<Tag> = d.tags.iter().map(|t| Tag::hashtag(t, None)).collect();
+    ObjectJson::build(d.id, "Document", |o| {
+        o.attributed_to = id_value(d.group);
+        o.audience = id_value(d.group);
+        o.name = Some(d.title.into());
+        o.content = d.html.map(str::to_string);
+        o.media_type = Some("text/html".into());
+        o.url = d.link.map(|l| to_value(Link { kind: "Link".into(), href: l.into() })).unwrap_or(Value::Null);
+        o.tag = to_value(tags);
+        o.weave_kind = Some(d.kind.into());
+        o.weave_folder = Some(d.folder.into());
+        o.published = Some(d.published);
+        o.updated = Some(d.updated);
+        o.to = id_list([PUBLIC]);
+        o.cc = id_list(d.followers);
+    })
 }
 
-/// An object another server sent (a `Note`, `Page`, `Article`, `Document`…), read leniently:
+/// Every object with text we send or receive: `Note` (a post, a vote, a group's notice),
+/// `Page` and `Article` (threads), `Document` (library entries), `Question` (an event's RSVP
+/// poll), and what other servers send in their place (`Comment`, `Video`…). Read leniently:
 /// fields other servers shape differently (`attributedTo` as a string, an object or a list;
-/// `url` as a string, a `Link` or a list) are kept raw and read by the methods below.
-#[derive(Clone, Debug, Deserialize)]
+/// `url` as a string, a `Link` or a list) are kept raw and read by the methods below; every
+/// link read from them passes the link rule (`super::bounds`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectJson {
     #[serde(deserialize_with = "super::bounds::deserialize_web_url")]
     pub id: Url,
     #[serde(rename = "type")]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub attributed_to: Value,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub in_reply_to: Value,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub context: Value,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub audience: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    #[serde(default, deserialize_with = "super::bounds::deserialize_time_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "activitypub_federation::protocol::helpers::deserialize_skip_error"
+    )]
+    pub media_type: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "activitypub_federation::protocol::helpers::deserialize_skip_error"
+    )]
+    pub source: Option<Source>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::bounds::serialize_time_z",
+        deserialize_with = "super::bounds::deserialize_time_opt"
+    )]
     pub published: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "super::bounds::deserialize_time_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::bounds::serialize_time_z",
+        deserialize_with = "super::bounds::deserialize_time_opt"
+    )]
     pub updated: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub to: Value,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub cc: Value,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub tag: Value,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub url: Value,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "activitypub_federation::protocol::helpers::deserialize_skip_error"
+    )]
     pub comments_enabled: Option<bool>,
-    #[serde(rename = "weave:kind")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "activitypub_federation::protocol::helpers::deserialize_skip_error"
+    )]
+    pub sensitive: Option<bool>,
+    #[serde(rename = "weave:kind", default, skip_serializing_if = "Option::is_none")]
     pub weave_kind: Option<String>,
-    #[serde(rename = "weave:folder")]
+    #[serde(rename = "weave:folder", default, skip_serializing_if = "Option::is_none")]
     pub weave_folder: Option<String>,
+    /// A `Question`'s options (one answer each).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "activitypub_federation::protocol::helpers::deserialize_skip_error"
+    )]
+    pub one_of: Option<Vec<PollOption>>,
+    /// When a `Question` closes.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::bounds::serialize_time_rfc3339_opt",
+        deserialize_with = "super::bounds::deserialize_time_opt"
+    )]
+    pub end_time: Option<DateTime<Utc>>,
+    /// When a `Question` closed.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::bounds::serialize_time_rfc3339_opt",
+        deserialize_with = "super::bounds::deserialize_time_opt"
+    )]
+    pub closed: Option<DateTime<Utc>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "activitypub_federation::protocol::helpers::deserialize_skip_error"
+    )]
+    pub voters_count: Option<i64>,
+}
+
+impl ObjectJson {
+    /// An object of ours with only its id and type; `Null` when the id is not a link (our ids
+    /// always are).
+    fn empty(id: &str, kind: &str) -> Option<Self> {
+        Some(ObjectJson {
+            id: super::web_url(id)?,
+            kind: kind.into(),
+            attributed_to: Value::Null,
+            in_reply_to: Value::Null,
+            context: Value::Null,
+            audience: Value::Null,
+            name: None,
+            content: None,
+            summary: None,
+            media_type: None,
+            source: None,
+            published: None,
+            updated: None,
+            to: Value::Null,
+            cc: Value::Null,
+            tag: Value::Null,
+            url: Value::Null,
+            comments_enabled: None,
+            sensitive: None,
+            weave_kind: None,
+            weave_folder: None,
+            one_of: None,
+            end_time: None,
+            closed: None,
+            voters_count: None,
+        })
+    }
+
+    /// The document of an object of ours, filled by `fill`.
+    pub(crate) fn build(id: &str, kind: &str, fill: impl FnOnce(&mut ObjectJson)) -> Value {
+        match Self::empty(id, kind) {
+            Some(mut o) => {
+                fill(&mut o);
+                to_value(o)
+            }
+            None => {
+                tracing::error!(%id, "an object of ours with an id that is not a link");
+                Value::Null
+            }
+        }
+    }
 }
 
 /// How many entries of an addressing or link list are read: a list is bounded like every
@@ -289,6 +457,7 @@ impl ObjectJson {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn u(s: &str) -> Url {
         Url::parse(s).unwrap_or_else(|_| unreachable!())

@@ -1,38 +1,42 @@
 //! Events on the wire, as Mobilizon publishes them (so Mobilizon, Gancio and Weave instances
 //! read our events, and Mastodon shows their name, summary and link).
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 use url::Url;
 
+use super::content::{id_list, to_value, Tag};
+use super::participation::{EventJson, PostalAddress};
 use super::PUBLIC;
 
 /// The JSON-LD context terms Mobilizon uses for events, added to [`super::context`].
 pub fn context() -> Value {
-    json!([
-        "https://www.w3.org/ns/activitystreams",
-        {
-            "mz": "https://joinmobilizon.org/ns#",
-            "sc": "http://schema.org#",
-            "ical": "http://www.w3.org/2002/12/cal/ical#",
-            "joinMode": { "@id": "mz:joinMode", "@type": "mz:joinModeType" },
-            "externalParticipationUrl": { "@id": "mz:externalParticipationUrl", "@type": "sc:URL" },
-            "timezone": { "@id": "mz:timezone", "@type": "sc:Text" },
-            "isOnline": { "@id": "mz:isOnline", "@type": "sc:Boolean" },
-            "maximumAttendeeCapacity": "sc:maximumAttendeeCapacity",
-            "remainingAttendeeCapacity": "sc:remainingAttendeeCapacity",
-            "participantCount": { "@id": "mz:participantCount", "@type": "sc:Number" },
-            "PostalAddress": "sc:PostalAddress",
-            "address": { "@id": "sc:address", "@type": "sc:address" },
-            "addressCountry": "sc:addressCountry",
-            "addressLocality": "sc:addressLocality",
-            "streetAddress": "sc:streetAddress",
-            "location": { "@id": "sc:location", "@type": "sc:Place" },
-            "commentsEnabled": { "@id": "pt:commentsEnabled", "@type": "sc:Boolean" },
-            "pt": "https://joinpeertube.org/ns#",
-            "Hashtag": "as:Hashtag"
-        }
-    ])
+    super::parse_context(MOBILIZON_CONTEXT)
 }
+
+const MOBILIZON_CONTEXT: &str = r#"[
+    "https://www.w3.org/ns/activitystreams",
+    {
+        "mz": "https://joinmobilizon.org/ns#",
+        "sc": "http://schema.org#",
+        "ical": "http://www.w3.org/2002/12/cal/ical#",
+        "joinMode": { "@id": "mz:joinMode", "@type": "mz:joinModeType" },
+        "externalParticipationUrl": { "@id": "mz:externalParticipationUrl", "@type": "sc:URL" },
+        "timezone": { "@id": "mz:timezone", "@type": "sc:Text" },
+        "isOnline": { "@id": "mz:isOnline", "@type": "sc:Boolean" },
+        "maximumAttendeeCapacity": "sc:maximumAttendeeCapacity",
+        "remainingAttendeeCapacity": "sc:remainingAttendeeCapacity",
+        "participantCount": { "@id": "mz:participantCount", "@type": "sc:Number" },
+        "PostalAddress": "sc:PostalAddress",
+        "address": { "@id": "sc:address", "@type": "sc:address" },
+        "addressCountry": "sc:addressCountry",
+        "addressLocality": "sc:addressLocality",
+        "streetAddress": "sc:streetAddress",
+        "location": { "@id": "sc:location", "@type": "sc:Place" },
+        "commentsEnabled": { "@id": "pt:commentsEnabled", "@type": "sc:Boolean" },
+        "pt": "https://joinpeertube.org/ns#",
+        "Hashtag": "as:Hashtag"
+    }
+]"#;
 
 /// Where an event happens.
 pub enum Place {
@@ -75,50 +79,45 @@ pub struct EventDoc {
 pub fn event(d: EventDoc) -> Value {
     let location = match d.place {
         Place::Online => Value::Null,
-        Place::Venue { name, street, locality, country } => json!({
-            "type": "Place",
-            "name": name,
-            "address": {
-                "type": "PostalAddress",
-                "streetAddress": street,
-                "addressLocality": locality,
-                "addressCountry": country
-            }
+        Place::Venue { name, street, locality, country } => to_value(super::participation::Place {
+            kind: "Place".into(),
+            name,
+            address: PostalAddress {
+                kind: "PostalAddress".into(),
+                street_address: street,
+                address_locality: locality,
+                address_country: country,
+            },
         }),
     };
-    let mut v = json!({
-        "type": "Event",
-        "id": d.id,
-        "url": d.id,
-        "name": d.name,
-        "summary": d.summary,
-        "content": d.content,
-        "mediaType": "text/html",
-        "startTime": d.start.to_rfc3339(),
-        "endTime": d.end.to_rfc3339(),
-        "timezone": d.timezone,
-        "isOnline": d.online,
-        "attributedTo": d.attributed_to,
-        "contributors": if d.contributors.is_empty() { Value::Null } else { json!(d.contributors) },
-        "actor": d.organizer,
-        "to": [PUBLIC],
-        "cc": d.followers.iter().collect::<Vec<_>>(),
-        "maximumAttendeeCapacity": d.capacity,
-        "remainingAttendeeCapacity": d.remaining,
-        "participantCount": d.participants,
-        "joinMode": d.join_mode,
-        "externalParticipationUrl": d.external_url,
-        "ical:status": if d.cancelled { "CANCELLED" } else { "CONFIRMED" },
-        "commentsEnabled": false,
-        "tag": d.tags.iter().map(|(name, href)| json!({"type": "Hashtag", "name": format!("#{name}"), "href": href})).collect::<Vec<_>>(),
-        "published": d.published.to_rfc3339(),
-        "updated": d.updated.to_rfc3339(),
-    });
-    if let Some(o) = v.as_object_mut() {
-        if !location.is_null() {
-            o.insert("location".into(), location);
-        }
-        o.retain(|_, value| !value.is_null());
-    }
-    v
+    let tags: Vec<Tag> = d.tags.iter().map(|(name, href)| Tag::hashtag(name, Some(href))).collect();
+    to_value(EventJson {
+        kind: "Event".into(),
+        url: Value::String(d.id.to_string()),
+        id: d.id,
+        name: Some(d.name),
+        summary: Some(d.summary),
+        content: d.content,
+        media_type: Some("text/html".into()),
+        start_time: d.start,
+        end_time: Some(d.end),
+        timezone: Some(d.timezone),
+        is_online: Some(d.online),
+        attributed_to: Value::String(d.attributed_to.to_string()),
+        contributors: if d.contributors.is_empty() { Value::Null } else { id_list(d.contributors) },
+        actor: d.organizer,
+        location,
+        to: id_list([PUBLIC]),
+        cc: id_list(d.followers),
+        maximum_attendee_capacity: d.capacity.map(i64::from),
+        remaining_attendee_capacity: d.remaining.map(i64::from),
+        participant_count: Some(i64::from(d.participants)),
+        join_mode: Some(d.join_mode.into()),
+        external_participation_url: d.external_url.as_deref().and_then(super::web_url),
+        status: Some(if d.cancelled { "CANCELLED" } else { "CONFIRMED" }.into()),
+        comments_enabled: Some(false),
+        tag: to_value(tags),
+        published: Some(d.published),
+        updated: Some(d.updated),
+    })
 }

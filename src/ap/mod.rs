@@ -5,8 +5,10 @@
 pub mod activities;
 pub mod actor;
 pub mod bounds;
+pub mod collection;
 pub mod content;
 pub mod event;
+pub mod inbound;
 pub mod participation;
 
 use serde_json::Value;
@@ -17,23 +19,30 @@ pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
 /// The JSON-LD context of everything we publish (Mastodon's extensions included).
 pub fn context() -> Value {
-    serde_json::json!([
-        "https://www.w3.org/ns/activitystreams",
-        "https://w3id.org/security/v1",
-        {
-            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
-            "toot": "http://joinmastodon.org/ns#",
-            "discoverable": "toot:discoverable",
-            "schema": "http://schema.org#",
-            "PropertyValue": "schema:PropertyValue",
-            "value": "schema:value",
-            "sensitive": "as:sensitive",
-            "Hashtag": "as:Hashtag",
-            "pt": "https://joinpeertube.org/ns#",
-            "commentsEnabled": "pt:commentsEnabled",
-            "weave": "https://joinweave.org/ns#"
-        }
-    ])
+    parse_context(CONTEXT)
+}
+
+const CONTEXT: &str = r#"[
+    "https://www.w3.org/ns/activitystreams",
+    "https://w3id.org/security/v1",
+    {
+        "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+        "toot": "http://joinmastodon.org/ns#",
+        "discoverable": "toot:discoverable",
+        "schema": "http://schema.org#",
+        "PropertyValue": "schema:PropertyValue",
+        "value": "schema:value",
+        "sensitive": "as:sensitive",
+        "Hashtag": "as:Hashtag",
+        "pt": "https://joinpeertube.org/ns#",
+        "commentsEnabled": "pt:commentsEnabled",
+        "weave": "https://joinweave.org/ns#"
+    }
+]"#;
+
+/// A JSON-LD context written out as text (the tests below read each one).
+fn parse_context(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
 /// Adds our `@context` to a JSON object (activities are stored and built without it).
@@ -95,6 +104,11 @@ pub fn object_type(v: &Value) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contexts_are_json() {
+        assert!(context().is_array() && event::context().is_array());
+    }
 
     #[test]
     fn block_candidates_cover_parents_but_not_the_tld() {

@@ -2,10 +2,13 @@
 //! person `Join`s an event and its group answers `Accept` or `Reject`; `Leave` (or
 //! `Undo(Join)`) gives the seat back. Also the lenient reading of received `Event`s.
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use url::Url;
 
+use activitypub_federation::protocol::helpers::deserialize_skip_error;
+
+use super::content::{id_list, to_value, ObjectJson, PollOption, Replies, Tag};
 use super::PUBLIC;
 
 use super::activities::{Envelope, Kind};
@@ -47,63 +50,125 @@ pub fn announcement(
     about: &str,
     published: DateTime<Utc>,
 ) -> Value {
-    json!({
-        "id": id,
-        "type": "Note",
-        "attributedTo": group,
-        "content": html,
-        "mediaType": "text/html",
-        "inReplyTo": null,
-        "context": about,
-        "url": about,
-        "published": published.to_rfc3339(),
-        "to": [PUBLIC],
-        "cc": followers.map(|f| vec![f]).unwrap_or_default(),
+    ObjectJson::build(id, "Note", |o| {
+        o.attributed_to = Value::String(group.into());
+        o.content = Some(html.into());
+        o.media_type = Some("text/html".into());
+        o.context = Value::String(about.into());
+        o.url = Value::String(about.into());
+        o.published = Some(published);
+        o.to = id_list([PUBLIC]);
+        o.cc = id_list(followers);
     })
 }
 
-/// An `Event` another server sent (Mobilizon, Gancio, Weave), read leniently.
-#[derive(Clone, Debug, Deserialize)]
+/// An `Event`: what we publish (`super::event::event`) and what other servers send (Mobilizon,
+/// Gancio, Weave), read leniently: every link and time passes `super::bounds`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventJson {
     #[serde(deserialize_with = "super::bounds::deserialize_web_url")]
     pub id: Url,
     #[serde(rename = "type")]
     pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-    #[serde(deserialize_with = "super::bounds::deserialize_time")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "deserialize_skip_error")]
+    pub media_type: Option<String>,
+    #[serde(
+        serialize_with = "super::bounds::serialize_time_rfc3339",
+        deserialize_with = "super::bounds::deserialize_time"
+    )]
     pub start_time: DateTime<Utc>,
-    #[serde(default, deserialize_with = "super::bounds::deserialize_time_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::bounds::serialize_time_rfc3339_opt",
+        deserialize_with = "super::bounds::deserialize_time_opt"
+    )]
     pub end_time: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub attributed_to: Value,
-    #[serde(default)]
+    /// Co-hosting groups.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub contributors: Value,
+    /// The person organising it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::bounds::deserialize_web_url_opt"
+    )]
+    pub actor: Option<Url>,
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub location: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_online: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maximum_attendee_capacity: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remaining_attendee_capacity: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant_count: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join_mode: Option<String>,
-    #[serde(default, deserialize_with = "super::bounds::deserialize_web_url_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::bounds::deserialize_web_url_opt"
+    )]
     pub external_participation_url: Option<Url>,
-    #[serde(rename = "ical:status")]
+    #[serde(rename = "ical:status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "deserialize_skip_error")]
+    pub comments_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub url: Value,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub tag: Value,
-    #[serde(default, deserialize_with = "super::bounds::deserialize_time_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::bounds::serialize_time_rfc3339_opt",
+        deserialize_with = "super::bounds::deserialize_time_opt"
+    )]
     pub published: Option<DateTime<Utc>>,
     /// When its server last changed it: an older `Update` never overwrites a newer one.
-    #[serde(default, deserialize_with = "super::bounds::deserialize_time_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::bounds::serialize_time_rfc3339_opt",
+        deserialize_with = "super::bounds::deserialize_time_opt"
+    )]
     pub updated: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub to: Value,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub cc: Value,
+}
+
+/// A place as Mobilizon writes it (schema.org's `Place` with a `PostalAddress`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Place {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: Option<String>,
+    pub address: PostalAddress,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostalAddress {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub street_address: Option<String>,
+    pub address_locality: Option<String>,
+    pub address_country: Option<String>,
 }
 
 /// Where a received event happens.
@@ -210,28 +275,26 @@ pub struct PollParts<'a> {
 /// The RSVP poll that goes with each public event, for Mastodon users (who cannot send
 /// `Join`): a `Question` with the options "Going" and "Not going".
 pub fn poll(p: &PollParts<'_>) -> Value {
-    let option =
-        |name: &str, n: i64| json!({"type": "Note", "name": name, "replies": {"type": "Collection", "totalItems": n}});
-    let mut v = json!({
-        "id": p.id,
-        "type": "Question",
-        "attributedTo": p.group,
-        "content": p.html,
-        "mediaType": "text/html",
-        "context": p.event_url,
-        "url": p.event_url,
-        "oneOf": [option(GOING, p.going), option(NOT_GOING, p.not_going)],
-        "endTime": p.end_time.to_rfc3339(),
-        "votersCount": p.going + p.not_going,
-        "published": p.published.to_rfc3339(),
-        "updated": p.updated.to_rfc3339(),
-        "to": [PUBLIC],
-        "cc": p.followers.map(|f| vec![f]).unwrap_or_default(),
-    });
-    if let (Some(o), true) = (v.as_object_mut(), p.closed) {
-        o.insert("closed".into(), json!(p.end_time.to_rfc3339()));
-    }
-    v
+    let option = |name: &str, n: i64| PollOption {
+        kind: "Note".into(),
+        name: name.into(),
+        replies: Some(Replies { kind: "Collection".into(), total_items: n }),
+    };
+    ObjectJson::build(p.id, "Question", |o| {
+        o.attributed_to = Value::String(p.group.into());
+        o.content = Some(p.html.into());
+        o.media_type = Some("text/html".into());
+        o.context = Value::String(p.event_url.into());
+        o.url = Value::String(p.event_url.into());
+        o.one_of = Some(vec![option(GOING, p.going), option(NOT_GOING, p.not_going)]);
+        o.end_time = Some(p.end_time);
+        o.voters_count = Some(p.going + p.not_going);
+        o.published = Some(p.published);
+        o.updated = Some(p.updated);
+        o.to = id_list([PUBLIC]);
+        o.cc = id_list(p.followers);
+        o.closed = p.closed.then_some(p.end_time);
+    })
 }
 
 /// A direct `Note` from a group to one person (the answer to a vote).
@@ -244,17 +307,15 @@ pub fn direct_note(
     in_reply_to: &str,
     published: DateTime<Utc>,
 ) -> Value {
-    json!({
-        "id": id,
-        "type": "Note",
-        "attributedTo": group,
-        "inReplyTo": in_reply_to,
-        "content": html,
-        "mediaType": "text/html",
-        "published": published.to_rfc3339(),
-        "to": [person],
-        "cc": [],
-        "tag": [{"type": "Mention", "href": person, "name": person_name}],
+    ObjectJson::build(id, "Note", |o| {
+        o.attributed_to = Value::String(group.into());
+        o.in_reply_to = Value::String(in_reply_to.into());
+        o.content = Some(html.into());
+        o.media_type = Some("text/html".into());
+        o.published = Some(published);
+        o.to = id_list([person]);
+        o.cc = id_list(Vec::<String>::new());
+        o.tag = to_value([Tag::mention(person, person_name)]);
     })
 }
 

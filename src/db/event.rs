@@ -4,7 +4,7 @@ use super::enums::{EventStatus, LocationMode, Visibility};
 
 /// An event, local or remote. `starts_at`/`ends_at` span its sessions (kept for ordering and
 /// filtering). The seat counters are changed only by conditional updates (see
-/// `domain::registrations`): `seats_taken + held_seats <= capacity` always holds.
+/// `domain::events::registrations`): `seats_taken + held_seats <= capacity` always holds.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "event")]
 pub struct Model {

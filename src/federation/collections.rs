@@ -28,12 +28,8 @@ fn accepts_ap(req: &HttpRequest) -> bool {
     wants_activity_json(req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()))
 }
 
-fn with_context(mut v: serde_json::Value) -> serde_json::Value {
-    if let Some(o) = v.as_object_mut() {
-        o.insert("@context".into(), crate::ap::context());
-    }
-    v
-}
+use crate::ap::collection::Collection;
+use crate::ap::with_context;
 
 async fn local_actor(data: &FedData<State>, kind: ActorKind, name: &str) -> Option<ApActor> {
     let state = data.app_data();
@@ -60,7 +56,7 @@ async fn shown_actor(data: &FedData<State>, kind: ActorKind, name: &str) -> Resu
     let not_found = || HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("not found");
     let Some(actor) = local_actor(data, kind, name).await else { return Err(not_found()) };
     if actor.is_deleted() {
-        let tombstone = serde_json::json!({ "id": actor.id, "type": "Tombstone" });
+        let tombstone = crate::ap::content::to_value(crate::ap::activities::Tombstone::of(actor.id.as_str()));
         return Err(HttpResponse::Gone().content_type(ACTIVITY_JSON).body(with_context(tombstone).to_string()));
     }
     if !visibility::actor_public(&actor) {
@@ -128,12 +124,10 @@ async fn outbox(data: FedData<State>, kind: ActorKind, name: &str, q: PageQuery)
         .filter(outbound_activity::Column::Public.eq(true));
     let Ok(total) = base.clone().count(&state.db).await else { return HttpResponse::ServiceUnavailable().finish() };
     if q.page.is_none() {
-        return activity_json(&with_context(serde_json::json!({
-            "id": outbox_url,
-            "type": "OrderedCollection",
-            "totalItems": total,
-            "first": format!("{outbox_url}?page=true"),
-        })));
+        let first = format!("{outbox_url}?page=true");
+        return activity_json(
+            &Collection::<serde_json::Value>::summary(outbox_url, total, Some(first)).into_document(),
+        );
     }
     let mut page = base.order_by_desc(outbound_activity::Column::Id).limit(OUTBOX_PAGE + 1);
     if let Some(max) = q.max_id {
@@ -158,17 +152,15 @@ async fn outbox(data: FedData<State>, kind: ActorKind, name: &str, q: PageQuery)
             }
         }
     }
-    let mut body = serde_json::json!({
-        "id": match q.max_id { Some(m) => format!("{outbox_url}?page=true&max_id={m}"), None => format!("{outbox_url}?page=true") },
-        "type": "OrderedCollectionPage",
-        "partOf": outbox_url,
-        "totalItems": total,
-        "orderedItems": items,
-    });
-    if let (true, Some(last)) = (more, rows.last()) {
-        body["next"] = serde_json::json!(format!("{outbox_url}?page=true&max_id={}", last.id));
-    }
-    activity_json(&with_context(body))
+    let id = match q.max_id {
+        Some(m) => format!("{outbox_url}?page=true&max_id={m}"),
+        None => format!("{outbox_url}?page=true"),
+    };
+    let next = match (more, rows.last()) {
+        (true, Some(last)) => Some(format!("{outbox_url}?page=true&max_id={}", last.id)),
+        _ => None,
+    };
+    activity_json(&Collection::page(id, outbox_url, total, items, next).into_document())
 }
 
 pub async fn member_outbox(path: web::Path<String>, q: web::Query<PageQuery>, data: FedData<State>) -> HttpResponse {
@@ -199,11 +191,8 @@ async fn followers(data: FedData<State>, kind: ActorKind, name: &str, q: Followe
         let Ok(total) = follows::followers_count(db, kind, actor.row_id).await else {
             return HttpResponse::ServiceUnavailable().finish();
         };
-        let mut body = serde_json::json!({ "id": id, "type": "OrderedCollection", "totalItems": total });
-        if public {
-            body["first"] = serde_json::json!(format!("{id}?page=true"));
-        }
-        return activity_json(&with_context(body));
+        let first = public.then(|| format!("{id}?page=true"));
+        return activity_json(&Collection::<String>::summary(id, total, first).into_document());
     }
     let Ok(page) = PageRequest::new(Some(50), q.after.as_deref()) else {
         return HttpResponse::BadRequest().finish();
@@ -211,17 +200,16 @@ async fn followers(data: FedData<State>, kind: ActorKind, name: &str, q: Followe
     let Ok(rows) = follows::follower_ids(db, kind, actor.row_id, page).await else {
         return HttpResponse::ServiceUnavailable().finish();
     };
-    let mut body = serde_json::json!({
-        "id": match &q.after { Some(a) => format!("{id}?page=true&after={a}"), None => format!("{id}?page=true") },
-        "type": "OrderedCollectionPage",
-        "partOf": id,
-        "totalItems": rows.total,
-        "orderedItems": rows.items.iter().map(|(_, ap_id)| ap_id.clone()).collect::<Vec<_>>(),
-    });
-    if let (true, Some((last, _))) = (rows.has_next, rows.items.last()) {
-        body["next"] = serde_json::json!(format!("{id}?page=true&after={}", encode_cursor(*last)));
-    }
-    activity_json(&with_context(body))
+    let page_id = match &q.after {
+        Some(a) => format!("{id}?page=true&after={a}"),
+        None => format!("{id}?page=true"),
+    };
+    let next = match (rows.has_next, rows.items.last()) {
+        (true, Some((last, _))) => Some(format!("{id}?page=true&after={}", encode_cursor(*last))),
+        _ => None,
+    };
+    let items = rows.items.iter().map(|(_, ap_id)| ap_id.clone()).collect::<Vec<_>>();
+    activity_json(&Collection::page(page_id, id, rows.total, items, next).into_document())
 }
 
 pub async fn member_followers(
@@ -249,11 +237,8 @@ async fn following(data: FedData<State>, kind: ActorKind, name: &str) -> HttpRes
     let Ok(total) = follows::following_count(&data.app_data().db, kind, actor.row_id).await else {
         return HttpResponse::ServiceUnavailable().finish();
     };
-    activity_json(&with_context(serde_json::json!({
-        "id": format!("{}/following", actor.id),
-        "type": "OrderedCollection",
-        "totalItems": total,
-    })))
+    let id = format!("{}/following", actor.id);
+    activity_json(&Collection::<String>::summary(id, total, None).into_document())
 }
 
 pub async fn member_following(path: web::Path<String>, data: FedData<State>) -> HttpResponse {

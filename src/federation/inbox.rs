@@ -6,6 +6,7 @@
 //! deduplication by activity id (a repeat answers 202 and does nothing), then the domain.
 use activitypub_federation::actix_web::inbox::{receive_activity_with_hook, ReceiveActivityHook};
 use activitypub_federation::error::Error as ApError;
+use activitypub_federation::traits::Activity as _;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -39,9 +40,9 @@ impl ReceiveActivityHook<Inbound, ApActor, State> for Claim {
         let now = Utc::now();
         let row = inbound_activity::ActiveModel {
             id: Set(Uuid::now_v7()),
-            ap_id: Set(activity.id.to_string()),
+            ap_id: Set(activity.id().to_string()),
             actor_ap_id: Set(actor.id.to_string()),
-            kind: Set(activity.kind.chars().take(64).collect()),
+            kind: Set(activity.kind().chars().take(64).collect()),
             received_at: Set(now),
             handled_at: Set(None),
         };
@@ -51,7 +52,7 @@ impl ReceiveActivityHook<Inbound, ApActor, State> for Claim {
                 // Handled already, or being handled: a duplicate. Unless the claim is stale.
                 let taken = inbound_activity::Entity::update_many()
                     .col_expr(inbound_activity::Column::ReceivedAt, Expr::value(now))
-                    .filter(inbound_activity::Column::ApId.eq(activity.id.as_str()))
+                    .filter(inbound_activity::Column::ApId.eq(activity.id().as_str()))
                     .filter(inbound_activity::Column::HandledAt.is_null())
                     .filter(inbound_activity::Column::ReceivedAt.lt(now - chrono::Duration::seconds(STALE_CLAIM_SECS)))
                     .exec(db)
@@ -82,7 +83,7 @@ async fn mark_handled(state: &crate::state::AppState, id: &Url) {
 
 fn status(code: u16, message: &str) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(code).unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
-    HttpResponse::build(status).json(serde_json::json!({ "error": message }))
+    HttpResponse::build(status).json(super::ErrorBody { error: message })
 }
 
 /// Maps a failure to the status remote servers understand: 4xx they should not retry, 5xx
@@ -137,7 +138,7 @@ fn respond(e: FedError) -> HttpResponse {
                 tracing::warn!("inbound activity: no database connection free; asked the sender to retry");
                 HttpResponse::ServiceUnavailable()
                     .insert_header((actix_web::http::header::RETRY_AFTER, "30"))
-                    .json(serde_json::json!({ "error": "busy; retry later" }))
+                    .json(super::ErrorBody { error: "busy; retry later" })
             }
             other => {
                 // Logs the cause with an id and answers only the id, as the API does.

@@ -23,6 +23,12 @@ pub use activitypub_federation::config::Data as FedData;
 
 pub type Federation = FederationConfig<State>;
 
+/// The body of a refusal (`{"error": "…"}`).
+#[derive(serde::Serialize)]
+pub(crate) struct ErrorBody<'a> {
+    pub error: &'a str,
+}
+
 /// Content types that ask for ActivityPub JSON.
 pub fn wants_activity_json(accept: Option<&str>) -> bool {
     accept.is_some_and(|a| {

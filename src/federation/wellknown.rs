@@ -1,7 +1,7 @@
 //! WebFinger, NodeInfo 2.1 and host-meta.
 use activitypub_federation::fetch::webfinger::{Webfinger, WebfingerLink};
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::FedData;
@@ -26,7 +26,7 @@ fn jrd(body: &impl serde::Serialize) -> HttpResponse {
 pub async fn webfinger(query: web::Query<WebfingerQuery>, data: FedData<State>) -> HttpResponse {
     let state = data.app_data();
     let Some(resource) = query.resource.as_deref().map(str::trim).filter(|r| !r.is_empty()) else {
-        return HttpResponse::BadRequest().json(serde_json::json!({"error": "resource is required"}));
+        return HttpResponse::BadRequest().json(super::ErrorBody { error: "resource is required" });
     };
     let base = state.base_url();
     // The subject repeats the name as asked (names are case-insensitive here), so that a
@@ -96,42 +96,90 @@ pub async fn webfinger(query: web::Query<WebfingerQuery>, data: FedData<State>) 
     jrd(&body)
 }
 
+/// `/.well-known/nodeinfo`: where the NodeInfo document is.
+#[derive(Serialize)]
+struct NodeInfoLinks {
+    links: [NodeInfoLink; 1],
+}
+
+#[derive(Serialize)]
+struct NodeInfoLink {
+    rel: &'static str,
+    href: String,
+}
+
+/// NodeInfo 2.1.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NodeInfo<'a> {
+    version: &'static str,
+    software: Software<'a>,
+    protocols: [&'static str; 1],
+    services: Services,
+    open_registrations: bool,
+    usage: Usage,
+    metadata: Metadata<'a>,
+}
+
+#[derive(Serialize)]
+struct Software<'a> {
+    name: &'static str,
+    version: &'static str,
+    homepage: &'a str,
+}
+
+#[derive(Serialize)]
+struct Services {
+    inbound: [&'static str; 0],
+    outbound: [&'static str; 0],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Usage {
+    users: Users,
+    local_posts: u64,
+}
+
+#[derive(Serialize)]
+struct Users {
+    total: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Metadata<'a> {
+    node_name: &'a str,
+    groups: u64,
+}
+
 pub async fn nodeinfo_links(data: FedData<State>) -> HttpResponse {
     let base = data.app_data().base_url();
-    jrd(&serde_json::json!({
-        "links": [{
-            "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
-            "href": format!("{base}/nodeinfo/2.1")
-        }]
-    }))
+    jrd(&NodeInfoLinks {
+        links: [NodeInfoLink {
+            rel: "http://nodeinfo.diaspora.software/ns/schema/2.1",
+            href: format!("{base}/nodeinfo/2.1"),
+        }],
+    })
 }
 
 pub async fn nodeinfo(data: FedData<State>) -> HttpResponse {
     let state = data.app_data();
     let users = crate::domain::members::count_local(&state.db).await.unwrap_or(0);
     let groups = crate::domain::groups::count_local(&state.db).await.unwrap_or(0);
+    let base = state.base_url();
     HttpResponse::Ok()
         .content_type("application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"")
         .insert_header(("Access-Control-Allow-Origin", "*"))
-        .json(serde_json::json!({
-            "version": "2.1",
-            "software": {
-                "name": "weave",
-                "version": env!("CARGO_PKG_VERSION"),
-                "homepage": state.base_url()
-            },
-            "protocols": ["activitypub"],
-            "services": { "inbound": [], "outbound": [] },
-            "openRegistrations": state.config.registration_mode == crate::config::RegistrationMode::Open,
-            "usage": {
-                "users": { "total": users },
-                "localPosts": 0
-            },
-            "metadata": {
-                "nodeName": state.config.instance_name,
-                "groups": groups
-            }
-        }))
+        .json(NodeInfo {
+            version: "2.1",
+            software: Software { name: "weave", version: env!("CARGO_PKG_VERSION"), homepage: &base },
+            protocols: ["activitypub"],
+            services: Services { inbound: [], outbound: [] },
+            open_registrations: state.config.registration_mode == crate::config::RegistrationMode::Open,
+            usage: Usage { users: Users { total: users }, local_posts: 0 },
+            metadata: Metadata { node_name: &state.config.instance_name, groups },
+        })
 }
 
 pub async fn host_meta(data: FedData<State>) -> HttpResponse {

@@ -2,9 +2,9 @@
 //! in `tests/fixtures/`), and ingestion of remote actors from them.
 use serde_json::Value;
 use weave::ap::actor::ActorJson;
-use weave::ap::object_id;
+use weave::ap::inbound::Object;
 use weave::domain::actors::{ActorSource, ApActor};
-use weave::federation::activities::Inbound;
+use weave::federation::activities::{Answer, Create, Inbound};
 
 use crate::helpers::spawn_app;
 
@@ -54,9 +54,123 @@ fn activities_parse() {
         ("mastodon_delete_note_tombstone.json", "Delete", "https://social.example/users/Rosa/statuses/1"),
     ] {
         let a: Inbound = serde_json::from_value(fixture(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert_eq!(a.kind, kind, "{file}");
-        assert_eq!(object_id(&a.object).unwrap().as_str(), object, "{file}");
+        assert_eq!(a.kind(), kind, "{file}");
+        assert_eq!(a.object_id().unwrap().as_str(), object, "{file}");
     }
+}
+
+/// What a fixture parses into: an activity of one of the types the inbox takes, or an object.
+#[derive(Debug, PartialEq, Eq)]
+enum Typed {
+    Follow,
+    Accept(Option<&'static str>),
+    Undo(&'static str),
+    Create(&'static str),
+    Delete(Option<&'static str>),
+    Join,
+    Text(&'static str),
+    Event,
+    Actor(&'static str),
+}
+
+fn kind_of(o: &Object) -> Option<&'static str> {
+    // The types the fixtures hold, as static names.
+    const NAMES: [&str; 7] = ["Follow", "Note", "Page", "Tombstone", "Person", "Group", "Event"];
+    o.kind().and_then(|k| NAMES.iter().copied().find(|n| *n == k))
+}
+
+/// Every fixture parses into its typed form: activities into the variant the inbox handles
+/// them with (their object typed as well), objects into the type we publish the same kind in.
+#[test]
+fn every_fixture_parses_into_its_typed_variant() {
+    let expected = [
+        ("lemmy_note.json", Typed::Text("Note")),
+        ("lemmy_page.json", Typed::Text("Page")),
+        ("mastodon_accept.json", Typed::Accept(Some("Follow"))),
+        ("mastodon_create_reply.json", Typed::Create("Note")),
+        ("mastodon_delete_actor.json", Typed::Delete(None)),
+        ("mastodon_delete_note_tombstone.json", Typed::Delete(Some("Tombstone"))),
+        ("mastodon_follow.json", Typed::Follow),
+        ("mastodon_person.json", Typed::Actor("Person")),
+        ("mastodon_undo_follow.json", Typed::Undo("Follow")),
+        ("mastodon_vote.json", Typed::Create("Note")),
+        ("mobilizon_accept_by_reference.json", Typed::Accept(None)),
+        ("mobilizon_event.json", Typed::Event),
+        ("mobilizon_group.json", Typed::Actor("Group")),
+        ("mobilizon_join.json", Typed::Join),
+    ];
+    let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    files.sort();
+    let named: Vec<&str> = expected.iter().map(|(f, _)| *f).collect();
+    assert_eq!(files, named, "every fixture has its expected variant here");
+    for (file, want) in expected {
+        let doc = fixture(file);
+        let typed = if doc.get("actor").is_some() && !matches!(want, Typed::Text(_) | Typed::Event) {
+            match serde_json::from_value::<Inbound>(doc).unwrap_or_else(|e| panic!("{file}: {e}")) {
+                Inbound::Follow(_) => Typed::Follow,
+                Inbound::Answer(Answer { accepted: true, activity }) => Typed::Accept(kind_of(&activity.object)),
+                Inbound::Undo(u) => Typed::Undo(kind_of(&u.0.object).unwrap_or("?")),
+                Inbound::Create(Create(c)) => match &c.object {
+                    Object::Text(_) => Typed::Create(kind_of(&c.object).unwrap_or("?")),
+                    other => panic!("{file}: {other:?}"),
+                },
+                Inbound::Delete(d) => Typed::Delete(kind_of(&d.0.object)),
+                Inbound::Join(_) => Typed::Join,
+                other => panic!("{file}: {other:?}"),
+            }
+        } else {
+            match Object::read(doc) {
+                o @ Object::Text(_) => Typed::Text(kind_of(&o).unwrap_or("?")),
+                Object::Event(_) => Typed::Event,
+                o @ Object::Actor(_) => Typed::Actor(kind_of(&o).unwrap_or("?")),
+                other => panic!("{file}: {other:?}"),
+            }
+        };
+        assert_eq!(typed, want, "{file}");
+    }
+}
+
+/// Hostile variants of the fixtures are refused where the inbox refuses them: an activity
+/// whose id or actor is not a web link does not parse at all (400); an object whose id is not
+/// one is read as malformed (the activity that carries it answers 400); a link field that is
+/// not one is not read.
+#[test]
+fn hostile_fixture_variants_are_refused() {
+    use serde_json::json;
+    for bad in HOSTILE_LINKS {
+        for file in
+            ["mastodon_follow.json", "mastodon_create_reply.json", "mobilizon_join.json", "mastodon_accept.json"]
+        {
+            for field in ["id", "actor"] {
+                let mut doc = fixture(file);
+                doc[field] = json!(bad);
+                assert!(serde_json::from_value::<Inbound>(doc).is_err(), "{file} {field} = {bad}");
+            }
+        }
+        let mut create = fixture("mastodon_create_reply.json");
+        create["object"]["id"] = json!(bad);
+        let Ok(Inbound::Create(Create(c))) = serde_json::from_value::<Inbound>(create) else { panic!("a Create") };
+        assert!(matches!(c.object, Object::Malformed { id: None, .. }), "object id {bad}");
+        let mut event = fixture("mobilizon_event.json");
+        event["id"] = json!(bad);
+        assert!(!matches!(Object::read(event), Object::Event(_) | Object::Text(_)), "event id {bad}");
+        let mut person = fixture("mastodon_person.json");
+        person["inbox"] = json!(bad);
+        assert!(!matches!(Object::read(person), Object::Actor(_)), "inbox {bad}");
+        let mut join = fixture("mobilizon_join.json");
+        join["object"] = json!(bad);
+        let Ok(join) = serde_json::from_value::<Inbound>(join) else { panic!("a Join") };
+        assert!(join.object_id().is_none(), "Join object {bad}");
+    }
+    // Control characters are taken out of every string before anything reads it.
+    let mut follow = fixture("mastodon_follow.json");
+    follow["type"] = json!("Fol\u{0}low");
+    assert_eq!(serde_json::from_value::<Inbound>(follow).unwrap().kind(), "Follow");
 }
 
 #[tokio::test]
@@ -128,8 +242,9 @@ fn threads_and_replies_parse() {
     assert_eq!(note.author().unwrap().as_str(), "https://lemmy.example/u/steward");
 
     let create: Inbound = serde_json::from_value(fixture("mastodon_create_reply.json")).unwrap();
-    assert_eq!(create.kind, "Create");
-    let reply: ObjectJson = serde_json::from_value(create.object).unwrap();
+    assert_eq!(create.kind(), "Create");
+    let Inbound::Create(Create(create)) = create else { panic!("a Create") };
+    let Object::Text(reply) = create.object else { panic!("a Note") };
     assert_eq!(reply.kind, "Note");
     assert_eq!(
         reply.in_reply_to().unwrap().as_str(),
@@ -160,19 +275,16 @@ fn mobilizon_events_and_joins_parse() {
     assert_eq!(e.page().as_str(), "https://events.example/events/5a1c3d2e-7f00-4c1b-9d7e-2b5f0e6a9c11");
 
     let join: Inbound = serde_json::from_value(fixture("mobilizon_join.json")).unwrap();
-    assert_eq!(join.kind, "Join");
-    assert_eq!(
-        object_id(&join.object).unwrap().as_str(),
-        "https://weave.example/events/0193a1b2-0000-7000-8000-0000000000e1"
-    );
+    assert_eq!(join.kind(), "Join");
+    assert_eq!(join.object_id().unwrap().as_str(), "https://weave.example/events/0193a1b2-0000-7000-8000-0000000000e1");
 }
 
 #[test]
 fn mastodon_votes_parse() {
-    use weave::ap::content::ObjectJson;
     let create: Inbound = serde_json::from_value(fixture("mastodon_vote.json")).unwrap();
-    assert_eq!(create.kind, "Create");
-    let vote: ObjectJson = serde_json::from_value(create.object).unwrap();
+    assert_eq!(create.kind(), "Create");
+    let Inbound::Create(Create(create)) = create else { panic!("a Create") };
+    let Object::Text(vote) = create.object else { panic!("a Note") };
     // A vote is a Note with the option as its name, no content, answering the poll.
     assert_eq!(vote.kind, "Note");
     assert_eq!(vote.name.as_deref(), Some("Going"));

@@ -1,26 +1,33 @@
 //! `Update` and `Delete` of a remote actor by itself: into `domain::actors`.
-use super::Inbound;
-use crate::ap::actor::ActorJson;
-use crate::ap::object_id;
+use crate::ap::inbound::{Object, Received};
 use crate::domain::actors::{self, ApActor};
 use crate::federation::{FedData, FedError};
 use crate::state::State;
 
-/// A remote actor's new profile (only its own, embedded in the activity it signed).
-pub async fn receive_update(data: &FedData<State>, actor: &ApActor, activity: Inbound) -> Result<(), FedError> {
-    if object_id(&activity.object).is_none_or(|id| id != actor.id) {
+/// A remote actor's new profile must be its own, embedded in the activity it signed, and read
+/// as an actor.
+pub fn check_update(activity: &Received<Object>) -> Result<(), FedError> {
+    if activity.object.id().is_none_or(|id| id != activity.actor) {
         return Err(FedError::Ignored("Update of an object other than the actor".into()));
     }
-    let json: ActorJson = serde_json::from_value(activity.object)
-        .map_err(|e| FedError::BadRequest(format!("Update with a malformed actor: {e}")))?;
-    crate::federation::actors::upsert(data, json).await?;
+    match &activity.object {
+        Object::Actor(_) => Ok(()),
+        other => Err(FedError::BadRequest(format!(
+            "Update with a malformed actor: {}",
+            other.error().unwrap_or("not an actor")
+        ))),
+    }
+}
+
+/// A remote actor's new profile.
+pub async fn receive_update(data: &FedData<State>, activity: Received<Object>) -> Result<(), FedError> {
+    check_update(&activity)?;
+    let Object::Actor(json) = activity.object else { return Err(FedError::BadRequest("not an actor".into())) };
+    crate::federation::actors::upsert(data, *json).await?;
     Ok(())
 }
 
 /// A remote actor deleted itself: its follows and its row go.
-pub async fn receive_delete(data: &FedData<State>, actor: &ApActor, activity: &Inbound) -> Result<(), FedError> {
-    if object_id(&activity.object).is_none_or(|id| id != actor.id) {
-        return Err(FedError::Ignored("Delete of an object other than the actor".into()));
-    }
+pub async fn receive_delete(data: &FedData<State>, actor: &ApActor) -> Result<(), FedError> {
     Ok(actors::forget_remote(data.app_data(), actor.kind, actor.row_id).await?)
 }

@@ -14,12 +14,12 @@
 //!   `audience` ([`thread_group`]); addressing a group in `to`/`cc` is not enough.
 use activitypub_federation::fetch::fetch_object_http;
 use activitypub_federation::fetch::object_id::ObjectId;
-use serde_json::Value;
 use url::Url;
 
-use super::Inbound;
+use super::{activity, data_actor, malformed};
 use crate::ap::content::{ObjectJson, Refusal};
-use crate::ap::{object_id, object_type, same_origin};
+use crate::ap::inbound::{Object, Received};
+use crate::ap::same_origin;
 use crate::db::{group, member};
 use crate::domain::actors::{ActorKind, ActorSource, ApActor};
 use crate::domain::follows;
@@ -30,6 +30,119 @@ use crate::state::State;
 
 const THREAD_TYPES: [&str; 2] = ["Page", "Article"];
 const POST_TYPES: [&str; 2] = ["Note", "Comment"];
+
+/// `Create` of a post, thread, library entry or event by the actor that signed it.
+#[derive(Clone, Debug)]
+pub struct Create(pub Received<Object>);
+
+/// `Update` of an actor's own profile, or of a post, thread, library entry or event.
+#[derive(Clone, Debug)]
+pub struct Update(pub Received<Object>);
+
+/// A followed group shares a thread, post, library entry or event (or, as Lemmy does, the
+/// `Create`, `Update` or `Delete` that made it).
+#[derive(Clone, Debug)]
+pub struct Announce(pub Received<Object>);
+
+activity!(Create, a => a.0);
+activity!(Update, a => a.0);
+activity!(Announce, a => a.0);
+
+/// The object as a post, thread or library entry, or why it cannot be one (400).
+fn text(o: &Object) -> Result<&ObjectJson, FedError> {
+    match o {
+        Object::Text(t) => Ok(t),
+        other => Err(malformed("object", other)),
+    }
+}
+
+impl Create {
+    async fn check(&self, _data: &FedData<State>) -> Result<(), FedError> {
+        let a = &self.0;
+        let kind = a.object.kind().unwrap_or_default();
+        if kind == "Event" {
+            // Checked against the group that sends it (`event::take_event`).
+            return Ok(());
+        }
+        if !(POST_TYPES.contains(&kind) || THREAD_TYPES.contains(&kind) || kind == "Document") {
+            return Err(FedError::Ignored(format!("Create of a {kind:?}")));
+        }
+        let o = text(&a.object)?;
+        if kind != "Document" {
+            // Authority: an author speaks for themselves only, from their own server.
+            o.check_authored_by(&a.actor).map_err(refused)?;
+        }
+        Ok(())
+    }
+
+    async fn apply(self, data: &FedData<State>) -> Result<(), FedError> {
+        let actor = data_actor(data, &self.0.actor).await?;
+        receive_create(data, &actor, &self.0).await
+    }
+}
+
+impl Update {
+    /// Whether the actor updates its own profile.
+    fn is_about_itself(&self) -> bool {
+        self.0.object.id().is_some_and(|id| id == self.0.actor)
+    }
+
+    async fn check(&self, _data: &FedData<State>) -> Result<(), FedError> {
+        let a = &self.0;
+        if self.is_about_itself() {
+            return super::actor::check_update(a);
+        }
+        if a.object.kind() == Some("Event") {
+            // Checked against the group that sends it (`event::take_event`).
+            return Ok(());
+        }
+        match &a.object {
+            // Another actor's profile: not for this actor to change.
+            Object::Actor(p) if same_origin(&p.id, &a.actor) => {
+                Err(FedError::Ignored("Update of an actor other than itself".into()))
+            }
+            Object::Actor(_) => Err(refused(Refusal::ForeignId)),
+            other => {
+                let o = text(other)?;
+                if !same_origin(&o.id, &a.actor) {
+                    return Err(refused(Refusal::ForeignId));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn apply(self, data: &FedData<State>) -> Result<(), FedError> {
+        if self.is_about_itself() {
+            return super::actor::receive_update(data, self.0).await;
+        }
+        let actor = data_actor(data, &self.0.actor).await?;
+        receive_update(data, &actor, &self.0).await
+    }
+}
+
+impl Announce {
+    async fn check(&self, data: &FedData<State>) -> Result<(), FedError> {
+        let actor = data_actor(data, &self.0.actor).await?;
+        // Authority: a group we follow speaks for what it shares.
+        followed_group(data, &actor).await.map(|_| ())
+    }
+
+    async fn apply(self, data: &FedData<State>) -> Result<(), FedError> {
+        let actor = data_actor(data, &self.0.actor).await?;
+        receive_announce(data, &actor, &self.0).await
+    }
+}
+
+/// The remote group that sent an `Announce`, when someone here follows it.
+async fn followed_group(data: &FedData<State>, actor: &ApActor) -> Result<group::Model, FedError> {
+    let g =
+        as_group(actor).filter(|g| !g.local).ok_or_else(|| FedError::Ignored("Announce not from a group".into()))?;
+    if !follows::is_followed_here(&data.app_data().db, ActorKind::Group, g.id).await? {
+        return Err(FedError::Ignored("Announce from a group nobody here follows".into()));
+    }
+    Ok(g)
+}
 
 fn incoming(o: &ObjectJson) -> Incoming {
     Incoming {
@@ -53,10 +166,6 @@ fn refused(r: Refusal) -> FedError {
         Refusal::NoAuthor => "the object names no author",
     };
     FedError::App(crate::federation::AppErrorBox(AppError::forbidden(why)))
-}
-
-fn parse(v: &Value) -> Result<ObjectJson, FedError> {
-    serde_json::from_value(v.clone()).map_err(|e| FedError::BadRequest(format!("malformed object: {e}")))
 }
 
 fn as_member(actor: &ApActor) -> Option<member::Model> {
@@ -107,28 +216,24 @@ async fn thread_group(
     Ok(None)
 }
 
-/// `Create` of a post, thread or library entry by the actor that signed it.
-pub async fn receive_create(data: &FedData<State>, actor: &ApActor, activity: &Inbound) -> Result<(), FedError> {
-    let kind = object_type(&activity.object).unwrap_or_default().to_string();
-    if kind == "Event" {
+/// `Create` of a post, thread or library entry by the actor that signed it (checked by
+/// [`Create::check`]).
+async fn receive_create(data: &FedData<State>, actor: &ApActor, activity: &Received<Object>) -> Result<(), FedError> {
+    if activity.object.kind() == Some("Event") {
         return super::event::take_event(data, actor, &activity.object).await;
     }
-    if !(POST_TYPES.contains(&kind.as_str()) || THREAD_TYPES.contains(&kind.as_str()) || kind == "Document") {
-        return Err(FedError::Ignored(format!("Create of a {kind:?}")));
-    }
-    let o = parse(&activity.object)?;
-    if kind == "Document" {
+    let o = text(&activity.object)?;
+    if o.kind == "Document" {
         let g = as_group(actor)
             .filter(|g| !g.local)
             .ok_or_else(|| FedError::Ignored("a Document not from a group".into()))?;
-        return take_document(data, &g, &o).await;
+        return take_document(data, &g, o).await;
     }
-    o.check_authored_by(&actor.id).map_err(refused)?;
     let person = as_member(actor).ok_or_else(|| FedError::Ignored("a post not from a person".into()))?;
-    if super::event::is_vote(&o) {
-        return super::event::receive_vote(data, &person, &o).await;
+    if super::event::is_vote(o) {
+        return super::event::receive_vote(data, &person, o).await;
     }
-    take_text(data, &person, &o, None).await
+    take_text(data, &person, o, None).await
 }
 
 /// A post (it answers something we have) or a thread (in a group we follow; `via` is the
@@ -168,45 +273,51 @@ async fn take_document(data: &FedData<State>, g: &group::Model, o: &ObjectJson) 
 
 /// An object as the group announced it: believed when it lives on the group's server,
 /// otherwise fetched from its own.
-async fn announced_object(data: &FedData<State>, group: &ApActor, v: &Value) -> Result<ObjectJson, FedError> {
-    let id = object_id(v).ok_or_else(|| FedError::BadRequest("Announce without an object id".into()))?;
-    if v.is_object() && same_origin(&id, &group.id) {
-        return parse(v);
+async fn announced_object(data: &FedData<State>, group: &ApActor, o: &Object) -> Result<ObjectJson, FedError> {
+    let id = o.id().ok_or_else(|| FedError::BadRequest("Announce without an object id".into()))?;
+    if o.is_embedded() && same_origin(&id, &group.id) {
+        return announced_text(o);
     }
-    let fetched = fetch_object_http::<State, Value>(&id, data).await?;
-    parse(&fetched.object)
+    let fetched = fetch_object_http::<State, Object>(&id, data).await?;
+    announced_text(&fetched.object)
+}
+
+/// What an announced object reads as: other kinds than text are ignored by their type.
+fn announced_text(o: &Object) -> Result<ObjectJson, FedError> {
+    match o {
+        Object::Text(t) => Ok((**t).clone()),
+        Object::Event(_) => Err(FedError::Ignored("an announced event of another server".into())),
+        Object::Actor(_) | Object::Activity(_) => Err(FedError::Ignored(format!("Announce of a {:?}", o.kind()))),
+        other => Err(malformed("object", other)),
+    }
 }
 
 /// A followed group shares a thread, post or library entry (or, as Lemmy does, the `Create`,
 /// `Update` or `Delete` that made it).
-pub async fn receive_announce(data: &FedData<State>, actor: &ApActor, activity: &Inbound) -> Result<(), FedError> {
+async fn receive_announce(data: &FedData<State>, actor: &ApActor, activity: &Received<Object>) -> Result<(), FedError> {
     let state = data.app_data();
-    let g =
-        as_group(actor).filter(|g| !g.local).ok_or_else(|| FedError::Ignored("Announce not from a group".into()))?;
-    if !follows::is_followed_here(&state.db, ActorKind::Group, g.id).await? {
-        return Err(FedError::Ignored("Announce from a group nobody here follows".into()));
-    }
-    let mut object = activity.object.clone();
-    match object_type(&object) {
-        Some("Create") | Some("Update") => object = object.get("object").cloned().unwrap_or(Value::Null),
-        Some("Delete") => {
-            // Believed only when what it deletes lives on the group's server.
-            let target = object.get("object").and_then(object_id);
-            let by = object.get("actor").and_then(object_id);
-            return match (target, by) {
-                (Some(t), Some(by)) if same_origin(&t, &actor.id) => {
-                    received::delete(state, by.as_str(), t.as_str()).await?;
-                    Ok(())
-                }
-                _ => Err(FedError::Ignored("an announced Delete of something elsewhere".into())),
-            };
+    let g = followed_group(data, actor).await?;
+    let mut object = &activity.object;
+    if let Some(inner) = object.activity() {
+        match inner.kind.as_str() {
+            "Create" | "Update" => object = &inner.object,
+            "Delete" => {
+                // Believed only when what it deletes lives on the group's server.
+                return match (inner.object.id(), inner.actor.id()) {
+                    (Some(t), Some(by)) if same_origin(&t, &actor.id) => {
+                        received::delete(state, by.as_str(), t.as_str()).await?;
+                        Ok(())
+                    }
+                    _ => Err(FedError::Ignored("an announced Delete of something elsewhere".into())),
+                };
+            }
+            _ => {}
         }
-        _ => {}
     }
-    if object_type(&object) == Some("Event") && object_id(&object).is_some_and(|id| same_origin(&id, &actor.id)) {
-        return super::event::take_event(data, actor, &object).await;
+    if object.kind() == Some("Event") && object.id().is_some_and(|id| same_origin(&id, &actor.id)) {
+        return super::event::take_event(data, actor, object).await;
     }
-    let o = announced_object(data, actor, &object).await?;
+    let o = announced_object(data, actor, object).await?;
     if o.kind == "Event" {
         return Err(FedError::Ignored("an announced event of another server".into()));
     }
@@ -222,30 +333,40 @@ pub async fn receive_announce(data: &FedData<State>, actor: &ApActor, activity: 
     take_text(data, &person, &o, Some(&g)).await
 }
 
-/// `Update` of a post, thread or library entry, by its author (or group).
-pub async fn receive_update(data: &FedData<State>, actor: &ApActor, activity: &Inbound) -> Result<(), FedError> {
-    if object_type(&activity.object) == Some("Event") {
+/// `Update` of a post, thread or library entry, by its author (or group) (checked by
+/// [`Update::check`]).
+async fn receive_update(data: &FedData<State>, actor: &ApActor, activity: &Received<Object>) -> Result<(), FedError> {
+    if activity.object.kind() == Some("Event") {
         return super::event::take_event(data, actor, &activity.object).await;
     }
-    let o = parse(&activity.object)?;
-    if !same_origin(&o.id, &actor.id) {
-        return Err(refused(Refusal::ForeignId));
-    }
+    let o = text(&activity.object)?;
     let state = data.app_data();
     if o.kind == "Document" {
         let g = as_group(actor).ok_or_else(|| FedError::Ignored("a Document not from a group".into()))?;
-        return take_document(data, &g, &o).await;
+        return take_document(data, &g, o).await;
     }
-    received::edit(state, actor.id.as_str(), incoming(&o)).await?;
+    received::edit(state, actor.id.as_str(), incoming(o)).await?;
     Ok(())
 }
 
-/// `Delete` of a post, thread or library entry (not of an actor: see `actor.rs`).
-pub async fn receive_delete(data: &FedData<State>, actor: &ApActor, activity: &Inbound) -> Result<(), FedError> {
-    let target = object_id(&activity.object).ok_or_else(|| FedError::BadRequest("Delete without object".into()))?;
-    if !same_origin(&target, &actor.id) {
+/// A `Delete` of an object (not of an actor: see `actor.rs`) must name what it deletes, on the
+/// deleting actor's server.
+pub fn check_delete(activity: &Received<Object>) -> Result<(), FedError> {
+    let target = activity.object.id().ok_or_else(|| FedError::BadRequest("Delete without object".into()))?;
+    if !same_origin(&target, &activity.actor) {
         return Err(refused(Refusal::ForeignId));
     }
+    Ok(())
+}
+
+/// `Delete` of a post, thread, library entry, event or vote.
+pub async fn receive_delete(
+    data: &FedData<State>,
+    actor: &ApActor,
+    activity: &Received<Object>,
+) -> Result<(), FedError> {
+    check_delete(activity)?;
+    let target = activity.object.id().ok_or_else(|| FedError::BadRequest("Delete without object".into()))?;
     if !received::delete(data.app_data(), actor.id.as_str(), target.as_str()).await?
         && !super::event::remove(data, actor, &target).await?
         && !super::event::withdraw_by_id(data, actor, target.as_str()).await?

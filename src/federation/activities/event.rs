@@ -1,11 +1,12 @@
 //! Events and registration from other servers: `Create`/`Update` of an `Event` by a group we
 //! follow (or its `Announce`), `Delete` of one, and `Join`/`Leave` (or `Undo(Join)`) of our
 //! events by remote people, into `domain::events::federation` and `domain::events::registrations`.
-use serde_json::Value;
+use url::Url;
 
-use super::Inbound;
+use super::{activity, data_actor, forbidden, malformed};
+use crate::ap::inbound::{Object, Received, Ref};
 use crate::ap::participation::EventJson;
-use crate::ap::{object_id, same_origin};
+use crate::ap::same_origin;
 use crate::db::member;
 use crate::domain::actors::{ActorKind, ActorSource, ApActor};
 use crate::domain::events::federation::{self as event_federation, IncomingEvent, Via};
@@ -14,13 +15,66 @@ use crate::error::AppError;
 use crate::federation::{AppErrorBox, FedData, FedError};
 use crate::state::State;
 
-fn forbidden(why: &str) -> FedError {
-    FedError::App(AppErrorBox(AppError::forbidden(why)))
+/// A remote person registers for one of our events.
+#[derive(Clone, Debug)]
+pub struct Join(pub Received<Ref>);
+
+/// A remote person gives their seat back.
+#[derive(Clone, Debug)]
+pub struct Leave(pub Received<Ref>);
+
+/// A group on another server invites one of ours to co-host its event.
+#[derive(Clone, Debug)]
+pub struct Offer(pub Received<Ref>);
+
+activity!(Join, a => a.0);
+activity!(Leave, a => a.0);
+activity!(Offer, a => a.0);
+
+impl Join {
+    async fn check(&self, data: &FedData<State>) -> Result<(), FedError> {
+        let actor = data_actor(data, &self.0.actor).await?;
+        person(&actor).ok_or_else(|| FedError::Ignored("Join not from a remote person".into()))?;
+        self.0.object.id().map(|_| ()).ok_or_else(|| FedError::BadRequest("Join without object".into()))
+    }
+
+    async fn apply(self, data: &FedData<State>) -> Result<(), FedError> {
+        let actor = data_actor(data, &self.0.actor).await?;
+        receive_join(data, &actor, &self.0).await
+    }
+}
+
+impl Leave {
+    async fn check(&self, data: &FedData<State>) -> Result<(), FedError> {
+        let actor = data_actor(data, &self.0.actor).await?;
+        person(&actor).ok_or_else(|| FedError::Ignored("Leave not from a remote person".into()))?;
+        self.0.object.id().map(|_| ()).ok_or_else(|| FedError::BadRequest("Leave without object".into()))
+    }
+
+    async fn apply(self, data: &FedData<State>) -> Result<(), FedError> {
+        let actor = data_actor(data, &self.0.actor).await?;
+        receive_leave(data, &actor, self.0.object.id()).await
+    }
+}
+
+impl Offer {
+    async fn check(&self, data: &FedData<State>) -> Result<(), FedError> {
+        let actor = data_actor(data, &self.0.actor).await?;
+        if !matches!(actor.source, ActorSource::Group(_)) {
+            return Err(FedError::Ignored("an Offer not from a group".into()));
+        }
+        self.0.target.id().map(|_| ()).ok_or_else(|| FedError::Ignored("Offer without target".into()))
+    }
+
+    async fn apply(self, data: &FedData<State>) -> Result<(), FedError> {
+        let actor = data_actor(data, &self.0.actor).await?;
+        receive_offer(data, &actor, &self.0).await
+    }
 }
 
 /// An event as its group sent or announced it. `group` is the actor vouching for it: it must
 /// be the group the event is attributed to, live on its server, and be followed here.
-pub async fn take_event(data: &FedData<State>, group: &ApActor, object: &Value) -> Result<(), FedError> {
+pub async fn take_event(data: &FedData<State>, group: &ApActor, object: &Object) -> Result<(), FedError> {
     let state = data.app_data();
     let ActorSource::Group(g) = &group.source else {
         return Err(FedError::Ignored("an event not from a group".into()));
@@ -28,15 +82,14 @@ pub async fn take_event(data: &FedData<State>, group: &ApActor, object: &Value) 
     if g.local {
         return Err(FedError::Ignored("an event of one of our own groups".into()));
     }
-    let ev: EventJson =
-        serde_json::from_value(object.clone()).map_err(|e| FedError::BadRequest(format!("malformed Event: {e}")))?;
+    let Object::Event(ev) = object else { return Err(malformed("Event", object)) };
     if !same_origin(&ev.id, &group.id) || ev.group().is_some_and(|a| a != group.id) {
         return Err(forbidden("the event is not this group's"));
     }
     if !follows::is_followed_here(&state.db, ActorKind::Group, g.id).await? {
         return Err(FedError::Ignored("an event of a group nobody here follows".into()));
     }
-    event_federation::receive(state, g, incoming(&ev)).await?;
+    event_federation::receive(state, g, incoming(ev)).await?;
     Ok(())
 }
 
@@ -66,16 +119,12 @@ fn incoming(ev: &EventJson) -> IncomingEvent {
 /// A group on another server invites one of ours to co-host its event (`Offer`, `target` our
 /// group): the event is fetched from its server (the library checks the id it answers) and
 /// the domain decides.
-pub async fn receive_offer(data: &FedData<State>, actor: &ApActor, activity: &Inbound) -> Result<(), FedError> {
+async fn receive_offer(data: &FedData<State>, actor: &ApActor, activity: &Received<Ref>) -> Result<(), FedError> {
     let state = data.app_data();
     let ActorSource::Group(inviter) = &actor.source else {
         return Err(FedError::Ignored("an Offer not from a group".into()));
     };
-    let target = activity
-        .extra
-        .get("target")
-        .and_then(object_id)
-        .ok_or_else(|| FedError::Ignored("Offer without target".into()))?;
+    let target = activity.target.id().ok_or_else(|| FedError::Ignored("Offer without target".into()))?;
     let Some(invited) = ApActor::by_ap_id(state, target.as_str()).await? else {
         return Err(FedError::Ignored("an Offer to nobody here".into()));
     };
@@ -85,22 +134,21 @@ pub async fn receive_offer(data: &FedData<State>, actor: &ApActor, activity: &In
     if !invited.local || inviter.local {
         return Err(FedError::Ignored("an Offer between groups not here and elsewhere".into()));
     }
-    let event = object_id(&activity.object).ok_or_else(|| FedError::BadRequest("Offer without object".into()))?;
-    if !same_origin(&event, &actor.id) {
+    let event = activity.object.id().ok_or_else(|| FedError::BadRequest("Offer without object".into()))?;
+    if !same_origin(event, &actor.id) {
         return Err(forbidden("the offered event is not the inviting group's"));
     }
-    let fetched = activitypub_federation::fetch::fetch_object_http::<State, Value>(&event, data).await?;
-    let ev: EventJson =
-        serde_json::from_value(fetched.object).map_err(|e| FedError::BadRequest(format!("malformed Event: {e}")))?;
-    if ev.id != event || ev.group().is_some_and(|a| a != actor.id) {
+    let fetched = activitypub_federation::fetch::fetch_object_http::<State, Object>(event, data).await?;
+    let Object::Event(ev) = &fetched.object else { return Err(malformed("Event", &fetched.object)) };
+    if &ev.id != event || ev.group().is_some_and(|a| a != actor.id) {
         return Err(forbidden("the offered event is not the inviting group's"));
     }
-    event_federation::cohost_offered(state, inviter, invited, activity.id.as_str(), incoming(&ev)).await?;
+    event_federation::cohost_offered(state, inviter, invited, activity.id.as_str(), incoming(ev)).await?;
     Ok(())
 }
 
 /// `Delete` of an event by its group.
-pub async fn remove(data: &FedData<State>, actor: &ApActor, target: &url::Url) -> Result<bool, FedError> {
+pub async fn remove(data: &FedData<State>, actor: &ApActor, target: &Url) -> Result<bool, FedError> {
     Ok(event_federation::remove(data.app_data(), actor.id.as_str(), target.as_str()).await?)
 }
 
@@ -113,10 +161,10 @@ fn person(actor: &ApActor) -> Option<member::Model> {
 
 /// A remote person registers for one of our events, as a local `rsvp` does; refused
 /// registrations (closed, cancelled, full without a waitlist) are answered with `Reject`.
-pub async fn receive_join(data: &FedData<State>, actor: &ApActor, activity: &Inbound) -> Result<(), FedError> {
+async fn receive_join(data: &FedData<State>, actor: &ApActor, activity: &Received<Ref>) -> Result<(), FedError> {
     let state = data.app_data();
     let who = person(actor).ok_or_else(|| FedError::Ignored("Join not from a remote person".into()))?;
-    let target = object_id(&activity.object).ok_or_else(|| FedError::BadRequest("Join without object".into()))?;
+    let target = activity.object.id().ok_or_else(|| FedError::BadRequest("Join without object".into()))?;
     let Some(e) = event_federation::local_by_ap_id(state, target.as_str()).await? else {
         return Err(FedError::Ignored("Join of an unknown event".into()));
     };
@@ -132,10 +180,10 @@ pub async fn receive_join(data: &FedData<State>, actor: &ApActor, activity: &Inb
 }
 
 /// `Leave` (or `Undo(Join)`): the seat goes back and the waitlist moves up.
-pub async fn receive_leave(data: &FedData<State>, actor: &ApActor, event: &Value) -> Result<(), FedError> {
+pub async fn receive_leave(data: &FedData<State>, actor: &ApActor, event: Option<&Url>) -> Result<(), FedError> {
     let state = data.app_data();
     let who = person(actor).ok_or_else(|| FedError::Ignored("Leave not from a remote person".into()))?;
-    let target = object_id(event).ok_or_else(|| FedError::BadRequest("Leave without object".into()))?;
+    let target = event.ok_or_else(|| FedError::BadRequest("Leave without object".into()))?;
     let Some(e) = event_federation::local_by_ap_id(state, target.as_str()).await? else {
         return Err(FedError::Ignored("Leave of an unknown event".into()));
     };

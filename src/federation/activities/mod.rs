@@ -1,73 +1,231 @@
-//! Activities we accept: parsed here and handed to the domain, which does the work (the same
-//! functions GraphQL mutations call). One file per kind of activity; what we send is built in
-//! `crate::ap::activities`.
+//! Activities we accept, one typed struct per activity type, each an activitypub_federation
+//! [`Activity`]: `verify` checks what the document itself must satisfy (origin: ids on the
+//! signer's server; authority: who may speak for whom) before `receive` hands it to the domain
+//! (the same functions GraphQL mutations call). The library checks the HTTP signature against
+//! `actor` before either runs. One file per family of activities; what we send is built in
+//! `crate::ap::activities`, the wire forms are `crate::ap::inbound`.
 mod actor;
 mod content;
 mod event;
 mod follow;
 
 use activitypub_federation::traits::Activity;
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use url::Url;
 
-use super::{FedData, FedError};
-use crate::domain::actors::ApActor;
+use super::{AppErrorBox, FedData, FedError};
+use crate::ap::inbound::{Object, Received, Ref};
+use crate::ap::same_origin;
+use crate::error::AppError;
 use crate::state::State;
 
-/// Any received activity. The type is read from `type`; types we do not handle are accepted
-/// and ignored. The library checks the HTTP signature against `actor` before [`receive`] runs.
-/// Every string of it arrives without the characters no stored text may have (see [`Received`]).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(from = "Received")]
-pub struct Inbound {
-    pub id: Url,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub actor: activitypub_federation::fetch::object_id::ObjectId<ApActor>,
-    #[serde(default)]
-    pub object: Value,
-    /// Everything else the activity says (`weave:status` of an answer to a `Join`…).
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, Value>,
+pub use content::{Announce, Create, Update};
+pub use event::{Join, Leave, Offer};
+pub use follow::{Answer, Follow, Undo};
+
+/// `Delete` of an actor by itself (`actor.rs`) or of an object (`content.rs`, `event.rs`).
+#[derive(Clone, Debug)]
+pub struct Delete(pub Received<Object>);
+
+/// An activity of a type we do not take (`Like`, `Move`, `EmojiReact`…): accepted and ignored.
+#[derive(Clone, Debug)]
+pub struct Unhandled(pub Received<Ref>);
+
+/// Any received activity, by its `type`. Every string of it arrives without the characters no
+/// stored text may have (`ap::bounds::clean_json`: the one place pushed documents enter; the
+/// body itself must stay as sent, its digest is checked. Fetched documents are cleaned by
+/// `federation::fetched::CleanFetched`).
+#[derive(Clone, Debug)]
+pub enum Inbound {
+    Create(Create),
+    Update(Update),
+    Delete(Delete),
+    Announce(Announce),
+    Follow(Follow),
+    /// `Accept` or `Reject` (of a follow, a `Join` or an `Offer`).
+    Answer(Answer),
+    Undo(Undo),
+    Join(Join),
+    Leave(Leave),
+    Offer(Offer),
+    Other(Unhandled),
 }
 
-/// An activity as it came in the inbox's body, before NUL and other control characters are
-/// taken out of every string in it (`ap::bounds::clean_json`): the one place pushed documents
-/// enter. (The body itself must stay as sent: its digest is checked.) Fetched documents are
-/// cleaned by `federation::fetched::CleanFetched`.
-#[derive(Deserialize)]
-struct Received {
-    #[serde(deserialize_with = "crate::ap::bounds::deserialize_web_url")]
-    id: Url,
-    #[serde(rename = "type")]
-    kind: String,
-    actor: activitypub_federation::fetch::object_id::ObjectId<ApActor>,
-    #[serde(default)]
-    object: Value,
-    #[serde(flatten)]
-    extra: serde_json::Map<String, Value>,
+fn read<T: DeserializeOwned, E: serde::de::Error>(v: Value) -> Result<T, E> {
+    serde_json::from_value(v).map_err(E::custom)
 }
 
-impl From<Received> for Inbound {
-    fn from(r: Received) -> Self {
-        let mut object = r.object;
-        crate::ap::bounds::clean_json(&mut object);
-        let mut extra = Value::Object(r.extra);
-        crate::ap::bounds::clean_json(&mut extra);
-        let extra = match extra {
-            Value::Object(m) => m,
-            _ => serde_json::Map::new(),
+impl<'de> Deserialize<'de> for Inbound {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut v = Value::deserialize(d)?;
+        crate::ap::bounds::clean_json(&mut v);
+        let kind = match v.get("type") {
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => return Err(D::Error::custom("an activity's type is a string")),
+            None => return Err(D::Error::missing_field("type")),
         };
-        Inbound { id: r.id, kind: crate::ap::bounds::clean_text(&r.kind), actor: r.actor, object, extra }
+        Ok(match kind.as_str() {
+            "Create" => Inbound::Create(Create(read(v)?)),
+            "Update" => Inbound::Update(Update(read(v)?)),
+            "Delete" => Inbound::Delete(Delete(read(v)?)),
+            "Announce" => Inbound::Announce(Announce(read(v)?)),
+            "Follow" => Inbound::Follow(Follow(read(v)?)),
+            "Accept" => Inbound::Answer(Answer { accepted: true, activity: read(v)? }),
+            "Reject" => Inbound::Answer(Answer { accepted: false, activity: read(v)? }),
+            "Undo" => Inbound::Undo(Undo(read(v)?)),
+            "Join" => Inbound::Join(Join(read(v)?)),
+            "Leave" => Inbound::Leave(Leave(read(v)?)),
+            "Offer" => Inbound::Offer(Offer(read(v)?)),
+            _ => Inbound::Other(Unhandled(read(v)?)),
+        })
     }
 }
 
 impl Inbound {
-    /// Whether the object is the actor itself (an `Update` or `Delete` of its own profile).
-    fn is_about_itself(&self) -> bool {
-        crate::ap::object_id(&self.object).is_some_and(|id| &id == self.actor.inner())
+    /// The activity's `type` as it was sent.
+    pub fn kind(&self) -> &str {
+        self.envelope().0
     }
+
+    /// The id of its object (embedded, or by reference).
+    pub fn object_id(&self) -> Option<Url> {
+        match self {
+            Inbound::Create(Create(a)) | Inbound::Update(Update(a)) | Inbound::Delete(Delete(a)) => a.object.id(),
+            Inbound::Announce(Announce(a)) | Inbound::Undo(Undo(a)) => a.object.id(),
+            Inbound::Answer(Answer { activity: a, .. }) => a.object.id(),
+            Inbound::Follow(Follow(a)) | Inbound::Join(Join(a)) | Inbound::Leave(Leave(a)) => a.object.id().cloned(),
+            Inbound::Offer(Offer(a)) | Inbound::Other(Unhandled(a)) => a.object.id().cloned(),
+        }
+    }
+
+    /// The activity's `type`, id and actor, the same for every variant.
+    fn envelope(&self) -> (&String, &Url, &Url) {
+        macro_rules! parts {
+            ($a:expr) => {
+                (&$a.kind, &$a.id, &$a.actor)
+            };
+        }
+        match self {
+            Inbound::Create(Create(a)) | Inbound::Update(Update(a)) | Inbound::Delete(Delete(a)) => parts!(a),
+            Inbound::Announce(Announce(a)) | Inbound::Undo(Undo(a)) => parts!(a),
+            Inbound::Answer(Answer { activity: a, .. }) => parts!(a),
+            Inbound::Follow(Follow(a)) | Inbound::Join(Join(a)) | Inbound::Leave(Leave(a)) => parts!(a),
+            Inbound::Offer(Offer(a)) | Inbound::Other(Unhandled(a)) => parts!(a),
+        }
+    }
+}
+
+/// Refused: the sender may not do this (403).
+pub(crate) fn forbidden(why: &str) -> FedError {
+    FedError::App(AppErrorBox(AppError::forbidden(why)))
+}
+
+/// An embedded object that could not be read as its type says (400).
+pub(crate) fn malformed(what: &str, object: &Object) -> FedError {
+    FedError::BadRequest(format!("malformed {what}: {}", object.error().unwrap_or("not of the expected type")))
+}
+
+/// Origin, for every activity: its id lives on the server of the actor whose key signed it.
+pub(crate) fn verify_origin(id: &Url, actor: &Url) -> Result<(), FedError> {
+    if !same_origin(id, actor) {
+        return Err(forbidden("the activity's id is not on its actor's server"));
+    }
+    Ok(())
+}
+
+/// Implements the library's trait for an activity struct whose envelope is `.0`, with its own
+/// `check` and `apply`.
+macro_rules! activity {
+    ($t:ty, $a:ident => $env:expr) => {
+        #[async_trait::async_trait]
+        impl activitypub_federation::traits::Activity for $t {
+            type DataType = $crate::state::State;
+            type Error = $crate::federation::FedError;
+
+            fn id(&self) -> &url::Url {
+                let $a = self;
+                &$env.id
+            }
+
+            fn actor(&self) -> &url::Url {
+                let $a = self;
+                &$env.actor
+            }
+
+            async fn verify(
+                &self,
+                data: &$crate::federation::FedData<$crate::state::State>,
+            ) -> Result<(), $crate::federation::FedError> {
+                let $a = self;
+                $crate::federation::activities::verify_origin(&$env.id, &$env.actor)?;
+                self.check(data).await
+            }
+
+            async fn receive(
+                self,
+                data: &$crate::federation::FedData<$crate::state::State>,
+            ) -> Result<(), $crate::federation::FedError> {
+                self.apply(data).await
+            }
+        }
+    };
+}
+pub(crate) use activity;
+
+activity!(Delete, a => a.0);
+
+/// Unknown types are not checked: whatever they say, nothing is done.
+#[async_trait::async_trait]
+impl Activity for Unhandled {
+    type DataType = State;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.0.id
+    }
+
+    fn actor(&self) -> &Url {
+        &self.0.actor
+    }
+
+    async fn verify(&self, _data: &FedData<State>) -> Result<(), FedError> {
+        Err(FedError::Ignored(format!("activity type {}", self.0.kind)))
+    }
+
+    async fn receive(self, _data: &FedData<State>) -> Result<(), FedError> {
+        Err(FedError::Ignored(format!("activity type {}", self.0.kind)))
+    }
+}
+
+impl Delete {
+    /// Whether the actor deletes itself (its account).
+    fn is_about_itself(&self) -> bool {
+        self.0.object.id().is_some_and(|id| id == self.0.actor)
+    }
+
+    async fn check(&self, _data: &FedData<State>) -> Result<(), FedError> {
+        if self.is_about_itself() {
+            return Ok(());
+        }
+        content::check_delete(&self.0)
+    }
+
+    async fn apply(self, data: &FedData<State>) -> Result<(), FedError> {
+        let actor = data_actor(data, &self.0.actor).await?;
+        if self.is_about_itself() {
+            return actor::receive_delete(data, &actor).await;
+        }
+        content::receive_delete(data, &actor, &self.0).await
+    }
+}
+
+/// The (cached) actor who signed the activity: the library fetched and checked it before.
+pub(crate) async fn data_actor(data: &FedData<State>, id: &Url) -> Result<crate::domain::actors::ApActor, FedError> {
+    activitypub_federation::fetch::object_id::ObjectId::<crate::domain::actors::ApActor>::from(id.clone())
+        .dereference(data)
+        .await
 }
 
 #[async_trait::async_trait]
@@ -76,48 +234,42 @@ impl Activity for Inbound {
     type Error = FedError;
 
     fn id(&self) -> &Url {
-        &self.id
+        self.envelope().1
     }
 
     fn actor(&self) -> &Url {
-        self.actor.inner()
+        self.envelope().2
     }
 
-    async fn verify(&self, _data: &FedData<State>) -> Result<(), FedError> {
-        Ok(())
+    async fn verify(&self, data: &FedData<State>) -> Result<(), FedError> {
+        match self {
+            Inbound::Create(a) => a.verify(data).await,
+            Inbound::Update(a) => a.verify(data).await,
+            Inbound::Delete(a) => a.verify(data).await,
+            Inbound::Announce(a) => a.verify(data).await,
+            Inbound::Follow(a) => a.verify(data).await,
+            Inbound::Answer(a) => a.verify(data).await,
+            Inbound::Undo(a) => a.verify(data).await,
+            Inbound::Join(a) => a.verify(data).await,
+            Inbound::Leave(a) => a.verify(data).await,
+            Inbound::Offer(a) => a.verify(data).await,
+            Inbound::Other(a) => a.verify(data).await,
+        }
     }
 
-    /// Dispatches by type to the handler of that kind (one file each); the handlers translate
-    /// and call the domain.
     async fn receive(self, data: &FedData<State>) -> Result<(), FedError> {
-        let actor = self.actor.dereference(data).await?;
-        match self.kind.as_str() {
-            "Follow" => follow::receive_follow(data, &actor, &self).await,
-            "Accept" => follow::receive_answer(data, &actor, &self, true).await,
-            "Reject" => follow::receive_answer(data, &actor, &self, false).await,
-            "Update" if self.is_about_itself() => actor::receive_update(data, &actor, self).await,
-            "Delete" if self.is_about_itself() => actor::receive_delete(data, &actor, &self).await,
-            "Join" => event::receive_join(data, &actor, &self).await,
-            "Offer" => event::receive_offer(data, &actor, &self).await,
-            "Leave" => event::receive_leave(data, &actor, &self.object).await,
-            "Undo" if crate::ap::object_type(&self.object) == Some("Create") => {
-                // A vote taken back.
-                let vote = self.object.get("object").and_then(crate::ap::object_id);
-                match vote {
-                    Some(v) if event::withdraw_by_id(data, &actor, v.as_str()).await? => Ok(()),
-                    _ => Err(FedError::Ignored("Undo of something unknown here".into())),
-                }
-            }
-            "Undo" if crate::ap::object_type(&self.object) == Some("Join") => {
-                let joined = self.object.get("object").cloned().unwrap_or_default();
-                event::receive_leave(data, &actor, &joined).await
-            }
-            "Undo" => follow::receive_undo(data, &actor, &self).await,
-            "Create" => content::receive_create(data, &actor, &self).await,
-            "Announce" => content::receive_announce(data, &actor, &self).await,
-            "Update" => content::receive_update(data, &actor, &self).await,
-            "Delete" => content::receive_delete(data, &actor, &self).await,
-            other => Err(FedError::Ignored(format!("activity type {other}"))),
+        match self {
+            Inbound::Create(a) => a.receive(data).await,
+            Inbound::Update(a) => a.receive(data).await,
+            Inbound::Delete(a) => a.receive(data).await,
+            Inbound::Announce(a) => a.receive(data).await,
+            Inbound::Follow(a) => a.receive(data).await,
+            Inbound::Answer(a) => a.receive(data).await,
+            Inbound::Undo(a) => a.receive(data).await,
+            Inbound::Join(a) => a.receive(data).await,
+            Inbound::Leave(a) => a.receive(data).await,
+            Inbound::Offer(a) => a.receive(data).await,
+            Inbound::Other(a) => a.receive(data).await,
         }
     }
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::db::enums::ResourceKind as DbResourceKind;
 use crate::db::resource;
-use crate::domain::{resources, threads};
+use crate::domain::{resources, visibility};
 use crate::graphql::events::{visible_event, Event};
 use crate::graphql::threads::Thread;
 use crate::graphql::types::{group_by_id, loaded, visible_member, Group, Member, Result};
@@ -51,7 +51,7 @@ impl Resource {
     async fn thread(&self, ctx: &Context<'_>) -> Result<Option<Thread>> {
         let Some(id) = self.0.thread_id else { return Ok(None) };
         let Some(t) = loaded(ctx.loaders().threads.load_one(id).await)? else { return Ok(None) };
-        Ok(threads::may_view(&ctx.state().db, ctx.viewer(), &t).await?.then_some(Thread(t)))
+        Ok(visibility::thread_visible(&ctx.state().db, ctx.viewer(), &t).await?.then_some(Thread(t)))
     }
     async fn local(&self) -> bool {
         self.0.local

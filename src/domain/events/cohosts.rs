@@ -45,7 +45,7 @@ pub async fn cohost_invitations(
 /// An admin of a local group answers its invitation to co-host a local event: accepted, the
 /// group becomes a host (the event shows on its page and calendar, its members see a MEMBERS
 /// event); declined, the invitation goes. Partners on other servers answer through the
-/// federation (`event_federation::cohost_answered`), which ends in the same rows.
+/// federation ([`federation::cohost_answered`](super::federation::cohost_answered)), which ends in the same rows.
 pub async fn answer_cohost(
     state: &AppState,
     viewer: &Viewer,

@@ -97,7 +97,9 @@ pub async fn list(
 }
 
 /// What lists may show the viewer (see [`list`]), as one condition (memberships are
-/// subqueries, so a list costs no extra statement).
+/// subqueries, so a list costs no extra statement). Its drafts are a subset of
+/// [`manages`](super::manages) in SQL: those of groups the viewer moderates, and their own;
+/// admins of a co-hosting group open a co-hosted draft by id.
 pub(crate) fn listable(viewer: &Viewer) -> AppResult<Condition> {
     let published = Condition::any()
         .add(event::Column::Status.eq(EventStatus::Published))

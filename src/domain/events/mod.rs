@@ -1,14 +1,20 @@
-//! Events: what an event is (the types here), who may see and change it (`rules`), how its
-//! fields are checked (`fields`) and stored (`codec`, `store`, `hosts`, `tags`), how it is
-//! listed (`list`), put in words (`wording`) and sent to other servers (`document`,
-//! [`federation`]); [`registrations`] holds seats, the waitlist and held seats, and
-//! [`calendar`] each member's feed of the events they go to.
+//! Events, one file per concern:
+//! - this file: what an event is (its types) and the names callers use (`events::get`,
+//!   `events::manages`, ...: everything is re-exported here);
+//! - `rules`: who manages an event ([`manages`], the one rule every caller asks), who may
+//!   change and see it, and the limits and checks of its fields; `fields` applies checked
+//!   fields onto a row;
+//! - `codec` (its JSON columns), `tags`, `hosts` (its `event_tag` and `event_host` rows),
+//!   `lookup` (finding one or many), `store` (create, update, cancel), `cohosts` (co-host
+//!   invitations between local groups), `list` (the list query, its filter and cursor);
+//! - `wording` (when and where, in words), `document` (its ActivityPub document);
+//! - [`federation`]: publishing, receiving, the RSVP poll, remote registrations, co-hosts on
+//!   other servers; [`registrations`]: seats, the waitlist and held seats; [`calendar`]: each
+//!   member's feed of the events they go to.
 //!
-//! Callers name everything through this module (`events::get`, `events::manages`); the files
-//! below it depend on each other in one direction only:
-//! `codec`, `tags`, `hosts` → `rules` → `wording` → `document`, `lookup` → `federation` →
-//! `registrations` → `fields`, `store`, `cohosts`; `list` and `calendar` read `rules` and
-//! `lookup`.
+//! Each file uses only files listed before it here (besides this one's types and
+//! re-exports): `codec`, `tags`, `hosts`, `rules`, `wording`, `document`, `lookup`, `list`,
+//! `fields`, `federation`, `registrations`, `store`, `cohosts`, `calendar`.
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -8,6 +8,8 @@
 //!
 //! This file takes and gives back seats; `lists` reads registrations (the viewer's, the
 //! hosts' list, the waitlist place) and `attendance` counts who is going without naming anyone.
+//! (A little over 400 lines: the seat transactions share their conditional updates and are
+//! read together.)
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -91,7 +93,7 @@ pub async fn rsvp(
 /// The one way a seat is taken: a local member's `rsvp`, a remote person's `Join` or a vote
 /// in the event's poll (`via`; remote ones are answered in the same transaction). The event's
 /// followers elsewhere hear of the new seat count. Refusals are errors; the caller answers
-/// them (`event_federation::refuse`). `before` is the event as the caller read it; seats are
+/// them (`federation::refuse`). `before` is the event as the caller read it; seats are
 /// counted on the row locked in the transaction.
 pub async fn register(
     state: &AppState,

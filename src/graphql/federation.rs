@@ -1,7 +1,8 @@
 //! Following across servers, follower review, the domain block list.
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
-use super::types::{connection, loaded, parse_id, wants_total, Conn, Group, Result};
+use super::groups::Group;
+use super::types::{connection, loaded, parse_id, wants_total, Conn, Result};
 use super::ContextExt as _;
 use crate::db::enums::FollowState;
 use crate::db::{domain_block, follow};

@@ -5,6 +5,10 @@
 //! default: `application/json` and `application/graphql-response+json` are both served (chosen by
 //! `Accept`), mutations over GET are refused with 405, malformed requests answer 400, and with
 //! `application/graphql-response+json` a request that fails before execution answers 400 too.
+//!
+//! Over 400 lines and kept whole: it is one concern (one request's way from the HTTP layer to
+//! the schema and back: content negotiation, the viewer, the anonymous answer cache, GET and
+//! POST), and splitting it would scatter that one path over several files.
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::parser::types::OperationType;

@@ -4,9 +4,11 @@
 use async_graphql::{Context, Object, SimpleObject};
 
 use super::events::Event;
+use super::groups::Group;
+use super::members::Member;
 use super::resources::Resource;
 use super::threads::Thread;
-use super::types::{Group, Member, Result};
+use super::types::Result;
 use super::ContextExt as _;
 use crate::domain::pagination::PageRequest;
 use crate::domain::{handles, search, validate};

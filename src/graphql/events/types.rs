@@ -8,7 +8,9 @@ use crate::domain::events;
 use crate::domain::pagination::PageRequest;
 use crate::domain::{events::registrations, visibility};
 use crate::error::AppError;
-use crate::graphql::types::{connection, loaded, visible_member, wants_total, Conn, Group, Member, Result};
+use crate::graphql::groups::Group;
+use crate::graphql::members::{visible_member, Member};
+use crate::graphql::types::{connection, loaded, wants_total, Conn, Result};
 use crate::graphql::ContextExt as _;
 
 mirror_enum!(LocationMode => DbMode { Online, InPerson, Hybrid });

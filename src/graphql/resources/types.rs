@@ -6,8 +6,10 @@ use crate::db::enums::ResourceKind as DbResourceKind;
 use crate::db::resource;
 use crate::domain::{resources, visibility};
 use crate::graphql::events::{visible_event, Event};
+use crate::graphql::groups::{group_by_id, Group};
+use crate::graphql::members::{visible_member, Member};
 use crate::graphql::threads::Thread;
-use crate::graphql::types::{group_by_id, loaded, visible_member, Group, Member, Result};
+use crate::graphql::types::{loaded, Result};
 use crate::graphql::ContextExt as _;
 
 mirror_enum!(ResourceKind => DbResourceKind { Link, Document, Toolkit, Template, Recording, Slides, Other });

@@ -9,10 +9,10 @@ use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::threads;
 use crate::error::AppError;
 use crate::graphql::events::{visible_event, Event};
+use crate::graphql::groups::{group_by_id, Group};
+use crate::graphql::members::{visible_member, Member};
 use crate::graphql::resources::Resource;
-use crate::graphql::types::{
-    group_by_id, loaded, prime_members, visible_member, wants_total, Conn, ConnectionTotal, Group, Member, Result,
-};
+use crate::graphql::types::{loaded, prime_members, wants_total, Conn, ConnectionTotal, Result};
 use crate::graphql::ContextExt as _;
 
 mirror_enum!(

@@ -1,7 +1,12 @@
-//! Accounts, sessions and profiles.
+//! Accounts, sessions and profiles: the `Member` object and its enums in `types`, the root
+//! fields here.
+mod types;
+
+pub use types::{visible_member, AuthPayload, Member, Sector};
+
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 
-use super::types::{connection, parse_id, wants_total, AuthPayload, Conn, Member, Result, Sector};
+use super::types::{connection, parse_id, wants_total, Conn, Result};
 use super::ContextExt as _;
 use crate::domain::members::{self, NewAccount, ProfileChanges};
 use crate::domain::pagination::PageRequest;

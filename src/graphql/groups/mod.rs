@@ -1,7 +1,12 @@
-//! Groups and memberships.
+//! Groups and memberships: the `Group` and `Membership` objects in `types`, the root fields
+//! here.
+mod types;
+
+pub use types::{group_by_id, Group, Membership, MembershipRole};
+
 use async_graphql::{Context, InputObject, Object, ID};
 
-use super::types::{connection, parse_id, wants_total, Conn, Group, Membership, MembershipRole, Result};
+use super::types::{connection, parse_id, wants_total, Conn, Result};
 use super::ContextExt as _;
 use crate::domain::groups::{self, NewGroup};
 use crate::domain::pagination::PageRequest;

@@ -1,0 +1,159 @@
+//! The `Group` and `Membership` objects and the membership role.
+use async_graphql::{Context, Enum, Object, ID};
+use uuid::Uuid;
+
+use crate::db::enums::JoinMode;
+use crate::db::{group, membership};
+use crate::domain;
+use crate::domain::actors::ActorKind;
+use crate::domain::groups::Role;
+use crate::error::AppError;
+use crate::graphql::members::Member;
+use crate::graphql::types::{connection, loaded, wants_total, Conn, Result};
+use crate::graphql::ContextExt as _;
+
+/// A group by id through the request's loader (NOT_FOUND when it is gone).
+pub async fn group_by_id(ctx: &Context<'_>, id: Uuid) -> Result<Group> {
+    loaded(ctx.loaders().groups.load_one(id).await)?.map(Group).ok_or_else(|| AppError::not_found("group").into())
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum MembershipRole {
+    Owner,
+    Admin,
+    Moderator,
+    Member,
+    Pending,
+}
+
+impl From<Role> for MembershipRole {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Owner => MembershipRole::Owner,
+            Role::Admin => MembershipRole::Admin,
+            Role::Moderator => MembershipRole::Moderator,
+            Role::Member => MembershipRole::Member,
+            Role::Pending => MembershipRole::Pending,
+        }
+    }
+}
+
+impl From<MembershipRole> for Role {
+    fn from(r: MembershipRole) -> Self {
+        match r {
+            MembershipRole::Owner => Role::Owner,
+            MembershipRole::Admin => Role::Admin,
+            MembershipRole::Moderator => Role::Moderator,
+            MembershipRole::Member => Role::Member,
+            MembershipRole::Pending => Role::Pending,
+        }
+    }
+}
+
+pub struct Group(pub group::Model);
+
+#[Object]
+impl Group {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// `community` for local groups, `network@partner.example` for remote ones.
+    async fn handle(&self) -> &str {
+        &self.0.handle
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn summary(&self) -> Option<&str> {
+        self.0.summary.as_deref()
+    }
+    async fn summary_html(&self) -> Option<&str> {
+        self.0.summary_html.as_deref()
+    }
+    async fn local(&self) -> bool {
+        self.0.local
+    }
+    async fn url(&self) -> &str {
+        &self.0.ap_id
+    }
+    /// Whether joining needs a moderator's approval.
+    async fn requires_approval(&self) -> bool {
+        self.0.join_mode == JoinMode::Approval
+    }
+    /// Whether new followers need approval.
+    async fn manually_approves_followers(&self) -> bool {
+        self.0.manually_approves_followers
+    }
+    /// Whether the followers collection lists who follows (otherwise only how many).
+    async fn public_followers(&self) -> bool {
+        self.0.public_followers
+    }
+    /// Accepted followers, here and on other servers.
+    async fn followers_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        let n = loaded(ctx.loaders().followers.load_one((ActorKind::Group, self.0.id)).await)?.unwrap_or(0);
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
+    }
+    /// Members and their roles; join requests (PENDING) only for the group's moderators.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
+    async fn members(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<Membership>> {
+        let page = domain::pagination::PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
+        let rows = domain::groups::memberships(ctx.state(), ctx.viewer(), self.0.id, page).await?;
+        Ok(connection(rows, |m| m.id, Membership))
+    }
+    /// Events this group hosts or co-hosts, by start time.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<crate::graphql::events::Event>> {
+        let filter = crate::graphql::events::EventFilter {
+            group_handle: Some(self.0.handle.clone()),
+            include_remote: Some(true),
+            ..Default::default()
+        };
+        crate::graphql::events::list_events(ctx, filter, first, after).await
+    }
+    /// Events of other groups this group is invited to co-host and has not answered, soonest
+    /// first (at most 50): for the group's admins; empty for everyone else. Answer with
+    /// `answerCoHostInvitation`.
+    #[graphql(complexity = "50 * child_complexity")]
+    async fn co_host_invitations(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::events::Event>> {
+        let rows = domain::events::cohost_invitations(ctx.state(), ctx.viewer(), self.0.id, 50).await?;
+        Ok(rows.into_iter().map(crate::graphql::events::Event).collect())
+    }
+    /// The viewer's own membership, if any.
+    async fn my_membership(&self, ctx: &Context<'_>) -> Result<Option<Membership>> {
+        let Some(me) = ctx.viewer().optional()? else { return Ok(None) };
+        Ok(domain::groups::membership_of(&ctx.state().db, self.0.id, me.id).await?.map(Membership))
+    }
+    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.created_at
+    }
+}
+
+pub struct Membership(pub membership::Model);
+
+#[Object]
+impl Membership {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn member(&self, ctx: &Context<'_>) -> Result<Member> {
+        loaded(ctx.loaders().members.load_one(self.0.member_id).await)?
+            .map(Member)
+            .ok_or_else(|| AppError::not_found("member").into())
+    }
+    async fn group(&self, ctx: &Context<'_>) -> Result<Group> {
+        loaded(ctx.loaders().groups.load_one(self.0.group_id).await)?
+            .map(Group)
+            .ok_or_else(|| AppError::not_found("group").into())
+    }
+    async fn role(&self) -> MembershipRole {
+        self.0.role.into()
+    }
+    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.created_at
+    }
+}

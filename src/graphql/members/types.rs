@@ -1,0 +1,182 @@
+//! The `Member` object, its enums, and what signing in returns.
+use async_graphql::{Context, Enum, Object, SimpleObject, ID};
+use uuid::Uuid;
+
+use crate::db::enums::MemberStatus;
+use crate::db::member;
+use crate::domain;
+use crate::domain::actors::ActorKind;
+use crate::graphql::types::{loaded, Result};
+use crate::graphql::ContextExt as _;
+
+/// A member by id through the request's loader, when the viewer may see them.
+pub async fn visible_member(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Member>> {
+    let Some(id) = id else { return Ok(None) };
+    let m = loaded(ctx.loaders().members.load_one(id).await)?;
+    Ok(m.filter(|m| domain::visibility::member_visible(m, ctx.viewer())).map(Member))
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Sector {
+    Funder,
+    Researcher,
+    Practitioner,
+    Policymaker,
+    Educator,
+    Community,
+    Other,
+}
+
+impl Sector {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sector::Funder => "FUNDER",
+            Sector::Researcher => "RESEARCHER",
+            Sector::Practitioner => "PRACTITIONER",
+            Sector::Policymaker => "POLICYMAKER",
+            Sector::Educator => "EDUCATOR",
+            Sector::Community => "COMMUNITY",
+            Sector::Other => "OTHER",
+        }
+    }
+    fn parse(s: &str) -> Option<Sector> {
+        [
+            Sector::Funder,
+            Sector::Researcher,
+            Sector::Practitioner,
+            Sector::Policymaker,
+            Sector::Educator,
+            Sector::Community,
+            Sector::Other,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// An account's standing on this instance.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum AccountStatus {
+    Active,
+    /// Awaiting approval by an instance admin.
+    Pending,
+    Suspended,
+    /// Deleted by its owner; the handle stays reserved.
+    Deleted,
+}
+
+pub struct Member(pub member::Model);
+
+fn json_strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
+#[Object]
+impl Member {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The local part of the handle (ActivityPub `preferredUsername` for remote members).
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+    /// `alice` for local members, `alice@other.example` for remote ones.
+    async fn handle(&self) -> &str {
+        &self.0.handle
+    }
+    async fn display_name(&self) -> Option<&str> {
+        self.0.display_name.as_deref()
+    }
+    /// Markdown as written.
+    async fn bio(&self) -> Option<&str> {
+        self.0.bio.as_deref()
+    }
+    /// The bio rendered and sanitised.
+    async fn bio_html(&self) -> Option<&str> {
+        self.0.bio_html.as_deref()
+    }
+    async fn sector(&self) -> Option<Sector> {
+        self.0.sector.as_deref().and_then(Sector::parse)
+    }
+    async fn organization(&self) -> Option<&str> {
+        self.0.organization.as_deref()
+    }
+    async fn country(&self) -> Option<&str> {
+        self.0.country.as_deref()
+    }
+    async fn pronouns(&self) -> Option<&str> {
+        self.0.pronouns.as_deref()
+    }
+    async fn interests(&self) -> Vec<String> {
+        json_strings(&self.0.interests)
+    }
+    async fn links(&self) -> Vec<String> {
+        json_strings(&self.0.links)
+    }
+    async fn avatar_url(&self) -> Option<&str> {
+        self.0.avatar_url.as_deref()
+    }
+    /// Whether the member is listed in the directory and search.
+    async fn discoverable(&self) -> bool {
+        self.0.discoverable
+    }
+    /// The secret address of this member's calendar of the events they are GOING to; only for
+    /// the member themself.
+    async fn calendar_url(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        if !domain::visibility::member_private_visible(&self.0, ctx.viewer()) {
+            return Ok(None);
+        }
+        let token = domain::events::calendar::token(ctx.state(), ctx.viewer()).await?;
+        Ok(Some(domain::events::calendar::url(ctx.state(), &token)))
+    }
+    async fn local(&self) -> bool {
+        self.0.local
+    }
+    /// Its ActivityPub id, which is also its profile page.
+    async fn url(&self) -> &str {
+        &self.0.ap_id
+    }
+    /// Accepted followers, here and on other servers.
+    async fn followers_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        let n = loaded(ctx.loaders().followers.load_one((ActorKind::Member, self.0.id)).await)?.unwrap_or(0);
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
+    }
+    async fn is_admin(&self) -> bool {
+        self.0.is_admin
+    }
+    /// Shown to the member and to instance admins only.
+    async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let shown = domain::visibility::member_account_visible(&self.0, ctx.viewer())?;
+        Ok(if shown { self.0.email.as_deref() } else { None })
+    }
+    /// Shown to the member and to instance admins only.
+    async fn account_status(&self, ctx: &Context<'_>) -> Result<Option<AccountStatus>> {
+        if !domain::visibility::member_account_visible(&self.0, ctx.viewer())? {
+            return Ok(None);
+        }
+        Ok(Some(match self.0.status {
+            MemberStatus::Active => AccountStatus::Active,
+            MemberStatus::Pending => AccountStatus::Pending,
+            MemberStatus::Suspended => AccountStatus::Suspended,
+            MemberStatus::Deleted => AccountStatus::Deleted,
+        }))
+    }
+    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    /// A JWT for `Authorization: Bearer …`, valid 15 minutes.
+    pub access_token: String,
+    /// Opaque; exchange it with `refreshToken` for a new pair. Single use.
+    pub refresh_token: String,
+    pub member: Member,
+}
+
+impl From<domain::sessions::Session> for AuthPayload {
+    fn from(s: domain::sessions::Session) -> Self {
+        AuthPayload { access_token: s.access_token, refresh_token: s.refresh_token, member: Member(s.member) }
+    }
+}

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::db::{event, group, post, resource, thread};
 use crate::domain::actors::ApActor;
-use crate::domain::{events::federation as event_federation, publishing, threads, visibility};
+use crate::domain::{events::federation, publishing, threads, visibility};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -104,7 +104,7 @@ async fn object_now<C: ConnectionTrait>(conn: &C, state: &AppState, object: &Val
                 // A group's note about an event (cancelled, new date): public while the event is.
                 let about = object.get("url").and_then(Value::as_str).unwrap_or_default();
                 return match event_by(conn, about).await? {
-                    Some(e) if !event_federation::shown_publicly(&e) => Ok(Now::Withdrawn),
+                    Some(e) if !federation::shown_publicly(&e) => Ok(Now::Withdrawn),
                     Some(_) => Ok(Now::Stored),
                     None if is_announcement(state, id) => Ok(Now::Withdrawn),
                     None => Ok(Now::Tombstone(id.to_string())),
@@ -120,9 +120,9 @@ async fn object_now<C: ConnectionTrait>(conn: &C, state: &AppState, object: &Val
             None => Ok(Now::Tombstone(id.to_string())),
         },
         "Event" => match event::Entity::find().filter(event::Column::ApId.eq(id)).one(conn).await? {
-            Some(e) if !event_federation::shown_publicly(&e) => Ok(Now::Withdrawn),
+            Some(e) if !federation::shown_publicly(&e) => Ok(Now::Withdrawn),
             Some(e) => match group::Entity::find_by_id(e.group_id).one(conn).await? {
-                Some(g) => Ok(Now::Object(event_federation::document_of(conn, state, &e, &g).await?)),
+                Some(g) => Ok(Now::Object(federation::document_of(conn, state, &e, &g).await?)),
                 None => Ok(Now::Tombstone(id.to_string())),
             },
             None => Ok(Now::Tombstone(id.to_string())),
@@ -133,9 +133,9 @@ async fn object_now<C: ConnectionTrait>(conn: &C, state: &AppState, object: &Val
                 None => None,
             };
             match found {
-                Some(e) if !event_federation::shown_publicly(&e) => Ok(Now::Withdrawn),
+                Some(e) if !federation::shown_publicly(&e) => Ok(Now::Withdrawn),
                 Some(e) => match group::Entity::find_by_id(e.group_id).one(conn).await? {
-                    Some(g) => Ok(Now::Object(event_federation::poll_of(conn, &e, &g).await?)),
+                    Some(g) => Ok(Now::Object(federation::poll_of(conn, &e, &g).await?)),
                     None => Ok(Now::Tombstone(id.to_string())),
                 },
                 None => Ok(Now::Tombstone(id.to_string())),

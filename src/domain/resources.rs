@@ -118,7 +118,7 @@ pub async fn create(
     if !g.local {
         return Err(AppError::bad_input("groupId", "resources are added to local groups"));
     }
-    let role = threads::role_in(&state.db, viewer, g.id).await?;
+    let role = groups::role_in(&state.db, viewer, g.id).await?;
     if role.is_none_or(|r| r < Role::Member) {
         return Err(AppError::forbidden("only the group's members may add to its library"));
     }
@@ -164,7 +164,7 @@ async fn may_edit(state: &AppState, viewer: &Viewer, r: &resource::Model) -> App
     if r.author_id == Some(me.id) {
         return Ok(true);
     }
-    Ok(threads::role_in(&state.db, viewer, r.group_id).await?.is_some_and(|r| r >= Role::Moderator))
+    Ok(groups::moderates(groups::role_in(&state.db, viewer, r.group_id).await?))
 }
 
 pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, f: ResourceFields) -> AppResult<resource::Model> {

@@ -7,7 +7,7 @@
 //!   [`member_private_visible`]; signing in [`may_sign_in`];
 //! - groups: shown to everyone; the directory is [`group_directory`];
 //! - local actors (URLs, outboxes, collections): [`actor_public`];
-//! - events: `events::rules::may_view` (next to the rest of the events' rules); their online
+//! - events: [`events::may_view`](crate::domain::events::may_view) (next to the rest of the events' rules); their online
 //!   link: [`online_link_visible`];
 //! - threads: [`thread_visible`] (one), [`threads_visible`] (a list's condition) and
 //!   [`thread_public`] (what other servers are sent and served);
@@ -35,7 +35,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
 use crate::db::enums::{MemberStatus, RegistrationStatus, Role};
 use crate::db::{group, member, membership, post, thread};
 use crate::domain::actors::{ActorSource, ApActor};
-use crate::domain::threads;
+use crate::domain::groups;
 use crate::domain::viewer::Viewer;
 use crate::error::AppResult;
 
@@ -108,7 +108,7 @@ pub async fn thread_visible<C: ConnectionTrait>(conn: &C, viewer: &Viewer, t: &t
     if thread_public(t) {
         return Ok(true);
     }
-    Ok(threads::moderates(threads::role_in(conn, viewer, t.group_id).await?))
+    Ok(groups::moderates(groups::role_in(conn, viewer, t.group_id).await?))
 }
 
 /// Whether anyone, signed in or not, may see the thread and its posts: what is published to

@@ -13,8 +13,7 @@ use crate::error::AppResult;
 /// The host group ids of an event (its confirmed `event_host` rows): its own group first, then
 /// co-hosts.
 pub async fn host_ids<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Vec<Uuid>> {
-    let ids = host_rows(conn, e.id, true).await?;
-    Ok(if ids.is_empty() { vec![e.group_id] } else { ids })
+    Ok(hosts(conn, e).await?.into_iter().map(|g| g.id).collect())
 }
 
 /// An event's host groups and the groups invited to co-host that have not answered yet.
@@ -128,18 +127,3 @@ pub(super) async fn set_hosts<C: ConnectionTrait>(
     event_host::Entity::insert_many(rows).exec_without_returning(conn).await?;
     Ok(())
 }
-
-/// The group ids of an event's confirmed hosts (or of the groups invited, not yet answered), in
-/// their order.
-async fn host_rows<C: ConnectionTrait>(conn: &C, event_id: Uuid, confirmed: bool) -> AppResult<Vec<Uuid>> {
-    Ok(event_host::Entity::find()
-        .filter(event_host::Column::EventId.eq(event_id))
-        .filter(event_host::Column::Confirmed.eq(confirmed))
-        .order_by_asc(event_host::Column::Position)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|h| h.group_id)
-        .collect())
-}
-

@@ -40,14 +40,18 @@ pub async fn list(
         let Some(g) = groups::find_named(state, h).await? else {
             return Ok(Page { items: vec![], has_next: false, total: 0 });
         };
+        // Its own events (an event without host rows is hosted by its group alone) and those
+        // it co-hosts.
         cond = cond.add(
-            event::Column::Id.in_subquery(
-                Query::select()
-                    .column(event_host::Column::EventId)
-                    .from(event_host::Entity)
-                    .and_where(Expr::col(event_host::Column::GroupId).eq(g.id))
-                    .and_where(Expr::col(event_host::Column::Confirmed).eq(true))
-                    .to_owned(),
+            Condition::any().add(event::Column::GroupId.eq(g.id)).add(
+                event::Column::Id.in_subquery(
+                    Query::select()
+                        .column(event_host::Column::EventId)
+                        .from(event_host::Entity)
+                        .and_where(Expr::col(event_host::Column::GroupId).eq(g.id))
+                        .and_where(Expr::col(event_host::Column::Confirmed).eq(true))
+                        .to_owned(),
+                ),
             ),
         );
     }

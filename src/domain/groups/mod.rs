@@ -20,7 +20,7 @@ pub use memberships::{
     join, join_default_group, leave, make_default_group_owner, memberships, remove_member, set_role,
 };
 pub use profile::{create, ensure_default_group, update, GroupChanges, NewGroup};
-pub use rules::{acting_role, administers, ensure_not_last_owner_anywhere};
+pub use rules::{acting_role, administers, ensure_not_last_owner_anywhere, moderates, role_in};
 pub use store::{
     count_local, delete_memberships_of, find_by_handle, find_by_id, find_local, find_named, get, list,
     list_local_public, load_many, membership_of, memberships_of_members,

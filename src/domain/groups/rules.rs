@@ -15,6 +15,20 @@ pub fn administers(role: Option<Role>) -> bool {
     role.is_some_and(|r| r >= Role::Admin)
 }
 
+/// The viewer's role in a group (instance admins act as owners; anonymous: none).
+pub async fn role_in<C: ConnectionTrait>(conn: &C, viewer: &Viewer, group_id: Uuid) -> AppResult<Option<Role>> {
+    let Some(me) = viewer.optional()? else { return Ok(None) };
+    if me.is_admin {
+        return Ok(Some(Role::Owner));
+    }
+    Ok(membership_of(conn, group_id, me.id).await?.map(|m| m.role))
+}
+
+/// Whether a role moderates the group's content (threads, posts, resources).
+pub fn moderates(role: Option<Role>) -> bool {
+    role.is_some_and(|r| r >= Role::Moderator)
+}
+
 /// The role the viewer acts with in a group: instance admins act as owners.
 pub async fn acting_role<C: ConnectionTrait>(conn: &C, viewer: &Viewer, group_id: Uuid) -> AppResult<Option<Role>> {
     let me = viewer.active_member()?;

@@ -5,7 +5,7 @@ use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use uuid::Uuid;
 
 use super::posts::{add_post, render_body, NewPost};
-use super::rules::{check_writer, moderates, role_in};
+use super::rules::check_writer;
 use super::store::{get, lock, opening_post};
 use super::{post_url, thread_url};
 use crate::bus::Change;
@@ -13,7 +13,7 @@ use crate::db::enums::ThreadKind;
 use crate::db::{self, post, thread};
 use crate::domain::publishing::{self, Change as Published};
 use crate::domain::viewer::Viewer;
-use crate::domain::{events, groups, resources, search, validate};
+use crate::domain::{events, groups, resources, search, validate, visibility};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -109,7 +109,7 @@ pub struct ThreadChanges {
 pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, c: ThreadChanges) -> AppResult<thread::Model> {
     let me = viewer.active_member()?;
     let t = get(&state.db, viewer, id).await?;
-    let moderator = moderates(role_in(&state.db, viewer, t.group_id).await?);
+    let moderator = groups::moderates(groups::role_in(&state.db, viewer, t.group_id).await?);
     let author = t.author_id == Some(me.id);
     if (c.locked.is_some() || c.pinned.is_some() || c.hidden.is_some()) && !moderator {
         return Err(AppError::forbidden("only the group's moderators may lock, pin or hide a thread"));
@@ -150,13 +150,14 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, c: ThreadChange
         search::retitle(&txn, search::Kind::Thread, saved.id, &saved.title).await?;
     }
     let shown_changed = saved.title != t.title || saved.locked != t.locked;
-    if federates && saved.local && (shown_changed || saved.hidden != t.hidden) {
+    let (was_public, is_public) = (visibility::thread_public(&t), visibility::thread_public(&saved));
+    if federates && saved.local && (shown_changed || was_public != is_public) {
         if let Some(opening) = opening_post(&txn, saved.id).await? {
-            match (t.hidden, saved.hidden) {
+            match (was_public, is_public) {
                 // Hidden: those who had it are told it is gone.
-                (false, true) => publishing::hide(&txn, state, &saved, &opening).await?,
+                (true, false) => publishing::hide(&txn, state, &saved, &opening).await?,
                 // Shown again: sent again, as it is now.
-                (true, false) => publishing::publish(&txn, state, &saved, &opening, true, Published::Create).await?,
+                (false, true) => publishing::publish(&txn, state, &saved, &opening, true, Published::Create).await?,
                 _ => publishing::publish(&txn, state, &saved, &opening, true, Published::Update).await?,
             }
         }

@@ -21,8 +21,7 @@ mod store;
 pub use changes::{create, update, NewThread, ThreadChanges};
 pub use list::{cursor, decode_cursor, decode_post_cursor, list, post_cursor, posts, ThreadFilter};
 pub use posts::{add_post, delete_post, edit_post, erase, reindex, reply, NewPost};
-pub(crate) use rules::moderates;
-pub use rules::{check_open, role_in};
+pub use rules::check_open;
 pub use store::{find, get, get_post, load_many, load_posts, lock, opening_post};
 
 /// Replies nest at most this deep; a reply to a post this deep joins its parent's replies.

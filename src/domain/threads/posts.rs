@@ -5,7 +5,7 @@ use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::rules::{check_open, check_writer, moderates, role_in};
+use super::rules::{check_open, check_writer};
 use super::store::{get, get_post, lock, opening_post};
 use super::{post_url, MAX_BODY, MAX_DEPTH};
 use crate::bus::Change;
@@ -176,7 +176,7 @@ pub async fn delete_post(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResu
     let me = viewer.active_member()?;
     let p = get_post(&state.db, viewer, id).await?;
     let t = get(&state.db, viewer, p.thread_id).await?;
-    if p.author_id != Some(me.id) && !moderates(role_in(&state.db, viewer, t.group_id).await?) {
+    if p.author_id != Some(me.id) && !groups::moderates(groups::role_in(&state.db, viewer, t.group_id).await?) {
         return Err(AppError::forbidden("only its author or the group's moderators may delete a post"));
     }
     let g = groups::get(&state.db, t.group_id).await?;

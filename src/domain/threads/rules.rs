@@ -1,26 +1,12 @@
 //! Who may do what with threads and posts: writers, moderators, and which threads take
 //! replies. Who may *see* them is `domain::visibility`'s.
 use sea_orm::ConnectionTrait;
-use uuid::Uuid;
 
 use crate::db::enums::Role;
 use crate::db::{group, thread};
 use crate::domain::groups;
 use crate::domain::viewer::Viewer;
 use crate::error::{AppError, AppResult};
-
-/// The viewer's role in a group (instance admins act as owners; anonymous: none).
-pub async fn role_in<C: ConnectionTrait>(conn: &C, viewer: &Viewer, group_id: Uuid) -> AppResult<Option<Role>> {
-    let Some(me) = viewer.optional()? else { return Ok(None) };
-    if me.is_admin {
-        return Ok(Some(Role::Owner));
-    }
-    Ok(groups::membership_of(conn, group_id, me.id).await?.map(|m| m.role))
-}
-
-pub(crate) fn moderates(role: Option<Role>) -> bool {
-    role.is_some_and(|r| r >= Role::Moderator)
-}
 
 /// The members of a group (and instance admins) write in it.
 pub(super) async fn check_writer<C: ConnectionTrait>(conn: &C, viewer: &Viewer, g: &group::Model) -> AppResult<()> {

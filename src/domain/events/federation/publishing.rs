@@ -2,14 +2,14 @@
 //! `Delete`) with its RSVP poll, addressed as the event's visibility says, and short public
 //! notes for Mastodon.
 use chrono::Utc;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
 use super::poll::{poll_id, poll_of};
 use super::{federated, shown_publicly, Change, Sent};
 use crate::ap::{activities, participation};
 use crate::db::enums::{ActorKind, Visibility};
-use crate::db::{event, event_host, group};
+use crate::db::{event, group};
 use crate::domain::events::document::document;
 use crate::domain::events::lookup;
 use crate::domain::markdown;
@@ -31,16 +31,8 @@ pub async fn document_of<C: ConnectionTrait>(
 
 /// The ActivityPub ids of the co-hosting groups that accepted (listed as `contributors`).
 pub async fn confirmed_cohosts<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Vec<String>> {
-    let hosts = event_host::Entity::find()
-        .filter(event_host::Column::EventId.eq(e.id))
-        .filter(event_host::Column::Confirmed.eq(true))
-        .filter(event_host::Column::GroupId.ne(e.group_id))
-        .all(conn)
-        .await?;
-    let ids: Vec<Uuid> = hosts.iter().map(|h| h.group_id).collect();
-    let mut groups = crate::domain::groups::load_many(conn, &ids).await?;
-    groups.sort_by_key(|g| ids.iter().position(|i| *i == g.id));
-    Ok(groups.into_iter().map(|g| g.ap_id).collect())
+    let hosts = crate::domain::events::hosts(conn, e).await?;
+    Ok(hosts.into_iter().filter(|g| g.id != e.group_id).map(|g| g.ap_id).collect())
 }
 
 /// Sends a change of a local event to its group's followers, in the caller's transaction, from

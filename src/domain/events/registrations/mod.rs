@@ -19,7 +19,7 @@ use crate::bus::Change;
 use crate::db::enums::{EventStatus, RegistrationStatus};
 use crate::db::{self, event, member, registration};
 use crate::domain::events;
-use crate::domain::events::federation::{self as event_federation, Via};
+use crate::domain::events::federation::{self, Via};
 use crate::domain::validate;
 use crate::domain::viewer::Viewer;
 use crate::error::{AppError, AppResult};
@@ -85,7 +85,7 @@ pub async fn rsvp(
     // Visibility first: a hidden event is not found.
     let e = events::get(state, viewer, event_id).await?;
     if !e.local {
-        return event_federation::join_remote(state, &me, &e).await;
+        return federation::join_remote(state, &me, &e).await;
     }
     register(state, &me, &e, message, Via::Local).await
 }
@@ -103,9 +103,9 @@ pub async fn register(
     via: Via<'_>,
 ) -> AppResult<registration::Model> {
     let event_id = before.id;
-    let federates = event_federation::prepare(state, before).await?;
+    let federates = federation::prepare(state, before).await?;
     if !matches!(via, Via::Local) {
-        event_federation::prepare_answer(state, before).await?;
+        federation::prepare_answer(state, before).await?;
     }
     let txn = db::begin_write(&state.db).await?;
     let e = events::lock(&txn, event_id).await?;
@@ -124,7 +124,7 @@ pub async fn register(
         ) {
             if !matches!(via, Via::Local) {
                 // A repeated Join (or vote) is answered again.
-                event_federation::answer(&txn, state, &e, me, via, Some(r.status), None).await?;
+                federation::answer(&txn, state, &e, me, via, Some(r.status), None).await?;
                 txn.commit().await?;
             }
             return Ok(r.clone());
@@ -184,10 +184,10 @@ pub async fn register(
             .await?
         }
     };
-    event_federation::answer(&txn, state, &e, me, via, Some(saved.status), None).await?;
+    federation::answer(&txn, state, &e, me, via, Some(saved.status), None).await?;
     if federates {
         let now = events::lock(&txn, event_id).await?;
-        event_federation::publish(&txn, state, &now, event_federation::Change::Update, true).await?;
+        federation::publish(&txn, state, &now, federation::Change::Update, true).await?;
     }
     txn.commit().await?;
     state.bus.publish(&state.db, Change::Event { id: event_id }).await;
@@ -235,7 +235,7 @@ pub async fn cancel(state: &AppState, viewer: &Viewer, event_id: Uuid) -> AppRes
     let me = viewer.member()?.clone();
     let e = events::get(state, viewer, event_id).await?;
     if !e.local {
-        return event_federation::leave_remote(state, &me, &e).await;
+        return federation::leave_remote(state, &me, &e).await;
     }
     release(state, me.id, &e).await
 }
@@ -243,7 +243,7 @@ pub async fn cancel(state: &AppState, viewer: &Viewer, event_id: Uuid) -> AppRes
 /// Gives a member's seat (or place, or request) back: a local `cancelRsvp`, a remote `Leave`.
 pub async fn release(state: &AppState, member_id: Uuid, before: &event::Model) -> AppResult<registration::Model> {
     let event_id = before.id;
-    let federates = event_federation::prepare(state, before).await?;
+    let federates = federation::prepare(state, before).await?;
     let txn = db::begin_write(&state.db).await?;
     let r = registration::Entity::find()
         .filter(registration::Column::EventId.eq(event_id))
@@ -254,7 +254,7 @@ pub async fn release(state: &AppState, member_id: Uuid, before: &event::Model) -
     let saved = withdraw(&txn, r).await?;
     if federates {
         let now = events::lock(&txn, event_id).await?;
-        event_federation::publish(&txn, state, &now, event_federation::Change::Update, true).await?;
+        federation::publish(&txn, state, &now, federation::Change::Update, true).await?;
     }
     txn.commit().await?;
     state.bus.publish(&state.db, Change::Event { id: event_id }).await;

@@ -16,6 +16,7 @@ mod m0012_event_remote_updated;
 mod m0013_event_tag;
 mod m0014_event_host_ids;
 mod m0015_foreign_keys;
+mod m0016_content_foreign_keys;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_event_tag::Migration),
             Box::new(m0014_event_host_ids::Migration),
             Box::new(m0015_foreign_keys::Migration),
+            Box::new(m0016_content_foreign_keys::Migration),
         ]
     }
 }

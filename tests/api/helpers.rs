@@ -303,3 +303,12 @@ impl TestApp {
 pub fn code(v: &Value) -> &str {
     v["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {v:#}"))
 }
+
+/// Takes `db`'s migrations down until `version` of them are applied (`version` counts from
+/// `m0001`), whatever number have been added since.
+pub async fn migrate_down_to(db: &sea_orm::DatabaseConnection, version: usize) {
+    use migration::MigratorTrait as _;
+    let applied = migration::Migrator::get_applied_migrations(db).await.expect("applied migrations").len();
+    assert!(applied >= version, "{applied} migrations applied, fewer than {version}");
+    migration::Migrator::down(db, Some((applied - version) as u32)).await.expect("migrate down");
+}

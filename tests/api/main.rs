@@ -3,6 +3,7 @@
 //! speaks HTTP to it. SQLite always; PostgreSQL too when `WEAVE_TEST_DATABASE_URL` or
 //! `DATABASE_URL` points at one (a new database per test, dropped afterwards).
 mod auth;
+mod content_keys;
 mod delivery;
 mod event_federation;
 mod events;

@@ -92,6 +92,32 @@ async fn the_tag_filter_returns_exactly_the_events_with_that_tag_whatever_its_ch
     assert_eq!(tagged(&app, "50%").await, ["percent", "retagged"]);
 }
 
+/// The group of every [`old_event`] (an event always had one; m0016 holds it to that).
+const OLD_GROUP: uuid::Uuid = uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
+
+/// [`OLD_GROUP`]'s row, as Weave wrote it before migration 13.
+fn old_group() -> sea_orm::sea_query::InsertStatement {
+    use sea_orm::sea_query::{Alias, Query};
+    let now = chrono::Utc::now();
+    let cols: Vec<(&str, sea_orm::Value)> = vec![
+        ("id", OLD_GROUP.into()),
+        ("handle", "old".into()),
+        ("slug", "old".into()),
+        ("name", "Old".into()),
+        ("join_mode", "OPEN".into()),
+        ("local", true.into()),
+        ("ap_id", "https://old.example/groups/old".into()),
+        ("created_at", now.into()),
+        ("updated_at", now.into()),
+    ];
+    let mut q = Query::insert();
+    q.into_table(Alias::new("groups"))
+        .columns(cols.iter().map(|(c, _)| Alias::new(*c)))
+        .values(cols.into_iter().map(|(_, v)| v.into()))
+        .unwrap();
+    q
+}
+
 /// An event row as Weave wrote it before migration 13 (tags as JSON and as `,a,b,`).
 fn old_event(title: &str, tags: &[&str]) -> sea_orm::sea_query::InsertStatement {
     use sea_orm::sea_query::{Alias, Query};
@@ -99,7 +125,7 @@ fn old_event(title: &str, tags: &[&str]) -> sea_orm::sea_query::InsertStatement 
     let starts = now + chrono::Duration::days(30);
     let ends = starts + chrono::Duration::hours(1);
     let id = uuid::Uuid::now_v7();
-    let group = uuid::Uuid::now_v7();
+    let group = OLD_GROUP;
     let list = format!(",{},", tags.iter().map(|t| t.to_lowercase()).collect::<Vec<_>>().join(","));
     let cols: Vec<(&str, sea_orm::Value)> = vec![
         ("id", id.into()),
@@ -135,6 +161,7 @@ fn old_event(title: &str, tags: &[&str]) -> sea_orm::sea_query::InsertStatement 
 async fn events_stored_before_the_tag_table_answer_the_tag_filter_after_it() {
     use sea_orm::ConnectionTrait as _;
     let old = database_at(12).await;
+    old.db.execute(&old_group()).await.unwrap();
     for (title, tags) in [
         ("circle", vec!["Learning", "50%"]),
         ("course", vec!["learning", "a_b"]),
@@ -159,6 +186,7 @@ async fn the_tag_table_migration_goes_down_to_the_joined_tags_it_replaced() {
     use migration::MigratorTrait as _;
     use sea_orm::ConnectionTrait as _;
     let old = database_at(12).await;
+    old.db.execute(&old_group()).await.unwrap();
     old.db.execute(&old_event("circle", &["learning", "50%"])).await.unwrap();
     old.db.execute(&old_event("none", &[])).await.unwrap();
     migration::Migrator::up(&old.db, Some(1)).await.unwrap();
@@ -183,7 +211,6 @@ async fn the_tag_table_migration_goes_down_to_the_joined_tags_it_replaced() {
 
 #[tokio::test]
 async fn an_events_hosts_are_its_confirmed_host_rows_and_the_migration_goes_down_to_their_copy() {
-    use migration::MigratorTrait as _;
     use sea_orm::ConnectionTrait as _;
     let app = spawn_app().await;
     let ann = app.register("ann").await;
@@ -201,8 +228,8 @@ async fn an_events_hosts_are_its_confirmed_host_rows_and_the_migration_goes_down
     let url = app.database_url.clone();
     let stopped = app.stop().await;
     let db = sea_orm::Database::connect(&url).await.unwrap();
-    // m0015 (foreign keys), then m0014 (host_ids).
-    migration::Migrator::down(&db, Some(2)).await.unwrap();
+    // Down through the foreign keys (m0015 and later), then m0014 (host_ids).
+    crate::helpers::migrate_down_to(&db, 13).await;
     let row = db
         .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT host_ids FROM event"))
         .await
@@ -275,7 +302,6 @@ async fn a_registration_or_host_naming_a_missing_row_is_refused_and_goes_with_it
 
 #[tokio::test]
 async fn the_foreign_key_migration_removes_dangling_rows_and_keeps_the_rest() {
-    use migration::MigratorTrait as _;
     use sea_orm::ConnectionTrait as _;
     let app = spawn_app().await;
     let ann = app.register("ann").await;
@@ -295,7 +321,8 @@ async fn the_foreign_key_migration_removes_dangling_rows_and_keeps_the_rest() {
     let url = app.database_url.clone();
     let stopped = app.stop().await;
     let db = sea_orm::Database::connect(&url).await.unwrap();
-    migration::Migrator::down(&db, Some(1)).await.unwrap();
+    // Down to before m0015 (through any later foreign keys).
+    crate::helpers::migrate_down_to(&db, 14).await;
     db.execute(&registration_row(uuid::Uuid::now_v7(), amy.id.parse().unwrap())).await.unwrap();
     db.close().await.unwrap();
 

@@ -23,5 +23,6 @@ mod retraction_trust;
 mod rules;
 mod schema;
 mod transport_trust;
+mod typed_inbox;
 mod visibility;
 mod web_trust;

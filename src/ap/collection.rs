@@ -74,7 +74,7 @@ impl<T: Serialize> Collection<T> {
 
     /// The document, with our `@context`.
     pub fn into_document(self) -> Value {
-        super::with_context(super::content::to_value(self))
+        super::with_context(super::object::to_value(self))
     }
 }
 

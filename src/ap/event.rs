@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use url::Url;
 
-use super::content::{id_list, to_value, Tag};
+use super::object::{id_list, to_value, Tag};
 use super::participation::{EventJson, PostalAddress};
 use super::PUBLIC;
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::actor::ActorJson;
-use super::content::ObjectJson;
+use super::object::ObjectJson;
 use super::participation::EventJson;
 
 /// Activity types, as they may be embedded in another activity (`Undo(Follow)`,

@@ -9,6 +9,7 @@ pub mod collection;
 pub mod content;
 pub mod event;
 pub mod inbound;
+pub mod object;
 pub mod participation;
 
 use serde_json::Value;

@@ -8,7 +8,7 @@ use url::Url;
 
 use activitypub_federation::protocol::helpers::deserialize_skip_error;
 
-use super::content::{id_list, to_value, ObjectJson, PollOption, Replies, Tag};
+use super::object::{id_list, to_value, ObjectJson, PollOption, Replies, Tag};
 use super::PUBLIC;
 
 use super::activities::{Envelope, Kind};

@@ -56,7 +56,7 @@ async fn shown_actor(data: &FedData<State>, kind: ActorKind, name: &str) -> Resu
     let not_found = || HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("not found");
     let Some(actor) = local_actor(data, kind, name).await else { return Err(not_found()) };
     if actor.is_deleted() {
-        let tombstone = crate::ap::content::to_value(crate::ap::activities::Tombstone::of(actor.id.as_str()));
+        let tombstone = crate::ap::object::to_value(crate::ap::activities::Tombstone::of(actor.id.as_str()));
         return Err(HttpResponse::Gone().content_type(ACTIVITY_JSON).body(with_context(tombstone).to_string()));
     }
     if !visibility::actor_public(&actor) {

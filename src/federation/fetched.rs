@@ -1,7 +1,7 @@
 //! Documents fetched from other servers (actors, objects, WebFinger answers) go through one
 //! middleware of the federation client, which takes NUL and other control characters out of
 //! every string (`ap::bounds::clean_json`) before the library or Weave parses anything. The
-//! inbox's counterpart is `activities::Received`.
+//! inbox's counterpart is the `Deserialize` of `activities::Inbound`.
 use reqwest::ResponseBuilderExt as _;
 
 /// A fetched body is read at most this far (the library's own limit); past it the fetch fails.

@@ -24,5 +24,6 @@ mod retraction_trust;
 mod rules;
 mod schema;
 mod transport_trust;
+mod typed_inbox;
 mod visibility;
 mod web_trust;

@@ -17,6 +17,8 @@ mod m0013_event_tag;
 mod m0014_event_host_ids;
 mod m0015_foreign_keys;
 mod m0016_content_foreign_keys;
+mod m0017_resource_tag;
+mod tag_rows;
 
 pub struct Migrator;
 
@@ -40,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_event_host_ids::Migration),
             Box::new(m0015_foreign_keys::Migration),
             Box::new(m0016_content_foreign_keys::Migration),
+            Box::new(m0017_resource_tag::Migration),
         ]
     }
 }

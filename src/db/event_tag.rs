@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// A tag of an event, lowercase (see `domain::events::tag_key`): what the tag filter joins.
+/// A tag of an event, lowercase (see `domain::tags::key`): what the tag filter joins.
 /// The event's `tags` keeps the list as shown.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "event_tag")]

@@ -87,4 +87,5 @@ pub mod outbound_activity;
 pub mod post;
 pub mod remote_instance;
 pub mod resource;
+pub mod resource_tag;
 pub mod thread;

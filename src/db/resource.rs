@@ -23,8 +23,6 @@ pub struct Model {
     /// Sanitised HTML.
     pub description_html: Option<String>,
     pub tags: Json,
-    /// `,tag,tag,` for matching one tag.
-    pub tag_list: String,
     /// Where it sits in the group's library: "" (top) or "Toolkits/Evaluation".
     pub folder: String,
     pub event_id: Option<Uuid>,

@@ -20,6 +20,7 @@ pub mod received;
 pub mod resources;
 pub mod search;
 pub mod sessions;
+pub mod tags;
 pub mod threads;
 pub mod validate;
 pub mod viewer;

@@ -326,7 +326,6 @@ pub async fn resource(state: &AppState, g: &group::Model, obj: Incoming) -> AppR
     row.link = Set(link);
     row.description = Set(None);
     row.description_html = Set(html);
-    row.tag_list = Set(resources::tag_list(&tags));
     row.tags = Set(serde_json::json!(tags));
     row.folder = Set(folder);
     row.updated_at = Set(now);
@@ -336,6 +335,7 @@ pub async fn resource(state: &AppState, g: &group::Model, obj: Incoming) -> AppR
         row.update(&txn).await?;
     }
     let saved = resource::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("resource"))?;
+    crate::domain::tags::write_resource(&txn, saved.id, &saved.tags).await?;
     search::index_resource(&txn, &saved).await?;
     txn.commit().await?;
     Ok(saved)

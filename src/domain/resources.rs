@@ -2,6 +2,7 @@
 //! organised in folders and linked to events and threads. Members add entries; the author and
 //! the group's moderators change and remove them.
 use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -9,11 +10,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::db::enums::{ResourceKind, Role};
-use crate::db::{self, resource};
+use crate::db::{self, resource, resource_tag};
 use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::publishing::{self, Change};
 use crate::domain::viewer::Viewer;
-use crate::domain::{events, groups, markdown, members, search, threads, validate};
+use crate::domain::{events, groups, markdown, members, search, tags, threads, validate};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -55,15 +56,6 @@ pub fn folder(v: &str) -> AppResult<String> {
     Ok(segments.join("/"))
 }
 
-pub(crate) fn tag_list(tags: &[String]) -> String {
-    let mut s = String::from(",");
-    for t in tags {
-        s.push_str(&t.to_lowercase().replace(',', ""));
-        s.push(',');
-    }
-    s
-}
-
 /// Checks and applies `f` onto `row`.
 async fn apply(state: &AppState, viewer: &Viewer, row: &mut resource::ActiveModel, f: ResourceFields) -> AppResult<()> {
     if let Some(v) = f.title {
@@ -85,7 +77,6 @@ async fn apply(state: &AppState, viewer: &Viewer, row: &mut resource::ActiveMode
     }
     if let Some(v) = f.tags {
         let tags = validate::labels("tags", &v, 20, 60)?;
-        row.tag_list = Set(tag_list(&tags));
         row.tags = Set(serde_json::json!(tags));
     }
     if let Some(v) = f.folder {
@@ -137,7 +128,6 @@ pub async fn create(
         description: Set(None),
         description_html: Set(None),
         tags: Set(serde_json::json!([])),
-        tag_list: Set(",".into()),
         folder: Set(String::new()),
         event_id: Set(None),
         thread_id: Set(None),
@@ -149,6 +139,7 @@ pub async fn create(
     let federates = publishing::prepare(state, None, &g, None).await?;
     let txn = db::begin_write(&state.db).await?;
     let saved = row.insert(&txn).await?;
+    tags::write_resource(&txn, saved.id, &saved.tags).await?;
     search::index_resource(&txn, &saved).await?;
     if federates {
         publishing::publish_resource(&txn, state, &saved, Change::Create).await?;
@@ -182,6 +173,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, f: ResourceFiel
     row.updated_at = Set(Utc::now());
     let txn = db::begin_write(&state.db).await?;
     let saved = row.update(&txn).await?;
+    tags::write_resource(&txn, saved.id, &saved.tags).await?;
     search::index_resource(&txn, &saved).await?;
     if federates {
         publishing::publish_resource(&txn, state, &saved, Change::Update).await?;
@@ -240,9 +232,16 @@ pub async fn list(state: &AppState, filter: ResourceFilter, page: PageRequest) -
     if let Some(k) = filter.kind {
         cond = cond.add(resource::Column::Kind.eq(k));
     }
-    if let Some(tag) = filter.tag.as_deref().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()) {
-        let tag = members::escape_like(&tag).replace(',', "");
-        cond = cond.add(resource::Column::TagList.like(format!("%,{tag},%")));
+    if let Some(tag) = filter.tag.as_deref().map(tags::key).filter(|t| !t.is_empty()) {
+        cond = cond.add(
+            resource::Column::Id.in_subquery(
+                Query::select()
+                    .column(resource_tag::Column::ResourceId)
+                    .from(resource_tag::Entity)
+                    .and_where(Expr::col(resource_tag::Column::Tag).eq(tag))
+                    .to_owned(),
+            ),
+        );
     }
     if let Some(e) = filter.event_id {
         cond = cond.add(resource::Column::EventId.eq(e));
@@ -288,7 +287,7 @@ pub async fn folders<C: ConnectionTrait>(conn: &C, group_id: Uuid) -> AppResult<
 }
 
 pub fn tags(r: &resource::Model) -> Vec<String> {
-    serde_json::from_value(r.tags.clone()).unwrap_or_default()
+    tags::shown(&r.tags)
 }
 
 /// Resources by id, one statement.

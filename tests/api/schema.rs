@@ -348,3 +348,91 @@ async fn the_foreign_key_migration_removes_dangling_rows_and_keeps_the_rest() {
     assert_eq!(v["event"]["myRegistration"]["status"], "GOING");
     assert!(db.execute(&registration_row(uuid::Uuid::now_v7(), amy.id.parse().unwrap())).await.is_err());
 }
+
+/// A library entry as Weave wrote it before migration 17 (tags as JSON and as `,a,b,`).
+fn old_resource(title: &str, tags: &[&str]) -> sea_orm::sea_query::InsertStatement {
+    use sea_orm::sea_query::{Alias, Query};
+    let now = chrono::Utc::now();
+    let id = uuid::Uuid::now_v7();
+    let list = format!(",{},", tags.iter().map(|t| t.to_lowercase()).collect::<Vec<_>>().join(","));
+    let cols: Vec<(&str, sea_orm::Value)> = vec![
+        ("id", id.into()),
+        ("ap_id", format!("https://old.example/resources/{id}").into()),
+        ("local", true.into()),
+        ("group_id", OLD_GROUP.into()),
+        ("title", title.into()),
+        ("kind", "TOOLKIT".into()),
+        ("tags", json!(tags).into()),
+        ("tag_list", list.into()),
+        ("folder", "".into()),
+        ("created_at", now.into()),
+        ("updated_at", now.into()),
+    ];
+    let mut q = Query::insert();
+    q.into_table(Alias::new("resource"))
+        .columns(cols.iter().map(|(c, _)| Alias::new(*c)))
+        .values(cols.into_iter().map(|(_, v)| v.into()))
+        .unwrap();
+    q
+}
+
+/// The titles of the library entries with `tag`, in title order.
+async fn resources_tagged(app: &TestApp, tag: &str) -> Vec<String> {
+    let v: Value = app
+        .ok(
+            "query($t: String) { resources(filter: {tag: $t}, first: 20) { edges { node { title } } } }",
+            json!({"t": tag}),
+            None,
+        )
+        .await;
+    let mut titles: Vec<String> = v["resources"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["title"].as_str().unwrap().to_string())
+        .collect();
+    titles.sort();
+    titles
+}
+
+#[tokio::test]
+async fn library_entries_stored_before_the_tag_table_answer_the_tag_filter_after_it_and_it_goes_down_again() {
+    use migration::MigratorTrait as _;
+    use sea_orm::ConnectionTrait as _;
+    let old = database_at(16).await;
+    old.db.execute(&old_group()).await.unwrap();
+    for (title, tags) in [
+        ("circle guide", vec!["Learning", "50%"]),
+        ("course notes", vec!["learning", "a_b"]),
+        ("other", vec!["x,y"]),
+        ("none", vec![]),
+    ] {
+        old.db.execute(&old_resource(title, &tags)).await.unwrap();
+    }
+    // Up and down once: the joined list comes back as it was.
+    migration::Migrator::up(&old.db, Some(1)).await.unwrap();
+    migration::Migrator::down(&old.db, Some(1)).await.unwrap();
+    let rows = old
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            old.db.get_database_backend(),
+            "SELECT title, tag_list FROM resource ORDER BY title",
+        ))
+        .await
+        .unwrap();
+    let lists: Vec<(String, String)> =
+        rows.iter().map(|r| (r.try_get("", "title").unwrap(), r.try_get("", "tag_list").unwrap())).collect();
+    assert!(lists[0].1 == ",learning,50%," || lists[0].1 == ",50%,learning,", "{lists:?}");
+    assert_eq!(lists[2], ("none".to_string(), ",".to_string()));
+    // And up again, to where the server starts.
+    let app = old.start().await;
+    assert_eq!(resources_tagged(&app, "learning").await, ["circle guide", "course notes"]);
+    assert_eq!(resources_tagged(&app, "LEARNING ").await, ["circle guide", "course notes"]);
+    assert_eq!(resources_tagged(&app, "50%").await, ["circle guide"]);
+    assert_eq!(resources_tagged(&app, "a_b").await, ["course notes"]);
+    assert_eq!(resources_tagged(&app, "x,y").await, ["other"]);
+    assert_eq!(resources_tagged(&app, "x").await, Vec::<String>::new());
+    assert_eq!(resources_tagged(&app, "%").await, Vec::<String>::new(), "no wildcard");
+    let v: Value = app.ok("{ resources(filter:{tag:\"50%\"}){ edges { node { tags } } } }", json!({}), None).await;
+    assert_eq!(v["resources"]["edges"][0]["node"]["tags"], json!(["Learning", "50%"]), "the tags as shown stay");
+}

@@ -1,34 +1,20 @@
-//! An event's tags: the JSON column, and the `event_tag` rows the tag filter reads.
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+//! An event's tags: as written (its `tags`), and the `event_tag` rows the tag filter reads
+//! (the rule for both is `domain::tags`).
+use sea_orm::ConnectionTrait;
 
-use crate::db::{event, event_tag};
+use crate::db::event;
 use crate::error::AppResult;
 
 pub fn tags(e: &event::Model) -> Vec<String> {
-    serde_json::from_value(e.tags.clone()).unwrap_or_default()
+    crate::domain::tags::shown(&e.tags)
 }
 
-/// The key a tag is stored under in `event_tag` and looked up by: trimmed, lowercase. (Migration
-/// m0013 fills the rows with the same rule.)
+/// The key a tag is stored and looked up under.
 pub fn tag_key(t: &str) -> String {
-    t.trim().to_lowercase()
+    crate::domain::tags::key(t)
 }
 
-/// Writes the event's `event_tag` rows from its `tags`, in the caller's transaction: what the
-/// tag filter reads.
+/// Writes the event's `event_tag` rows from its `tags`, in the caller's transaction.
 pub async fn write_tags<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<()> {
-    event_tag::Entity::delete_many().filter(event_tag::Column::EventId.eq(e.id)).exec(conn).await?;
-    let tags: Vec<String> = serde_json::from_value(e.tags.clone()).unwrap_or_default();
-    let mut keys: Vec<String> = Vec::with_capacity(tags.len());
-    for key in tags.iter().map(|t| tag_key(t)) {
-        if !key.is_empty() && !keys.contains(&key) {
-            keys.push(key);
-        }
-    }
-    if keys.is_empty() {
-        return Ok(());
-    }
-    let rows = keys.into_iter().map(|tag| event_tag::ActiveModel { event_id: Set(e.id), tag: Set(tag) });
-    event_tag::Entity::insert_many(rows).exec_without_returning(conn).await?;
-    Ok(())
+    crate::domain::tags::write_event(conn, e.id, &e.tags).await
 }

@@ -8,7 +8,7 @@
 //! - retractions (`Delete`) and activities about no object (follows, profile updates) are served
 //!   as stored.
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::db::{event, group, post, resource, thread};
 use crate::domain::actors::ApActor;
@@ -52,7 +52,9 @@ pub async fn as_now<C: ConnectionTrait>(conn: &C, state: &AppState, mut activity
             }
             *object = v;
         }
-        Now::Tombstone(id) => *object = json!({"id": id, "type": "Tombstone"}),
+        Now::Tombstone(id) => {
+            *object = serde_json::to_value(crate::ap::activities::Tombstone::of(&id)).map_err(AppError::internal)?
+        }
         Now::Withdrawn => return Ok(None),
         Now::Stored => {}
     }

@@ -132,7 +132,7 @@ async fn post_page(req: HttpRequest, path: web::Path<String>, state: web::Data<S
     };
     if wants_json(&req) {
         if p.deleted {
-            let tombstone = serde_json::json!({"id": p.ap_id, "type": "Tombstone"});
+            let tombstone = serde_json::to_value(crate::ap::activities::Tombstone::of(&p.ap_id)).unwrap_or_default();
             return HttpResponse::Gone()
                 .content_type("application/activity+json")
                 .body(crate::ap::with_context(tombstone).to_string());

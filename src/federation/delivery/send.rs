@@ -1,0 +1,178 @@
+//! Signing and sending one delivery through activitypub_federation, and what came of it.
+use activitypub_federation::activity_sending::SendActivityTask;
+use activitypub_federation::traits::Activity;
+use chrono::{DateTime, Utc};
+use sea_orm::EntityTrait;
+use serde::Serialize;
+use url::Url;
+
+use super::servers::{dead_since, DEAD_PROBE_SECS, GIVE_UP_ON_DEAD_SECS};
+use crate::db::{delivery, outbound_activity};
+use crate::domain::actors::ApActor;
+use crate::federation::{FedData, FedError, Federation};
+use crate::state::{AppState, State};
+
+/// A stored activity, re-serialised exactly as it was written.
+#[derive(Debug, Clone)]
+pub(super) struct Stored {
+    id: Url,
+    actor: Url,
+    json: serde_json::Value,
+}
+
+impl Serialize for Stored {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.json.serialize(s)
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for Stored {
+    type DataType = State;
+    type Error = FedError;
+    fn id(&self) -> &Url {
+        &self.id
+    }
+    fn actor(&self) -> &Url {
+        &self.actor
+    }
+    async fn verify(&self, _: &FedData<State>) -> Result<(), FedError> {
+        Ok(())
+    }
+    async fn receive(self, _: &FedData<State>) -> Result<(), FedError> {
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+pub(super) enum Outcome {
+    Sent,
+    Retry(String),
+    Skipped(String),
+    /// The receiving server answered with a permanent 4xx: failed, with its status kept.
+    Rejected(String),
+    Postpone(DateTime<Utc>),
+}
+
+tokio::task_local! {
+    /// The status of a permanent refusal (4xx other than 408 and 429) seen while sending one
+    /// delivery. The library counts those as delivered; we keep them.
+    static REJECTED_WITH: std::sync::Mutex<Option<reqwest::StatusCode>>;
+}
+
+/// Notes permanent 4xx answers for the delivery being sent (see [`REJECTED_WITH`]); other
+/// requests pass through untouched.
+pub struct RecordRejection;
+
+#[async_trait::async_trait]
+impl reqwest_middleware::Middleware for RecordRejection {
+    async fn handle(
+        &self,
+        req: reqwest::Request,
+        extensions: &mut http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        let response = next.run(req, extensions).await?;
+        let status = response.status();
+        if status.is_client_error()
+            && status != reqwest::StatusCode::REQUEST_TIMEOUT
+            && status != reqwest::StatusCode::TOO_MANY_REQUESTS
+        {
+            let _ = REJECTED_WITH.try_with(|slot| {
+                if let Ok(mut slot) = slot.lock() {
+                    *slot = Some(status);
+                }
+            });
+        }
+        Ok(response)
+    }
+}
+
+/// Why the library dropped an inbox before sending: a local or disallowed address is final;
+/// anything else (the name does not resolve, or resolves to a private address) may change, so
+/// the delivery is retried.
+fn classify_dropped_inbox(state: &AppState, inbox: &Url) -> Outcome {
+    if crate::ap::authority(inbox) == state.config.domain.to_lowercase() {
+        return Outcome::Skipped("the inbox is on this server".into());
+    }
+    let debug = state.config.federation_debug;
+    let permanent = match inbox.scheme() {
+        "https" => None,
+        "http" if debug => None,
+        _ => Some("the inbox URL's scheme is not allowed"),
+    }
+    .or_else(|| inbox.domain().is_none().then_some("the inbox URL has no domain name"))
+    .or_else(|| (!debug && inbox.port().is_some()).then_some("the inbox URL has an explicit port"));
+    match permanent {
+        Some(why) => Outcome::Skipped(why.into()),
+        None => Outcome::Retry("the inbox's server name did not resolve to a public address".into()),
+    }
+}
+
+/// An activity ready to sign: its document and its signer. Loaded once per round for all the
+/// deliveries of that activity (a group's post goes to many inboxes).
+pub(super) type Ready = Result<(Stored, ApActor), Outcome>;
+
+pub(super) async fn load_activity(state: &AppState, activity_id: uuid::Uuid) -> Ready {
+    let activity = match outbound_activity::Entity::find_by_id(activity_id).one(&state.db).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return Err(Outcome::Skipped("activity no longer exists".into())),
+        Err(e) => return Err(Outcome::Retry(format!("database: {e}"))),
+    };
+    let signer = match ApActor::by_row(&state.db, state, activity.actor_kind, activity.actor_id).await {
+        Ok(Some(a)) if a.private_key_pem.is_some() => a,
+        Ok(_) => return Err(Outcome::Skipped("the signing actor has no key".into())),
+        Err(e) => return Err(Outcome::Retry(format!("loading the signer: {e:?}"))),
+    };
+    let (Ok(json), Ok(id)) =
+        (serde_json::from_str::<serde_json::Value>(&activity.payload), Url::parse(&activity.ap_id))
+    else {
+        return Err(Outcome::Skipped("stored activity is malformed".into()));
+    };
+    Ok((Stored { id, actor: signer.id.clone(), json }, signer))
+}
+
+pub(super) async fn send(fed: &Federation, row: &delivery::Model, ready: &Ready, now: DateTime<Utc>) -> Outcome {
+    let state: &AppState = fed;
+    if let Some((dead_since, failing_since)) = dead_since(state, &row.domain).await {
+        let probe_at = dead_since + chrono::Duration::seconds(DEAD_PROBE_SECS);
+        if now < probe_at {
+            if (now - failing_since).num_seconds() > GIVE_UP_ON_DEAD_SECS {
+                return Outcome::Skipped("the receiving server has been dead for a week".into());
+            }
+            return Outcome::Postpone(probe_at);
+        }
+    }
+    let Ok(inbox) = Url::parse(&row.inbox_url) else {
+        return Outcome::Skipped("the inbox URL is malformed".into());
+    };
+    match crate::domain::moderation::is_blocked(&state.db, &inbox).await {
+        Ok(true) => return Outcome::Skipped("the receiving domain is blocked".into()),
+        Ok(false) => {}
+        Err(e) => return Outcome::Retry(format!("checking the block list: {e}")),
+    }
+    let (stored, signer) = match ready {
+        Ok(r) => r,
+        Err(outcome) => return outcome.clone(),
+    };
+    let data = fed.to_request_data();
+    let tasks = match SendActivityTask::prepare(stored, signer, vec![inbox.clone()], &data).await {
+        Ok(t) => t,
+        Err(e) => return Outcome::Retry(format!("preparing: {e}")),
+    };
+    let Some(task) = tasks.into_iter().next() else {
+        return classify_dropped_inbox(state, &inbox);
+    };
+    let rejected = std::sync::Mutex::new(None);
+    let (result, rejected) = REJECTED_WITH
+        .scope(rejected, async {
+            let result = task.sign_and_send(&data).await;
+            (result, REJECTED_WITH.with(|r| r.lock().ok().and_then(|r| *r)))
+        })
+        .await;
+    match (result, rejected) {
+        (Ok(()), Some(status)) => Outcome::Rejected(format!("refused by the receiving server: HTTP {status}")),
+        (Ok(()), None) => Outcome::Sent,
+        (Err(e), _) => Outcome::Retry(e.to_string()),
+    }
+}

@@ -99,9 +99,12 @@ pub struct MemberMutation;
 /// (`WEAVE_RATE_LIMIT_AUTH_PER_MINUTE`), before any password is hashed.
 fn auth_limit(ctx: &Context<'_>) -> std::result::Result<(), AppError> {
     let client = ctx.data_opt::<ClientAddr>().cloned().unwrap_or_else(ClientAddr::unknown);
-    // Served schemas hold the limits (`web::server`); one run in-process (the demo) has no client.
+    // Every schema that serves requests holds the limits (`served_schema`); one without them is
+    // a wiring defect, refused rather than left unlimited. (The demo's in-process schema never
+    // signs anyone in.)
     let Some(limits) = ctx.data_opt::<std::sync::Arc<crate::web::ratelimit::RateLimits>>() else {
-        return Ok(());
+        tracing::error!("a schema without rate limits was asked to sign someone in");
+        return Err(AppError::internal(anyhow::anyhow!("sign-in limits are not configured")));
     };
     limits.auth.check(&client).map_err(|wait| {
         AppError::RateLimited(format!(

@@ -16,8 +16,8 @@ use std::time::Instant;
 use chrono::Utc;
 use sea_orm::{EntityTrait, Set};
 use uuid::Uuid;
-use weave::db::enums::{ActorKind, FollowState};
-use weave::db::{follow, member};
+use weave::db::enums::FollowState;
+use weave::db::{actor, follow, member};
 use weave::domain::groups;
 
 mod common;
@@ -79,13 +79,14 @@ async fn main() {
     let community = instance.community.clone();
     let now = Utc::now();
     let seed = Instant::now();
+    let mut actors = Vec::new();
     let mut members = Vec::new();
     let mut follows = Vec::new();
     for i in 0..FOLLOWERS {
         let server = i % SERVERS;
         let host = format!("localhost:{rport}");
         let ap_id = format!("http://{host}/i/{server}/users/u{i}");
-        let follower = remote_member(
+        let (actor_row, follower) = remote_member(
             ap_id.clone(),
             format!("u{i}@s{server}.{host}"),
             format!("u{i}"),
@@ -95,18 +96,20 @@ async fn main() {
             now,
         );
         let id = *follower.id.as_ref();
+        actors.push(actor_row);
         members.push(follower);
         follows.push(follow::ActiveModel {
             id: Set(Uuid::now_v7()),
             ap_id: Set(format!("{ap_id}/follows/1")),
-            follower_kind: Set(ActorKind::Member),
             follower_id: Set(id),
-            target_kind: Set(ActorKind::Group),
             target_id: Set(community.id),
             state: Set(FollowState::Accepted),
             created_at: Set(now),
             updated_at: Set(now),
         });
+    }
+    for chunk in actors.chunks(500) {
+        actor::Entity::insert_many(chunk.to_vec()).exec_without_returning(&state.db).await.unwrap();
     }
     for chunk in members.chunks(500) {
         member::Entity::insert_many(chunk.to_vec()).exec_without_returning(&state.db).await.unwrap();
@@ -117,7 +120,7 @@ async fn main() {
     println!("seeded {FOLLOWERS} followers on {SERVERS} servers in {:.2?}", seed.elapsed());
 
     // The group's keys are made on its first federation use; make them before timing.
-    let actor = weave::domain::actors::ApActor::from_group(community.clone()).unwrap();
+    let actor = weave::domain::actors::ApActor::of_group(&state.db, community.clone()).await.unwrap();
     weave::domain::actors::ensure_keys(&state, actor).await.unwrap();
 
     // One group Update: enqueue (the domain's transaction), then deliver.

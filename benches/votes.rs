@@ -24,7 +24,7 @@ use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use sea_orm::EntityTrait;
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
-use weave::db::member;
+use weave::db::{actor, member};
 
 mod common;
 use common::{cpu_seconds_of, env_num, remote_member, Instance};
@@ -69,15 +69,18 @@ async fn server(votes: usize, seats: usize) {
     };
     let e = weave::domain::events::create(&state, &viewer, community.id, fields).await.unwrap();
     // One key for every voter: the admin's (made here), shared by the stored remote accounts.
-    let keyed = weave::domain::actors::ensure_keys(&state, weave::domain::actors::ApActor::from_member(admin).unwrap())
-        .await
-        .unwrap();
+    let keyed = weave::domain::actors::ensure_keys(
+        &state,
+        weave::domain::actors::ApActor::of_member(&state.db, admin).await.unwrap(),
+    )
+    .await
+    .unwrap();
     let public = keyed.public_key_pem.clone();
     let private = keyed.private_key_pem.clone().unwrap();
     let now = Utc::now();
     // The voters' server: another authority than ours (nothing is fetched from it).
     let host = REMOTE;
-    let rows: Vec<member::ActiveModel> = (0..votes)
+    let (actors, rows): (Vec<actor::ActiveModel>, Vec<member::ActiveModel>) = (0..votes)
         .map(|i| {
             let ap_id = format!("http://{host}/remote/u{i}");
             remote_member(
@@ -90,14 +93,20 @@ async fn server(votes: usize, seats: usize) {
                 now,
             )
         })
-        .collect();
+        .unzip();
+    for chunk in actors.chunks(500) {
+        actor::Entity::insert_many(chunk.to_vec()).exec_without_returning(&state.db).await.unwrap();
+    }
     for chunk in rows.chunks(500) {
         member::Entity::insert_many(chunk.to_vec()).exec_without_returning(&state.db).await.unwrap();
     }
     // The group answers every vote: its keys are made before the run, as after its first use.
-    weave::domain::actors::ensure_keys(&state, weave::domain::actors::ApActor::from_group(community).unwrap())
-        .await
-        .unwrap();
+    weave::domain::actors::ensure_keys(
+        &state,
+        weave::domain::actors::ApActor::of_group(&state.db, community).await.unwrap(),
+    )
+    .await
+    .unwrap();
     let poll = weave::domain::events::federation::poll_id(&e);
     println!("{port} {poll} {} {}", base64::engine::general_purpose::STANDARD.encode(private), e.id);
     std::io::stdout().flush().unwrap();

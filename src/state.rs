@@ -38,23 +38,4 @@ impl AppState {
     pub fn group_url(&self, slug: &str) -> String {
         format!("{}/groups/{}", self.base_url(), slug)
     }
-
-    /// The URLs a local actor publishes, all derived from its id.
-    pub fn local_actor_urls(&self, ap_id: String) -> LocalActorUrls {
-        LocalActorUrls {
-            inbox: format!("{ap_id}/inbox"),
-            outbox: format!("{ap_id}/outbox"),
-            followers: format!("{ap_id}/followers"),
-            shared_inbox: format!("{}/inbox", self.base_url()),
-            ap_id,
-        }
-    }
-}
-
-pub struct LocalActorUrls {
-    pub ap_id: String,
-    pub inbox: String,
-    pub shared_inbox: String,
-    pub outbox: String,
-    pub followers: String,
 }

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::Set;
 use uuid::Uuid;
-use weave::db::enums::MemberStatus;
-use weave::db::{group, member};
+use weave::db::enums::{ActorKind, MemberStatus};
+use weave::db::{actor, group, member};
 
 /// `name` from the environment as a number, else `default`.
 pub fn env_num(name: &str, default: usize) -> usize {
@@ -71,7 +71,7 @@ impl Instance {
 }
 
 /// A remote account as stored after a fetch (verified, fresh), on `host`, delivering to
-/// `shared_inbox`.
+/// `shared_inbox`: its actor row and its member row (insert the actor first).
 pub fn remote_member(
     ap_id: String,
     handle: String,
@@ -80,9 +80,30 @@ pub fn remote_member(
     shared_inbox: String,
     public_key_pem: String,
     now: DateTime<Utc>,
-) -> member::ActiveModel {
-    member::ActiveModel {
-        id: Set(Uuid::now_v7()),
+) -> (actor::ActiveModel, member::ActiveModel) {
+    let id = Uuid::now_v7();
+    let actor_row = actor::ActiveModel {
+        id: Set(id),
+        kind: Set(ActorKind::Member),
+        ap_id: Set(ap_id.clone()),
+        username: Set(username.clone()),
+        domain: Set(Some(host.to_string())),
+        local: Set(false),
+        url: Set(None),
+        inbox_url: Set(Some(format!("{ap_id}/inbox"))),
+        shared_inbox_url: Set(Some(shared_inbox)),
+        outbox_url: Set(None),
+        followers_url: Set(None),
+        public_key_pem: Set(Some(public_key_pem)),
+        private_key_pem: Set(None),
+        manually_approves_followers: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_refreshed_at: Set(Some(now)),
+        verified_at: Set(Some(now)),
+    };
+    let member_row = member::ActiveModel {
+        id: Set(id),
         handle: Set(handle),
         username: Set(username),
         domain: Set(Some(host.to_string())),
@@ -99,22 +120,13 @@ pub fn remote_member(
         links: Set(serde_json::json!([])),
         is_admin: Set(false),
         status: Set(MemberStatus::Active),
-        verified_at: Set(Some(now)),
         calendar_token: Set(None),
         local: Set(false),
-        url: Set(None),
-        inbox_url: Set(Some(format!("{ap_id}/inbox"))),
-        shared_inbox_url: Set(Some(shared_inbox)),
-        outbox_url: Set(None),
-        followers_url: Set(None),
         ap_id: Set(ap_id),
-        public_key_pem: Set(Some(public_key_pem)),
-        private_key_pem: Set(None),
         avatar_url: Set(None),
-        manually_approves_followers: Set(false),
         discoverable: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
-        last_refreshed_at: Set(Some(now)),
-    }
+    };
+    (actor_row, member_row)
 }

@@ -18,6 +18,7 @@ mod m0014_event_host_ids;
 mod m0015_foreign_keys;
 mod m0016_content_foreign_keys;
 mod m0017_resource_tag;
+mod m0018_actor;
 mod tag_rows;
 
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_foreign_keys::Migration),
             Box::new(m0016_content_foreign_keys::Migration),
             Box::new(m0017_resource_tag::Migration),
+            Box::new(m0018_actor::Migration),
         ]
     }
 }

@@ -9,10 +9,9 @@ pub struct Model {
     /// The id of the Follow activity (ours or the remote's).
     #[sea_orm(unique)]
     pub ap_id: String,
-    /// `member` or `group`.
-    pub follower_kind: super::enums::ActorKind,
+    /// The actor who follows (`actor.id`).
     pub follower_id: Uuid,
-    pub target_kind: super::enums::ActorKind,
+    /// The actor followed (`actor.id`).
     pub target_id: Uuid,
     /// PENDING or ACCEPTED (rejected follows are deleted).
     pub state: super::enums::FollowState,

@@ -18,22 +18,10 @@ pub struct Model {
     pub local: bool,
     #[sea_orm(unique)]
     pub ap_id: String,
-    pub url: Option<String>,
-    pub inbox_url: Option<String>,
-    pub shared_inbox_url: Option<String>,
-    pub outbox_url: Option<String>,
-    pub followers_url: Option<String>,
-    pub public_key_pem: Option<String>,
-    pub private_key_pem: Option<String>,
     pub avatar_url: Option<String>,
-    pub manually_approves_followers: bool,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
-    pub last_refreshed_at: Option<DateTimeUtc>,
-    /// Remote actors: when one of their signatures verified or a member looked them up; they
-    /// are listed in the directory only from then on.
-    pub verified_at: Option<DateTimeUtc>,
     /// The followers collection lists its items (otherwise only a count).
     pub public_followers: bool,
 }

@@ -74,6 +74,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         db.begin().await
     }
 }
+pub mod actor;
 pub mod delivery;
 pub mod domain_block;
 pub mod enums;
@@ -82,7 +83,6 @@ pub mod event_host;
 pub mod event_tag;
 pub mod follow;
 pub mod inbound_activity;
-pub mod instance_actor;
 pub mod outbound_activity;
 pub mod post;
 pub mod remote_instance;

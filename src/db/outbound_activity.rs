@@ -8,8 +8,7 @@ pub struct Model {
     pub id: Uuid,
     #[sea_orm(unique)]
     pub ap_id: String,
-    /// `member`, `group` or `instance`: whose key signs it.
-    pub actor_kind: super::enums::ActorKind,
+    /// Whose key signs it (`actor.id`).
     pub actor_id: Uuid,
     pub kind: String,
     /// The JSON-LD document, `@context` included.

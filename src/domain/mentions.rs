@@ -75,6 +75,7 @@ pub async fn link<C: ConnectionTrait>(conn: &C, text: &str) -> AppResult<String>
     if known.is_empty() {
         return Ok(text.to_string());
     }
+    let urls = crate::domain::actors::profile_urls(conn, known.iter().map(|m| m.id)).await?;
     let mut out = String::with_capacity(text.len() + 64 * known.len());
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
@@ -96,7 +97,7 @@ pub async fn link<C: ConnectionTrait>(conn: &C, text: &str) -> AppResult<String>
             let span = hit.and_then(|m| chars.get(i..i + 1 + m.handle.chars().count()).map(|s| (m, s)));
             if let Some((m, span)) = span {
                 let shown: String = span.iter().collect();
-                let url = m.url.as_deref().unwrap_or(&m.ap_id);
+                let url = urls.get(&m.id).unwrap_or(&m.ap_id);
                 out.push_str(&format!("[{shown}]({url})"));
                 i += 1 + m.handle.chars().count();
                 continue;

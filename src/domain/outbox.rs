@@ -10,14 +10,14 @@ use url::Url;
 use uuid::Uuid;
 
 use crate::ap;
-use crate::db::enums::{ActorKind, DeliveryState, FollowState};
-use crate::db::{delivery, domain_block, follow, group, member, outbound_activity};
+use crate::db::enums::{DeliveryState, FollowState};
+use crate::db::{actor, delivery, domain_block, follow, group, member, outbound_activity};
 use crate::error::AppResult;
 use crate::state::AppState;
 
 /// An activity to publish.
 pub struct Outgoing {
-    pub actor_kind: ActorKind,
+    /// Whose key signs it (`actor.id`).
     pub actor_id: Uuid,
     /// Its id (also inside `payload`).
     pub ap_id: String,
@@ -39,7 +39,7 @@ impl Outgoing {
         public: bool,
         inboxes: Vec<Url>,
     ) -> Self {
-        Outgoing { actor_kind: ActorKind::Group, actor_id: g.id, ap_id, kind, payload, public, inboxes }
+        Outgoing { actor_id: g.id, ap_id, kind, payload, public, inboxes }
     }
 
     /// An activity from a local member.
@@ -51,18 +51,20 @@ impl Outgoing {
         public: bool,
         inboxes: Vec<Url>,
     ) -> Self {
-        Outgoing { actor_kind: ActorKind::Member, actor_id: m.id, ap_id, kind, payload, public, inboxes }
+        Outgoing { actor_id: m.id, ap_id, kind, payload, public, inboxes }
     }
 }
 
-/// Where to deliver to a remote member: its server's shared inbox, else its own.
-pub fn member_inbox(m: &member::Model) -> Option<Url> {
-    m.shared_inbox_url.as_deref().or(m.inbox_url.as_deref()).and_then(|u| Url::parse(u).ok())
-}
-
-/// Where to deliver to a remote group: its server's shared inbox, else its own.
-pub fn group_inbox(g: &group::Model) -> Option<Url> {
-    g.shared_inbox_url.as_deref().or(g.inbox_url.as_deref()).and_then(|u| Url::parse(u).ok())
+/// Where to deliver to an actor: its server's shared inbox, else its own.
+pub async fn inbox_of<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<Option<Url>> {
+    let row: Option<(Option<String>, Option<String>)> = actor::Entity::find_by_id(id)
+        .select_only()
+        .column(actor::Column::SharedInboxUrl)
+        .column(actor::Column::InboxUrl)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(row.and_then(|(shared, inbox)| shared.or(inbox)).and_then(|u| Url::parse(&u).ok()))
 }
 
 /// A fresh activity id under the actor's URL.
@@ -79,7 +81,6 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, state: &AppState, out: Outgoi
     outbound_activity::ActiveModel {
         id: Set(id),
         ap_id: Set(out.ap_id),
-        actor_kind: Set(out.actor_kind),
         actor_id: Set(out.actor_id),
         kind: Set(out.kind.into()),
         payload: Set(payload.to_string()),
@@ -125,64 +126,47 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, state: &AppState, out: Outgoi
 
 /// The inboxes of an actor's accepted remote followers: shared inboxes where the follower's
 /// server has one, each once.
-pub async fn follower_inboxes<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<Vec<Url>> {
-    let followers_of = |follower_kind: ActorKind| {
-        Query::select()
-            .column(follow::Column::FollowerId)
-            .from(follow::Entity)
-            .and_where(Expr::col(follow::Column::TargetKind).eq(kind))
-            .and_where(Expr::col(follow::Column::TargetId).eq(id))
-            .and_where(Expr::col(follow::Column::FollowerKind).eq(follower_kind))
-            .and_where(Expr::col(follow::Column::State).eq(FollowState::Accepted))
-            .to_owned()
-    };
-    remote_inboxes(conn, followers_of(ActorKind::Member), followers_of(ActorKind::Group)).await
+pub async fn follower_inboxes<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<Vec<Url>> {
+    let followers = Query::select()
+        .column(follow::Column::FollowerId)
+        .from(follow::Entity)
+        .and_where(Expr::col(follow::Column::TargetId).eq(id))
+        .and_where(Expr::col(follow::Column::State).eq(FollowState::Accepted))
+        .to_owned();
+    remote_inboxes(conn, actor::Column::Id.in_subquery(followers)).await
 }
 
 /// The inboxes of the remote actors an actor follows or asked to follow (they hear of its
 /// deletion too).
-pub async fn followed_inboxes<C: ConnectionTrait>(conn: &C, kind: ActorKind, id: Uuid) -> AppResult<Vec<Url>> {
-    let targets = |target_kind: ActorKind| {
-        Query::select()
-            .column(follow::Column::TargetId)
-            .from(follow::Entity)
-            .and_where(Expr::col(follow::Column::FollowerKind).eq(kind))
-            .and_where(Expr::col(follow::Column::FollowerId).eq(id))
-            .and_where(Expr::col(follow::Column::TargetKind).eq(target_kind))
-            .to_owned()
-    };
-    remote_inboxes(conn, targets(ActorKind::Member), targets(ActorKind::Group)).await
+pub async fn followed_inboxes<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<Vec<Url>> {
+    let targets = Query::select()
+        .column(follow::Column::TargetId)
+        .from(follow::Entity)
+        .and_where(Expr::col(follow::Column::FollowerId).eq(id))
+        .to_owned();
+    remote_inboxes(conn, actor::Column::Id.in_subquery(targets)).await
 }
 
-/// The delivery inboxes (shared where there is one) of the remote members and groups whose ids
-/// the two subqueries select, each once: two statements whatever their number.
-async fn remote_inboxes<C: ConnectionTrait>(
-    conn: &C,
-    member_ids: sea_orm::sea_query::SelectStatement,
-    group_ids: sea_orm::sea_query::SelectStatement,
-) -> AppResult<Vec<Url>> {
-    let members: Vec<(Option<String>, Option<String>)> = member::Entity::find()
+/// The delivery inboxes of these actors (those on other servers), each once.
+pub async fn inboxes_of<C: ConnectionTrait>(conn: &C, ids: impl IntoIterator<Item = Uuid>) -> AppResult<Vec<Url>> {
+    remote_inboxes(conn, actor::Column::Id.is_in(ids)).await
+}
+
+/// The delivery inboxes (shared where there is one) of the remote actors whose ids the
+/// condition selects, each once: one statement whatever their number.
+async fn remote_inboxes<C: ConnectionTrait>(conn: &C, which: sea_orm::sea_query::SimpleExpr) -> AppResult<Vec<Url>> {
+    let rows: Vec<(Option<String>, Option<String>)> = actor::Entity::find()
         .select_only()
-        .column(member::Column::SharedInboxUrl)
-        .column(member::Column::InboxUrl)
-        .filter(member::Column::Local.eq(false))
-        .filter(member::Column::Id.in_subquery(member_ids))
-        .distinct()
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let groups: Vec<(Option<String>, Option<String>)> = group::Entity::find()
-        .select_only()
-        .column(group::Column::SharedInboxUrl)
-        .column(group::Column::InboxUrl)
-        .filter(group::Column::Local.eq(false))
-        .filter(group::Column::Id.in_subquery(group_ids))
+        .column(actor::Column::SharedInboxUrl)
+        .column(actor::Column::InboxUrl)
+        .filter(actor::Column::Local.eq(false))
+        .filter(which)
         .distinct()
         .into_tuple()
         .all(conn)
         .await?;
     let mut out = BTreeSet::new();
-    for (shared, inbox) in members.into_iter().chain(groups) {
+    for (shared, inbox) in rows {
         if let Some(u) = shared.or(inbox).and_then(|u| Url::parse(&u).ok()) {
             out.insert(u);
         }

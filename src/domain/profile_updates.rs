@@ -1,11 +1,10 @@
 //! Publishing a local actor's changed profile (a member's or a group's) to its followers
 //! elsewhere, as an `Update` in the transaction that makes the change.
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::ap::activities;
-use crate::db::{group, member};
-use crate::domain::actors::{ensure_keys, ActorKind, ApActor};
+use crate::domain::actors::{ensure_keys, ApActor};
 use crate::domain::outbox::{self, Outgoing};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -14,7 +13,7 @@ use crate::state::AppState;
 /// followers), making its keys if so. Runs outside the transaction that makes the change, so a
 /// SQLite write lock is never waited on from within.
 pub async fn prepare(state: &AppState, actor: ApActor) -> AppResult<bool> {
-    let federates = !outbox::follower_inboxes(&state.db, actor.kind, actor.row_id).await?.is_empty();
+    let federates = !outbox::follower_inboxes(&state.db, actor.row_id).await?.is_empty();
     if federates {
         ensure_keys(state, actor).await?;
     }
@@ -23,14 +22,9 @@ pub async fn prepare(state: &AppState, actor: ApActor) -> AppResult<bool> {
 
 /// Publishes an actor's new profile to its followers, in the caller's transaction, from the
 /// row as that transaction sees it.
-pub async fn publish<C: ConnectionTrait>(conn: &C, state: &AppState, kind: ActorKind, id: Uuid) -> AppResult<()> {
-    let actor = match kind {
-        ActorKind::Member => member::Entity::find_by_id(id).one(conn).await?.map(ApActor::from_member),
-        ActorKind::Group => group::Entity::find_by_id(id).one(conn).await?.map(ApActor::from_group),
-        ActorKind::Instance => None,
-    };
-    let Some(actor) = actor.transpose()? else { return Ok(()) };
-    let inboxes = outbox::follower_inboxes(conn, actor.kind, actor.row_id).await?;
+pub async fn publish<C: ConnectionTrait>(conn: &C, state: &AppState, id: Uuid) -> AppResult<()> {
+    let Some(actor) = ApActor::by_id(conn, id).await? else { return Ok(()) };
+    let inboxes = outbox::follower_inboxes(conn, actor.row_id).await?;
     if inboxes.is_empty() {
         return Ok(());
     }
@@ -40,15 +34,7 @@ pub async fn publish<C: ConnectionTrait>(conn: &C, state: &AppState, kind: Actor
     outbox::enqueue(
         conn,
         state,
-        Outgoing {
-            actor_kind: actor.kind,
-            actor_id: actor.row_id,
-            ap_id,
-            kind: "Update",
-            payload,
-            public: true,
-            inboxes,
-        },
+        Outgoing { actor_id: actor.row_id, ap_id, kind: "Update", payload, public: true, inboxes },
     )
     .await?;
     Ok(())

@@ -15,8 +15,8 @@
 use sea_orm::{ConnectionTrait, EntityTrait};
 
 use crate::ap::content::{self, DocumentParts, Mention, NoteParts, PageParts};
-use crate::db::enums::ActorKind;
 use crate::db::{group, member, post, resource, thread};
+use crate::domain::actors::local_followers;
 use crate::domain::actors::{ensure_keys, ApActor};
 use crate::domain::outbox::{self, Outgoing};
 use crate::domain::{mentions, resources, visibility};
@@ -33,17 +33,17 @@ pub async fn prepare(
 ) -> AppResult<bool> {
     let mut federates = !g.local || mentions_elsewhere(&state.db, text).await?;
     if let Some(a) = author.filter(|a| a.local) {
-        federates |= !outbox::follower_inboxes(&state.db, ActorKind::Member, a.id).await?.is_empty();
+        federates |= !outbox::follower_inboxes(&state.db, a.id).await?.is_empty();
     }
     if g.local {
-        federates |= !outbox::follower_inboxes(&state.db, ActorKind::Group, g.id).await?.is_empty();
+        federates |= !outbox::follower_inboxes(&state.db, g.id).await?.is_empty();
     }
     if federates {
         if let Some(a) = author.filter(|a| a.local) {
-            ensure_keys(state, ApActor::from_member(a.clone())?).await?;
+            ensure_keys(state, ApActor::of_member(&state.db, a.clone()).await?).await?;
         }
         if g.local {
-            ensure_keys(state, ApActor::from_group(g.clone())?).await?;
+            ensure_keys(state, ApActor::of_group(&state.db, g.clone()).await?).await?;
         }
     }
     Ok(federates)
@@ -128,7 +128,7 @@ async fn note<C: ConnectionTrait>(
     let mentioned = mentions::accounts(conn, p.body.as_deref().unwrap_or("")).await?;
     let mention_tags: Vec<Mention> = mentioned.iter().map(|m| mention_of(state, m)).collect();
     let mut cc = vec![g.ap_id.clone()];
-    cc.extend(author.followers_url.clone());
+    cc.push(local_followers(&author.ap_id));
     let note = content::note(&NoteParts {
         id: &p.ap_id,
         author: &author.ap_id,
@@ -204,17 +204,17 @@ async fn send<C: ConnectionTrait>(
 
     // The author's side: followers, mentioned accounts, and a remote group with the author of
     // the post answered.
-    let mut inboxes = outbox::follower_inboxes(conn, ActorKind::Member, author.id).await?;
-    inboxes.extend(mentioned.iter().filter(|m| !m.local).filter_map(outbox::member_inbox));
+    let mut inboxes = outbox::follower_inboxes(conn, author.id).await?;
+    inboxes.extend(outbox::inboxes_of(conn, mentioned.iter().filter(|m| !m.local).map(|m| m.id)).await?);
     if !g.local {
-        inboxes.extend(outbox::group_inbox(&g));
+        inboxes.extend(outbox::inbox_of(conn, g.id).await?);
         if let Some(parent) = p.parent_id {
             if let Some(pa) = post::Entity::find_by_id(parent).one(conn).await? {
                 if let Some(pa_author) = match pa.author_id {
                     Some(a) => member::Entity::find_by_id(a).one(conn).await?,
                     None => None,
                 } {
-                    inboxes.extend(outbox::member_inbox(&pa_author).filter(|_| !pa_author.local));
+                    inboxes.extend(outbox::inbox_of(conn, pa_author.id).await?.filter(|_| !pa_author.local));
                 }
             }
         }
@@ -222,7 +222,7 @@ async fn send<C: ConnectionTrait>(
     let activity_id = outbox::activity_id(state, change.as_str());
     let payload = match change {
         Change::Delete => {
-            let cc: Vec<String> = author.followers_url.iter().cloned().chain([g.ap_id.clone()]).collect();
+            let cc: Vec<String> = vec![local_followers(&author.ap_id), g.ap_id.clone()];
             activities::delete(&activity_id, &author.ap_id, &object_id, vec![crate::ap::PUBLIC.into()], cc)
         }
         _ => activities::wrap(change.kind(), &activity_id, &author.ap_id, object.clone()),
@@ -250,12 +250,12 @@ pub async fn announce<C: ConnectionTrait>(
     g: &group::Model,
     object: serde_json::Value,
 ) -> AppResult<()> {
-    let inboxes = outbox::follower_inboxes(conn, ActorKind::Group, g.id).await?;
+    let inboxes = outbox::follower_inboxes(conn, g.id).await?;
     if inboxes.is_empty() {
         return Ok(());
     }
     let id = outbox::activity_id(state, "Announce");
-    let payload = activities::announce(&id, &g.ap_id, g.followers_url.as_deref(), object);
+    let payload = activities::announce(&id, &g.ap_id, Some(local_followers(&g.ap_id).as_str()), object);
     outbox::enqueue(conn, state, Outgoing::from_group(g, id, "Announce", payload, true, inboxes)).await?;
     Ok(())
 }
@@ -284,7 +284,7 @@ pub fn document_of(g: &group::Model, r: &resource::Model) -> serde_json::Value {
         folder: &r.folder,
         published: r.created_at,
         updated: r.updated_at,
-        followers: g.followers_url.as_deref(),
+        followers: Some(local_followers(&g.ap_id).as_str()),
     })
 }
 
@@ -309,19 +309,15 @@ pub async fn publish_resource<C: ConnectionTrait>(
     change: Change,
 ) -> AppResult<()> {
     let Some(g) = group::Entity::find_by_id(r.group_id).one(conn).await?.filter(|g| g.local) else { return Ok(()) };
-    let inboxes = outbox::follower_inboxes(conn, ActorKind::Group, g.id).await?;
+    let inboxes = outbox::follower_inboxes(conn, g.id).await?;
     if inboxes.is_empty() {
         return Ok(());
     }
     let id = outbox::activity_id(state, change.as_str());
     let payload = match change {
-        Change::Delete => activities::delete(
-            &id,
-            &g.ap_id,
-            &r.ap_id,
-            vec![crate::ap::PUBLIC.into()],
-            g.followers_url.iter().cloned().collect(),
-        ),
+        Change::Delete => {
+            activities::delete(&id, &g.ap_id, &r.ap_id, vec![crate::ap::PUBLIC.into()], vec![local_followers(&g.ap_id)])
+        }
         _ => activities::wrap(change.kind(), &id, &g.ap_id, document_of(&g, r)),
     };
     outbox::enqueue(conn, state, Outgoing::from_group(&g, id, change.as_str(), payload, true, inboxes)).await?;

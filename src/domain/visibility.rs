@@ -33,7 +33,7 @@ use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
 
 use crate::db::enums::{MemberStatus, RegistrationStatus, Role};
-use crate::db::{group, member, membership, post, thread};
+use crate::db::{actor, group, member, membership, post, thread};
 use crate::domain::actors::{ActorSource, ApActor};
 use crate::domain::groups;
 use crate::domain::viewer::Viewer;
@@ -69,12 +69,23 @@ pub fn member_directory() -> Condition {
     Condition::all()
         .add(member::Column::Status.eq(MemberStatus::Active))
         .add(member::Column::Discoverable.eq(true))
-        .add(Condition::any().add(member::Column::Local.eq(true)).add(member::Column::VerifiedAt.is_not_null()))
+        .add(
+            Condition::any().add(member::Column::Local.eq(true)).add(member::Column::Id.in_subquery(verified_actors())),
+        )
 }
 
 /// The groups listed in the directory and found by search.
 pub fn group_directory() -> Condition {
-    Condition::any().add(group::Column::Local.eq(true)).add(group::Column::VerifiedAt.is_not_null())
+    Condition::any().add(group::Column::Local.eq(true)).add(group::Column::Id.in_subquery(verified_actors()))
+}
+
+/// Remote actors that proved who they are (see `actors::mark_verified`).
+fn verified_actors() -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(actor::Column::Id)
+        .from(actor::Entity)
+        .and_where(actor::Column::VerifiedAt.is_not_null())
+        .to_owned()
 }
 
 /// Whether `viewer` may see a member's account details (`email`, `accountStatus`): the member

@@ -10,7 +10,7 @@ use super::{wants_activity_json, FedData};
 use crate::db::outbound_activity;
 use crate::domain::actors::{self, ActorKind, ApActor};
 use crate::domain::pagination::{encode_cursor, PageRequest};
-use crate::domain::{follows, groups, members, published, visibility};
+use crate::domain::{follows, published, visibility};
 use crate::state::State;
 
 pub const ACTIVITY_JSON: &str = "application/activity+json; charset=utf-8";
@@ -34,18 +34,8 @@ use crate::ap::with_context;
 async fn local_actor(data: &FedData<State>, kind: ActorKind, name: &str) -> Option<ApActor> {
     let state = data.app_data();
     match kind {
-        ActorKind::Member => members::find_by_handle(&state.db, &name.to_lowercase())
-            .await
-            .ok()
-            .flatten()
-            .filter(|m| m.local)
-            .and_then(|m| ApActor::from_member(m).ok()),
-        ActorKind::Group => groups::find_local(&state.db, &name.to_lowercase())
-            .await
-            .ok()
-            .flatten()
-            .and_then(|g| ApActor::from_group(g).ok()),
         ActorKind::Instance => actors::instance(state).await.ok(),
+        _ => ApActor::local_by_name(&state.db, Some(kind), name).await.ok().flatten(),
     }
 }
 
@@ -119,7 +109,6 @@ async fn outbox(data: FedData<State>, kind: ActorKind, name: &str, q: PageQuery)
     let state = data.app_data();
     let outbox_url = format!("{}/outbox", actor.id);
     let base = outbound_activity::Entity::find()
-        .filter(outbound_activity::Column::ActorKind.eq(kind))
         .filter(outbound_activity::Column::ActorId.eq(actor.row_id))
         .filter(outbound_activity::Column::Public.eq(true));
     let Ok(total) = base.clone().count(&state.db).await else { return HttpResponse::ServiceUnavailable().finish() };
@@ -188,7 +177,7 @@ async fn followers(data: FedData<State>, kind: ActorKind, name: &str, q: Followe
     let id = format!("{}/followers", actor.id);
     let public = matches!(&actor.source, actors::ActorSource::Group(g) if g.public_followers);
     if !public || q.page.is_none() {
-        let Ok(total) = follows::followers_count(db, kind, actor.row_id).await else {
+        let Ok(total) = follows::followers_count(db, actor.row_id).await else {
             return HttpResponse::ServiceUnavailable().finish();
         };
         let first = public.then(|| format!("{id}?page=true"));
@@ -197,7 +186,7 @@ async fn followers(data: FedData<State>, kind: ActorKind, name: &str, q: Followe
     let Ok(page) = PageRequest::new(Some(50), q.after.as_deref()) else {
         return HttpResponse::BadRequest().finish();
     };
-    let Ok(rows) = follows::follower_ids(db, kind, actor.row_id, page).await else {
+    let Ok(rows) = follows::follower_ids(db, actor.row_id, page).await else {
         return HttpResponse::ServiceUnavailable().finish();
     };
     let page_id = match &q.after {
@@ -234,7 +223,7 @@ async fn following(data: FedData<State>, kind: ActorKind, name: &str) -> HttpRes
         Ok(a) => a,
         Err(answer) => return answer,
     };
-    let Ok(total) = follows::following_count(&data.app_data().db, kind, actor.row_id).await else {
+    let Ok(total) = follows::following_count(&data.app_data().db, actor.row_id).await else {
         return HttpResponse::ServiceUnavailable().finish();
     };
     let id = format!("{}/following", actor.id);
@@ -260,7 +249,7 @@ pub async fn activity(req: HttpRequest, data: FedData<State>) -> HttpResponse {
         Ok(_) => return HttpResponse::NotFound().finish(),
         Err(_) => return HttpResponse::ServiceUnavailable().finish(),
     };
-    match ApActor::by_row(&state.db, state, a.actor_kind, a.actor_id).await {
+    match ApActor::by_id(&state.db, a.actor_id).await {
         Ok(Some(actor)) if visibility::actor_public(&actor) => {}
         Ok(_) => return HttpResponse::NotFound().finish(),
         Err(_) => return HttpResponse::ServiceUnavailable().finish(),

@@ -61,9 +61,9 @@ pub async fn actor_by_handle(data: &FedData<State>, handle: &str, lookup: Lookup
         }
     }
     let cached = match member::Entity::find().filter(member::Column::Handle.eq(&key)).one(&state.db).await? {
-        Some(m) => Some(ApActor::from_member(m)?),
+        Some(m) => Some(ApActor::of_member(&state.db, m).await?),
         None => match group::Entity::find().filter(group::Column::Handle.eq(&key)).one(&state.db).await? {
-            Some(g) => Some(ApActor::from_group(g)?),
+            Some(g) => Some(ApActor::of_group(&state.db, g).await?),
             None => None,
         },
     };

@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::FedData;
-use crate::db::{group, member};
 use crate::domain::actors::ApActor;
 use crate::domain::{handles, visibility};
 use crate::state::State;
@@ -47,24 +46,12 @@ pub async fn webfinger(query: web::Query<WebfingerQuery>, data: FedData<State>) 
     } else {
         return HttpResponse::NotFound().finish();
     };
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let found = match member::Entity::find()
-        .filter(member::Column::Handle.eq(&name))
-        .filter(member::Column::Local.eq(true))
-        .one(&state.db)
-        .await
-    {
-        Ok(Some(m)) if visibility::member_public(&m) => ApActor::from_member(m).ok().map(|a| (a, "Person")),
-        Ok(Some(_)) => None,
-        Ok(None) => match group::Entity::find()
-            .filter(group::Column::Handle.eq(&name))
-            .filter(group::Column::Local.eq(true))
-            .one(&state.db)
-            .await
-        {
-            Ok(Some(g)) => ApActor::from_group(g).ok().map(|a| (a, "Group")),
-            _ => None,
-        },
+    let found = match ApActor::local_by_name(&state.db, None, &name).await {
+        Ok(Some(a)) if visibility::actor_public(&a) => {
+            let kind = if a.kind == crate::domain::actors::ActorKind::Group { "Group" } else { "Person" };
+            Some((a, kind))
+        }
+        Ok(_) => None,
         Err(_) => return HttpResponse::ServiceUnavailable().finish(),
     };
     let Some((actor, kind)) = found else { return HttpResponse::NotFound().finish() };

@@ -59,7 +59,8 @@ impl FollowRequest {
     /// The follower's handle and id, through the request's loaders (one query per list).
     async fn follower(&self, ctx: &Context<'_>) -> Result<Option<(String, String)>> {
         let id = self.0.follower_id;
-        Ok(match self.0.follower_kind {
+        let Some(actor) = loaded(ctx.loaders().actors.load_one(id).await)? else { return Ok(None) };
+        Ok(match actor.kind {
             ActorKind::Member => loaded(ctx.loaders().members.load_one(id).await)?.map(|m| (m.handle, m.ap_id)),
             ActorKind::Group => loaded(ctx.loaders().groups.load_one(id).await)?.map(|g| (g.handle, g.ap_id)),
             ActorKind::Instance => None,

@@ -6,13 +6,13 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::db::{event, group, member, post, registration, resource, thread};
-use crate::domain::actors::ActorKind;
-use crate::domain::{events, events::registrations, follows, groups, members, resources, threads};
+use crate::db::{actor, event, group, member, post, registration, resource, thread};
+use crate::domain::{actors, events, events::registrations, follows, groups, members, resources, threads};
 
 pub struct Loaders {
     pub members: DataLoader<MemberLoader, HashMapCache>,
     pub groups: DataLoader<GroupLoader, HashMapCache>,
+    pub actors: DataLoader<ActorLoader, HashMapCache>,
     pub followers: DataLoader<FollowerCountLoader, HashMapCache>,
     pub events: DataLoader<EventLoader, HashMapCache>,
     pub hosts: DataLoader<HostsLoader, HashMapCache>,
@@ -31,6 +31,7 @@ impl Loaders {
         let loaders = Loaders::new(db);
         loaders.members.enable_all_cache(false);
         loaders.groups.enable_all_cache(false);
+        loaders.actors.enable_all_cache(false);
         loaders.followers.enable_all_cache(false);
         loaders.events.enable_all_cache(false);
         loaders.hosts.enable_all_cache(false);
@@ -47,6 +48,7 @@ impl Loaders {
         Loaders {
             members: DataLoader::with_cache(MemberLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             groups: DataLoader::with_cache(GroupLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            actors: DataLoader::with_cache(ActorLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             followers: DataLoader::with_cache(FollowerCountLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             events: DataLoader::with_cache(EventLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             hosts: DataLoader::with_cache(HostsLoader(db.clone()), tokio::spawn, HashMapCache::default()),
@@ -66,6 +68,7 @@ impl Loaders {
 pub struct MemberLoader(DatabaseConnection);
 pub struct GroupLoader(DatabaseConnection);
 /// Accepted-follower counts by (actor kind, id): a list of groups counts in one query.
+pub struct ActorLoader(DatabaseConnection);
 pub struct FollowerCountLoader(DatabaseConnection);
 
 /// Events by id (a registration's event). Visibility was checked where the id came from.
@@ -119,20 +122,12 @@ impl Loader<Uuid> for GroupLoader {
     }
 }
 
-impl Loader<(ActorKind, Uuid)> for FollowerCountLoader {
+impl Loader<Uuid> for FollowerCountLoader {
     type Value = u64;
     type Error = LoadError;
-    async fn load(&self, keys: &[(ActorKind, Uuid)]) -> Result<HashMap<(ActorKind, Uuid), u64>, LoadError> {
-        let mut out = HashMap::new();
-        for kind in [ActorKind::Member, ActorKind::Group] {
-            let ids: Vec<Uuid> = keys.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect();
-            if ids.is_empty() {
-                continue;
-            }
-            let counts = follows::followers_counts(&self.0, kind, &ids).await.map_err(load_error)?;
-            out.extend(ids.into_iter().map(|id| ((kind, id), counts.get(&id).copied().unwrap_or(0))));
-        }
-        Ok(out)
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, u64>, LoadError> {
+        let counts = follows::followers_counts(&self.0, keys).await.map_err(load_error)?;
+        Ok(keys.iter().map(|id| (*id, counts.get(id).copied().unwrap_or(0))).collect())
     }
 }
 
@@ -198,6 +193,7 @@ macro_rules! by_id_loader {
     };
 }
 
+by_id_loader!(ActorLoader, actor::Model, actors::load_many);
 by_id_loader!(ThreadLoader, thread::Model, threads::load_many);
 by_id_loader!(PostLoader, post::Model, threads::load_posts);
 by_id_loader!(ResourceLoader, resource::Model, resources::load_many);

@@ -10,7 +10,7 @@ async fn enqueue(app: &TestApp, member_id: &str, inbox: &str) -> Uuid {
     let member_id = Uuid::parse_str(member_id).unwrap();
     let member = weave::db::member::Entity::find_by_id(member_id).one(&app.state.db).await.unwrap().unwrap();
     // Keys are made when an actor first federates.
-    let actor = weave::domain::actors::ApActor::from_member(member.clone()).unwrap();
+    let actor = weave::domain::actors::ApActor::of_member(&app.state.db, member.clone()).await.unwrap();
     weave::domain::actors::ensure_keys(&app.state, actor).await.unwrap();
     let now = chrono::Utc::now();
     let activity_id = Uuid::now_v7();
@@ -18,7 +18,6 @@ async fn enqueue(app: &TestApp, member_id: &str, inbox: &str) -> Uuid {
     weave::db::outbound_activity::ActiveModel {
         id: Set(activity_id),
         ap_id: Set(ap_id.clone()),
-        actor_kind: Set(weave::db::enums::ActorKind::Member),
         actor_id: Set(member_id),
         kind: Set("Update".into()),
         payload: Set(json!({

@@ -182,7 +182,7 @@ async fn remote_actors_are_ingested_sanitised_and_upserted() {
     assert_eq!(m.handle, "rosa@social.example");
     assert!(!m.local);
     assert!(m.bio.as_deref().unwrap().contains("DEI") && !m.bio.as_deref().unwrap().contains("<script"));
-    assert_eq!(m.shared_inbox_url.as_deref(), Some("https://social.example/inbox"));
+    assert_eq!(actor.row.shared_inbox_url.as_deref(), Some("https://social.example/inbox"));
     // Upserting again updates the same row.
     let mut renamed = json;
     renamed.name = Some("Rosa P.".into());

@@ -5,17 +5,17 @@ use url::Url;
 use uuid::Uuid;
 
 use crate::db::enums::MemberStatus;
-use crate::db::{group, instance_actor, member};
+use crate::db::{actor, group, member};
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 
 pub use crate::db::enums::ActorKind;
 
-/// A row of any actor table, with its parsed URLs.
+/// An actor row with its parsed URLs, and the member or group it is.
 #[derive(Clone, Debug)]
 pub struct ApActor {
     pub kind: ActorKind,
     pub id: Url,
+    /// `actor.id`, which is also the member's or group's id.
     pub row_id: Uuid,
     pub local: bool,
     pub inbox: Url,
@@ -25,6 +25,7 @@ pub struct ApActor {
     pub last_refreshed_at: Option<DateTime<Utc>>,
     /// Local, or remote and verified (see `verified_at`).
     pub verified: bool,
+    pub row: actor::Model,
     pub source: ActorSource,
 }
 
@@ -40,52 +41,33 @@ pub(super) fn parse_url(s: &str) -> AppResult<Url> {
 }
 
 impl ApActor {
-    pub fn from_member(m: member::Model) -> AppResult<Self> {
+    /// The actor of `row`, which is `source` (the member or group with the same id).
+    pub fn new(row: actor::Model, source: ActorSource) -> AppResult<Self> {
+        let id = parse_url(&row.ap_id)?;
+        let inbox = match (&row.inbox_url, row.kind) {
+            (Some(inbox), _) => parse_url(inbox)?,
+            // The instance's inbox is the server's shared inbox.
+            (None, ActorKind::Instance) => id.join("/inbox").map_err(AppError::internal)?,
+            (None, _) => id.clone(),
+        };
+        let shared_inbox = match (&row.shared_inbox_url, row.kind) {
+            (Some(shared), _) => Url::parse(shared).ok(),
+            (None, ActorKind::Instance) => Some(inbox.clone()),
+            (None, _) => None,
+        };
         Ok(ApActor {
-            kind: ActorKind::Member,
-            id: parse_url(&m.ap_id)?,
-            row_id: m.id,
-            local: m.local,
-            inbox: parse_url(m.inbox_url.as_deref().unwrap_or(&m.ap_id))?,
-            shared_inbox: m.shared_inbox_url.as_deref().and_then(|u| Url::parse(u).ok()),
-            public_key_pem: m.public_key_pem.clone().unwrap_or_default(),
-            private_key_pem: m.private_key_pem.clone(),
-            last_refreshed_at: if m.local { None } else { Some(m.last_refreshed_at.unwrap_or(m.updated_at)) },
-            verified: m.local || m.verified_at.is_some(),
-            source: ActorSource::Member(Box::new(m)),
-        })
-    }
-
-    pub fn from_group(g: group::Model) -> AppResult<Self> {
-        Ok(ApActor {
-            kind: ActorKind::Group,
-            id: parse_url(&g.ap_id)?,
-            row_id: g.id,
-            local: g.local,
-            inbox: parse_url(g.inbox_url.as_deref().unwrap_or(&g.ap_id))?,
-            shared_inbox: g.shared_inbox_url.as_deref().and_then(|u| Url::parse(u).ok()),
-            public_key_pem: g.public_key_pem.clone().unwrap_or_default(),
-            private_key_pem: g.private_key_pem.clone(),
-            last_refreshed_at: if g.local { None } else { Some(g.last_refreshed_at.unwrap_or(g.updated_at)) },
-            verified: g.local || g.verified_at.is_some(),
-            source: ActorSource::Group(Box::new(g)),
-        })
-    }
-
-    pub(super) fn from_instance(row: instance_actor::Model, state: &AppState) -> AppResult<Self> {
-        let inbox = parse_url(&format!("{}/inbox", state.base_url()))?;
-        Ok(ApActor {
-            kind: ActorKind::Instance,
-            id: parse_url(&row.ap_id)?,
-            row_id: Uuid::nil(),
-            local: true,
-            shared_inbox: Some(inbox.clone()),
+            kind: row.kind,
+            id,
+            row_id: row.id,
+            local: row.local,
             inbox,
-            public_key_pem: row.public_key_pem,
-            private_key_pem: Some(row.private_key_pem),
-            last_refreshed_at: None,
-            verified: true,
-            source: ActorSource::Instance,
+            shared_inbox,
+            public_key_pem: row.public_key_pem.clone().unwrap_or_default(),
+            private_key_pem: row.private_key_pem.clone(),
+            last_refreshed_at: if row.local { None } else { Some(row.last_refreshed_at.unwrap_or(row.updated_at)) },
+            verified: row.local || row.verified_at.is_some(),
+            row,
+            source,
         })
     }
 
@@ -104,11 +86,7 @@ impl ApActor {
 
     /// Whether follow requests wait for a decision (the instance actor never accepts any).
     pub fn manually_approves_followers(&self) -> bool {
-        match &self.source {
-            ActorSource::Member(m) => m.manually_approves_followers,
-            ActorSource::Group(g) => g.manually_approves_followers,
-            ActorSource::Instance => true,
-        }
+        self.kind == ActorKind::Instance || self.row.manually_approves_followers
     }
 
     /// Where to deliver to this actor: its server's shared inbox when it has one.

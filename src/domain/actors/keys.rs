@@ -2,8 +2,8 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::actor::{ActorKind, ApActor};
-use crate::db::{group, member};
+use super::actor::ApActor;
+use crate::db::actor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -18,33 +18,17 @@ pub(super) async fn generate_keys() -> AppResult<activitypub_federation::http_si
 /// accounts of a private instance never federate). Safe under concurrency: the first writer
 /// wins. Call it outside a write transaction (on SQLite it writes on its own).
 pub async fn ensure_keys(state: &AppState, actor: ApActor) -> AppResult<ApActor> {
-    if !actor.local || actor.private_key_pem.is_some() || actor.kind == ActorKind::Instance {
+    if !actor.local || actor.private_key_pem.is_some() {
         return Ok(actor);
     }
     let keys = generate_keys().await?;
-    // Read back by kind: the instance actor never gets here, and its row is another table.
-    let reloaded = match actor.kind {
-        ActorKind::Member => {
-            member::Entity::update_many()
-                .col_expr(member::Column::PublicKeyPem, Expr::value(keys.public_key))
-                .col_expr(member::Column::PrivateKeyPem, Expr::value(keys.private_key))
-                .filter(member::Column::Id.eq(actor.row_id))
-                .filter(member::Column::PrivateKeyPem.is_null())
-                .exec(&state.db)
-                .await?;
-            member::Entity::find_by_id(actor.row_id).one(&state.db).await?.map(ApActor::from_member).transpose()?
-        }
-        ActorKind::Group => {
-            group::Entity::update_many()
-                .col_expr(group::Column::PublicKeyPem, Expr::value(keys.public_key))
-                .col_expr(group::Column::PrivateKeyPem, Expr::value(keys.private_key))
-                .filter(group::Column::Id.eq(actor.row_id))
-                .filter(group::Column::PrivateKeyPem.is_null())
-                .exec(&state.db)
-                .await?;
-            group::Entity::find_by_id(actor.row_id).one(&state.db).await?.map(ApActor::from_group).transpose()?
-        }
-        ActorKind::Instance => return Ok(actor),
-    };
-    reloaded.ok_or_else(|| AppError::not_found("actor"))
+    actor::Entity::update_many()
+        .col_expr(actor::Column::PublicKeyPem, Expr::value(keys.public_key))
+        .col_expr(actor::Column::PrivateKeyPem, Expr::value(keys.private_key))
+        .filter(actor::Column::Id.eq(actor.row_id))
+        .filter(actor::Column::PrivateKeyPem.is_null())
+        .exec(&state.db)
+        .await?;
+    let row = super::store::actor_row(&state.db, actor.row_id).await?;
+    ApActor::new(row, actor.source)
 }

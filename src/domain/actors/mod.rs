@@ -17,4 +17,7 @@ mod store;
 pub use actor::{ActorKind, ActorSource, ApActor};
 pub use keys::ensure_keys;
 pub use remote::{forget_remote, mark_verified, upsert_remote};
-pub use store::{instance, instance_actor_id};
+pub use store::{
+    actor_row, insert_local, instance, instance_actor_id, load_many, local_followers, profile_urls,
+    set_manually_approves_followers,
+};

@@ -59,7 +59,7 @@ pub fn document(
         attributed_to: url(&group.ap_id)?,
         contributors: contributors.iter().filter_map(|c| url::Url::parse(c).ok()).collect(),
         organizer: organizer.map(|m| url(&m.ap_id)).transpose()?,
-        followers: group.followers_url.as_deref().map(url).transpose()?,
+        followers: if group.local { Some(url(&crate::domain::actors::local_followers(&group.ap_id))?) } else { None },
         capacity: e.capacity,
         remaining,
         participants: e.seats_taken,

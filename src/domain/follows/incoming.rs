@@ -36,9 +36,7 @@ pub async fn receive_follow(
             follow::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 ap_id: Set(follow_ap_id.to_string()),
-                follower_kind: Set(follower.kind),
                 follower_id: Set(follower.row_id),
-                target_kind: Set(target.kind),
                 target_id: Set(target.row_id),
                 state: Set(if manual { FollowState::Pending } else { FollowState::Accepted }),
                 created_at: Set(now),
@@ -67,7 +65,7 @@ pub async fn receive_response(
         return Ok(());
     };
     // Only the followed actor may answer.
-    if row.target_kind != responder.kind || row.target_id != responder.row_id {
+    if row.target_id != responder.row_id {
         return Err(AppError::forbidden("only the followed actor may answer a follow"));
     }
     if accepted {
@@ -92,13 +90,10 @@ pub async fn receive_undo(
     let mut cond = Condition::any().add(follow::Column::ApId.eq(follow_ap_id));
     if let Some(target) = target {
         if let Some(t) = ApActor::by_ap_id(state, target).await? {
-            cond = cond.add(
-                Condition::all().add(follow::Column::TargetKind.eq(t.kind)).add(follow::Column::TargetId.eq(t.row_id)),
-            );
+            cond = cond.add(follow::Column::TargetId.eq(t.row_id));
         }
     }
     follow::Entity::delete_many()
-        .filter(follow::Column::FollowerKind.eq(follower.kind))
         .filter(follow::Column::FollowerId.eq(follower.row_id))
         .filter(cond)
         .exec(&state.db)

@@ -21,7 +21,7 @@ pub async fn follow(state: &AppState, follower: ApActor, target: ApActor) -> App
     if target.kind == ActorKind::Instance || !target.is_active() {
         return Err(AppError::bad_input("handle", "this actor cannot be followed"));
     }
-    if target.kind == follower.kind && target.row_id == follower.row_id {
+    if target.row_id == follower.row_id {
         return Err(AppError::bad_input("handle", "an actor cannot follow itself"));
     }
     if let Some(existing) = find_pair(&state.db, &follower, &target).await? {
@@ -40,9 +40,7 @@ pub async fn follow(state: &AppState, follower: ApActor, target: ApActor) -> App
     let row = follow::ActiveModel {
         id: Set(Uuid::now_v7()),
         ap_id: Set(ap_id.clone()),
-        follower_kind: Set(follower.kind),
         follower_id: Set(follower.row_id),
-        target_kind: Set(target.kind),
         target_id: Set(target.row_id),
         state: Set(follow_state),
         created_at: Set(now),
@@ -55,7 +53,6 @@ pub async fn follow(state: &AppState, follower: ApActor, target: ApActor) -> App
             &txn,
             state,
             Outgoing {
-                actor_kind: follower.kind,
                 actor_id: follower.row_id,
                 payload: activities::follow(&ap_id, follower.id.as_str(), target.id.as_str()),
                 ap_id,
@@ -82,7 +79,6 @@ pub async fn unfollow(state: &AppState, follower: ApActor, target: ApActor) -> A
             &txn,
             state,
             Outgoing {
-                actor_kind: follower.kind,
                 actor_id: follower.row_id,
                 payload: activities::undo_follow(&ap_id, follower.id.as_str(), &existing.ap_id, target.id.as_str()),
                 ap_id,

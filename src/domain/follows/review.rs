@@ -8,7 +8,7 @@ use super::rules::may_review;
 use crate::ap::activities::{self, FollowAnswer};
 use crate::db::enums::FollowState;
 use crate::db::{self, follow};
-use crate::domain::actors::{ensure_keys, ActorKind, ApActor};
+use crate::domain::actors::{ensure_keys, ApActor};
 use crate::domain::groups;
 use crate::domain::outbox::{self, Outgoing};
 use crate::domain::pagination::{keyset, Page, PageRequest};
@@ -24,12 +24,10 @@ pub async fn pending_requests(
     page: PageRequest,
 ) -> AppResult<Page<follow::Model>> {
     let g = groups::get(&state.db, group_id).await?;
-    let target = ApActor::from_group(g)?;
+    let target = ApActor::of_group(&state.db, g).await?;
     may_review(state, viewer, &target).await?;
-    let filter = Condition::all()
-        .add(follow::Column::TargetKind.eq(ActorKind::Group))
-        .add(follow::Column::TargetId.eq(group_id))
-        .add(follow::Column::State.eq(FollowState::Pending));
+    let filter =
+        Condition::all().add(follow::Column::TargetId.eq(group_id)).add(follow::Column::State.eq(FollowState::Pending));
     keyset(&state.db, follow::Entity::find().filter(filter), follow::Column::Id, page).await
 }
 
@@ -44,16 +42,12 @@ pub async fn review(
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::not_found("follow request"))?;
-    let target = ApActor::by_row(&state.db, state, row.target_kind, row.target_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("actor"))?;
+    let target = ApActor::by_id(&state.db, row.target_id).await?.ok_or_else(|| AppError::not_found("actor"))?;
     may_review(state, viewer, &target).await?;
     if row.state != FollowState::Pending {
         return Err(AppError::conflict("this follow request was already answered"));
     }
-    let follower = ApActor::by_row(&state.db, state, row.follower_kind, row.follower_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("follower"))?;
+    let follower = ApActor::by_id(&state.db, row.follower_id).await?.ok_or_else(|| AppError::not_found("follower"))?;
     let target = ensure_keys(state, target).await?;
     let txn = db::begin_write(&state.db).await?;
     // Only a still-pending request may be answered, once: concurrent answers race on this row.
@@ -100,7 +94,6 @@ pub(super) async fn enqueue_response<C: ConnectionTrait>(
         conn,
         state,
         Outgoing {
-            actor_kind: target.kind,
             actor_id: target.row_id,
             payload: activities::respond_to_follow(
                 answer,

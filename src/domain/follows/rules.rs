@@ -12,13 +12,13 @@ use crate::state::AppState;
 pub async fn follower_for(state: &AppState, viewer: &Viewer, as_group: Option<Uuid>) -> AppResult<ApActor> {
     let me = viewer.active_member()?;
     match as_group {
-        None => ApActor::from_member(me.clone()),
+        None => ApActor::of_member(&state.db, me.clone()).await,
         Some(group_id) => {
             let g = groups::get(&state.db, group_id).await?;
             if !g.local {
                 return Err(AppError::bad_input("asGroup", "only local groups can follow from here"));
             }
-            let actor = ApActor::from_group(g)?;
+            let actor = ApActor::of_group(&state.db, g).await?;
             may_review(state, viewer, &actor).await?;
             Ok(actor)
         }

@@ -10,7 +10,7 @@ use super::DEFAULT_GROUP;
 use crate::config::GroupCreation;
 use crate::db::enums::{JoinMode, Role};
 use crate::db::{self, group, membership};
-use crate::domain::actors::{ActorKind, ApActor};
+use crate::domain::actors::{self, ActorKind, ApActor};
 use crate::domain::viewer::Viewer;
 use crate::domain::{markdown, members, profile_updates, validate};
 use crate::error::{AppError, AppResult};
@@ -58,10 +58,11 @@ async fn insert_local<C: ConnectionTrait>(
     manually_approves_followers: bool,
     created_by: Option<Uuid>,
 ) -> AppResult<group::Model> {
-    let now = Utc::now();
-    let urls = state.local_actor_urls(state.group_url(slug));
+    let actor =
+        actors::insert_local(conn, state, ActorKind::Group, state.group_url(slug), slug, manually_approves_followers)
+            .await?;
     let created = group::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(actor.id),
         handle: Set(slug.to_string()),
         slug: Set(slug.to_string()),
         domain: Set(None),
@@ -70,21 +71,11 @@ async fn insert_local<C: ConnectionTrait>(
         summary: Set(summary),
         join_mode: Set(join_mode),
         local: Set(true),
-        url: Set(Some(urls.ap_id.clone())),
-        inbox_url: Set(Some(urls.inbox)),
-        shared_inbox_url: Set(Some(urls.shared_inbox)),
-        outbox_url: Set(Some(urls.outbox)),
-        followers_url: Set(Some(urls.followers)),
-        ap_id: Set(urls.ap_id),
-        public_key_pem: Set(None),
-        private_key_pem: Set(None),
+        ap_id: Set(actor.ap_id),
         avatar_url: Set(None),
-        manually_approves_followers: Set(manually_approves_followers),
         created_by: Set(created_by),
-        created_at: Set(now),
-        updated_at: Set(now),
-        last_refreshed_at: Set(None),
-        verified_at: Set(None),
+        created_at: Set(actor.created_at),
+        updated_at: Set(actor.created_at),
         public_followers: Set(false),
     }
     .insert(conn)
@@ -153,19 +144,19 @@ pub async fn update(
     if let Some(approval) = changes.requires_approval {
         row.join_mode = Set(if approval { JoinMode::Approval } else { JoinMode::Open });
     }
-    if let Some(manual) = changes.manually_approves_followers {
-        row.manually_approves_followers = Set(manual);
-    }
     if let Some(public) = changes.public_followers {
         row.public_followers = Set(public);
     }
     row.updated_at = Set(Utc::now());
-    let federates = profile_updates::prepare(state, ApActor::from_group(g)?).await?;
+    let federates = profile_updates::prepare(state, ApActor::of_group(&state.db, g).await?).await?;
     let txn = db::begin_write(&state.db).await?;
     let updated = row.update(&txn).await?;
+    if let Some(manual) = changes.manually_approves_followers {
+        actors::set_manually_approves_followers(&txn, updated.id, manual).await?;
+    }
     crate::domain::search::index_group(&txn, &updated).await?;
     if federates {
-        profile_updates::publish(&txn, state, ActorKind::Group, updated.id).await?;
+        profile_updates::publish(&txn, state, updated.id).await?;
     }
     txn.commit().await?;
     Ok(updated)

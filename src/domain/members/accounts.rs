@@ -5,16 +5,15 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
-use uuid::Uuid;
 
 use super::profile::SECTORS;
 use super::store::find_by_handle;
 use crate::auth::{hash_password, hash_token};
 use crate::config::RegistrationMode;
-use crate::db::enums::MemberStatus;
+use crate::db::enums::{ActorKind, MemberStatus};
 use crate::db::{self, group, invite, member};
 use crate::domain::sessions::{self, Session};
-use crate::domain::{groups, handles, markdown, search, validate};
+use crate::domain::{actors, groups, handles, markdown, search, validate};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -47,10 +46,10 @@ async fn insert_local<C: ConnectionTrait>(
     if member::Entity::find().filter(member::Column::Email.eq(email)).one(conn).await?.is_some() {
         return Err(AppError::conflict("an account with this email already exists"));
     }
-    let now = Utc::now();
-    let urls = state.local_actor_urls(state.member_url(username));
+    let actor =
+        actors::insert_local(conn, state, ActorKind::Member, state.member_url(username), username, false).await?;
     let row = member::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(actor.id),
         handle: Set(username.to_string()),
         username: Set(username.to_string()),
         domain: Set(None),
@@ -68,21 +67,11 @@ async fn insert_local<C: ConnectionTrait>(
         is_admin: Set(is_admin),
         status: Set(status),
         local: Set(true),
-        url: Set(Some(urls.ap_id.clone())),
-        inbox_url: Set(Some(urls.inbox)),
-        shared_inbox_url: Set(Some(urls.shared_inbox)),
-        outbox_url: Set(Some(urls.outbox)),
-        followers_url: Set(Some(urls.followers)),
-        ap_id: Set(urls.ap_id),
-        public_key_pem: Set(None),
-        private_key_pem: Set(None),
+        ap_id: Set(actor.ap_id),
         avatar_url: Set(None),
-        manually_approves_followers: Set(false),
         discoverable: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        last_refreshed_at: Set(None),
-        verified_at: Set(None),
+        created_at: Set(actor.created_at),
+        updated_at: Set(actor.created_at),
         calendar_token: Set(None),
     };
     let created = row.insert(conn).await?;

@@ -6,7 +6,8 @@ use sea_orm::{ActiveModelTrait, Set};
 use crate::auth::verify_password;
 use crate::db::enums::MemberStatus;
 use crate::db::{self, member};
-use crate::domain::actors::{ensure_keys, ActorKind, ApActor};
+use crate::domain::actors::local_followers;
+use crate::domain::actors::{ensure_keys, ApActor};
 use crate::domain::viewer::Viewer;
 use crate::domain::{follows, groups, search, sessions};
 use crate::error::{AppError, AppResult};
@@ -21,16 +22,16 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
     if !verify_password(password.to_string(), hash).await? {
         return Err(AppError::bad_input("password", "the password is not correct"));
     }
-    let actor = ApActor::from_member(me.clone())?;
-    let inboxes = crate::domain::outbox::follower_inboxes(&state.db, ActorKind::Member, me.id).await?;
-    let following = crate::domain::outbox::followed_inboxes(&state.db, ActorKind::Member, me.id).await?;
+    let actor = ApActor::of_member(&state.db, me.clone()).await?;
+    let inboxes = crate::domain::outbox::follower_inboxes(&state.db, me.id).await?;
+    let following = crate::domain::outbox::followed_inboxes(&state.db, me.id).await?;
     let federates = !inboxes.is_empty() || !following.is_empty();
     let actor = if federates { ensure_keys(state, actor).await? } else { actor };
     let txn = db::begin_write(&state.db).await?;
     // Owning the last seat of a group would orphan it.
     groups::ensure_not_last_owner_anywhere(&txn, me.id).await?;
     sessions::revoke_all(&txn, me.id).await?;
-    follows::delete_all_of(&txn, ActorKind::Member, me.id).await?;
+    follows::delete_all_of(&txn, me.id).await?;
     groups::delete_memberships_of(&txn, me.id).await?;
     // Their seats go to the waitlists.
     let changed_events = crate::domain::events::registrations::withdraw_all(&txn, me.id).await?;
@@ -55,7 +56,8 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
     search::index_member(&txn, &erased).await?;
     if federates {
         let ap_id = crate::domain::outbox::activity_id(state, "Delete");
-        let followers = me.followers_url.as_deref();
+        let followers = local_followers(&me.ap_id);
+        let followers = Some(followers.as_str());
         let payload = crate::ap::activities::delete_actor(&ap_id, actor.id.as_str(), followers);
         let mut all = inboxes;
         all.extend(following);
@@ -63,7 +65,6 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
             &txn,
             state,
             crate::domain::outbox::Outgoing {
-                actor_kind: ActorKind::Member,
                 actor_id: me.id,
                 ap_id,
                 kind: "Delete",

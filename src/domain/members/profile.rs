@@ -4,7 +4,7 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 use crate::db::{self, member};
-use crate::domain::actors::{ActorKind, ApActor};
+use crate::domain::actors::ApActor;
 use crate::domain::viewer::Viewer;
 use crate::domain::{markdown, profile_updates, search, validate};
 use crate::error::{AppError, AppResult};
@@ -65,12 +65,12 @@ pub async fn update_profile(state: &AppState, viewer: &Viewer, changes: ProfileC
     }
     row.updated_at = Set(Utc::now());
     // Followers elsewhere hear of the change, in the same transaction (keys made first).
-    let federates = profile_updates::prepare(state, ApActor::from_member(me.clone())?).await?;
+    let federates = profile_updates::prepare(state, ApActor::of_member(&state.db, me.clone()).await?).await?;
     let txn = db::begin_write(&state.db).await?;
     let updated = row.update(&txn).await?;
     search::index_member(&txn, &updated).await?;
     if federates {
-        profile_updates::publish(&txn, state, ActorKind::Member, updated.id).await?;
+        profile_updates::publish(&txn, state, updated.id).await?;
     }
     txn.commit().await?;
     Ok(updated)

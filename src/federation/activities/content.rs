@@ -21,7 +21,7 @@ use crate::ap::content::{ObjectJson, Refusal};
 use crate::ap::inbound::{Object, Received};
 use crate::ap::same_origin;
 use crate::db::{group, member};
-use crate::domain::actors::{ActorKind, ActorSource, ApActor};
+use crate::domain::actors::{ActorSource, ApActor};
 use crate::domain::follows;
 use crate::domain::received::{self, Incoming};
 use crate::error::AppError;
@@ -138,7 +138,7 @@ impl Announce {
 async fn followed_group(data: &FedData<State>, actor: &ApActor) -> Result<group::Model, FedError> {
     let g =
         as_group(actor).filter(|g| !g.local).ok_or_else(|| FedError::Ignored("Announce not from a group".into()))?;
-    if !follows::is_followed_here(&data.app_data().db, ActorKind::Group, g.id).await? {
+    if !follows::is_followed_here(&data.app_data().db, g.id).await? {
         return Err(FedError::Ignored("Announce from a group nobody here follows".into()));
     }
     Ok(g)
@@ -207,7 +207,7 @@ async fn thread_group(
         }
         if let Some(a) = ApActor::by_ap_id(state, url.as_str()).await? {
             if let (false, Some(g)) = (a.local, as_group(&a)) {
-                if follows::is_followed_here(&state.db, ActorKind::Group, g.id).await? {
+                if follows::is_followed_here(&state.db, g.id).await? {
                     return Ok(Some(g));
                 }
             }
@@ -260,7 +260,7 @@ async fn take_text(
 
 async fn take_document(data: &FedData<State>, g: &group::Model, o: &ObjectJson) -> Result<(), FedError> {
     let state = data.app_data();
-    if !follows::is_followed_here(&state.db, ActorKind::Group, g.id).await? {
+    if !follows::is_followed_here(&state.db, g.id).await? {
         return Err(FedError::Ignored("a library entry of a group nobody here follows".into()));
     }
     let gid = Url::parse(&g.ap_id)?;

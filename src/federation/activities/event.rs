@@ -8,7 +8,7 @@ use crate::ap::inbound::{Object, Received, Ref};
 use crate::ap::participation::EventJson;
 use crate::ap::same_origin;
 use crate::db::member;
-use crate::domain::actors::{ActorKind, ActorSource, ApActor};
+use crate::domain::actors::{ActorSource, ApActor};
 use crate::domain::events::federation::{self as event_federation, IncomingEvent, Via};
 use crate::domain::{events::registrations, follows};
 use crate::error::AppError;
@@ -86,7 +86,7 @@ pub async fn take_event(data: &FedData<State>, group: &ApActor, object: &Object)
     if !same_origin(&ev.id, &group.id) || ev.group().is_some_and(|a| a != group.id) {
         return Err(forbidden("the event is not this group's"));
     }
-    if !follows::is_followed_here(&state.db, ActorKind::Group, g.id).await? {
+    if !follows::is_followed_here(&state.db, g.id).await? {
         return Err(FedError::Ignored("an event of a group nobody here follows".into()));
     }
     event_federation::receive(state, g, incoming(ev)).await?;

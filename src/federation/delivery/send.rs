@@ -119,7 +119,7 @@ pub(super) async fn load_activity(state: &AppState, activity_id: uuid::Uuid) -> 
         Ok(None) => return Err(Outcome::Skipped("activity no longer exists".into())),
         Err(e) => return Err(Outcome::Retry(format!("database: {e}"))),
     };
-    let signer = match ApActor::by_row(&state.db, state, activity.actor_kind, activity.actor_id).await {
+    let signer = match ApActor::by_id(&state.db, activity.actor_id).await {
         Ok(Some(a)) if a.private_key_pem.is_some() => a,
         Ok(_) => return Err(Outcome::Skipped("the signing actor has no key".into())),
         Err(e) => return Err(Outcome::Retry(format!("loading the signer: {e:?}"))),

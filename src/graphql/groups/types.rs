@@ -5,7 +5,6 @@ use uuid::Uuid;
 use crate::db::enums::JoinMode;
 use crate::db::{group, membership};
 use crate::domain;
-use crate::domain::actors::ActorKind;
 use crate::domain::groups::Role;
 use crate::error::AppError;
 use crate::graphql::members::Member;
@@ -81,8 +80,8 @@ impl Group {
         self.0.join_mode == JoinMode::Approval
     }
     /// Whether new followers need approval.
-    async fn manually_approves_followers(&self) -> bool {
-        self.0.manually_approves_followers
+    async fn manually_approves_followers(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(loaded(ctx.loaders().actors.load_one(self.0.id).await)?.is_some_and(|a| a.manually_approves_followers))
     }
     /// Whether the followers collection lists who follows (otherwise only how many).
     async fn public_followers(&self) -> bool {
@@ -90,7 +89,7 @@ impl Group {
     }
     /// Accepted followers, here and on other servers.
     async fn followers_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let n = loaded(ctx.loaders().followers.load_one((ActorKind::Group, self.0.id)).await)?.unwrap_or(0);
+        let n = loaded(ctx.loaders().followers.load_one(self.0.id).await)?.unwrap_or(0);
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
     /// Members and their roles; join requests (PENDING) only for the group's moderators.

@@ -5,7 +5,6 @@ use uuid::Uuid;
 use crate::db::enums::MemberStatus;
 use crate::db::member;
 use crate::domain;
-use crate::domain::actors::ActorKind;
 use crate::graphql::types::{loaded, Result};
 use crate::graphql::ContextExt as _;
 
@@ -138,7 +137,7 @@ impl Member {
     }
     /// Accepted followers, here and on other servers.
     async fn followers_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let n = loaded(ctx.loaders().followers.load_one((ActorKind::Member, self.0.id)).await)?.unwrap_or(0);
+        let n = loaded(ctx.loaders().followers.load_one(self.0.id).await)?.unwrap_or(0);
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
     async fn is_admin(&self) -> bool {

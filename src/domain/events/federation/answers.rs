@@ -82,7 +82,7 @@ pub async fn answer_join<C: ConnectionTrait>(
     outcome: Option<RegistrationStatus>,
 ) -> AppResult<()> {
     let Some(g) = group::Entity::find_by_id(e.group_id).one(conn).await? else { return Ok(()) };
-    let Some(inbox) = outbox::member_inbox(person) else {
+    let Some(inbox) = outbox::inbox_of(conn, person.id).await? else {
         return Ok(());
     };
     let (kind, status) = match outcome {
@@ -107,14 +107,15 @@ async fn direct_note<C: ConnectionTrait>(
     text: &str,
 ) -> AppResult<()> {
     let Some(g) = group::Entity::find_by_id(e.group_id).one(conn).await? else { return Ok(()) };
-    let Some(inbox) = outbox::member_inbox(person) else {
+    let Some(inbox) = outbox::inbox_of(conn, person.id).await? else {
         return Ok(());
     };
     let name = format!("@{}", person.handle);
+    let profile = crate::domain::actors::actor_row(conn, person.id).await?.url.unwrap_or_else(|| person.ap_id.clone());
     let url = e.url.clone().unwrap_or_else(|| e.ap_id.clone());
     let html = format!(
         "<p><span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">{}</a></span> {} <a href=\"{}\">{}</a></p>",
-        markdown::escape(person.url.as_deref().unwrap_or(&person.ap_id)),
+        markdown::escape(&profile),
         markdown::escape(&name),
         markdown::escape(text),
         markdown::escape(&url),

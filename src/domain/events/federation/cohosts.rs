@@ -22,7 +22,7 @@ pub async fn prepare_offers(state: &AppState, group_id: Uuid, co_hosts: Option<&
         return Ok(false);
     }
     let g = group::Entity::find_by_id(group_id).one(&state.db).await?.ok_or_else(|| AppError::not_found("group"))?;
-    ensure_keys(state, ApActor::from_group(g)?).await?;
+    ensure_keys(state, ApActor::of_group(&state.db, g).await?).await?;
     Ok(true)
 }
 
@@ -39,7 +39,7 @@ pub async fn offer_cohosts<C: ConnectionTrait>(conn: &C, state: &AppState, e: &e
         .map(|h| h.group_id)
         .collect();
     for co in crate::domain::groups::load_many(conn, &pending).await?.into_iter().filter(|c| !c.local) {
-        let Some(inbox) = outbox::group_inbox(&co) else {
+        let Some(inbox) = outbox::inbox_of(conn, co.id).await? else {
             continue;
         };
         let id = outbox::activity_id(state, "Offer");
@@ -62,7 +62,7 @@ pub async fn cohost_offered(
     ev: IncomingEvent,
 ) -> AppResult<bool> {
     let partners = crate::domain::follows::follows_group(&state.db, invited.id, inviter.id).await?;
-    ensure_keys(state, ApActor::from_group(invited.clone())?).await?;
+    ensure_keys(state, ApActor::of_group(&state.db, invited.clone()).await?).await?;
     let e = if partners { Some(receive(state, inviter, ev).await?) } else { None };
     let event_ap_id = e.as_ref().map(|e| e.ap_id.clone());
     let txn = db::begin_write(&state.db).await?;
@@ -86,7 +86,7 @@ pub async fn cohost_offered(
             .await?;
         }
     }
-    if let Some(inbox) = outbox::group_inbox(inviter) {
+    if let Some(inbox) = outbox::inbox_of(&txn, inviter.id).await? {
         let kind = if partners { activities::Kind::Accept } else { activities::Kind::Reject };
         let id = outbox::activity_id(state, kind.as_str());
         let object = event_ap_id.unwrap_or_default();

@@ -20,8 +20,10 @@ pub async fn join_remote(state: &AppState, me: &member::Model, e: &event::Model)
         return Err(AppError::conflict("this event was cancelled; it takes no registrations"));
     }
     let g = group::Entity::find_by_id(e.group_id).one(&state.db).await?.ok_or_else(|| AppError::not_found("group"))?;
-    let inbox = outbox::group_inbox(&g).ok_or_else(|| AppError::conflict("the event's group cannot be reached"))?;
-    ensure_keys(state, ApActor::from_member(me.clone())?).await?;
+    let inbox = outbox::inbox_of(&state.db, g.id)
+        .await?
+        .ok_or_else(|| AppError::conflict("the event's group cannot be reached"))?;
+    ensure_keys(state, ApActor::of_member(&state.db, me.clone()).await?).await?;
     let join_id = outbox::activity_id(state, "Join");
     let txn = db::begin_write(&state.db).await?;
     let existing = registration::Entity::find()
@@ -112,13 +114,13 @@ pub async fn leave_remote(state: &AppState, me: &member::Model, e: &event::Model
         .await?
         .ok_or_else(|| AppError::not_found("registration"))?;
     let g = group::Entity::find_by_id(e.group_id).one(&state.db).await?.ok_or_else(|| AppError::not_found("group"))?;
-    ensure_keys(state, ApActor::from_member(me.clone())?).await?;
+    ensure_keys(state, ApActor::of_member(&state.db, me.clone()).await?).await?;
     let txn = db::begin_write(&state.db).await?;
     let mut row: registration::ActiveModel = r.into();
     row.status = Set(RegistrationStatus::Cancelled);
     row.updated_at = Set(Utc::now());
     let saved = row.update(&txn).await?;
-    if let Some(inbox) = outbox::group_inbox(&g) {
+    if let Some(inbox) = outbox::inbox_of(&state.db, g.id).await? {
         let id = outbox::activity_id(state, "Leave");
         let payload = participation::leave(&id, &me.ap_id, &e.ap_id, &g.ap_id);
         outbox::enqueue(&txn, state, Outgoing::from_member(me, id, "Leave", payload, false, vec![inbox])).await?;

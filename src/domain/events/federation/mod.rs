@@ -19,7 +19,7 @@
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
-use crate::db::enums::{ActorKind, EventStatus, Visibility};
+use crate::db::enums::{EventStatus, Visibility};
 use crate::db::{event, group};
 use crate::domain::actors::{ensure_keys, ApActor};
 use crate::domain::outbox;
@@ -89,14 +89,14 @@ pub fn was_sent(before: &event::Model) -> Sent {
 /// Before a new event of a local group: whether the group has followers elsewhere; if so, its
 /// keys are made now.
 pub async fn prepare_group(state: &AppState, group_id: Uuid) -> AppResult<bool> {
-    if outbox::follower_inboxes(&state.db, ActorKind::Group, group_id).await?.is_empty() {
+    if outbox::follower_inboxes(&state.db, group_id).await?.is_empty() {
         return Ok(false);
     }
     let g = group::Entity::find_by_id(group_id).one(&state.db).await?.ok_or_else(|| AppError::not_found("group"))?;
     if !g.local {
         return Ok(false);
     }
-    ensure_keys(state, ApActor::from_group(g)?).await?;
+    ensure_keys(state, ApActor::of_group(&state.db, g).await?).await?;
     Ok(true)
 }
 
@@ -106,18 +106,18 @@ pub async fn prepare(state: &AppState, e: &event::Model) -> AppResult<bool> {
     if !e.local {
         return Ok(false);
     }
-    let inboxes = outbox::follower_inboxes(&state.db, ActorKind::Group, e.group_id).await?;
+    let inboxes = outbox::follower_inboxes(&state.db, e.group_id).await?;
     if inboxes.is_empty() {
         return Ok(false);
     }
     let g = group::Entity::find_by_id(e.group_id).one(&state.db).await?.ok_or_else(|| AppError::not_found("group"))?;
-    ensure_keys(state, ApActor::from_group(g)?).await?;
+    ensure_keys(state, ApActor::of_group(&state.db, g).await?).await?;
     Ok(true)
 }
 
 /// Makes sure the event's group can sign (before a transaction that answers a `Join`).
 pub async fn prepare_answer(state: &AppState, e: &event::Model) -> AppResult<()> {
     let g = group::Entity::find_by_id(e.group_id).one(&state.db).await?.ok_or_else(|| AppError::not_found("group"))?;
-    ensure_keys(state, ApActor::from_group(g)?).await?;
+    ensure_keys(state, ApActor::of_group(&state.db, g).await?).await?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use super::receiving::local_by_ap_id;
 use crate::ap::participation;
 use crate::db::enums::{EventStatus, RegistrationStatus};
 use crate::db::{event, group, registration};
+use crate::domain::actors::local_followers;
 use crate::domain::events::wording::{place, when};
 use crate::domain::markdown;
 use crate::error::AppResult;
@@ -37,10 +38,11 @@ pub async fn poll_of<C: ConnectionTrait>(conn: &C, e: &event::Model, g: &group::
     );
     let closes = e.registration_closes_at.unwrap_or(e.ends_at);
     let id = poll_id(e);
+    let followers = local_followers(&g.ap_id);
     Ok(participation::poll(&participation::PollParts {
         id: &id,
         group: &g.ap_id,
-        followers: g.followers_url.as_deref(),
+        followers: Some(&followers),
         event_url: &url,
         html: &html,
         going: i64::from(e.seats_taken),

@@ -8,8 +8,9 @@ use uuid::Uuid;
 use super::poll::{poll_id, poll_of};
 use super::{federated, shown_publicly, Change, Sent};
 use crate::ap::{activities, participation};
-use crate::db::enums::{ActorKind, Visibility};
+use crate::db::enums::Visibility;
 use crate::db::{event, group};
+use crate::domain::actors::local_followers;
 use crate::domain::events::document::document;
 use crate::domain::events::lookup;
 use crate::domain::markdown;
@@ -62,14 +63,14 @@ pub async fn publish<C: ConnectionTrait>(
         (c, true, true) => c,
     };
     let Some(g) = group::Entity::find_by_id(e.group_id).one(conn).await? else { return Ok(()) };
-    let inboxes = outbox::follower_inboxes(conn, ActorKind::Group, g.id).await?;
+    let inboxes = outbox::follower_inboxes(conn, g.id).await?;
     if inboxes.is_empty() {
         return Ok(());
     }
     let was_public = before == Some(Visibility::Public);
     let is_public = change != Change::Delete && shown_publicly(e);
     let id = outbox::activity_id(state, change.as_str());
-    let followers = g.followers_url.clone().map(|f| vec![f]).unwrap_or_default();
+    let followers = vec![local_followers(&g.ap_id)];
     // What goes (and whether it is listed publicly) is what was there: a retraction never
     // makes public what was not.
     let public = if change == Change::Delete { was_public } else { is_public };
@@ -98,7 +99,7 @@ pub async fn publish<C: ConnectionTrait>(
     };
     let id = outbox::activity_id(state, poll_change.as_str());
     let payload = if poll_change == Change::Delete {
-        let cc = g.followers_url.iter().cloned().collect();
+        let cc = vec![local_followers(&g.ap_id)];
         activities::delete(&id, &g.ap_id, &poll_id(e), vec![crate::ap::PUBLIC.into()], cc)
     } else {
         activities::wrap(poll_change.kind(), &id, &g.ap_id, poll_of(conn, e, &g).await?)
@@ -118,7 +119,7 @@ pub async fn announce_note<C: ConnectionTrait>(
         return Ok(());
     }
     let Some(g) = group::Entity::find_by_id(e.group_id).one(conn).await? else { return Ok(()) };
-    let inboxes = outbox::follower_inboxes(conn, ActorKind::Group, g.id).await?;
+    let inboxes = outbox::follower_inboxes(conn, g.id).await?;
     if inboxes.is_empty() {
         return Ok(());
     }
@@ -130,7 +131,14 @@ pub async fn announce_note<C: ConnectionTrait>(
         markdown::escape(&e.title)
     );
     let note_id = format!("{}/notes/{}", state.base_url(), Uuid::now_v7());
-    let note = participation::announcement(&note_id, &g.ap_id, g.followers_url.as_deref(), &html, &url, Utc::now());
+    let note = participation::announcement(
+        &note_id,
+        &g.ap_id,
+        Some(local_followers(&g.ap_id).as_str()),
+        &html,
+        &url,
+        Utc::now(),
+    );
     let id = outbox::activity_id(state, "Create");
     let payload = activities::wrap(activities::Kind::Create, &id, &g.ap_id, note);
     outbox::enqueue(conn, state, Outgoing::from_group(&g, id, "Create", payload, true, inboxes)).await?;

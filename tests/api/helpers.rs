@@ -312,3 +312,15 @@ pub async fn migrate_down_to(db: &sea_orm::DatabaseConnection, version: usize) {
     assert!(applied >= version, "{applied} migrations applied, fewer than {version}");
     migration::Migrator::down(db, Some((applied - version) as u32)).await.expect("migrate down");
 }
+
+/// A row as an older Weave wrote it, column by column (for databases made with
+/// [`database_at`] or taken down with [`migrate_down_to`]).
+pub fn old_row(table: &str, cols: Vec<(&str, sea_orm::Value)>) -> sea_orm::sea_query::InsertStatement {
+    use sea_orm::sea_query::{Alias, Query};
+    let mut q = Query::insert();
+    q.into_table(Alias::new(table))
+        .columns(cols.iter().map(|(c, _)| Alias::new(*c)))
+        .values(cols.into_iter().map(|(_, v)| v.into()))
+        .expect("as many values as columns");
+    q
+}

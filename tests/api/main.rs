@@ -2,6 +2,7 @@
 //! Integration tests: each starts the real server on a random port with a fresh database and
 //! speaks HTTP to it. SQLite always; PostgreSQL too when `WEAVE_TEST_DATABASE_URL` or
 //! `DATABASE_URL` points at one (a new database per test, dropped afterwards).
+mod actor_table;
 mod auth;
 mod content_keys;
 mod delivery;

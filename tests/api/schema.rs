@@ -97,7 +97,6 @@ const OLD_GROUP: uuid::Uuid = uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0
 
 /// [`OLD_GROUP`]'s row, as Weave wrote it before migration 13.
 fn old_group() -> sea_orm::sea_query::InsertStatement {
-    use sea_orm::sea_query::{Alias, Query};
     let now = chrono::Utc::now();
     let cols: Vec<(&str, sea_orm::Value)> = vec![
         ("id", OLD_GROUP.into()),
@@ -110,17 +109,11 @@ fn old_group() -> sea_orm::sea_query::InsertStatement {
         ("created_at", now.into()),
         ("updated_at", now.into()),
     ];
-    let mut q = Query::insert();
-    q.into_table(Alias::new("groups"))
-        .columns(cols.iter().map(|(c, _)| Alias::new(*c)))
-        .values(cols.into_iter().map(|(_, v)| v.into()))
-        .unwrap();
-    q
+    crate::helpers::old_row("groups", cols)
 }
 
 /// An event row as Weave wrote it before migration 13 (tags as JSON and as `,a,b,`).
 fn old_event(title: &str, tags: &[&str]) -> sea_orm::sea_query::InsertStatement {
-    use sea_orm::sea_query::{Alias, Query};
     let now = chrono::Utc::now();
     let starts = now + chrono::Duration::days(30);
     let ends = starts + chrono::Duration::hours(1);
@@ -149,12 +142,7 @@ fn old_event(title: &str, tags: &[&str]) -> sea_orm::sea_query::InsertStatement 
         ("created_at", now.into()),
         ("updated_at", now.into()),
     ];
-    let mut q = Query::insert();
-    q.into_table(Alias::new("event"))
-        .columns(cols.iter().map(|(c, _)| Alias::new(*c)))
-        .values(cols.into_iter().map(|(_, v)| v.into()))
-        .unwrap();
-    q
+    crate::helpers::old_row("event", cols)
 }
 
 #[tokio::test]
@@ -245,14 +233,18 @@ async fn an_events_hosts_are_its_confirmed_host_rows_and_the_migration_goes_down
 
 /// A registration of `member` for `event`, written straight to the database.
 fn registration_row(event: uuid::Uuid, member: uuid::Uuid) -> sea_orm::sea_query::InsertStatement {
-    use sea_orm::sea_query::{Alias, Query};
     let now = chrono::Utc::now();
-    let mut q = Query::insert();
-    q.into_table(Alias::new("registration"))
-        .columns(["id", "event_id", "member_id", "status", "created_at", "updated_at"].map(Alias::new))
-        .values([uuid::Uuid::now_v7().into(), event.into(), member.into(), "GOING".into(), now.into(), now.into()])
-        .unwrap();
-    q
+    crate::helpers::old_row(
+        "registration",
+        vec![
+            ("id", uuid::Uuid::now_v7().into()),
+            ("event_id", event.into()),
+            ("member_id", member.into()),
+            ("status", "GOING".into()),
+            ("created_at", now.into()),
+            ("updated_at", now.into()),
+        ],
+    )
 }
 
 #[tokio::test]
@@ -351,7 +343,6 @@ async fn the_foreign_key_migration_removes_dangling_rows_and_keeps_the_rest() {
 
 /// A library entry as Weave wrote it before migration 17 (tags as JSON and as `,a,b,`).
 fn old_resource(title: &str, tags: &[&str]) -> sea_orm::sea_query::InsertStatement {
-    use sea_orm::sea_query::{Alias, Query};
     let now = chrono::Utc::now();
     let id = uuid::Uuid::now_v7();
     let list = format!(",{},", tags.iter().map(|t| t.to_lowercase()).collect::<Vec<_>>().join(","));
@@ -368,12 +359,7 @@ fn old_resource(title: &str, tags: &[&str]) -> sea_orm::sea_query::InsertStateme
         ("created_at", now.into()),
         ("updated_at", now.into()),
     ];
-    let mut q = Query::insert();
-    q.into_table(Alias::new("resource"))
-        .columns(cols.iter().map(|(c, _)| Alias::new(*c)))
-        .values(cols.into_iter().map(|(_, v)| v.into()))
-        .unwrap();
-    q
+    crate::helpers::old_row("resource", cols)
 }
 
 /// The titles of the library entries with `tag`, in title order.

@@ -865,3 +865,66 @@ async fn anonymous_answers_are_kept_only_while_the_data_is_unchanged() {
     assert!(a["data"]["login"]["refreshToken"].is_string(), "{a}");
     assert_ne!(a, b, "{a} {b}");
 }
+
+/// The events list shows each viewer what they may open: a co-hosting group's members see its
+/// members-only events, its admins its drafts; before the co-host accepts, neither.
+#[tokio::test]
+async fn co_hosts_find_in_the_list_the_events_they_may_open() {
+    let app = spawn_app().await;
+    let host = app.register("host").await;
+    let carol = app.register("carol").await;
+    let mia = app.register("mia").await;
+    let circle = create_group(&app, &host, "circle", "Circle").await;
+    let partner = create_group(&app, &carol, "partner", "Partner").await;
+    app.ok("mutation($g: ID!) { joinGroup(groupId: $g) { role } }", json!({"g": partner}), Some(&mia.access)).await;
+    let mut ids = vec![];
+    for (title, status) in [("Members only", "PUBLISHED"), ("Still a draft", "DRAFT")] {
+        let mut input = small(10, 0);
+        input["title"] = json!(title);
+        input["visibility"] = json!("MEMBERS");
+        input["status"] = json!(status);
+        input["coHosts"] = json!(["partner"]);
+        ids.push(create_event(&app, &host, &circle, input).await["id"].as_str().unwrap().to_string());
+    }
+    let listed = |who: &Account| {
+        let token = who.access.clone();
+        let app = &app;
+        async move {
+            let v = app.ok("{ events(first: 20) { edges { node { title } } } }", json!({}), Some(&token)).await;
+            let mut titles: Vec<String> = v["events"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["title"].as_str().unwrap().to_string())
+                .collect();
+            titles.sort();
+            titles
+        }
+    };
+    let opened = |who: &Account, id: &str| {
+        let token = who.access.clone();
+        let id = id.to_string();
+        let app = &app;
+        async move {
+            !app.ok("query($id: ID!) { event(id: $id) { id } }", json!({"id": id}), Some(&token)).await["event"]
+                .is_null()
+        }
+    };
+    // Invited only: nothing for the partner's people.
+    assert!(listed(&carol).await.is_empty());
+    assert!(listed(&mia).await.is_empty());
+    let answer = "mutation($e: ID!, $g: ID!) { answerCoHostInvitation(eventId: $e, groupId: $g, accept: true) { id } }";
+    for id in &ids {
+        app.ok(answer, json!({"e": id, "g": partner}), Some(&carol.access)).await;
+    }
+    // Co-hosting: the list agrees with what each may open.
+    assert_eq!(listed(&carol).await, vec!["Members only", "Still a draft"]);
+    assert_eq!(listed(&mia).await, vec!["Members only"]);
+    for who in [&carol, &mia] {
+        let list = listed(who).await;
+        for (id, title) in ids.iter().zip(["Members only", "Still a draft"]) {
+            assert_eq!(opened(who, id).await, list.contains(&title.to_string()), "{title}");
+        }
+    }
+    assert_eq!(listed(&host).await, vec!["Members only", "Still a draft"]);
+}

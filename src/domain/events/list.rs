@@ -113,25 +113,37 @@ pub(crate) fn listable(viewer: &Viewer) -> AppResult<Condition> {
     if me.is_admin {
         return Ok(Condition::all().add(event::Column::Visibility.ne(Visibility::Unlisted)));
     }
-    let groups_where = |min_moderator: bool| {
-        let mut q = Query::select();
-        q.column(membership::Column::GroupId)
+    // The groups where the viewer has at least `roles`, and the events those groups host
+    // (confirmed co-hosts; the event's own group is `group_id`): the same rule as
+    // [`may_view`](super::may_view) and [`manages`](super::manages), as SQL.
+    let groups_where = |roles: &[Role]| {
+        Query::select()
+            .column(membership::Column::GroupId)
             .from(membership::Entity)
-            .and_where(Expr::col(membership::Column::MemberId).eq(me.id));
-        if min_moderator {
-            q.and_where(Expr::col(membership::Column::Role).is_in([Role::Moderator, Role::Admin, Role::Owner]));
-        } else {
-            q.and_where(Expr::col(membership::Column::Role).ne(Role::Pending));
-        }
-        q.to_owned()
+            .and_where(Expr::col(membership::Column::MemberId).eq(me.id))
+            .and_where(Expr::col(membership::Column::Role).is_in(roles.iter().copied()))
+            .to_owned()
     };
+    let cohosted_by = |roles: &[Role]| {
+        Query::select()
+            .column(event_host::Column::EventId)
+            .from(event_host::Entity)
+            .and_where(Expr::col(event_host::Column::Confirmed).eq(true))
+            .and_where(Expr::col(event_host::Column::GroupId).in_subquery(groups_where(roles)))
+            .to_owned()
+    };
+    const MEMBERS: [Role; 4] = [Role::Member, Role::Moderator, Role::Admin, Role::Owner];
+    const MODERATORS: [Role; 3] = [Role::Moderator, Role::Admin, Role::Owner];
+    const ADMINS: [Role; 2] = [Role::Admin, Role::Owner];
     Ok(Condition::any()
         .add(public)
         .add(
-            Condition::all()
-                .add(published)
-                .add(event::Column::Visibility.eq(Visibility::Members))
-                .add(event::Column::GroupId.in_subquery(groups_where(false))),
+            Condition::all().add(published).add(event::Column::Visibility.eq(Visibility::Members)).add(
+                Condition::any()
+                    .add(event::Column::GroupId.in_subquery(groups_where(&MEMBERS)))
+                    .add(event::Column::Id.in_subquery(cohosted_by(&MEMBERS)))
+                    .add(event::Column::OrganizerId.eq(me.id)),
+            ),
         )
         .add(
             Condition::all()
@@ -139,7 +151,8 @@ pub(crate) fn listable(viewer: &Viewer) -> AppResult<Condition> {
                 .add(event::Column::Visibility.ne(Visibility::Unlisted))
                 .add(
                     Condition::any()
-                        .add(event::Column::GroupId.in_subquery(groups_where(true)))
+                        .add(event::Column::GroupId.in_subquery(groups_where(&MODERATORS)))
+                        .add(event::Column::Id.in_subquery(cohosted_by(&ADMINS)))
                         .add(event::Column::OrganizerId.eq(me.id)),
                 ),
         ))

@@ -19,9 +19,8 @@ pub fn check_update(activity: &Received<Object>) -> Result<(), FedError> {
     }
 }
 
-/// A remote actor's new profile.
+/// A remote actor's new profile (checked by [`check_update`] in `verify`).
 pub async fn receive_update(data: &FedData<State>, activity: Received<Object>) -> Result<(), FedError> {
-    check_update(&activity)?;
     let Object::Actor(json) = activity.object else { return Err(FedError::BadRequest("not an actor".into())) };
     crate::federation::actors::upsert(data, *json).await?;
     Ok(())

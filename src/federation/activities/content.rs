@@ -359,13 +359,13 @@ pub fn check_delete(activity: &Received<Object>) -> Result<(), FedError> {
     Ok(())
 }
 
-/// `Delete` of a post, thread, library entry, event or vote.
+/// `Delete` of a post, thread, library entry, event or vote (checked by [`check_delete`] in
+/// `verify`).
 pub async fn receive_delete(
     data: &FedData<State>,
     actor: &ApActor,
     activity: &Received<Object>,
 ) -> Result<(), FedError> {
-    check_delete(activity)?;
     let target = activity.object.id().ok_or_else(|| FedError::BadRequest("Delete without object".into()))?;
     if !received::delete(data.app_data(), actor.id.as_str(), target.as_str()).await?
         && !super::event::remove(data, actor, &target).await?

@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait as _, DatabaseConnection, DbBackend, Statement, Va
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{migrate_down_to, old_row, spawn_app, TestApp};
+use crate::helpers::{migrate_down_to, old_row, spawn_app, Stopped, TestApp};
 
 const ROSA: &str = "https://social.example/users/rosa";
 const ROSA_HANDLE: &str = "rosa@social.example";
@@ -178,8 +178,10 @@ async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
-#[tokio::test]
-async fn follows_deliveries_keys_and_search_written_before_the_actor_table_answer_the_same_after_it() {
+/// Ann, her group and Bob's follow of her made through the API, then the database taken down
+/// to version 17 and [`write_version_17`]'s rows added: the instance stopped on it, Rosa's id
+/// and the instance's keys.
+async fn stopped_at_version_17() -> (Stopped, Uuid, Keypair) {
     let app = spawn_app().await;
     let ann = app.register("ann").await;
     let bob = app.register("bob").await;
@@ -189,7 +191,6 @@ async fn follows_deliveries_keys_and_search_written_before_the_actor_table_answe
     assert_eq!(v["follow"]["accepted"], true);
     let group = circle(&app).await;
     let base = app.state.base_url();
-
     let url = app.database_url.clone();
     let stopped = app.stop().await;
     let db = sea_orm::Database::connect(&url).await.unwrap();
@@ -197,8 +198,14 @@ async fn follows_deliveries_keys_and_search_written_before_the_actor_table_answe
     let keys = generate_actor_keypair().unwrap();
     let rosa = write_version_17(&db, &base, group, &keys).await;
     db.close().await.unwrap();
+    (stopped, rosa, keys)
+}
 
+#[tokio::test]
+async fn follows_deliveries_keys_and_search_written_before_the_actor_table_answer_the_same_after_it() {
+    let (stopped, rosa, keys) = stopped_at_version_17().await;
     let app = stopped.start().await;
+    let group = circle(&app).await;
     answers_as_before(&app, rosa, &keys).await;
     let db = &app.state.db;
     if db.get_database_backend() == DbBackend::Sqlite {
@@ -243,22 +250,8 @@ async fn follows_deliveries_keys_and_search_written_before_the_actor_table_answe
 
 #[tokio::test]
 async fn the_actor_table_goes_down_to_the_old_columns_and_up_again() {
-    let app = spawn_app().await;
-    let ann = app.register("ann").await;
-    let bob = app.register("bob").await;
-    app.ok("mutation{ createGroup(input:{slug:\"circle\",name:\"Circle\"}){ id } }", json!({}), Some(&ann.access))
-        .await;
-    app.ok("mutation{ follow(handle:\"ann\"){ accepted } }", json!({}), Some(&bob.access)).await;
-    let group = circle(&app).await;
-    let base = app.state.base_url();
-    let url = app.database_url.clone();
-    let stopped = app.stop().await;
-    let db = sea_orm::Database::connect(&url).await.unwrap();
-    migrate_down_to(&db, 17).await;
-    let keys = generate_actor_keypair().unwrap();
-    let rosa = write_version_17(&db, &base, group, &keys).await;
+    let (stopped, rosa, keys) = stopped_at_version_17().await;
     // Up (as a new Weave starts) and down again: the old shape holds the same rows.
-    db.close().await.unwrap();
     let app = stopped.start().await;
     let url = app.database_url.clone();
     let stopped = app.stop().await;

@@ -23,6 +23,8 @@ pub enum Change {
     Event { id: Uuid },
     /// A post was added to a thread (written here or received by federation).
     Post { thread: Uuid, post: Uuid },
+    /// A member has a new notification.
+    Notified { member: Uuid },
 }
 
 pub struct Bus {

@@ -64,6 +64,9 @@ impl Application {
         if workers > 0 {
             federation::delivery::spawn_workers(federation.clone(), workers);
         }
+        if state.config.prompt_interval_secs > 0 {
+            domain::learning::spawn_prompts(state.clone());
+        }
         tracing::info!(address = %addr, domain = %state.config.domain, "weave is listening");
         Ok(Application { port: addr.port(), server, state, federation })
     }

@@ -19,6 +19,7 @@ mod m0015_foreign_keys;
 mod m0016_content_foreign_keys;
 mod m0017_resource_tag;
 mod m0018_actor;
+mod m0019_learning;
 mod tag_rows;
 
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_content_foreign_keys::Migration),
             Box::new(m0017_resource_tag::Migration),
             Box::new(m0018_actor::Migration),
+            Box::new(m0019_learning::Migration),
         ]
     }
 }

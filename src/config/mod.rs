@@ -94,6 +94,9 @@ pub struct Config {
     pub login_window_secs: i64,
     /// Background delivery workers (0: none, deliveries wait for `delivery::run_once`).
     pub delivery_workers: usize,
+    /// Seconds between prompting rounds (reflection prompts, reviews due; 0: none, prompts
+    /// wait for `learning::prompt_once`).
+    pub prompt_interval_secs: u64,
     /// Requests a minute per client address on `/graphql` (0: unlimited).
     pub rate_limit_graphql_per_minute: u32,
     /// `register`, `login` and `refreshToken` calls a minute per client address (0: unlimited).
@@ -144,6 +147,7 @@ impl Default for Config {
             login_max_failures: 5,
             login_window_secs: 15 * 60,
             delivery_workers: 2,
+            prompt_interval_secs: 60,
             rate_limit_graphql_per_minute: 600,
             rate_limit_auth_per_minute: 20,
             rate_limit_inbox_per_minute: 600,
@@ -222,6 +226,7 @@ impl Config {
             jwt_secret: crate::auth::random_token(32).into(),
             federation_debug: true,
             delivery_workers: 0,
+            prompt_interval_secs: 0,
             // High enough that no test trips them by accident; tests of the limits lower them.
             rate_limit_graphql_per_minute: 100_000,
             rate_limit_auth_per_minute: 10_000,

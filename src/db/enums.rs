@@ -169,3 +169,83 @@ pub enum ThreadKind {
     #[sea_orm(string_value = "REFLECTION")]
     Reflection,
 }
+
+/// Where a learning question stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum QuestionStatus {
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "ANSWERED")]
+    Answered,
+    #[sea_orm(string_value = "RETIRED")]
+    Retired,
+}
+
+/// What a reflection is: an after-action review (intended, happened, why, next time), an
+/// observation, an insight or a story.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ReflectionKind {
+    #[sea_orm(string_value = "AFTER_ACTION")]
+    AfterAction,
+    #[sea_orm(string_value = "OBSERVATION")]
+    Observation,
+    #[sea_orm(string_value = "INSIGHT")]
+    Insight,
+    #[sea_orm(string_value = "STORY")]
+    Story,
+}
+
+/// Who sees a learning record: the group's members, also its partner groups' members, or
+/// everyone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum RecordVisibility {
+    #[sea_orm(string_value = "GROUP")]
+    Group,
+    #[sea_orm(string_value = "PARTNERS")]
+    Partners,
+    #[sea_orm(string_value = "PUBLIC")]
+    Public,
+}
+
+/// The value-creation framework's kinds of value a reflection describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ValueKind {
+    #[sea_orm(string_value = "IMMEDIATE")]
+    Immediate,
+    #[sea_orm(string_value = "POTENTIAL")]
+    Potential,
+    #[sea_orm(string_value = "APPLIED")]
+    Applied,
+    #[sea_orm(string_value = "REALISED")]
+    Realised,
+    #[sea_orm(string_value = "REFRAMING")]
+    Reframing,
+}
+
+/// A harvest's next action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ActionStatus {
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "DONE")]
+    Done,
+    #[sea_orm(string_value = "DROPPED")]
+    Dropped,
+}
+
+/// Why a member is notified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum NotificationKind {
+    /// An event they went to or hosted has ended: how did it go?
+    #[sea_orm(string_value = "REFLECTION_PROMPT")]
+    ReflectionPrompt,
+    /// A learning question they own is due for review.
+    #[sea_orm(string_value = "REVIEW_DUE")]
+    ReviewDue,
+}

@@ -1,11 +1,21 @@
 //! sea-orm entities (one module per table) and connection set-up.
 pub mod group;
+pub mod harvest;
+pub mod harvest_action;
+pub mod harvest_item;
 pub mod invite;
+pub mod learning_question;
 pub mod login_failure;
 pub mod member;
 pub mod membership;
+pub mod notification;
+pub mod reflection;
+pub mod reflection_question;
+pub mod reflection_value;
 pub mod refresh_token;
 pub mod registration;
+pub mod report_link;
+pub mod resonance;
 pub mod version;
 
 use std::time::Duration;

@@ -7,6 +7,7 @@ pub mod events;
 pub mod follows;
 pub mod groups;
 pub mod handles;
+pub mod learning;
 pub mod markdown;
 pub mod members;
 pub mod mentions;

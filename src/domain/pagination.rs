@@ -75,6 +75,27 @@ where
     Ok(Page::from_overfetch(rows, page, total))
 }
 
+/// [`keyset`] newest first: the rows before the cursor in descending key order.
+pub async fn keyset_newest<E, C>(
+    conn: &C,
+    query: Select<E>,
+    key: E::Column,
+    page: PageRequest,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+    C: ConnectionTrait,
+{
+    let total = if page.count_total { query.clone().count(conn).await? } else { 0 };
+    let mut q = query;
+    if let Some(after) = page.after {
+        q = q.filter(key.lt(after));
+    }
+    let rows = q.order_by_desc(key).limit(page.first + 1).all(conn).await?;
+    Ok(Page::from_overfetch(rows, page, total))
+}
+
 pub fn encode_cursor(id: Uuid) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_bytes())
 }

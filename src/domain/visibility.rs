@@ -13,7 +13,10 @@
 //!   [`thread_public`] (what other servers are sent and served);
 //! - posts: [`post_visible`] (as their thread);
 //! - resources: as public as their group, so shown to everyone (`resources::get` asks
-//!   nothing more).
+//!   nothing more);
+//! - learning records (questions, reflections): [`RecordScope`] (one record:
+//!   [`RecordScope::sees`]; a list's condition: [`RecordScope::condition`]); harvests and
+//!   notifications are their group's and their member's (`domain::learning`).
 //!
 //! The rules:
 //! - PENDING, SUSPENDED and DELETED members are hidden from everyone but admins (and a pending
@@ -29,15 +32,19 @@
 //!   DELETED ones may not.
 //! - Hidden threads, and their posts, are shown only to the group's moderators (and instance
 //!   admins); every other thread and post to everyone.
+//! - A learning record is PUBLIC (everyone), PARTNERS (its group's members and the members of
+//!   its partner groups: groups that follow it and that it follows, both accepted) or GROUP (its
+//!   group's members); instance admins see every one.
 use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
 
-use crate::db::enums::{MemberStatus, RegistrationStatus, Role};
-use crate::db::{actor, group, member, membership, post, thread};
+use crate::db::enums::{FollowState, MemberStatus, RecordVisibility, RegistrationStatus, Role};
+use crate::db::{actor, follow, group, member, membership, post, thread};
 use crate::domain::actors::{ActorSource, ApActor};
 use crate::domain::groups;
 use crate::domain::viewer::Viewer;
 use crate::error::AppResult;
+use uuid::Uuid;
 
 /// Whether `viewer` may see this member at all (by handle, id or URL).
 pub fn member_visible(m: &member::Model, viewer: &Viewer) -> bool {
@@ -171,5 +178,93 @@ mod tests {
         for status in [None, Some(S::Waitlisted), Some(S::Requested), Some(S::Cancelled), Some(S::Declined)] {
             assert!(!online_link_visible(status, false), "{status:?}");
         }
+    }
+}
+
+/// Whose learning records the viewer sees: the groups they are a member of (not pending) and
+/// the partner groups of those (a follow each way, both accepted). Loaded once per request
+/// (two statements), then asked for one record or turned into a list's condition.
+#[derive(Clone, Debug, Default)]
+pub struct RecordScope {
+    pub admin: bool,
+    pub member_of: Vec<Uuid>,
+    pub partner_of: Vec<Uuid>,
+}
+
+impl RecordScope {
+    pub async fn of<C: ConnectionTrait>(conn: &C, viewer: &Viewer) -> AppResult<RecordScope> {
+        use sea_orm::{QueryFilter, QuerySelect};
+        let Some(me) = viewer.optional()? else { return Ok(RecordScope::default()) };
+        if me.is_admin {
+            return Ok(RecordScope { admin: true, ..Default::default() });
+        }
+        let member_of: Vec<Uuid> = membership::Entity::find()
+            .select_only()
+            .column(membership::Column::GroupId)
+            .filter(membership::Column::MemberId.eq(me.id))
+            .filter(membership::Column::Role.ne(Role::Pending))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        if member_of.is_empty() {
+            return Ok(RecordScope::default());
+        }
+        // Every accepted follow from or to one of the viewer's groups; a partner is a group on
+        // the other end of one each way.
+        let pairs: Vec<(Uuid, Uuid)> = follow::Entity::find()
+            .select_only()
+            .column(follow::Column::FollowerId)
+            .column(follow::Column::TargetId)
+            .filter(follow::Column::State.eq(FollowState::Accepted))
+            .filter(
+                Condition::any()
+                    .add(follow::Column::FollowerId.is_in(member_of.clone()))
+                    .add(follow::Column::TargetId.is_in(member_of.clone())),
+            )
+            .into_tuple()
+            .all(conn)
+            .await?;
+        let pairs: std::collections::HashSet<(Uuid, Uuid)> = pairs.into_iter().collect();
+        let mut partner_of: Vec<Uuid> = pairs
+            .iter()
+            .filter(|(from, to)| member_of.contains(from) && pairs.contains(&(*to, *from)))
+            .map(|(_, to)| *to)
+            .filter(|g| !member_of.contains(g))
+            .collect();
+        partner_of.sort();
+        partner_of.dedup();
+        Ok(RecordScope { admin: false, member_of, partner_of })
+    }
+
+    /// Whether the viewer sees a record of `group_id` kept at `visibility`.
+    pub fn sees(&self, group_id: Uuid, visibility: RecordVisibility) -> bool {
+        self.admin
+            || visibility == RecordVisibility::Public
+            || self.member_of.contains(&group_id)
+            || (visibility == RecordVisibility::Partners && self.partner_of.contains(&group_id))
+    }
+
+    /// [`Self::sees`] as a list's condition over a table's group and visibility columns.
+    pub fn condition(&self, group: impl ColumnTrait + Copy, visibility: impl ColumnTrait + Copy) -> Condition {
+        if self.admin {
+            return Condition::all();
+        }
+        let mut any = Condition::any().add(visibility.eq(RecordVisibility::Public));
+        if !self.member_of.is_empty() {
+            any = any.add(group.is_in(self.member_of.clone()));
+        }
+        if !self.partner_of.is_empty() {
+            any = any.add(
+                Condition::all()
+                    .add(visibility.eq(RecordVisibility::Partners))
+                    .add(group.is_in(self.partner_of.clone())),
+            );
+        }
+        any
+    }
+
+    /// Whether the viewer is a member of the group (not pending).
+    pub fn member(&self, group_id: Uuid) -> bool {
+        self.admin || self.member_of.contains(&group_id)
     }
 }

@@ -6,8 +6,12 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::db::{actor, event, group, member, post, registration, resource, thread};
-use crate::domain::{actors, events, events::registrations, follows, groups, members, resources, threads};
+use crate::db::enums::ValueKind;
+use crate::db::{
+    actor, event, group, harvest_action, harvest_item, learning_question, member, post, reflection, registration,
+    resource, thread,
+};
+use crate::domain::{actors, events, events::registrations, follows, groups, learning, members, resources, threads};
 
 pub struct Loaders {
     pub members: DataLoader<MemberLoader, HashMapCache>,
@@ -21,6 +25,16 @@ pub struct Loaders {
     pub threads: DataLoader<ThreadLoader, HashMapCache>,
     pub posts: DataLoader<PostLoader, HashMapCache>,
     pub resources: DataLoader<ResourceLoader, HashMapCache>,
+    pub questions: DataLoader<QuestionLoader, HashMapCache>,
+    pub reflections: DataLoader<ReflectionLoader, HashMapCache>,
+    pub evidence: DataLoader<EvidenceLoader, HashMapCache>,
+    pub reflection_questions: DataLoader<ReflectionQuestionsLoader, HashMapCache>,
+    pub reflection_values: DataLoader<ReflectionValuesLoader, HashMapCache>,
+    pub resonance: DataLoader<ResonanceLoader, HashMapCache>,
+    pub harvest_items: DataLoader<HarvestItemsLoader, HashMapCache>,
+    pub harvest_actions: DataLoader<HarvestActionsLoader, HashMapCache>,
+    /// Whose learning records the viewer sees, loaded once per request (or connection).
+    pub record_scope: tokio::sync::OnceCell<crate::domain::visibility::RecordScope>,
 }
 
 impl Loaders {
@@ -40,6 +54,14 @@ impl Loaders {
         loaders.threads.enable_all_cache(false);
         loaders.posts.enable_all_cache(false);
         loaders.resources.enable_all_cache(false);
+        loaders.questions.enable_all_cache(false);
+        loaders.reflections.enable_all_cache(false);
+        loaders.evidence.enable_all_cache(false);
+        loaders.reflection_questions.enable_all_cache(false);
+        loaders.reflection_values.enable_all_cache(false);
+        loaders.resonance.enable_all_cache(false);
+        loaders.harvest_items.enable_all_cache(false);
+        loaders.harvest_actions.enable_all_cache(false);
         loaders
     }
 
@@ -61,6 +83,31 @@ impl Loaders {
             threads: DataLoader::with_cache(ThreadLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             posts: DataLoader::with_cache(PostLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             resources: DataLoader::with_cache(ResourceLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            questions: DataLoader::with_cache(QuestionLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            reflections: DataLoader::with_cache(ReflectionLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            evidence: DataLoader::with_cache(EvidenceLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            reflection_questions: DataLoader::with_cache(
+                ReflectionQuestionsLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            reflection_values: DataLoader::with_cache(
+                ReflectionValuesLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            resonance: DataLoader::with_cache(ResonanceLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            harvest_items: DataLoader::with_cache(
+                HarvestItemsLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            harvest_actions: DataLoader::with_cache(
+                HarvestActionsLoader(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            record_scope: tokio::sync::OnceCell::new(),
         }
     }
 }
@@ -88,6 +135,15 @@ pub struct RolesLoader(DatabaseConnection);
 pub struct ThreadLoader(DatabaseConnection);
 pub struct PostLoader(DatabaseConnection);
 pub struct ResourceLoader(DatabaseConnection);
+pub struct QuestionLoader(DatabaseConnection);
+pub struct ReflectionLoader(DatabaseConnection);
+pub struct EvidenceLoader(DatabaseConnection);
+pub struct ReflectionQuestionsLoader(DatabaseConnection);
+pub struct ReflectionValuesLoader(DatabaseConnection);
+/// Keyed by (reflection, viewer): how many it resonates with, and whether with the viewer.
+pub struct ResonanceLoader(DatabaseConnection);
+pub struct HarvestItemsLoader(DatabaseConnection);
+pub struct HarvestActionsLoader(DatabaseConnection);
 
 /// Loader errors must be `Clone`; the cause was already logged when this was made.
 #[derive(Clone, Debug)]
@@ -197,3 +253,45 @@ by_id_loader!(ActorLoader, actor::Model, actors::load_many);
 by_id_loader!(ThreadLoader, thread::Model, threads::load_many);
 by_id_loader!(PostLoader, post::Model, threads::load_posts);
 by_id_loader!(ResourceLoader, resource::Model, resources::load_many);
+
+by_id_loader!(QuestionLoader, learning_question::Model, learning::load_questions);
+by_id_loader!(ReflectionLoader, reflection::Model, learning::load_reflections);
+
+/// A loader of what a grouped statement answers per id.
+macro_rules! grouped_loader {
+    ($loader:ident, $value:ty, $load:path) => {
+        impl Loader<Uuid> for $loader {
+            type Value = $value;
+            type Error = LoadError;
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, $value>, LoadError> {
+                $load(&self.0, keys).await.map_err(load_error)
+            }
+        }
+    };
+}
+
+grouped_loader!(EvidenceLoader, u64, learning::evidence_counts);
+grouped_loader!(ReflectionQuestionsLoader, Vec<Uuid>, learning::questions_of);
+grouped_loader!(ReflectionValuesLoader, Vec<ValueKind>, learning::values_of);
+grouped_loader!(HarvestItemsLoader, Vec<harvest_item::Model>, learning::items_of);
+grouped_loader!(HarvestActionsLoader, Vec<harvest_action::Model>, learning::actions_of);
+
+impl Loader<(Uuid, Option<Uuid>)> for ResonanceLoader {
+    type Value = (u64, bool);
+    type Error = LoadError;
+    async fn load(
+        &self,
+        keys: &[(Uuid, Option<Uuid>)],
+    ) -> Result<HashMap<(Uuid, Option<Uuid>), (u64, bool)>, LoadError> {
+        let mut viewers: Vec<Option<Uuid>> = keys.iter().map(|(_, v)| *v).collect();
+        viewers.sort();
+        viewers.dedup();
+        let mut out = HashMap::new();
+        for viewer in viewers {
+            let ids: Vec<Uuid> = keys.iter().filter(|(_, v)| *v == viewer).map(|(id, _)| *id).collect();
+            let found = learning::resonance(&self.0, &ids, viewer).await.map_err(load_error)?;
+            out.extend(ids.into_iter().map(|id| ((id, viewer), found.get(&id).copied().unwrap_or((0, false)))));
+        }
+        Ok(out)
+    }
+}

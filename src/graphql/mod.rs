@@ -22,6 +22,7 @@ mod federation;
 mod groups;
 pub mod http;
 mod instance;
+mod learning;
 pub mod limits;
 mod loaders;
 mod members;
@@ -51,6 +52,7 @@ pub struct Query(
     federation::FederationQuery,
     search::SearchQuery,
     instance::InstanceQuery,
+    learning::LearningQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -61,10 +63,11 @@ pub struct Mutation(
     resources::ResourceMutation,
     threads::ThreadMutation,
     federation::FederationMutation,
+    learning::LearningMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(events::EventSubscription, threads::ThreadSubscription);
+pub struct Subscription(events::EventSubscription, threads::ThreadSubscription, learning::LearningSubscription);
 
 pub type WeaveSchema = Schema<Query, Mutation, Subscription>;
 

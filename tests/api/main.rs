@@ -15,6 +15,7 @@ mod groups;
 mod helpers;
 mod inbox;
 mod layering;
+mod learning;
 mod library;
 mod library_federation;
 mod members;

@@ -22,6 +22,6 @@ pub use memberships::{
 pub use profile::{create, ensure_default_group, update, GroupChanges, NewGroup};
 pub use rules::{acting_role, administers, ensure_not_last_owner_anywhere, moderates, role_in};
 pub use store::{
-    count_local, delete_memberships_of, find_by_handle, find_by_id, find_local, find_named, get, list,
+    count_local, delete_memberships_of, find_by_handle, find_by_id, find_local, find_named, get, is_member, list,
     list_local_public, load_many, membership_of, memberships_of_members,
 };

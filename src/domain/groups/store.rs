@@ -53,6 +53,11 @@ pub async fn membership_of<C: ConnectionTrait>(
         .await?)
 }
 
+/// Whether a member belongs to a group (any role but PENDING).
+pub async fn is_member<C: ConnectionTrait>(conn: &C, group_id: Uuid, member_id: Uuid) -> AppResult<bool> {
+    Ok(membership_of(conn, group_id, member_id).await?.is_some_and(|m| m.role != Role::Pending))
+}
+
 pub(super) async fn insert_membership<C: ConnectionTrait>(
     conn: &C,
     group_id: Uuid,

@@ -1,0 +1,48 @@
+//! Learning records: what a group asks itself, the evidence its members gather, how it makes
+//! sense of it, and the prompts that keep learning on the list.
+//!
+//! - `questions`: learning questions (a group commits to one; its owner keeps its current
+//!   understanding and reviews it on a rhythm);
+//! - `reflections`: reflections (after-action reviews, observations, insights, stories) about an
+//!   event or one of its sessions, a thread or a library entry, as evidence for questions; and
+//!   "resonates";
+//! - `harvests`: harvests (reflections gathered into themes, what the group now understands)
+//!   and their next actions;
+//! - `notifications`: members' notifications, and the prompts (after an event, when a review is
+//!   due) made from them, each once.
+//!
+//! Who sees a question or a reflection is [`visibility::RecordScope`]'s
+//! (crate::domain::visibility::RecordScope); who may change one is decided here.
+use uuid::Uuid;
+
+use crate::state::AppState;
+
+mod harvests;
+mod notifications;
+mod questions;
+mod reflections;
+
+pub use harvests::{
+    actions_of, add_to_harvest, create_action, create_harvest, get_harvest, harvests, items_of, update_action,
+    update_harvest, ActionChanges, HarvestChanges, NewAction, NewHarvest,
+};
+pub use notifications::{mark_read, notifications, prompt_once, spawn_prompts, unread_count};
+pub use questions::{
+    create_question, evidence_counts, get_question, load_questions, questions, update_question, NewQuestion,
+    QuestionChanges,
+};
+pub use reflections::{
+    delete_reflection, edit_reflection, get_reflection, load_reflections, questions_of, reflect, reflections,
+    resonance, resonate, unresonate, values_of, ReflectionFilter, ReflectionInput,
+};
+
+/// Characters of Markdown a question's "why it matters", a reflection or an understanding may have.
+pub const MAX_TEXT: usize = 10_000;
+
+pub fn question_url(state: &AppState, id: Uuid) -> String {
+    format!("{}/questions/{id}", state.base_url())
+}
+
+pub fn reflection_url(state: &AppState, id: Uuid) -> String {
+    format!("{}/reflections/{id}", state.base_url())
+}

@@ -1,0 +1,202 @@
+//! Members' notifications, and the prompts that make them: after an event's last session ends,
+//! its GOING registrants and its hosts are asked to reflect; when a learning question's review
+//! is due, its owner is reminded. Each prompt is made once: a notification's `once_key` is
+//! unique per member, so a round that runs twice (or again after a crash) adds nothing.
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
+use uuid::Uuid;
+
+use crate::bus::Change;
+use crate::db::enums::{EventStatus, NotificationKind, QuestionStatus, RegistrationStatus, Role};
+use crate::db::{self, event, learning_question, member, membership, notification, registration};
+use crate::domain::pagination::{keyset_newest, Page, PageRequest};
+use crate::domain::viewer::Viewer;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+/// Events that ended longer ago than this are not prompted for any more.
+const PROMPT_WINDOW_DAYS: i64 = 14;
+/// Events and questions one round looks at; the next round takes the rest.
+const ROUND: u64 = 200;
+
+/// A page of the viewer's notifications, newest first.
+pub async fn notifications(
+    state: &AppState,
+    viewer: &Viewer,
+    page: PageRequest,
+) -> AppResult<Page<notification::Model>> {
+    let me = viewer.active_member()?;
+    keyset_newest(
+        &state.db,
+        notification::Entity::find().filter(notification::Column::MemberId.eq(me.id)),
+        notification::Column::Id,
+        page,
+    )
+    .await
+}
+
+pub async fn unread_count(state: &AppState, viewer: &Viewer) -> AppResult<u64> {
+    let me = viewer.active_member()?;
+    Ok(notification::Entity::find()
+        .filter(notification::Column::MemberId.eq(me.id))
+        .filter(notification::Column::ReadAt.is_null())
+        .count(&state.db)
+        .await?)
+}
+
+/// Marks the viewer's notifications read (these, or all of them); answers how many were unread.
+pub async fn mark_read(state: &AppState, viewer: &Viewer, ids: Option<Vec<Uuid>>) -> AppResult<u64> {
+    let me = viewer.active_member()?;
+    let mut q = notification::Entity::update_many()
+        .col_expr(notification::Column::ReadAt, Expr::value(Utc::now()))
+        .filter(notification::Column::MemberId.eq(me.id))
+        .filter(notification::Column::ReadAt.is_null());
+    if let Some(ids) = ids {
+        q = q.filter(notification::Column::Id.is_in(ids));
+    }
+    Ok(q.exec(&state.db).await?.rows_affected)
+}
+
+/// One prompting round as of `now`: reflection prompts for events that ended, reminders for
+/// reviews that are due. Answers how many notifications it made.
+pub async fn prompt_once(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
+    let mut made = 0;
+    let ended = event::Entity::find()
+        .filter(event::Column::Local.eq(true))
+        .filter(event::Column::Status.eq(EventStatus::Published))
+        .filter(event::Column::EndsAt.lte(now))
+        .filter(event::Column::EndsAt.gt(now - Duration::days(PROMPT_WINDOW_DAYS)))
+        .limit(ROUND)
+        .all(&state.db)
+        .await?;
+    for e in ended {
+        let people = participants(&state.db, &e).await?;
+        made += insert_once(
+            state,
+            NotificationKind::ReflectionPrompt,
+            people,
+            Some(e.id),
+            None,
+            &format!("prompt:{}", e.id),
+            now,
+        )
+        .await?;
+    }
+    let due = learning_question::Entity::find()
+        .filter(learning_question::Column::Local.eq(true))
+        .filter(learning_question::Column::Status.eq(QuestionStatus::Open))
+        .filter(learning_question::Column::NextReviewAt.lte(now))
+        .filter(learning_question::Column::OwnerId.is_not_null())
+        .limit(ROUND)
+        .all(&state.db)
+        .await?;
+    for q in due {
+        let (Some(owner), Some(at)) = (q.owner_id, q.next_review_at) else { continue };
+        let key = format!("review:{}:{}", q.id, at.timestamp());
+        made += insert_once(state, NotificationKind::ReviewDue, vec![owner], None, Some(q.id), &key, now).await?;
+    }
+    Ok(made)
+}
+
+/// Who is asked to reflect on an event: its local GOING registrants, its organizer, and its
+/// group's moderators (the hosts who run it).
+async fn participants<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Vec<Uuid>> {
+    let going: Vec<Uuid> = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::MemberId)
+        .filter(registration::Column::EventId.eq(e.id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Going))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let hosts: Vec<Uuid> = membership::Entity::find()
+        .select_only()
+        .column(membership::Column::MemberId)
+        .filter(membership::Column::GroupId.eq(e.group_id))
+        .filter(membership::Column::Role.is_in([Role::Moderator, Role::Admin, Role::Owner]))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut people: Vec<Uuid> = going.into_iter().chain(hosts).chain(e.organizer_id).collect();
+    people.sort();
+    people.dedup();
+    // Local members only: people elsewhere are asked on their own server (a direct Note).
+    Ok(member::Entity::find()
+        .select_only()
+        .column(member::Column::Id)
+        .filter(member::Column::Id.is_in(people))
+        .filter(member::Column::Local.eq(true))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// Adds one notification per member under `key` unless they have it; tells the live
+/// subscribers of those who got one.
+async fn insert_once(
+    state: &AppState,
+    kind: NotificationKind,
+    members: Vec<Uuid>,
+    event_id: Option<Uuid>,
+    question_id: Option<Uuid>,
+    key: &str,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    if members.is_empty() {
+        return Ok(0);
+    }
+    let txn = db::begin_write(&state.db).await?;
+    let had: Vec<Uuid> = notification::Entity::find()
+        .select_only()
+        .column(notification::Column::MemberId)
+        .filter(
+            Condition::all()
+                .add(notification::Column::OnceKey.eq(key))
+                .add(notification::Column::MemberId.is_in(members.clone())),
+        )
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let new: Vec<Uuid> = members.into_iter().filter(|m| !had.contains(m)).collect();
+    if new.is_empty() {
+        return Ok(0);
+    }
+    let rows = new.iter().map(|m| notification::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        member_id: Set(*m),
+        kind: Set(kind),
+        event_id: Set(event_id),
+        question_id: Set(question_id),
+        once_key: Set(key.to_owned()),
+        read_at: Set(None),
+        created_at: Set(now),
+    });
+    // A concurrent round (another replica) may have made some: those are skipped.
+    notification::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([notification::Column::MemberId, notification::Column::OnceKey])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    txn.commit().await?;
+    for m in &new {
+        state.bus.publish(&state.db, Change::Notified { member: *m }).await;
+    }
+    Ok(new.len())
+}
+
+/// Runs a prompting round every `prompt_interval_secs`, for as long as the process lives.
+pub fn spawn_prompts(state: crate::state::State) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(state.config.prompt_interval_secs.max(1)));
+        loop {
+            tick.tick().await;
+            if let Err(e) = prompt_once(&state, Utc::now()).await {
+                tracing::warn!(error = ?e, "prompting round");
+            }
+        }
+    });
+}

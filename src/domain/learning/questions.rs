@@ -1,0 +1,240 @@
+//! Learning questions: made by a group's moderators, kept current by their owner.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use uuid::Uuid;
+
+use super::{question_url, MAX_TEXT};
+use crate::db::enums::{QuestionStatus, RecordVisibility};
+use crate::db::{self, learning_question, reflection_question};
+use crate::domain::pagination::{keyset, Page, PageRequest};
+use crate::domain::viewer::Viewer;
+use crate::domain::visibility::RecordScope;
+use crate::domain::{groups, markdown, members, validate};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// A review rhythm from one day to a year.
+const MAX_REVIEW_DAYS: i32 = 366;
+
+pub struct NewQuestion {
+    pub group_id: Uuid,
+    pub title: String,
+    pub why_it_matters: Option<String>,
+    pub owner_handle: Option<String>,
+    pub review_every_days: Option<i32>,
+    pub visibility: Option<RecordVisibility>,
+}
+
+#[derive(Default)]
+pub struct QuestionChanges {
+    pub title: Option<String>,
+    pub why_it_matters: Option<String>,
+    pub owner_handle: Option<String>,
+    pub status: Option<QuestionStatus>,
+    /// `Some(None)` stops the reviews.
+    pub review_every_days: Option<Option<i32>>,
+    pub understanding: Option<String>,
+    pub visibility: Option<RecordVisibility>,
+}
+
+fn review_days(days: Option<i32>) -> AppResult<Option<i32>> {
+    match days {
+        Some(d) if !(1..=MAX_REVIEW_DAYS).contains(&d) => {
+            Err(AppError::bad_input("reviewEveryDays", format!("a review rhythm is 1 to {MAX_REVIEW_DAYS} days")))
+        }
+        other => Ok(other),
+    }
+}
+
+fn next_review(days: Option<i32>, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    days.map(|d| from + Duration::days(i64::from(d)))
+}
+
+/// The owner named by handle: a member of the group (not pending).
+async fn owner<C: ConnectionTrait>(conn: &C, group_id: Uuid, handle: &str) -> AppResult<Uuid> {
+    let key = handle.trim().trim_start_matches('@').to_lowercase();
+    let m = members::find_by_handle(conn, &key)
+        .await?
+        .ok_or_else(|| AppError::bad_input("ownerHandle", "no such member"))?;
+    if !groups::is_member(conn, group_id, m.id).await? {
+        return Err(AppError::bad_input("ownerHandle", "the owner must be a member of the group"));
+    }
+    Ok(m.id)
+}
+
+/// May the viewer change this question? Its owner, its author, and the group's moderators.
+async fn may_change<C: ConnectionTrait>(conn: &C, viewer: &Viewer, q: &learning_question::Model) -> AppResult<bool> {
+    let me = viewer.active_member()?;
+    if q.owner_id == Some(me.id) || q.author_id == Some(me.id) {
+        return Ok(true);
+    }
+    Ok(groups::moderates(groups::role_in(conn, viewer, q.group_id).await?))
+}
+
+/// A group commits to a question: its moderators ask it, for a member to own.
+pub async fn create_question(
+    state: &AppState,
+    viewer: &Viewer,
+    input: NewQuestion,
+) -> AppResult<learning_question::Model> {
+    let me = viewer.active_member()?;
+    let g =
+        groups::get(&state.db, input.group_id).await.map_err(|_| AppError::bad_input("groupId", "no such group"))?;
+    if !g.local {
+        return Err(AppError::bad_input("groupId", "questions are asked in local groups"));
+    }
+    if !groups::moderates(groups::role_in(&state.db, viewer, g.id).await?) {
+        return Err(AppError::forbidden("only the group's moderators may commit it to a question"));
+    }
+    let title = validate::required_text("title", &input.title, 300)?;
+    let why = validate::text("whyItMatters", input.why_it_matters.as_deref(), MAX_TEXT)?;
+    let owner_id = match input.owner_handle.as_deref() {
+        Some(h) if !h.trim().is_empty() => owner(&state.db, g.id, h).await?,
+        _ => me.id,
+    };
+    let days = review_days(input.review_every_days)?;
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let txn = db::begin_write(&state.db).await?;
+    let q = learning_question::ActiveModel {
+        id: Set(id),
+        ap_id: Set(question_url(state, id)),
+        local: Set(true),
+        group_id: Set(g.id),
+        author_id: Set(Some(me.id)),
+        owner_id: Set(Some(owner_id)),
+        title: Set(title),
+        why_it_matters_html: Set(why.as_deref().map(markdown::render)),
+        why_it_matters: Set(why),
+        status: Set(QuestionStatus::Open),
+        review_every_days: Set(days),
+        next_review_at: Set(next_review(days, now)),
+        understanding: Set(None),
+        understanding_updated_at: Set(None),
+        visibility: Set(input.visibility.unwrap_or(RecordVisibility::Group)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(q)
+}
+
+/// Changes a question: title, why, owner, status, rhythm, visibility and the current
+/// understanding (which restarts the review rhythm: the owner has just reviewed it).
+pub async fn update_question(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    c: QuestionChanges,
+) -> AppResult<learning_question::Model> {
+    let q = get_question(state, viewer, id).await?;
+    if !q.local {
+        return Err(AppError::bad_input("id", "this question lives on another server"));
+    }
+    if !may_change(&state.db, viewer, &q).await? {
+        return Err(AppError::forbidden("only the question's owner, author or the group's moderators may change it"));
+    }
+    let now = Utc::now();
+    let mut row: learning_question::ActiveModel = q.clone().into();
+    if let Some(title) = c.title {
+        row.title = Set(validate::required_text("title", &title, 300)?);
+    }
+    if let Some(why) = c.why_it_matters {
+        let why = validate::text("whyItMatters", Some(&why), MAX_TEXT)?;
+        row.why_it_matters_html = Set(why.as_deref().map(markdown::render));
+        row.why_it_matters = Set(why);
+    }
+    if let Some(handle) = c.owner_handle {
+        row.owner_id = Set(Some(owner(&state.db, q.group_id, &handle).await?));
+    }
+    if let Some(status) = c.status {
+        row.status = Set(status);
+    }
+    let mut reviewed = false;
+    if let Some(days) = c.review_every_days {
+        let days = review_days(days)?;
+        row.review_every_days = Set(days);
+        reviewed = true;
+    }
+    if let Some(understanding) = c.understanding {
+        row.understanding = Set(validate::text("understanding", Some(&understanding), MAX_TEXT)?);
+        row.understanding_updated_at = Set(Some(now));
+        reviewed = true;
+    }
+    if reviewed {
+        let days = match &row.review_every_days {
+            sea_orm::ActiveValue::Set(d) | sea_orm::ActiveValue::Unchanged(d) => *d,
+            sea_orm::ActiveValue::NotSet => q.review_every_days,
+        };
+        row.next_review_at = Set(next_review(days, now));
+    }
+    if let Some(v) = c.visibility {
+        row.visibility = Set(v);
+    }
+    row.updated_at = Set(now);
+    let txn = db::begin_write(&state.db).await?;
+    let q = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(q)
+}
+
+/// A question the viewer may see (NOT_FOUND otherwise, as for one that does not exist).
+pub async fn get_question(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<learning_question::Model> {
+    let q = learning_question::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("learning question"))?;
+    let scope = RecordScope::of(&state.db, viewer).await?;
+    if !scope.sees(q.group_id, q.visibility) {
+        return Err(AppError::not_found("learning question"));
+    }
+    Ok(q)
+}
+
+/// Questions by id, in one statement (for the GraphQL loaders; the caller asks who sees them).
+pub async fn load_questions<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppResult<Vec<learning_question::Model>> {
+    Ok(learning_question::Entity::find()
+        .filter(learning_question::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?)
+}
+
+/// A page of the questions the viewer may see, of one group and status if given, oldest first.
+pub async fn questions(
+    state: &AppState,
+    viewer: &Viewer,
+    group_id: Option<Uuid>,
+    status: Option<QuestionStatus>,
+    page: PageRequest,
+) -> AppResult<Page<learning_question::Model>> {
+    let scope = RecordScope::of(&state.db, viewer).await?;
+    let mut query = learning_question::Entity::find()
+        .filter(scope.condition(learning_question::Column::GroupId, learning_question::Column::Visibility));
+    if let Some(g) = group_id {
+        query = query.filter(learning_question::Column::GroupId.eq(g));
+    }
+    if let Some(s) = status {
+        query = query.filter(learning_question::Column::Status.eq(s));
+    }
+    keyset(&state.db, query, learning_question::Column::Id, page).await
+}
+
+/// How many reflections answer each question (all of them: counts, not contents), in one
+/// grouped statement.
+pub async fn evidence_counts<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppResult<HashMap<Uuid, u64>> {
+    use sea_orm::sea_query::{Expr, Func};
+    let rows: Vec<(Uuid, i64)> = reflection_question::Entity::find()
+        .select_only()
+        .column(reflection_question::Column::QuestionId)
+        .column_as(Expr::expr(Func::count(Expr::col(reflection_question::Column::ReflectionId))), "n")
+        .filter(reflection_question::Column::QuestionId.is_in(ids.iter().copied()))
+        .group_by(reflection_question::Column::QuestionId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id, n)| (id, u64::try_from(n).unwrap_or(0))).collect())
+}

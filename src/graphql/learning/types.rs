@@ -1,0 +1,388 @@
+//! The learning records' output objects and enums.
+use async_graphql::{Context, Object, ID};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::db::enums;
+use crate::db::{harvest, harvest_action, learning_question, notification, reflection};
+use crate::domain::learning;
+use crate::domain::pagination::PageRequest;
+use crate::domain::visibility::RecordScope;
+use crate::graphql::events::{visible_event, Event};
+use crate::graphql::groups::{group_by_id, Group};
+use crate::graphql::members::{visible_member, Member};
+use crate::graphql::resources::Resource;
+use crate::graphql::threads::Thread;
+use crate::graphql::types::{connection, load_failed, loaded, wants_total, Conn, Result};
+use crate::graphql::ContextExt as _;
+
+mirror_enum!(
+    /// OPEN: being learned about; ANSWERED: the group is satisfied; RETIRED: no longer asked.
+    LearningQuestionStatus => enums::QuestionStatus { Open, Answered, Retired }
+);
+mirror_enum!(
+    /// AFTER_ACTION: what we set out to do, what happened, why, what we will do next time.
+    ReflectionKind => enums::ReflectionKind { AfterAction, Observation, Insight, Story }
+);
+mirror_enum!(
+    /// GROUP: the group's members; PARTNERS: also its partner groups' members (groups that
+    /// follow it and that it follows); PUBLIC: everyone.
+    ReflectionVisibility => enums::RecordVisibility { Group, Partners, Public }
+);
+mirror_enum!(
+    /// The value-creation framework's kinds of value.
+    ValueKind => enums::ValueKind { Immediate, Potential, Applied, Realised, Reframing }
+);
+mirror_enum!(ActionStatus => enums::ActionStatus { Open, Done, Dropped });
+mirror_enum!(
+    /// REFLECTION_PROMPT: an event you went to or hosted has ended; REVIEW_DUE: a learning
+    /// question you own is due for review.
+    NotificationKind => enums::NotificationKind { ReflectionPrompt, ReviewDue }
+);
+
+/// Whose learning records the viewer sees, once per request.
+pub(super) async fn scope<'a>(ctx: &'a Context<'_>) -> Result<&'a RecordScope> {
+    Ok(ctx.loaders().record_scope.get_or_try_init(|| RecordScope::of(&ctx.state().db, ctx.viewer())).await?)
+}
+
+/// Questions by id that the viewer may see, in the given order.
+async fn visible_questions(ctx: &Context<'_>, ids: &[Uuid]) -> Result<Vec<LearningQuestion>> {
+    let scope = scope(ctx).await?;
+    let found = ctx.loaders().questions.load_many(ids.iter().copied()).await.map_err(load_failed)?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.get(id))
+        .filter(|q| scope.sees(q.group_id, q.visibility))
+        .cloned()
+        .map(LearningQuestion)
+        .collect())
+}
+
+/// Reflections by id that the viewer may see, in the given order.
+pub(super) async fn visible_reflections(ctx: &Context<'_>, ids: &[Uuid]) -> Result<Vec<Reflection>> {
+    let scope = scope(ctx).await?;
+    let found = ctx.loaders().reflections.load_many(ids.iter().copied()).await.map_err(load_failed)?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.get(id))
+        .filter(|r| scope.sees(r.group_id, r.visibility))
+        .cloned()
+        .map(Reflection)
+        .collect())
+}
+
+async fn visible_thread(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Thread>> {
+    let Some(id) = id else { return Ok(None) };
+    let Some(t) = loaded(ctx.loaders().threads.load_one(id).await)? else { return Ok(None) };
+    if !crate::domain::visibility::thread_visible(&ctx.state().db, ctx.viewer(), &t).await? {
+        return Ok(None);
+    }
+    Ok(Some(Thread(t)))
+}
+
+pub struct LearningQuestion(pub learning_question::Model);
+
+#[Object]
+impl LearningQuestion {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Why it matters, as HTML.
+    async fn why_it_matters(&self) -> Option<&str> {
+        self.0.why_it_matters_html.as_deref()
+    }
+    /// Why it matters, as the Markdown written.
+    async fn why_it_matters_source(&self) -> Option<&str> {
+        self.0.why_it_matters.as_deref()
+    }
+    async fn status(&self) -> LearningQuestionStatus {
+        self.0.status.into()
+    }
+    async fn group(&self, ctx: &Context<'_>) -> Result<Group> {
+        group_by_id(ctx, self.0.group_id).await
+    }
+    /// Who keeps its understanding current.
+    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
+        visible_member(ctx, self.0.owner_id).await
+    }
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
+        visible_member(ctx, self.0.author_id).await
+    }
+    /// Days between reviews; null: no rhythm.
+    async fn review_every_days(&self) -> Option<i32> {
+        self.0.review_every_days
+    }
+    async fn next_review_at(&self) -> Option<DateTime<Utc>> {
+        self.0.next_review_at
+    }
+    /// What the group understands now (kept by the owner).
+    async fn understanding(&self) -> Option<&str> {
+        self.0.understanding.as_deref()
+    }
+    async fn understanding_updated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.understanding_updated_at
+    }
+    async fn visibility(&self) -> ReflectionVisibility {
+        self.0.visibility.into()
+    }
+    /// How many reflections answer it (all of them: a count, not their contents).
+    async fn evidence_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        let n = loaded(ctx.loaders().evidence.load_one(self.0.id).await)?.unwrap_or(0);
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
+    }
+    /// The reflections that answer it and that the viewer may see, oldest first.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
+    async fn reflections(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Reflection>> {
+        let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
+        let filter = learning::ReflectionFilter { question_id: Some(self.0.id), ..Default::default() };
+        let page = learning::reflections(ctx.state(), ctx.viewer(), filter, page).await?;
+        Ok(connection(page, |r| r.id, Reflection))
+    }
+    async fn local(&self) -> bool {
+        self.0.local
+    }
+    async fn url(&self) -> &str {
+        &self.0.ap_id
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+pub struct Reflection(pub reflection::Model);
+
+#[Object]
+impl Reflection {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn kind(&self) -> ReflectionKind {
+        self.0.kind.into()
+    }
+    async fn visibility(&self) -> ReflectionVisibility {
+        self.0.visibility.into()
+    }
+    /// The body, as HTML.
+    async fn body(&self) -> Option<&str> {
+        self.0.body_html.as_deref()
+    }
+    /// The body, as the Markdown written.
+    async fn body_source(&self) -> Option<&str> {
+        self.0.body.as_deref()
+    }
+    /// After-action review: what we set out to do.
+    async fn intended(&self) -> Option<&str> {
+        self.0.intended.as_deref()
+    }
+    /// What happened.
+    async fn happened(&self) -> Option<&str> {
+        self.0.happened.as_deref()
+    }
+    /// Why it happened so.
+    async fn why(&self) -> Option<&str> {
+        self.0.why.as_deref()
+    }
+    /// What we will do next time.
+    async fn next_time(&self) -> Option<&str> {
+        self.0.next_time.as_deref()
+    }
+    /// The kinds of value it describes.
+    async fn values(&self, ctx: &Context<'_>) -> Result<Vec<ValueKind>> {
+        let mut values = loaded(ctx.loaders().reflection_values.load_one(self.0.id).await)?.unwrap_or_default();
+        values.sort();
+        Ok(values.into_iter().map(Into::into).collect())
+    }
+    /// The learning questions it answers (those the viewer may see).
+    async fn questions(&self, ctx: &Context<'_>) -> Result<Vec<LearningQuestion>> {
+        let ids = loaded(ctx.loaders().reflection_questions.load_one(self.0.id).await)?.unwrap_or_default();
+        visible_questions(ctx, &ids).await
+    }
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
+        visible_member(ctx, self.0.author_id).await
+    }
+    async fn group(&self, ctx: &Context<'_>) -> Result<Group> {
+        group_by_id(ctx, self.0.group_id).await
+    }
+    async fn event(&self, ctx: &Context<'_>) -> Result<Option<Event>> {
+        visible_event(ctx, self.0.event_id).await
+    }
+    /// Which of the event's sessions (0 is the first).
+    async fn session_index(&self) -> Option<i32> {
+        self.0.session_index
+    }
+    async fn thread(&self, ctx: &Context<'_>) -> Result<Option<Thread>> {
+        visible_thread(ctx, self.0.thread_id).await
+    }
+    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<Resource>> {
+        let Some(id) = self.0.resource_id else { return Ok(None) };
+        Ok(loaded(ctx.loaders().resources.load_one(id).await)?.map(Resource))
+    }
+    /// How many members it resonates with (never who).
+    async fn resonance_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        let me = ctx.viewer().optional()?.map(|m| m.id);
+        let (n, _) = loaded(ctx.loaders().resonance.load_one((self.0.id, me)).await)?.unwrap_or((0, false));
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
+    }
+    /// Whether it resonates with the viewer.
+    async fn viewer_resonates(&self, ctx: &Context<'_>) -> Result<bool> {
+        let Some(me) = ctx.viewer().optional()?.map(|m| m.id) else { return Ok(false) };
+        Ok(loaded(ctx.loaders().resonance.load_one((self.0.id, Some(me))).await)?.is_some_and(|(_, mine)| mine))
+    }
+    /// Written here, or on a partner's server.
+    async fn local(&self) -> bool {
+        self.0.local
+    }
+    async fn url(&self) -> &str {
+        &self.0.ap_id
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+pub struct Harvest(pub harvest::Model);
+
+/// Reflections a harvest gathered under one theme.
+pub struct HarvestTheme {
+    name: Option<String>,
+    reflections: Vec<Uuid>,
+}
+
+#[Object]
+impl HarvestTheme {
+    /// Null for reflections gathered without a theme.
+    async fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    /// Those the viewer may see.
+    async fn reflections(&self, ctx: &Context<'_>) -> Result<Vec<Reflection>> {
+        visible_reflections(ctx, &self.reflections).await
+    }
+}
+
+#[Object]
+impl Harvest {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn group(&self, ctx: &Context<'_>) -> Result<Group> {
+        group_by_id(ctx, self.0.group_id).await
+    }
+    async fn event(&self, ctx: &Context<'_>) -> Result<Option<Event>> {
+        visible_event(ctx, self.0.event_id).await
+    }
+    /// The period it makes sense of.
+    async fn from(&self) -> DateTime<Utc> {
+        self.0.period_from
+    }
+    async fn to(&self) -> DateTime<Utc> {
+        self.0.period_to
+    }
+    /// What the group now understands, as HTML.
+    async fn understanding(&self) -> Option<&str> {
+        self.0.understanding_html.as_deref()
+    }
+    /// The same, as the Markdown written.
+    async fn understanding_source(&self) -> Option<&str> {
+        self.0.understanding.as_deref()
+    }
+    /// The gathered reflections by theme, themes in the order first used.
+    async fn themes(&self, ctx: &Context<'_>) -> Result<Vec<HarvestTheme>> {
+        let mut items = loaded(ctx.loaders().harvest_items.load_one(self.0.id).await)?.unwrap_or_default();
+        items.sort_by_key(|i| (i.created_at, i.reflection_id));
+        let mut themes: Vec<HarvestTheme> = vec![];
+        for item in items {
+            let name = Some(item.theme).filter(|t| !t.is_empty());
+            match themes.iter_mut().find(|t| t.name == name) {
+                Some(theme) => theme.reflections.push(item.reflection_id),
+                None => themes.push(HarvestTheme { name, reflections: vec![item.reflection_id] }),
+            }
+        }
+        Ok(themes)
+    }
+    /// Next actions, oldest first.
+    async fn actions(&self, ctx: &Context<'_>) -> Result<Vec<HarvestAction>> {
+        let actions = loaded(ctx.loaders().harvest_actions.load_one(self.0.id).await)?.unwrap_or_default();
+        Ok(actions.into_iter().map(HarvestAction).collect())
+    }
+    async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
+        visible_member(ctx, self.0.created_by).await
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+pub struct HarvestAction(pub harvest_action::Model);
+
+#[Object]
+impl HarvestAction {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
+        visible_member(ctx, self.0.owner_id).await
+    }
+    async fn due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.due_at
+    }
+    async fn status(&self) -> ActionStatus {
+        self.0.status.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+pub struct Notification(pub notification::Model);
+
+#[Object]
+impl Notification {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn kind(&self) -> NotificationKind {
+        self.0.kind.into()
+    }
+    /// The event to reflect on (REFLECTION_PROMPT).
+    async fn event(&self, ctx: &Context<'_>) -> Result<Option<Event>> {
+        visible_event(ctx, self.0.event_id).await
+    }
+    /// The question to review (REVIEW_DUE).
+    async fn question(&self, ctx: &Context<'_>) -> Result<Option<LearningQuestion>> {
+        let Some(id) = self.0.question_id else { return Ok(None) };
+        Ok(visible_questions(ctx, &[id]).await?.into_iter().next())
+    }
+    async fn read(&self) -> bool {
+        self.0.read_at.is_some()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

@@ -1,0 +1,441 @@
+//! Learning records through the API: questions (who asks, who owns, reviews), reflections
+//! (who may write them, who sees them at each visibility, what they answer), resonance,
+//! harvests with themes and actions, and prompts after events and when reviews are due, each
+//! made once. Both engines.
+use serde_json::{json, Value};
+
+use crate::helpers::{code, spawn_app, Account, TestApp};
+
+const QUESTION: &str = "mutation($i: CreateLearningQuestionInput!) { createLearningQuestion(input: $i) {
+    id title whyItMatters whyItMattersSource status owner { username } reviewEveryDays nextReviewAt
+    visibility evidenceCount group { handle } } }";
+const REFLECT: &str = "mutation($i: ReflectInput!) { reflect(input: $i) {
+    id kind visibility body bodySource intended happened why nextTime values questions { title }
+    author { username } group { handle } event { title } sessionIndex resonanceCount viewerResonates } }";
+const SEE_QUESTION: &str = "query($id: ID!) { learningQuestion(id: $id) { title evidenceCount
+    reflections(first: 10) { totalCount edges { node { bodySource } } } } }";
+
+async fn group(app: &TestApp, owner: &Account, slug: &str) -> String {
+    let v = app
+        .ok(
+            "mutation($s: String!) { createGroup(input: {slug: $s, name: $s}) { id } }",
+            json!({"s": slug}),
+            Some(&owner.access),
+        )
+        .await;
+    v["createGroup"]["id"].as_str().unwrap().to_string()
+}
+
+async fn join(app: &TestApp, who: &Account, group: &str) {
+    app.ok("mutation($g: ID!) { joinGroup(groupId: $g) { role } }", json!({"g": group}), Some(&who.access)).await;
+}
+
+async fn question(app: &TestApp, who: &Account, group: &str, title: &str, visibility: &str) -> String {
+    let v = app
+        .ok(QUESTION, json!({"i": {"groupId": group, "title": title, "visibility": visibility}}), Some(&who.access))
+        .await;
+    v["createLearningQuestion"]["id"].as_str().unwrap().to_string()
+}
+
+async fn reflect(app: &TestApp, who: &Account, input: Value) -> Value {
+    app.ok(REFLECT, json!({"i": input}), Some(&who.access)).await["reflect"].clone()
+}
+
+/// The bodies of the reflections `who` finds with `filter`, in order.
+async fn bodies(app: &TestApp, who: Option<&Account>, filter: Value) -> Vec<String> {
+    let v = app
+        .ok(
+            "query($f: ReflectionFilter) { reflections(filter: $f, first: 50) { edges { node { bodySource } } } }",
+            json!({"f": filter}),
+            who.map(|a| a.access.as_str()),
+        )
+        .await;
+    v["reflections"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["bodySource"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_group_asks_a_question_and_its_owner_keeps_its_understanding_on_a_rhythm() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bea = app.register("bea").await;
+    let out = app.register("out").await;
+    let circle = group(&app, &ann, "circle").await;
+    join(&app, &bea, &circle).await;
+
+    // Members reflect; moderators commit the group to questions.
+    let input = json!({"groupId": circle, "title": "How are we doing at DEI?", "whyItMatters": "Because *it matters*.",
+        "ownerHandle": "bea", "reviewEveryDays": 30});
+    let v = app.gql(QUESTION, json!({"i": input}), Some(&bea.access)).await;
+    assert_eq!(code(&v), "FORBIDDEN", "{v}");
+    let v = app
+        .gql(QUESTION, json!({"i": {"groupId": circle, "title": "Q", "ownerHandle": "out"}}), Some(&ann.access))
+        .await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "an owner outside the group: {v}");
+    let v = app
+        .gql(QUESTION, json!({"i": {"groupId": circle, "title": "Q", "reviewEveryDays": 0}}), Some(&ann.access))
+        .await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+    let q = app.ok(QUESTION, json!({"i": input}), Some(&ann.access)).await["createLearningQuestion"].clone();
+    assert_eq!(q["owner"]["username"], "bea");
+    assert_eq!(q["status"], "OPEN");
+    assert_eq!(q["visibility"], "GROUP");
+    assert_eq!(q["whyItMattersSource"], "Because *it matters*.");
+    assert!(q["whyItMatters"].as_str().unwrap().contains("<em>it matters</em>"));
+    let due: chrono::DateTime<chrono::Utc> = q["nextReviewAt"].as_str().unwrap().parse().unwrap();
+    assert!((due - chrono::Utc::now() - chrono::Duration::days(30)).num_minutes().abs() < 5);
+    let id = q["id"].as_str().unwrap();
+
+    // GROUP: its members see it, nobody else does.
+    assert_eq!(
+        app.ok(SEE_QUESTION, json!({"id": id}), Some(&bea.access)).await["learningQuestion"]["title"],
+        "How are we doing at DEI?"
+    );
+    assert!(app.ok(SEE_QUESTION, json!({"id": id}), Some(&out.access)).await["learningQuestion"].is_null());
+    assert!(app.ok(SEE_QUESTION, json!({"id": id}), None).await["learningQuestion"].is_null());
+    let listed =
+        "query($g: String) { learningQuestions(groupHandle: $g, first: 10) { totalCount edges { node { title } } } }";
+    assert_eq!(app.ok(listed, json!({"g": "circle"}), Some(&bea.access)).await["learningQuestions"]["totalCount"], 1);
+    assert_eq!(app.ok(listed, json!({"g": "circle"}), Some(&out.access)).await["learningQuestions"]["totalCount"], 0);
+    assert_eq!(app.ok(listed, json!({"g": "nowhere"}), Some(&bea.access)).await["learningQuestions"]["totalCount"], 0);
+
+    // The owner writes down what the group understands: the next review is a rhythm away.
+    let update = "mutation($id: ID!, $i: UpdateLearningQuestionInput!) { updateLearningQuestion(id: $id, input: $i) {
+        status understanding understandingUpdatedAt reviewEveryDays nextReviewAt visibility } }";
+    let v = app.gql(update, json!({"id": id, "i": {"understanding": "x"}}), Some(&out.access)).await;
+    assert_eq!(code(&v), "NOT_FOUND", "outsiders do not see it: {v}");
+    let v = app
+        .ok(
+            update,
+            json!({"id": id, "i": {"understanding": "We listen better.", "reviewEveryDays": 7}}),
+            Some(&bea.access),
+        )
+        .await["updateLearningQuestion"]
+        .clone();
+    assert_eq!(v["understanding"], "We listen better.");
+    let due: chrono::DateTime<chrono::Utc> = v["nextReviewAt"].as_str().unwrap().parse().unwrap();
+    assert!((due - chrono::Utc::now() - chrono::Duration::days(7)).num_minutes().abs() < 5);
+    let v = app
+        .ok(
+            update,
+            json!({"id": id, "i": {"status": "ANSWERED", "reviewEveryDays": null, "visibility": "PUBLIC"}}),
+            Some(&ann.access),
+        )
+        .await["updateLearningQuestion"]
+        .clone();
+    assert_eq!(v["status"], "ANSWERED");
+    assert!(v["reviewEveryDays"].is_null() && v["nextReviewAt"].is_null(), "{v}");
+    assert_eq!(
+        app.ok(SEE_QUESTION, json!({"id": id}), None).await["learningQuestion"]["title"],
+        "How are we doing at DEI?"
+    );
+    let by_status = "{ learningQuestions(status: OPEN) { totalCount } }";
+    assert_eq!(app.ok(by_status, json!({}), Some(&ann.access)).await["learningQuestions"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn reflections_answer_questions_and_are_seen_as_their_visibility_says() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bea = app.register("bea").await;
+    let pat = app.register("pat").await;
+    let out = app.register("out").await;
+    let circle = group(&app, &ann, "circle").await;
+    join(&app, &bea, &circle).await;
+    let partner = group(&app, &pat, "partner").await;
+    // Partners: each group follows the other.
+    let follow = "mutation($h: String!, $g: ID!) { follow(handle: $h, asGroup: $g) { accepted } }";
+    assert_eq!(
+        app.ok(follow, json!({"h": "partner", "g": circle}), Some(&ann.access)).await["follow"]["accepted"],
+        true
+    );
+    assert_eq!(
+        app.ok(follow, json!({"h": "circle", "g": partner}), Some(&pat.access)).await["follow"]["accepted"],
+        true
+    );
+
+    let group_q = question(&app, &ann, &circle, "Is our strategy systemic?", "GROUP").await;
+    let shared_q = question(&app, &ann, &circle, "How are we doing at DEI?", "PARTNERS").await;
+    let public_q = question(&app, &ann, &circle, "What do newcomers need?", "PUBLIC").await;
+
+    // An after-action review, as visible as its question by default.
+    let r = reflect(
+        &app,
+        &bea,
+        json!({"questionIds": [shared_q], "intended": "Bring in new voices", "happened": "Three spoke first",
+               "why": "Small rooms", "nextTime": "Keep the rooms small", "body": "Rooms *work*.",
+               "values": ["APPLIED", "IMMEDIATE", "APPLIED"]}),
+    )
+    .await;
+    assert_eq!(r["kind"], "AFTER_ACTION");
+    assert_eq!(r["visibility"], "PARTNERS");
+    assert_eq!(r["values"], json!(["IMMEDIATE", "APPLIED"]));
+    assert_eq!(r["questions"], json!([{"title": "How are we doing at DEI?"}]));
+    assert_eq!(r["group"]["handle"], "circle");
+    assert!(r["body"].as_str().unwrap().contains("<em>work</em>"));
+    reflect(&app, &bea, json!({"questionIds": [group_q], "body": "inner"})).await;
+    let public = reflect(&app, &ann, json!({"questionIds": [public_q], "body": "open", "kind": "STORY"})).await;
+    assert_eq!(public["visibility"], "PUBLIC");
+    assert_eq!(public["kind"], "STORY");
+
+    // Refused: more visible than its question, about nothing, saying nothing, by outsiders.
+    let v = app
+        .gql(REFLECT, json!({"i": {"questionIds": [group_q], "body": "x", "visibility": "PUBLIC"}}), Some(&bea.access))
+        .await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+    let v = app.gql(REFLECT, json!({"i": {"body": "about nothing"}}), Some(&bea.access)).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+    let v = app.gql(REFLECT, json!({"i": {"questionIds": [group_q]}}), Some(&bea.access)).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+    let v = app.gql(REFLECT, json!({"i": {"questionIds": [group_q], "body": "x"}}), Some(&out.access)).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "an outsider does not see the question: {v}");
+    let v = app.gql(REFLECT, json!({"i": {"questionIds": [shared_q], "body": "x"}}), Some(&out.access)).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+    let v = app.gql(REFLECT, json!({"i": {"questionIds": [group_q], "body": "x"}}), None).await;
+    assert_eq!(code(&v), "UNAUTHENTICATED", "{v}");
+    // A partner's member reflects on the shared question; anyone signed in on the public one.
+    reflect(&app, &pat, json!({"questionIds": [shared_q], "body": "from the partner"})).await;
+    reflect(&app, &out, json!({"questionIds": [public_q], "body": "from outside"})).await;
+    let v = app.gql(REFLECT, json!({"i": {"questionIds": [group_q], "body": "x"}}), Some(&pat.access)).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "partners do not see GROUP questions: {v}");
+
+    // Who sees what.
+    let all = json!({"groupHandle": "circle"});
+    assert_eq!(
+        bodies(&app, Some(&bea), all.clone()).await,
+        vec!["Rooms *work*.", "inner", "open", "from the partner", "from outside"]
+    );
+    assert_eq!(
+        bodies(&app, Some(&pat), all.clone()).await,
+        vec!["Rooms *work*.", "open", "from the partner", "from outside"]
+    );
+    assert_eq!(bodies(&app, Some(&out), all.clone()).await, vec!["open", "from outside"]);
+    assert_eq!(bodies(&app, None, all.clone()).await, vec!["open", "from outside"]);
+    assert_eq!(
+        bodies(&app, Some(&bea), json!({"questionId": shared_q})).await,
+        vec!["Rooms *work*.", "from the partner"]
+    );
+    assert_eq!(bodies(&app, Some(&bea), json!({"value": "APPLIED"})).await, vec!["Rooms *work*."]);
+    assert_eq!(bodies(&app, Some(&bea), json!({"memberHandle": "pat"})).await, vec!["from the partner"]);
+    // The evidence counts every reflection; the list shows those the viewer may see.
+    let v = app.ok(SEE_QUESTION, json!({"id": shared_q}), Some(&pat.access)).await["learningQuestion"].clone();
+    assert_eq!(v["evidenceCount"], 2);
+    assert_eq!(v["reflections"]["totalCount"], 2);
+    assert!(app.ok(SEE_QUESTION, json!({"id": shared_q}), None).await["learningQuestion"].is_null());
+
+    // Its author edits it (what is left out stays); others may not; moderators may delete it.
+    let id = r["id"].as_str().unwrap();
+    let edit = "mutation($id: ID!, $i: ReflectInput!) { editReflection(id: $id, input: $i) { bodySource happened values questions { title } } }";
+    let v = app.gql(edit, json!({"id": id, "i": {"body": "mine now"}}), Some(&ann.access)).await;
+    assert_eq!(code(&v), "FORBIDDEN", "{v}");
+    let v = app.ok(edit, json!({"id": id, "i": {"body": "Rooms work, mostly."}}), Some(&bea.access)).await
+        ["editReflection"]
+        .clone();
+    assert_eq!(v["bodySource"], "Rooms work, mostly.");
+    assert_eq!(v["happened"], "Three spoke first");
+    assert_eq!(v["values"], json!(["IMMEDIATE", "APPLIED"]));
+    assert_eq!(v["questions"], json!([{"title": "How are we doing at DEI?"}]));
+    let delete = "mutation($id: ID!) { deleteReflection(id: $id) }";
+    let v = app.gql(delete, json!({"id": id}), Some(&pat.access)).await;
+    assert_eq!(code(&v), "FORBIDDEN", "{v}");
+    assert_eq!(app.ok(delete, json!({"id": id}), Some(&ann.access)).await["deleteReflection"], true);
+    let v = app.ok(SEE_QUESTION, json!({"id": shared_q}), Some(&pat.access)).await["learningQuestion"].clone();
+    assert_eq!(v["evidenceCount"], 1);
+}
+
+#[tokio::test]
+async fn members_mark_what_resonates_and_only_counts_are_shown() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bea = app.register("bea").await;
+    let cyd = app.register("cyd").await;
+    let circle = group(&app, &ann, "circle").await;
+    join(&app, &bea, &circle).await;
+    join(&app, &cyd, &circle).await;
+    let q = question(&app, &ann, &circle, "What works?", "GROUP").await;
+    let r = reflect(&app, &ann, json!({"questionIds": [q], "body": "Small rooms"})).await;
+    let id = r["id"].as_str().unwrap();
+    let resonate = "mutation($id: ID!) { resonate(reflectionId: $id) { resonanceCount viewerResonates } }";
+    let unresonate = "mutation($id: ID!) { unresonate(reflectionId: $id) { resonanceCount viewerResonates } }";
+    assert_eq!(
+        app.ok(resonate, json!({"id": id}), Some(&bea.access)).await["resonate"],
+        json!({"resonanceCount": 1, "viewerResonates": true})
+    );
+    // Again: no change.
+    assert_eq!(app.ok(resonate, json!({"id": id}), Some(&bea.access)).await["resonate"]["resonanceCount"], 1);
+    assert_eq!(app.ok(resonate, json!({"id": id}), Some(&cyd.access)).await["resonate"]["resonanceCount"], 2);
+    let see =
+        "query($f: ReflectionFilter) { reflections(filter: $f) { edges { node { resonanceCount viewerResonates } } } }";
+    let v = app.ok(see, json!({"f": {"questionId": q}}), Some(&ann.access)).await;
+    assert_eq!(v["reflections"]["edges"][0]["node"], json!({"resonanceCount": 2, "viewerResonates": false}));
+    assert_eq!(
+        app.ok(unresonate, json!({"id": id}), Some(&bea.access)).await["unresonate"],
+        json!({"resonanceCount": 1, "viewerResonates": false})
+    );
+    let out = app.register("out").await;
+    let v = app.gql(resonate, json!({"id": id}), Some(&out.access)).await;
+    assert_eq!(code(&v), "NOT_FOUND", "{v}");
+}
+
+#[tokio::test]
+async fn hosts_harvest_reflections_into_themes_with_next_actions() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bea = app.register("bea").await;
+    let out = app.register("out").await;
+    let circle = group(&app, &ann, "circle").await;
+    join(&app, &bea, &circle).await;
+    let q = question(&app, &ann, &circle, "What works?", "GROUP").await;
+    let a = reflect(&app, &bea, json!({"questionIds": [q], "body": "Small rooms"})).await["id"].clone();
+    let b = reflect(&app, &ann, json!({"questionIds": [q], "body": "Silence first"})).await["id"].clone();
+    let c = reflect(&app, &bea, json!({"questionIds": [q], "body": "Snacks"})).await["id"].clone();
+    let other = group(&app, &out, "other").await;
+    let q2 = question(&app, &out, &other, "Elsewhere?", "PUBLIC").await;
+    let foreign = reflect(&app, &out, json!({"questionIds": [q2], "body": "not theirs"})).await["id"].clone();
+
+    let create = "mutation($i: CreateHarvestInput!) { createHarvest(input: $i) { id title understanding } }";
+    let input = json!({"groupId": circle, "title": "Spring harvest", "from": "2026-03-01T00:00:00Z",
+        "to": "2026-06-01T00:00:00Z", "understanding": "We *listen* better."});
+    let v = app.gql(create, json!({"i": input}), Some(&bea.access)).await;
+    assert_eq!(code(&v), "FORBIDDEN", "{v}");
+    let mut backwards = input.clone();
+    backwards["to"] = json!("2026-01-01T00:00:00Z");
+    let v = app.gql(create, json!({"i": backwards}), Some(&ann.access)).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+    let h = app.ok(create, json!({"i": input}), Some(&ann.access)).await["createHarvest"].clone();
+    let id = h["id"].as_str().unwrap();
+    assert!(h["understanding"].as_str().unwrap().contains("<em>listen</em>"));
+
+    let add = "mutation($h: ID!, $r: [ID!]!, $t: String) { addToHarvest(harvestId: $h, reflectionIds: $r, theme: $t) { id } }";
+    app.ok(add, json!({"h": id, "r": [a, b], "t": "Space"}), Some(&ann.access)).await;
+    app.ok(add, json!({"h": id, "r": [c]}), Some(&ann.access)).await;
+    // Moved to another theme.
+    app.ok(add, json!({"h": id, "r": [b], "t": "Time"}), Some(&ann.access)).await;
+    let v = app.gql(add, json!({"h": id, "r": [foreign], "t": "x"}), Some(&ann.access)).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "another group's reflection: {v}");
+
+    let action =
+        "mutation($i: CreateActionInput!) { createAction(input: $i) { id title status dueAt owner { username } } }";
+    let v =
+        app.gql(action, json!({"i": {"harvestId": id, "title": "x", "ownerHandle": "out"}}), Some(&ann.access)).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+    let act = app
+        .ok(action, json!({"i": {"harvestId": id, "title": "Book small rooms", "ownerHandle": "bea", "dueAt": "2026-07-01T00:00:00Z"}}), Some(&ann.access))
+        .await["createAction"]
+        .clone();
+    assert_eq!(act["status"], "OPEN");
+    assert_eq!(act["owner"]["username"], "bea");
+    // Its owner moves its status, and nothing else.
+    let update =
+        "mutation($id: ID!, $i: UpdateActionInput!) { updateAction(id: $id, input: $i) { title status dueAt } }";
+    let act_id = act["id"].as_str().unwrap();
+    let v = app.gql(update, json!({"id": act_id, "i": {"title": "Mine"}}), Some(&bea.access)).await;
+    assert_eq!(code(&v), "FORBIDDEN", "{v}");
+    let v =
+        app.ok(update, json!({"id": act_id, "i": {"status": "DONE"}}), Some(&bea.access)).await["updateAction"].clone();
+    assert_eq!(v["status"], "DONE");
+    let v =
+        app.ok(update, json!({"id": act_id, "i": {"dueAt": null}}), Some(&ann.access)).await["updateAction"].clone();
+    assert!(v["dueAt"].is_null());
+
+    let see = "query($id: ID!) { harvest(id: $id) { title from to themes { name reflections { bodySource } }
+        actions { title status owner { username } } } }";
+    let v = app.ok(see, json!({"id": id}), Some(&bea.access)).await["harvest"].clone();
+    assert_eq!(
+        v["themes"],
+        json!([
+            {"name": "Space", "reflections": [{"bodySource": "Small rooms"}]},
+            {"name": null, "reflections": [{"bodySource": "Snacks"}]},
+            {"name": "Time", "reflections": [{"bodySource": "Silence first"}]},
+        ])
+    );
+    assert_eq!(v["actions"], json!([{"title": "Book small rooms", "status": "DONE", "owner": {"username": "bea"}}]));
+    assert!(app.ok(see, json!({"id": id}), Some(&out.access)).await["harvest"].is_null());
+    let list = "query($g: String!) { harvests(groupHandle: $g) { totalCount edges { node { title } } } }";
+    assert_eq!(app.ok(list, json!({"g": "circle"}), Some(&bea.access)).await["harvests"]["totalCount"], 1);
+    assert_eq!(app.ok(list, json!({"g": "circle"}), Some(&out.access)).await["harvests"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn prompts_reach_those_who_went_and_hosted_once_and_owners_when_reviews_are_due() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bea = app.register("bea").await;
+    let cyd = app.register("cyd").await;
+    let circle = group(&app, &ann, "circle").await;
+    join(&app, &cyd, &circle).await;
+    let e = app
+        .ok(
+            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
+            json!({"i": {"groupId": circle, "title": "Peer circle", "timezone": "UTC",
+                "sessions": [{"startsAt": "2031-05-01T09:00:00Z", "endsAt": "2031-05-01T10:00:00Z"},
+                             {"startsAt": "2031-05-02T09:00:00Z", "endsAt": "2031-05-02T10:00:00Z"}],
+                "location": {"mode": "ONLINE"}}}),
+            Some(&ann.access),
+        )
+        .await["createEvent"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.ok("mutation($id: ID!) { rsvp(eventId: $id) { status } }", json!({"id": e}), Some(&bea.access)).await;
+
+    let notes = "{ unreadNotifications notifications(first: 10) { totalCount edges { node { kind read event { title } question { title } } } } }";
+    let prompted = |at: &str| weave::domain::learning::prompt_once(&app.state, at.parse().unwrap());
+    // After the first session only: nothing yet.
+    assert_eq!(prompted("2031-05-01T11:00:00Z").await.unwrap(), 0);
+    // After the last: Bea (going) and Ann (the host), not Cy (a member who did not come).
+    assert_eq!(prompted("2031-05-02T11:00:00Z").await.unwrap(), 2);
+    assert_eq!(prompted("2031-05-02T12:00:00Z").await.unwrap(), 0, "once");
+    let v = app.ok(notes, json!({}), Some(&bea.access)).await;
+    assert_eq!(v["unreadNotifications"], 1);
+    assert_eq!(
+        v["notifications"]["edges"][0]["node"],
+        json!({"kind": "REFLECTION_PROMPT", "read": false, "event": {"title": "Peer circle"}, "question": null})
+    );
+    assert_eq!(app.ok(notes, json!({}), Some(&cyd.access)).await["unreadNotifications"], 0);
+    // Reflecting on the prompt: one mutation, about the event's last session.
+    let r = reflect(&app, &bea, json!({"eventId": e, "sessionIndex": 1, "body": "Good pace"})).await;
+    assert_eq!(r["event"]["title"], "Peer circle");
+    assert_eq!(r["sessionIndex"], 1);
+    let v = app.gql(REFLECT, json!({"i": {"eventId": e, "sessionIndex": 2, "body": "x"}}), Some(&bea.access)).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+    // Those who did not come may not reflect on the event (unless members of its group).
+    let dan = app.register("dan").await;
+    let v = app.gql(REFLECT, json!({"i": {"eventId": e, "body": "x"}}), Some(&dan.access)).await;
+    assert_eq!(code(&v), "FORBIDDEN", "{v}");
+
+    // A restart does not prompt again.
+    let app = app.stop().await.start().await;
+    assert_eq!(
+        weave::domain::learning::prompt_once(&app.state, "2031-05-03T09:00:00Z".parse().unwrap()).await.unwrap(),
+        0
+    );
+
+    // A review due reminds the owner, once per review.
+    let q = app
+        .ok(
+            QUESTION,
+            json!({"i": {"groupId": circle, "title": "What works?", "reviewEveryDays": 7}}),
+            Some(&ann.access),
+        )
+        .await["createLearningQuestion"]["id"]
+        .clone();
+    let soon = chrono::Utc::now() + chrono::Duration::days(8);
+    assert_eq!(weave::domain::learning::prompt_once(&app.state, soon).await.unwrap(), 1);
+    assert_eq!(weave::domain::learning::prompt_once(&app.state, soon).await.unwrap(), 0);
+    let v = app.ok(notes, json!({}), Some(&ann.access)).await;
+    assert_eq!(v["unreadNotifications"], 2);
+    assert_eq!(v["notifications"]["edges"][0]["node"]["kind"], "REVIEW_DUE", "newest first");
+    assert_eq!(v["notifications"]["edges"][0]["node"]["question"]["title"], "What works?");
+    let _ = q;
+    let read = "mutation($ids: [ID!]) { markNotificationsRead(ids: $ids) }";
+    assert_eq!(app.ok(read, json!({"ids": null}), Some(&ann.access)).await["markNotificationsRead"], 2);
+    assert_eq!(app.ok(read, json!({"ids": null}), Some(&ann.access)).await["markNotificationsRead"], 0);
+    assert_eq!(app.ok(notes, json!({}), Some(&ann.access)).await["unreadNotifications"], 0);
+    let v = app.gql(notes, json!({}), None).await;
+    assert_eq!(code(&v), "UNAUTHENTICATED", "{v}");
+}

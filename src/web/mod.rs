@@ -4,6 +4,7 @@ pub mod ical;
 pub mod library;
 pub mod pages;
 pub mod ratelimit;
+pub mod report;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -61,6 +62,7 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
             .configure(graphql::http::configure)
             .configure(events::configure)
             .configure(library::configure)
+            .configure(report::configure)
             .service(
                 aw::scope("")
                     .wrap(FederationMiddleware::new(federation.clone()))

@@ -439,3 +439,191 @@ async fn prompts_reach_those_who_went_and_hosted_once_and_owners_when_reviews_ar
     let v = app.gql(notes, json!({}), None).await;
     assert_eq!(code(&v), "UNAUTHENTICATED", "{v}");
 }
+
+/// The headings and table rows of a Markdown document, as text.
+fn markdown_outline(md: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let (mut headings, mut rows) = (vec![], vec![]);
+    let (mut in_heading, mut row, mut cell): (bool, Option<Vec<String>>, String) = (false, None, String::new());
+    for e in Parser::new_ext(md, Options::ENABLE_TABLES) {
+        match e {
+            Event::Start(Tag::Heading { .. }) => {
+                in_heading = true;
+                headings.push(String::new());
+            }
+            Event::End(TagEnd::Heading(_)) => in_heading = false,
+            Event::Start(Tag::TableRow | Tag::TableHead) => row = Some(vec![]),
+            Event::End(TagEnd::TableRow | TagEnd::TableHead) => rows.extend(row.take()),
+            Event::End(TagEnd::TableCell) => {
+                if let Some(r) = row.as_mut() {
+                    r.push(std::mem::take(&mut cell));
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if in_heading {
+                    headings.last_mut().unwrap().push_str(&t);
+                } else if row.is_some() {
+                    cell.push_str(&t);
+                }
+            }
+            _ => {}
+        }
+    }
+    (headings, rows)
+}
+
+#[tokio::test]
+async fn the_progress_report_reads_back_in_every_format_and_share_links_open_it_until_revoked() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bea = app.register("bea").await;
+    let out = app.register("out").await;
+    let circle = group(&app, &ann, "circle").await;
+    join(&app, &bea, &circle).await;
+    let q = question(&app, &ann, &circle, "How are we doing at DEI, really?", "PUBLIC").await;
+    let open =
+        reflect(&app, &bea, json!({"questionIds": [q], "body": "Open rooms, \"small\" rooms"})).await["id"].clone();
+    let inner = reflect(&app, &ann, json!({"questionIds": [q], "body": "Inner doubts", "visibility": "GROUP"})).await
+        ["id"]
+        .clone();
+    for who in [&ann, &bea] {
+        app.ok("mutation($id: ID!) { resonate(reflectionId: $id) { id } }", json!({"id": inner}), Some(&who.access))
+            .await;
+    }
+    let soon = chrono::Utc::now() + chrono::Duration::days(20);
+    let e = app
+        .ok(
+            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
+            json!({"i": {"groupId": circle, "title": "Spring circle", "timezone": "UTC",
+                "sessions": [{"startsAt": soon.to_rfc3339(), "endsAt": (soon + chrono::Duration::hours(1)).to_rfc3339()}],
+                "location": {"mode": "ONLINE"}}}),
+            Some(&ann.access),
+        )
+        .await["createEvent"]["id"]
+        .clone();
+    for who in [&ann, &bea] {
+        app.ok("mutation($id: ID!) { rsvp(eventId: $id) { status } }", json!({"id": e}), Some(&who.access)).await;
+    }
+    app.ok(
+        "mutation($i: CreateResourceInput!) { createResource(input: $i) { id } }",
+        json!({"i": {"groupId": circle, "title": "=cmd|' /C calc'!A0", "kind": "LINK", "url": "https://example.org/g"}}),
+        Some(&ann.access),
+    )
+    .await;
+    let h = app
+        .ok(
+            "mutation($i: CreateHarvestInput!) { createHarvest(input: $i) { id } }",
+            json!({"i": {"groupId": circle, "title": "Spring harvest", "from": chrono::Utc::now().to_rfc3339(),
+                "to": soon.to_rfc3339(), "understanding": "We listen better."}}),
+            Some(&ann.access),
+        )
+        .await["createHarvest"]["id"]
+        .clone();
+    app.ok(
+        "mutation($h: ID!, $r: [ID!]!) { addToHarvest(harvestId: $h, reflectionIds: $r, theme: \"Space\") { id } }",
+        json!({"h": h, "r": [open, inner]}),
+        Some(&ann.access),
+    )
+    .await;
+    app.ok(
+        "mutation($i: CreateActionInput!) { createAction(input: $i) { id } }",
+        json!({"i": {"harvestId": h, "title": "Book rooms", "ownerHandle": "bea"}}),
+        Some(&ann.access),
+    )
+    .await;
+
+    let from = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let to = (soon + chrono::Duration::days(2)).to_rfc3339();
+    let get = |query: Vec<(&'static str, String)>, token: Option<&str>| {
+        let mut req = app.client.get(format!("{}/groups/circle/report", app.address)).query(&query);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    let period = |format: &str| vec![("from", from.clone()), ("to", to.clone()), ("format", format.to_string())];
+
+    // JSON, for a member.
+    let res = get(period("json"), Some(&bea.access)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["group"]["handle"], "circle");
+    let question = &r["questions"][0];
+    assert_eq!(question["title"], "How are we doing at DEI, really?");
+    assert_eq!(question["evidence"], 2);
+    assert_eq!(question["top_reflections"][0]["text"], "Inner doubts", "the one that resonated most first");
+    assert_eq!(question["top_reflections"][0]["resonance"], 2);
+    assert_eq!(r["harvests"][0]["themes"], json!([{"name": "Space", "reflections": 2}]));
+    assert_eq!(r["harvests"][0]["actions"][0]["title"], "Book rooms");
+    assert_eq!(
+        r["events"],
+        json!([{"title": "Spring circle", "starts_at": r["events"][0]["starts_at"], "ends_at": r["events"][0]["ends_at"], "going": 2}])
+    );
+    assert_eq!(r["resources"].as_array().unwrap().len(), 1);
+    let weeks = r["weeks"].as_array().unwrap();
+    assert_eq!(weeks.iter().map(|w| w["reflections"].as_u64().unwrap()).sum::<u64>(), 2);
+    assert_eq!(weeks.iter().map(|w| w["attendance"].as_i64().unwrap()).sum::<i64>(), 2);
+
+    // Markdown: its headings and the events table.
+    let md = get(period("md"), Some(&bea.access)).await.unwrap().text().await.unwrap();
+    let (headings, rows) = markdown_outline(&md);
+    assert_eq!(headings[0], "circle: progress report");
+    assert!(headings.contains(&"How are we doing at DEI, really? (OPEN, 2 reflections)".to_string()), "{headings:?}");
+    assert!(
+        headings.contains(&"Spring harvest".to_string()) || headings.iter().any(|h| h.starts_with("Spring harvest")),
+        "{headings:?}"
+    );
+    assert_eq!(rows[1][0], "Spring circle");
+    assert_eq!(rows[1][2], "2");
+
+    // CSV: one table, quoted where needed, no formulas.
+    let text = get(period("csv"), Some(&bea.access)).await.unwrap().text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["section", "title", "date", "count", "status", "detail"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let section = |s: &str| rows.iter().filter(|r| &r[0] == s).cloned().collect::<Vec<_>>();
+    assert_eq!(&section("question")[0][1], "How are we doing at DEI, really?");
+    assert_eq!(&section("question")[0][3], "2");
+    assert_eq!(section("reflection").len(), 2);
+    assert!(section("reflection").iter().any(|r| &r[5] == "Open rooms, \"small\" rooms"));
+    assert_eq!(&section("resource")[0][1], "'=cmd|' /C calc'!A0", "a formula is kept as text");
+    assert_eq!(section("week").iter().map(|r| r[3].parse::<u64>().unwrap()).sum::<u64>(), 2);
+
+    // HTML: the page with its chart, and no script.
+    let res = get(vec![("from", from.clone()), ("to", to.clone())], Some(&bea.access)).await.unwrap();
+    assert!(res.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'none'"));
+    let page = res.text().await.unwrap();
+    assert!(page.contains("<svg") && page.contains("How are we doing at DEI, really?"));
+    assert!(!page.contains("<script"));
+
+    // Nobody else reads it without a link.
+    assert_eq!(get(period("json"), None).await.unwrap().status(), 401);
+    assert_eq!(get(period("json"), Some(&out.access)).await.unwrap().status(), 404);
+    assert_eq!(get(period("json"), Some("not-a-token")).await.unwrap().status(), 401);
+
+    // A share link: made by moderators, opens without a sign-in, shows PUBLIC texts only.
+    let make = "mutation($g: ID!, $f: DateTime, $t: DateTime) { createReportLink(groupId: $g, from: $f, to: $t) { id url from to } }";
+    let v = app.gql(make, json!({"g": circle, "f": from, "t": to}), Some(&bea.access)).await;
+    assert_eq!(code(&v), "FORBIDDEN", "{v}");
+    let link =
+        app.ok(make, json!({"g": circle, "f": from, "t": to}), Some(&ann.access)).await["createReportLink"].clone();
+    let url = link["url"].as_str().unwrap().to_string();
+    let shared = app.client.get(format!("{url}&format=json")).send().await.unwrap();
+    assert_eq!(shared.status(), 200);
+    let r: Value = shared.json().await.unwrap();
+    assert_eq!(r["questions"][0]["evidence"], 2, "counts are whole");
+    assert_eq!(r["questions"][0]["top_reflections"].as_array().unwrap().len(), 1);
+    assert_eq!(r["questions"][0]["top_reflections"][0]["text"], "Open rooms, \"small\" rooms");
+    assert!(app.client.get(&url).send().await.unwrap().text().await.unwrap().contains("<svg"));
+    let wrong = url.replace("token=", "token=x");
+    assert_eq!(app.client.get(&wrong).send().await.unwrap().status(), 404);
+    let revoke = "mutation($id: ID!) { revokeReportLink(id: $id) }";
+    let v = app.gql(revoke, json!({"id": link["id"]}), Some(&out.access)).await;
+    assert_eq!(code(&v), "NOT_FOUND", "{v}");
+    assert_eq!(app.ok(revoke, json!({"id": link["id"]}), Some(&ann.access)).await["revokeReportLink"], true);
+    assert_eq!(app.client.get(format!("{url}&format=json")).send().await.unwrap().status(), 404);
+}

@@ -9,7 +9,8 @@
 //! - `harvests`: harvests (reflections gathered into themes, what the group now understands)
 //!   and their next actions;
 //! - `notifications`: members' notifications, and the prompts (after an event, when a review is
-//!   due) made from them, each once.
+//!   due) made from them, each once;
+//! - `report`: a group's progress report for a period, and the share links that open it.
 //!
 //! Who sees a question or a reflection is [`visibility::RecordScope`]'s
 //! (crate::domain::visibility::RecordScope); who may change one is decided here.
@@ -21,6 +22,7 @@ mod harvests;
 mod notifications;
 mod questions;
 mod reflections;
+pub mod report;
 
 pub use harvests::{
     actions_of, add_to_harvest, create_action, create_harvest, get_harvest, harvests, items_of, update_action,

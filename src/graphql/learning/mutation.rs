@@ -5,7 +5,7 @@ use super::inputs::{
     CreateActionInput, CreateHarvestInput, CreateLearningQuestionInput, ReflectInput, UpdateActionInput,
     UpdateHarvestInput, UpdateLearningQuestionInput,
 };
-use super::types::{Harvest, HarvestAction, LearningQuestion, Reflection};
+use super::types::{Harvest, HarvestAction, LearningQuestion, Reflection, ReportLink};
 use crate::domain::learning::{
     self, ActionChanges, HarvestChanges, NewAction, NewHarvest, NewQuestion, QuestionChanges, ReflectionInput,
 };
@@ -169,6 +169,27 @@ impl LearningMutation {
             status: input.status.map(Into::into),
         };
         Ok(HarvestAction(learning::update_action(ctx.state(), ctx.viewer(), id, changes).await?))
+    }
+
+    /// Makes a share link to the group's progress report, for funders and partners (the group's
+    /// moderators). Without `from` and `to` the reader chooses the period.
+    async fn create_report_link(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        to: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<ReportLink> {
+        let group = parse_id("groupId", &group_id)?;
+        let made = learning::report::create_link(ctx.state(), ctx.viewer(), group, from, to).await?;
+        Ok(ReportLink { link: made.link, url: made.url })
+    }
+
+    /// Revokes a share link: it stops working at once.
+    async fn revoke_report_link(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = parse_id("id", &id)?;
+        learning::report::revoke_link(ctx.state(), ctx.viewer(), id).await?;
+        Ok(true)
     }
 
     /// Marks the viewer's notifications read (these, or all); answers how many were unread.

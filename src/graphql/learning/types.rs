@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::db::enums;
-use crate::db::{harvest, harvest_action, learning_question, notification, reflection};
+use crate::db::{harvest, harvest_action, learning_question, notification, reflection, report_link};
 use crate::domain::learning;
 use crate::domain::pagination::PageRequest;
 use crate::domain::visibility::RecordScope;
@@ -357,6 +357,34 @@ impl HarvestAction {
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+}
+
+/// A share link to a group's progress report.
+pub struct ReportLink {
+    pub link: report_link::Model,
+    /// With its token: shown when the link is made, never again.
+    pub url: String,
+}
+
+#[Object]
+impl ReportLink {
+    async fn id(&self) -> ID {
+        ID(self.link.id.to_string())
+    }
+    /// The report's address with the link's token (HTML; add `&format=md`, `json` or `csv`).
+    async fn url(&self) -> &str {
+        &self.url
+    }
+    /// The period it shows; null: whatever period the reader asks (90 days by default).
+    async fn from(&self) -> Option<DateTime<Utc>> {
+        self.link.period_from
+    }
+    async fn to(&self) -> Option<DateTime<Utc>> {
+        self.link.period_to
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.link.created_at
     }
 }
 

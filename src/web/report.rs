@@ -292,6 +292,13 @@ fn page(state: &State, r: &Report) -> HttpResponse {
             (PreEscaped(chart(r)))
             figcaption { "Each week: reflections written (bars) and people going to the events that ended (line, on its own scale)." }
         }
+        details {
+            summary { "Week by week" }
+            table {
+                tr { th { "Week of" } th { "Reflections" } th { "Going" } }
+                @for w in &r.weeks { tr { td { (w.week.to_string()) } td { (w.reflections) } td { (w.attendance) } } }
+            }
+        }
         h2 { "Learning questions" }
         @for q in &r.questions {
             section {

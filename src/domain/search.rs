@@ -9,7 +9,7 @@
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use uuid::Uuid;
 
-use crate::db::{event, member, post, resource, thread};
+use crate::db::{event, learning_question, member, post, reflection, resource, thread};
 use crate::error::AppResult;
 
 /// At most this many matches of one kind are considered (then filtered by visibility).
@@ -25,6 +25,8 @@ pub enum Kind {
     Resource,
     Thread,
     Post,
+    Question,
+    Reflection,
 }
 
 impl Kind {
@@ -36,6 +38,8 @@ impl Kind {
             Kind::Resource => "resource",
             Kind::Thread => "thread",
             Kind::Post => "post",
+            Kind::Question => "question",
+            Kind::Reflection => "reflection",
         }
     }
 }
@@ -189,6 +193,17 @@ fn words(q: &str) -> Vec<String> {
         .collect()
 }
 
+pub async fn index_question<C: ConnectionTrait>(conn: &C, q: &learning_question::Model) -> AppResult<()> {
+    let body = format!("{} {}", q.why_it_matters.as_deref().unwrap_or(""), q.understanding.as_deref().unwrap_or(""));
+    put(conn, Kind::Question, q.id, q.id, &q.title, &body).await
+}
+
+pub async fn index_reflection<C: ConnectionTrait>(conn: &C, r: &reflection::Model) -> AppResult<()> {
+    let parts = [&r.body, &r.intended, &r.happened, &r.why, &r.next_time];
+    let body: Vec<&str> = parts.iter().filter_map(|p| p.as_deref()).collect();
+    put(conn, Kind::Reflection, r.id, r.id, "", &body.join(" ")).await
+}
+
 /// The ids of the rows of `kind` that match `q`, best first: for threads, the threads whose
 /// title, opening text or replies match.
 pub async fn matching<C: ConnectionTrait>(conn: &C, kind: Kind, q: &str, limit: u64) -> AppResult<Vec<Uuid>> {
@@ -246,6 +261,8 @@ pub struct Found {
     pub events: Vec<event::Model>,
     pub resources: Vec<resource::Model>,
     pub threads: Vec<thread::Model>,
+    pub questions: Vec<learning_question::Model>,
+    pub reflections: Vec<reflection::Model>,
 }
 
 /// Rows in the order of `ids` (their rank), at most `first`.
@@ -256,9 +273,9 @@ fn ranked<T>(ids: &[Uuid], rows: Vec<T>, id: impl Fn(&T) -> Uuid, first: u64) ->
     rows.into_iter().take(usize::try_from(first).unwrap_or(usize::MAX)).map(|(_, r)| r).collect()
 }
 
-/// Searches members, groups, events, resources and threads at once: one index query and one
-/// visibility-filtered load per kind. Members and groups are those of the directory; events
-/// and threads those the viewer may list.
+/// Searches members, groups, events, resources, threads, learning questions and reflections at
+/// once: one index query and one visibility-filtered load per kind. Members and groups are those
+/// of the directory; events, threads and learning records those the viewer may list.
 pub async fn everything(
     state: &crate::state::AppState,
     viewer: &crate::domain::viewer::Viewer,
@@ -273,13 +290,34 @@ pub async fn everything(
     // Over-fetch so that rows the viewer may not see leave enough behind.
     let budget = (first * 4).max(20);
     let ids = |kind| matching(conn, kind, q, budget);
-    let (m, g, e, r, t) = futures_util::try_join!(
+    let (m, g, e, r, t, lq, lr) = futures_util::try_join!(
         ids(Kind::Member),
         ids(Kind::Group),
         ids(Kind::Event),
         ids(Kind::Resource),
-        ids(Kind::Thread)
+        ids(Kind::Thread),
+        ids(Kind::Question),
+        ids(Kind::Reflection)
     )?;
+    let scope = if lq.is_empty() && lr.is_empty() {
+        visibility::RecordScope::default()
+    } else {
+        visibility::RecordScope::of(conn, viewer).await?
+    };
+    let questions = learning_question::Entity::find()
+        .filter(
+            Condition::all()
+                .add(learning_question::Column::Id.is_in(lq.clone()))
+                .add(scope.condition(learning_question::Column::GroupId, learning_question::Column::Visibility)),
+        )
+        .all(conn);
+    let reflections = reflection::Entity::find()
+        .filter(
+            Condition::all()
+                .add(reflection::Column::Id.is_in(lr.clone()))
+                .add(scope.condition(reflection::Column::GroupId, reflection::Column::Visibility)),
+        )
+        .all(conn);
     let members = member::Entity::find()
         .filter(Condition::all().add(member::Column::Id.is_in(m.clone())).add(visibility::member_directory()))
         .all(conn);
@@ -293,14 +331,16 @@ pub async fn everything(
     let visible = visibility::threads_visible(viewer)?;
     let threads =
         thread::Entity::find().filter(Condition::all().add(thread::Column::Id.is_in(t.clone())).add(visible)).all(conn);
-    let (members, groups, events, resources, threads) =
-        futures_util::try_join!(members, groups, events, resources, threads)?;
+    let (members, groups, events, resources, threads, questions, reflections) =
+        futures_util::try_join!(members, groups, events, resources, threads, questions, reflections)?;
     Ok(Found {
         members: ranked(&m, members, |x| x.id, first),
         groups: ranked(&g, groups, |x| x.id, first),
         events: ranked(&e, events, |x| x.id, first),
         resources: ranked(&r, resources, |x| x.id, first),
         threads: ranked(&t, threads, |x| x.id, first),
+        questions: ranked(&lq, questions, |x| x.id, first),
+        reflections: ranked(&lr, reflections, |x| x.id, first),
     })
 }
 

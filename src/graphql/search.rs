@@ -1,10 +1,11 @@
-//! One search box over members, groups, events, resources and threads (full-text, ranked; see
+//! One search box over members, groups, events, resources, threads and learning records (full-text, ranked; see
 //! `domain::search`). A query shaped like a handle on another server (`name@server`) also looks
 //! that actor up there, as Mastodon's search does.
 use async_graphql::{Context, Object, SimpleObject};
 
 use super::events::Event;
 use super::groups::Group;
+use super::learning::{LearningQuestion, Reflection};
 use super::members::Member;
 use super::resources::Resource;
 use super::threads::Thread;
@@ -22,6 +23,8 @@ pub struct SearchResults {
     pub events: Vec<Event>,
     pub resources: Vec<Resource>,
     pub threads: Vec<Thread>,
+    pub learning_questions: Vec<LearningQuestion>,
+    pub reflections: Vec<Reflection>,
 }
 
 #[derive(Default)]
@@ -54,6 +57,8 @@ impl SearchQuery {
             events: found.events.into_iter().map(Event).collect(),
             resources: found.resources.into_iter().map(Resource).collect(),
             threads: found.threads.into_iter().map(Thread).collect(),
+            learning_questions: found.questions.into_iter().map(LearningQuestion).collect(),
+            reflections: found.reflections.into_iter().map(Reflection).collect(),
         })
     }
 }

@@ -221,6 +221,24 @@ async fn reflections_answer_questions_and_are_seen_as_their_visibility_says() {
     );
     assert_eq!(bodies(&app, Some(&bea), json!({"value": "APPLIED"})).await, vec!["Rooms *work*."]);
     assert_eq!(bodies(&app, Some(&bea), json!({"memberHandle": "pat"})).await, vec!["from the partner"]);
+    // Search finds the records the viewer may see, and no others.
+    let search = "query($q: String!) { search(query: $q) { learningQuestions { title } reflections { bodySource } } }";
+    let found = |who: Option<&Account>, q: &str| {
+        let token = who.map(|a| a.access.clone());
+        let q = q.to_string();
+        let app = &app;
+        async move { app.ok(search, json!({"q": q}), token.as_deref()).await["search"].clone() }
+    };
+    assert_eq!(
+        found(Some(&bea), "systemic strat").await["learningQuestions"],
+        json!([{"title": "Is our strategy systemic?"}])
+    );
+    assert_eq!(found(Some(&pat), "systemic").await["learningQuestions"], json!([]));
+    assert_eq!(found(Some(&pat), "rooms spoke").await["reflections"], json!([{"bodySource": "Rooms *work*."}]));
+    assert_eq!(found(None, "rooms").await["reflections"], json!([]));
+    assert_eq!(found(None, "newcomers").await["learningQuestions"], json!([{"title": "What do newcomers need?"}]));
+    assert_eq!(found(Some(&bea), "inner").await["reflections"], json!([{"bodySource": "inner"}]));
+    assert_eq!(found(Some(&out), "inner").await["reflections"], json!([]));
     // The evidence counts every reflection; the list shows those the viewer may see.
     let v = app.ok(SEE_QUESTION, json!({"id": shared_q}), Some(&pat.access)).await["learningQuestion"].clone();
     assert_eq!(v["evidenceCount"], 2);

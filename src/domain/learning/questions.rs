@@ -11,7 +11,7 @@ use crate::db::{self, learning_question, reflection_question};
 use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::viewer::Viewer;
 use crate::domain::visibility::RecordScope;
-use crate::domain::{groups, markdown, members, validate};
+use crate::domain::{groups, markdown, members, search, validate};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -119,6 +119,7 @@ pub async fn create_question(
     }
     .insert(&txn)
     .await?;
+    search::index_question(&txn, &q).await?;
     txn.commit().await?;
     Ok(q)
 }
@@ -178,6 +179,7 @@ pub async fn update_question(
     row.updated_at = Set(now);
     let txn = db::begin_write(&state.db).await?;
     let q = row.update(&txn).await?;
+    search::index_question(&txn, &q).await?;
     txn.commit().await?;
     Ok(q)
 }

@@ -15,7 +15,7 @@ use crate::db::{
 use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::viewer::Viewer;
 use crate::domain::visibility::RecordScope;
-use crate::domain::{events, groups, markdown, resources, threads, validate};
+use crate::domain::{events, groups, markdown, resources, search, threads, validate};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -316,6 +316,7 @@ async fn write(
             reflection_value::Entity::insert_many(rows).exec_without_returning(&txn).await?;
         }
     }
+    search::index_reflection(&txn, &saved).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -329,6 +330,7 @@ pub async fn delete_reflection(state: &AppState, viewer: &Viewer, id: Uuid) -> A
     }
     let txn = db::begin_write(&state.db).await?;
     reflection::Entity::delete_by_id(r.id).exec(&txn).await?;
+    search::remove(&txn, search::Kind::Reflection, r.id).await?;
     txn.commit().await?;
     Ok(())
 }

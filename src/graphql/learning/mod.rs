@@ -13,3 +13,4 @@ mod types;
 pub use mutation::LearningMutation;
 pub use query::LearningQuery;
 pub use subscription::LearningSubscription;
+pub use types::{LearningQuestion, Reflection};

@@ -1,5 +1,6 @@
-//! `weave serve --demo`: a demo community (members, partner networks, and the two seed events
-//! with registrations) loaded into an empty database, so a newcomer sees real data at once.
+//! `weave serve --demo`: a demo community (members, partner networks, the two seed events with
+//! registrations, and the seed course's learning practice: questions, reflections after both
+//! events, a harvest) loaded into an empty database, so a newcomer sees real data at once.
 //!
 //! The data is `community.json`. Members and groups are made through the domain; the events
 //! and registrations go through the GraphQL API in-process, with the same inputs a client
@@ -27,6 +28,58 @@ pub struct Community {
     pub members: Vec<DemoMember>,
     pub groups: Vec<DemoGroup>,
     pub events: Vec<DemoEvent>,
+    #[serde(default)]
+    pub learning: DemoLearning,
+}
+
+/// The seed course's practice: questions, reflections after both events, a harvest.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoLearning {
+    pub questions: Vec<DemoQuestion>,
+    pub reflections: Vec<DemoReflection>,
+    pub harvests: Vec<DemoHarvest>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoQuestion {
+    pub key: String,
+    pub asker: String,
+    pub group: String,
+    /// A `CreateLearningQuestionInput` without `groupId`.
+    pub input: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoReflection {
+    pub key: String,
+    pub author: String,
+    /// The index of the event in `events`.
+    pub event: usize,
+    pub questions: Vec<String>,
+    /// A `ReflectInput` without ids.
+    pub input: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoHarvest {
+    pub by: String,
+    pub group: String,
+    pub event: Option<usize>,
+    /// A `CreateHarvestInput` without ids.
+    pub input: Value,
+    pub gather: Vec<DemoTheme>,
+    /// `CreateActionInput`s without `harvestId`.
+    pub actions: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+pub struct DemoTheme {
+    pub theme: String,
+    pub reflections: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -163,6 +216,7 @@ pub async fn load(state: &crate::state::State, federation: &Federation) -> Resul
             response.data.into_json().map_err(|e| failed("response", e))
         }
     };
+    let mut event_ids: Vec<Value> = vec![];
     for e in &data.events {
         let mut input = e.input.clone();
         let group = group_ids.get(&e.group).ok_or_else(|| DemoError::Failed(format!("unknown group {}", e.group)))?;
@@ -176,6 +230,7 @@ pub async fn load(state: &crate::state::State, federation: &Federation) -> Resul
         )
         .await?;
         let id = created["createEvent"]["id"].clone();
+        event_ids.push(id.clone());
         for m in &e.going {
             run("mutation($id: ID!) { rsvp(eventId: $id) { id } }", serde_json::json!({ "id": id }), viewer(m)?)
                 .await?;
@@ -197,10 +252,101 @@ pub async fn load(state: &crate::state::State, federation: &Federation) -> Resul
             }
         }
     }
+    learning(&data.learning, &group_ids, &event_ids, &run, &viewer).await?;
     let events = event::Entity::find()
         .filter(event::Column::Local.eq(true))
         .count(db)
         .await
         .map_err(|e| failed("counting events", e))?;
     Ok(Loaded { members: people.len(), groups: group_ids.len(), events: events as usize })
+}
+
+/// Sets `key` of a JSON object (an input read from `community.json`) to `value`.
+fn with(mut input: Value, key: &str, value: Value) -> Value {
+    if let Some(o) = input.as_object_mut() {
+        o.insert(key.into(), value);
+    }
+    input
+}
+
+/// The seed course's practice, through the API as a client would write it.
+async fn learning<Run, Fut, Who>(
+    data: &DemoLearning,
+    group_ids: &HashMap<String, Uuid>,
+    event_ids: &[Value],
+    run: &Run,
+    viewer: &Who,
+) -> Result<(), DemoError>
+where
+    Run: Fn(&'static str, Value, Viewer) -> Fut,
+    Fut: std::future::Future<Output = Result<Value, DemoError>>,
+    Who: Fn(&str) -> Result<Viewer, DemoError>,
+{
+    let group = |slug: &str| {
+        group_ids
+            .get(slug)
+            .map(|g| Value::String(g.to_string()))
+            .ok_or_else(|| DemoError::Failed(format!("unknown group {slug}")))
+    };
+    let event = |i: usize| event_ids.get(i).cloned().ok_or_else(|| DemoError::Failed(format!("unknown event {i}")));
+    let mut questions: HashMap<&str, Value> = HashMap::new();
+    for q in &data.questions {
+        let input = with(q.input.clone(), "groupId", group(&q.group)?);
+        let made = run(
+            "mutation($i: CreateLearningQuestionInput!) { createLearningQuestion(input: $i) { id } }",
+            serde_json::json!({ "i": input }),
+            viewer(&q.asker)?,
+        )
+        .await?;
+        questions.insert(&q.key, made["createLearningQuestion"]["id"].clone());
+    }
+    let mut reflections: HashMap<&str, Value> = HashMap::new();
+    for r in &data.reflections {
+        let ids: Vec<Value> = r
+            .questions
+            .iter()
+            .map(|k| {
+                questions.get(k.as_str()).cloned().ok_or_else(|| DemoError::Failed(format!("unknown question {k}")))
+            })
+            .collect::<Result<_, _>>()?;
+        let input = with(with(r.input.clone(), "eventId", event(r.event)?), "questionIds", Value::Array(ids));
+        let made = run(
+            "mutation($i: ReflectInput!) { reflect(input: $i) { id } }",
+            serde_json::json!({ "i": input }),
+            viewer(&r.author)?,
+        )
+        .await?;
+        reflections.insert(&r.key, made["reflect"]["id"].clone());
+    }
+    for h in &data.harvests {
+        let mut input = with(h.input.clone(), "groupId", group(&h.group)?);
+        if let Some(i) = h.event {
+            input = with(input, "eventId", event(i)?);
+        }
+        let made = run(
+            "mutation($i: CreateHarvestInput!) { createHarvest(input: $i) { id } }",
+            serde_json::json!({ "i": input }),
+            viewer(&h.by)?,
+        )
+        .await?;
+        let id = made["createHarvest"]["id"].clone();
+        for t in &h.gather {
+            let ids: Vec<Value> = t.reflections.iter().filter_map(|k| reflections.get(k.as_str()).cloned()).collect();
+            run(
+                "mutation($h: ID!, $r: [ID!]!, $t: String) { addToHarvest(harvestId: $h, reflectionIds: $r, theme: $t) { id } }",
+                serde_json::json!({ "h": id, "r": ids, "t": t.theme }),
+                viewer(&h.by)?,
+            )
+            .await?;
+        }
+        for a in &h.actions {
+            run(
+                "mutation($i: CreateActionInput!) { createAction(input: $i) { id } }",
+                serde_json::json!({ "i": with(a.clone(), "harvestId", id.clone()) }),
+                viewer(&h.by)?,
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }

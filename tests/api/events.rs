@@ -628,7 +628,44 @@ async fn the_demo_loads_into_an_empty_database_only() {
     assert_eq!((marmalade["seatsTaken"].as_i64(), marmalade["heldSeats"].as_i64()), (Some(1), Some(7)));
     assert_eq!(v["events"]["edges"][1]["node"]["attendance"]["going"], 6);
     // Demo accounts sign in.
-    app.login("rachel", "weave demo password").await;
+    let rachel = app.login("rachel", "weave demo password").await;
+    // The seed course's practice: two questions with their evidence, reflections after both
+    // events, a harvest with themes and actions, and a report with content.
+    let v = app
+        .ok(
+            "{ learningQuestions(groupHandle: \"systems_sanctuary\") { edges { node { title evidenceCount owner { username } } } }
+               harvests(groupHandle: \"systems_sanctuary\") { edges { node { title themes { name } actions { title } } } }
+               reflections { totalCount } }",
+            json!({}),
+            Some(&rachel.access),
+        )
+        .await;
+    assert_eq!(
+        v["learningQuestions"]["edges"],
+        json!([
+            {"node": {"title": "How are we doing at DEI?", "evidenceCount": 2, "owner": {"username": "rachel"}}},
+            {"node": {"title": "Is our strategy really systemic?", "evidenceCount": 1, "owner": {"username": "ann"}}},
+        ])
+    );
+    assert_eq!(v["reflections"]["totalCount"], 5);
+    let harvest = &v["harvests"]["edges"][0]["node"];
+    assert_eq!(harvest["themes"], json!([{"name": "Who gets heard"}, {"name": "Rhythm over events"}]));
+    assert_eq!(harvest["actions"].as_array().unwrap().len(), 2);
+    let anonymous = app.ok("{ reflections { totalCount } }", json!({}), None).await;
+    assert_eq!(anonymous["reflections"]["totalCount"], 3, "the PUBLIC ones: on the public question and after the festival");
+    let report = app
+        .client
+        .get(format!(
+            "{}/groups/systems_sanctuary/report?format=json&from=2030-01-01T00:00:00Z&to=2031-01-01T00:00:00Z",
+            app.address
+        ))
+        .bearer_auth(&rachel.access)
+        .send()
+        .await
+        .unwrap();
+    let report: Value = report.json().await.unwrap();
+    assert_eq!(report["events"][0]["going"], 6);
+    assert_eq!(report["harvests"][0]["actions"][0]["owner"], "Rachel");
     // A second load is refused and changes nothing.
     assert!(matches!(weave::demo::load(&app.state, &app.federation).await, Err(weave::demo::DemoError::NotEmpty)));
     let v = app.ok("{ events { totalCount } }", json!({}), None).await;

@@ -66,21 +66,25 @@ where
     E::Model: Send + Sync,
     C: ConnectionTrait,
 {
-    let total = if page.count_total { query.clone().count(conn).await? } else { 0 };
-    let mut q = query;
-    if let Some(after) = page.after {
-        q = q.filter(key.gt(after));
-    }
-    let rows = q.order_by_asc(key).limit(page.first + 1).all(conn).await?;
-    Ok(Page::from_overfetch(rows, page, total))
+    keyset_in(conn, query, key, page, false).await
 }
 
 /// [`keyset`] newest first: the rows before the cursor in descending key order.
-pub async fn keyset_newest<E, C>(
+pub async fn keyset_newest<E, C>(conn: &C, query: Select<E>, key: E::Column, page: PageRequest) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+    C: ConnectionTrait,
+{
+    keyset_in(conn, query, key, page, true).await
+}
+
+async fn keyset_in<E, C>(
     conn: &C,
     query: Select<E>,
     key: E::Column,
     page: PageRequest,
+    newest_first: bool,
 ) -> AppResult<Page<E::Model>>
 where
     E: EntityTrait,
@@ -90,9 +94,10 @@ where
     let total = if page.count_total { query.clone().count(conn).await? } else { 0 };
     let mut q = query;
     if let Some(after) = page.after {
-        q = q.filter(key.lt(after));
+        q = q.filter(if newest_first { key.lt(after) } else { key.gt(after) });
     }
-    let rows = q.order_by_desc(key).limit(page.first + 1).all(conn).await?;
+    let q = if newest_first { q.order_by_desc(key) } else { q.order_by_asc(key) };
+    let rows = q.limit(page.first + 1).all(conn).await?;
     Ok(Page::from_overfetch(rows, page, total))
 }
 

@@ -70,7 +70,12 @@ where
 }
 
 /// [`keyset`] newest first: the rows before the cursor in descending key order.
-pub async fn keyset_newest<E, C>(conn: &C, query: Select<E>, key: E::Column, page: PageRequest) -> AppResult<Page<E::Model>>
+pub async fn keyset_newest<E, C>(
+    conn: &C,
+    query: Select<E>,
+    key: E::Column,
+    page: PageRequest,
+) -> AppResult<Page<E::Model>>
 where
     E: EntityTrait,
     E::Model: Send + Sync,

@@ -652,7 +652,10 @@ async fn the_demo_loads_into_an_empty_database_only() {
     assert_eq!(harvest["themes"], json!([{"name": "Who gets heard"}, {"name": "Rhythm over events"}]));
     assert_eq!(harvest["actions"].as_array().unwrap().len(), 2);
     let anonymous = app.ok("{ reflections { totalCount } }", json!({}), None).await;
-    assert_eq!(anonymous["reflections"]["totalCount"], 3, "the PUBLIC ones: on the public question and after the festival");
+    assert_eq!(
+        anonymous["reflections"]["totalCount"], 3,
+        "the PUBLIC ones: on the public question and after the festival"
+    );
     let report = app
         .client
         .get(format!(

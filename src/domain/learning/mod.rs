@@ -3,9 +3,9 @@
 //!
 //! - `questions`: learning questions (a group commits to one; its owner keeps its current
 //!   understanding and reviews it on a rhythm);
-//! - `reflections`: reflections (after-action reviews, observations, insights, stories) about an
-//!   event or one of its sessions, a thread or a library entry, as evidence for questions; and
-//!   "resonates";
+//! - `reflections`: writing reflections (after-action reviews, observations, insights, stories)
+//!   about an event or one of its sessions, a thread or a library entry, as evidence for
+//!   questions; `reading`: reading them, and "resonates";
 //! - `harvests`: harvests (reflections gathered into themes, what the group now understands)
 //!   and their next actions;
 //! - `notifications`: members' notifications, and the prompts (after an event, when a review is
@@ -21,6 +21,7 @@ use crate::state::AppState;
 mod harvests;
 mod notifications;
 mod questions;
+mod reading;
 mod reflections;
 pub mod report;
 
@@ -33,10 +34,11 @@ pub use questions::{
     create_question, evidence_counts, get_question, load_questions, questions, update_question, NewQuestion,
     QuestionChanges,
 };
-pub use reflections::{
-    delete_reflection, edit_reflection, get_reflection, load_reflections, questions_of, reflect, reflections,
-    resonance, resonate, unresonate, values_of, ReflectionFilter, ReflectionInput,
+pub use reading::{
+    get_reflection, load_reflections, questions_of, reflections, resonance, resonate, unresonate, values_of,
+    ReflectionFilter,
 };
+pub use reflections::{delete_reflection, edit_reflection, reflect, ReflectionInput};
 
 /// Characters of Markdown a question's "why it matters", a reflection or an understanding may have.
 pub const MAX_TEXT: usize = 10_000;

@@ -1,9 +1,10 @@
 //! Learning records: thin resolvers over `domain::learning`.
 //!
-//! - `types`: `LearningQuestion`, `Reflection`, `Harvest` (with its themes and actions),
-//!   `Notification`, and their enums;
+//! - `types`: `LearningQuestion`, `Reflection`, `Notification`, and the enums;
+//! - `harvests`: `Harvest` (with its themes and actions) and `ReportLink`;
 //! - `inputs`: what the mutations and lists take;
 //! - `query`, `mutation`, `subscription`: the root fields.
+mod harvests;
 mod inputs;
 mod mutation;
 mod query;

@@ -1,11 +1,12 @@
 //! Asking, reflecting, resonating, harvesting, and reading notifications.
 use async_graphql::{Context, MaybeUndefined, Object, ID};
 
+use super::harvests::{Harvest, HarvestAction, ReportLink};
 use super::inputs::{
     CreateActionInput, CreateHarvestInput, CreateLearningQuestionInput, ReflectInput, UpdateActionInput,
     UpdateHarvestInput, UpdateLearningQuestionInput,
 };
-use super::types::{Harvest, HarvestAction, LearningQuestion, Reflection, ReportLink};
+use super::types::{LearningQuestion, Reflection};
 use crate::domain::learning::{
     self, ActionChanges, HarvestChanges, NewAction, NewHarvest, NewQuestion, QuestionChanges, ReflectionInput,
 };

@@ -2,8 +2,9 @@
 use async_graphql::{Context, Object, ID};
 use uuid::Uuid;
 
+use super::harvests::Harvest;
 use super::inputs::ReflectionFilter;
-use super::types::{Harvest, LearningQuestion, LearningQuestionStatus, Notification, Reflection};
+use super::types::{LearningQuestion, LearningQuestionStatus, Notification, Reflection};
 use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::{groups, learning, members};
 use crate::error::AppError;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::db::enums;
-use crate::db::{harvest, harvest_action, learning_question, notification, reflection, report_link};
+use crate::db::{learning_question, notification, reflection};
 use crate::domain::learning;
 use crate::domain::pagination::PageRequest;
 use crate::domain::visibility::RecordScope;
@@ -251,140 +251,6 @@ impl Reflection {
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
-    }
-}
-
-pub struct Harvest(pub harvest::Model);
-
-/// Reflections a harvest gathered under one theme.
-pub struct HarvestTheme {
-    name: Option<String>,
-    reflections: Vec<Uuid>,
-}
-
-#[Object]
-impl HarvestTheme {
-    /// Null for reflections gathered without a theme.
-    async fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-    /// Those the viewer may see.
-    async fn reflections(&self, ctx: &Context<'_>) -> Result<Vec<Reflection>> {
-        visible_reflections(ctx, &self.reflections).await
-    }
-}
-
-#[Object]
-impl Harvest {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    async fn title(&self) -> &str {
-        &self.0.title
-    }
-    async fn group(&self, ctx: &Context<'_>) -> Result<Group> {
-        group_by_id(ctx, self.0.group_id).await
-    }
-    async fn event(&self, ctx: &Context<'_>) -> Result<Option<Event>> {
-        visible_event(ctx, self.0.event_id).await
-    }
-    /// The period it makes sense of.
-    async fn from(&self) -> DateTime<Utc> {
-        self.0.period_from
-    }
-    async fn to(&self) -> DateTime<Utc> {
-        self.0.period_to
-    }
-    /// What the group now understands, as HTML.
-    async fn understanding(&self) -> Option<&str> {
-        self.0.understanding_html.as_deref()
-    }
-    /// The same, as the Markdown written.
-    async fn understanding_source(&self) -> Option<&str> {
-        self.0.understanding.as_deref()
-    }
-    /// The gathered reflections by theme, themes in the order first used.
-    async fn themes(&self, ctx: &Context<'_>) -> Result<Vec<HarvestTheme>> {
-        let mut items = loaded(ctx.loaders().harvest_items.load_one(self.0.id).await)?.unwrap_or_default();
-        items.sort_by_key(|i| (i.created_at, i.reflection_id));
-        let mut themes: Vec<HarvestTheme> = vec![];
-        for item in items {
-            let name = Some(item.theme).filter(|t| !t.is_empty());
-            match themes.iter_mut().find(|t| t.name == name) {
-                Some(theme) => theme.reflections.push(item.reflection_id),
-                None => themes.push(HarvestTheme { name, reflections: vec![item.reflection_id] }),
-            }
-        }
-        Ok(themes)
-    }
-    /// Next actions, oldest first.
-    async fn actions(&self, ctx: &Context<'_>) -> Result<Vec<HarvestAction>> {
-        let actions = loaded(ctx.loaders().harvest_actions.load_one(self.0.id).await)?.unwrap_or_default();
-        Ok(actions.into_iter().map(HarvestAction).collect())
-    }
-    async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
-        visible_member(ctx, self.0.created_by).await
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-}
-
-pub struct HarvestAction(pub harvest_action::Model);
-
-#[Object]
-impl HarvestAction {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    async fn title(&self) -> &str {
-        &self.0.title
-    }
-    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
-        visible_member(ctx, self.0.owner_id).await
-    }
-    async fn due_at(&self) -> Option<DateTime<Utc>> {
-        self.0.due_at
-    }
-    async fn status(&self) -> ActionStatus {
-        self.0.status.into()
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-}
-
-/// A share link to a group's progress report.
-pub struct ReportLink {
-    pub link: report_link::Model,
-    /// With its token: shown when the link is made, never again.
-    pub url: String,
-}
-
-#[Object]
-impl ReportLink {
-    async fn id(&self) -> ID {
-        ID(self.link.id.to_string())
-    }
-    /// The report's address with the link's token (HTML; add `&format=md`, `json` or `csv`).
-    async fn url(&self) -> &str {
-        &self.url
-    }
-    /// The period it shows; null: whatever period the reader asks (90 days by default).
-    async fn from(&self) -> Option<DateTime<Utc>> {
-        self.link.period_from
-    }
-    async fn to(&self) -> Option<DateTime<Utc>> {
-        self.link.period_to
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.link.created_at
     }
 }
 

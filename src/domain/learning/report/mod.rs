@@ -4,22 +4,26 @@
 //! resources it added, and a week-by-week series of reflections and attendance. Members read
 //! it with their sign-in; outsiders through a share link (an unguessable token, revocable),
 //! which shows the text of PUBLIC reflections and the group's PUBLIC events only.
+mod links;
+
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use sea_orm::{ActiveEnum as _, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveEnum as _, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::enums::{EventStatus, RecordVisibility, Visibility};
 use crate::db::{
-    self, event, group, harvest, learning_question, member, reflection, reflection_question, report_link, resource,
+    event, group, harvest, learning_question, member, reflection, reflection_question, report_link, resource,
 };
 use crate::domain::viewer::Viewer;
 use crate::domain::visibility::RecordScope;
 use crate::domain::{groups, validate};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+
+pub use links::{create_link, revoke_link, NewLink};
 
 /// Reflections, events and resources one report reads at most (a long period shows its newest).
 const MAX_ROWS: u64 = 2_000;
@@ -121,16 +125,6 @@ pub struct WeekReport {
     pub attendance: i64,
 }
 
-/// A share link just made: its token appears in `url` this once (only its hash is kept).
-pub struct NewLink {
-    pub link: report_link::Model,
-    pub url: String,
-}
-
-fn report_url(state: &AppState, slug: &str) -> String {
-    format!("{}/groups/{slug}/report", state.base_url())
-}
-
 /// The period asked for: both ends within the accepted window, in order, at most
 /// [`MAX_DAYS`]; by default the 90 days up to now.
 pub fn period(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
@@ -149,64 +143,6 @@ pub fn period(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> AppResu
         return Err(AppError::bad_input("from", format!("a report covers at most {MAX_DAYS} days")));
     }
     Ok((from, to))
-}
-
-/// The group's moderators make a share link (for the period given, or whatever period the
-/// reader asks).
-pub async fn create_link(
-    state: &AppState,
-    viewer: &Viewer,
-    group_id: Uuid,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
-) -> AppResult<NewLink> {
-    let me = viewer.active_member()?;
-    let g = groups::get(&state.db, group_id).await.map_err(|_| AppError::bad_input("groupId", "no such group"))?;
-    if !g.local {
-        return Err(AppError::bad_input("groupId", "reports are of local groups"));
-    }
-    if !groups::moderates(groups::role_in(&state.db, viewer, g.id).await?) {
-        return Err(AppError::forbidden("only the group's moderators share its report"));
-    }
-    let (from, to) = match (from, to) {
-        (None, None) => (None, None),
-        (f, t) => {
-            let (f, t) = period(f, t)?;
-            (Some(f), Some(t))
-        }
-    };
-    let token = crate::auth::random_token(32);
-    let txn = db::begin_write(&state.db).await?;
-    let link = report_link::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        group_id: Set(g.id),
-        token_hash: Set(crate::auth::hash_token(&token)),
-        period_from: Set(from),
-        period_to: Set(to),
-        created_by: Set(Some(me.id)),
-        created_at: Set(Utc::now()),
-        revoked_at: Set(None),
-    }
-    .insert(&txn)
-    .await?;
-    txn.commit().await?;
-    Ok(NewLink { url: format!("{}?token={token}", report_url(state, &g.slug)), link })
-}
-
-/// The group's moderators revoke a share link: it stops working at once.
-pub async fn revoke_link(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<()> {
-    viewer.active_member()?;
-    let link =
-        report_link::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(|| AppError::not_found("report link"))?;
-    if !groups::moderates(groups::role_in(&state.db, viewer, link.group_id).await?) {
-        return Err(AppError::not_found("report link"));
-    }
-    let mut row: report_link::ActiveModel = link.into();
-    row.revoked_at = Set(Some(Utc::now()));
-    let txn = db::begin_write(&state.db).await?;
-    row.update(&txn).await?;
-    txn.commit().await?;
-    Ok(())
 }
 
 /// The report of the local group `slug` for the period (a link's own period wins over the one

@@ -1,11 +1,8 @@
 //! Events with registration: the two seed events end to end, seats, waitlist, held seats,
 //! visibility, privacy, calendars and the demo community.
-use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
-use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{code, spawn_app, Account, TestApp};
+use crate::helpers::{code, next_message, spawn_app, subscribe, Account, Socket, TestApp};
 
 const EVENT_FIELDS: &str = "id title summary description timezone startsAt endsAt
   sessions { startsAt endsAt title }
@@ -675,38 +672,10 @@ async fn the_demo_loads_into_an_empty_database_only() {
     assert_eq!(v["events"]["totalCount"], 2);
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 /// Opens a graphql-transport-ws connection as `who` and subscribes to `eventChanged`.
 async fn subscribe_event(app: &TestApp, who: &Account, event_id: &str) -> Socket {
-    let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
-    let mut req = url.into_client_request().unwrap();
-    req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket upgrade");
-    let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {}", who.access)}});
-    ws.send(Message::Text(init.to_string().into())).await.unwrap();
-    assert_eq!(next_message(&mut ws).await["type"], "connection_ack");
-    let subscribe = json!({"id": "1", "type": "subscribe", "payload": {
-        "query": "subscription($id: ID!) { eventChanged(eventId: $id) { id seatsTaken seatsLeft status myRegistration { status } } }",
-        "variables": {"id": event_id}
-    }});
-    ws.send(Message::Text(subscribe.to_string().into())).await.unwrap();
-    ws
-}
-
-async fn next_message(ws: &mut Socket) -> Value {
-    loop {
-        let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
-            .await
-            .expect("a message in time")
-            .expect("the socket is open")
-            .expect("a frame");
-        match msg {
-            Message::Text(t) => return serde_json::from_str(&t).unwrap(),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let query = "subscription($id: ID!) { eventChanged(eventId: $id) { id seatsTaken seatsLeft status myRegistration { status } } }";
+    subscribe(app, who, query, json!({"id": event_id})).await
 }
 
 #[tokio::test]

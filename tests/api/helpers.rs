@@ -324,3 +324,40 @@ pub fn old_row(table: &str, cols: Vec<(&str, sea_orm::Value)>) -> sea_orm::sea_q
         .expect("as many values as columns");
     q
 }
+
+pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens a graphql-transport-ws connection as `who` and starts the subscription `query`.
+pub async fn subscribe(app: &TestApp, who: &Account, query: &str, variables: Value) -> Socket {
+    use futures_util::SinkExt as _;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+    use tokio_tungstenite::tungstenite::Message;
+    let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
+    let mut req = url.into_client_request().expect("a websocket request");
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().expect("a header value"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket upgrade");
+    let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {}", who.access)}});
+    ws.send(Message::Text(init.to_string().into())).await.expect("connection_init sent");
+    assert_eq!(next_message(&mut ws).await["type"], "connection_ack");
+    let start = json!({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}});
+    ws.send(Message::Text(start.to_string().into())).await.expect("subscribe sent");
+    ws
+}
+
+/// The next text message of a socket (pings skipped), within 10 seconds.
+pub async fn next_message(ws: &mut Socket) -> Value {
+    use futures_util::StreamExt as _;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message in time")
+            .expect("the socket is open")
+            .expect("a frame");
+        match msg {
+            Message::Text(t) => return serde_json::from_str(&t).expect("JSON"),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -645,3 +645,41 @@ async fn the_progress_report_reads_back_in_every_format_and_share_links_open_it_
     assert_eq!(app.ok(revoke, json!({"id": link["id"]}), Some(&ann.access)).await["revokeReportLink"], true);
     assert_eq!(app.client.get(format!("{url}&format=json")).send().await.unwrap().status(), 404);
 }
+
+#[tokio::test]
+async fn the_notifications_subscription_brings_each_new_prompt_to_its_member_only() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bea = app.register("bea").await;
+    let circle = group(&app, &ann, "circle").await;
+    let e = app
+        .ok(
+            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
+            json!({"i": {"groupId": circle, "title": "Peer circle", "timezone": "UTC",
+                "sessions": [{"startsAt": "2031-05-01T09:00:00Z", "endsAt": "2031-05-01T10:00:00Z"}],
+                "location": {"mode": "ONLINE"}}}),
+            Some(&ann.access),
+        )
+        .await["createEvent"]["id"]
+        .clone();
+    app.ok("mutation($id: ID!) { rsvp(eventId: $id) { status } }", json!({"id": e}), Some(&bea.access)).await;
+    let query = "subscription { notifications { kind read event { title } } }";
+    let mut bea_ws = crate::helpers::subscribe(&app, &bea, query, json!({})).await;
+    let outsider = app.register("out").await;
+    let mut out_ws = crate::helpers::subscribe(&app, &outsider, query, json!({})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        weave::domain::learning::prompt_once(&app.state, "2031-05-01T11:00:00Z".parse().unwrap()).await.unwrap(),
+        2
+    );
+    let msg = crate::helpers::next_message(&mut bea_ws).await;
+    assert_eq!(msg["type"], "next", "{msg}");
+    assert_eq!(
+        msg["payload"]["data"]["notifications"],
+        json!({"kind": "REFLECTION_PROMPT", "read": false, "event": {"title": "Peer circle"}})
+    );
+    // Nothing for someone who was not there.
+    use futures_util::StreamExt as _;
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(500), out_ws.next()).await;
+    assert!(quiet.is_err(), "{quiet:?}");
+}

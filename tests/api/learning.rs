@@ -683,3 +683,86 @@ async fn the_notifications_subscription_brings_each_new_prompt_to_its_member_onl
     let quiet = tokio::time::timeout(std::time::Duration::from_millis(500), out_ws.next()).await;
     assert!(quiet.is_err(), "{quiet:?}");
 }
+
+#[tokio::test]
+async fn people_who_voted_from_mastodon_are_asked_after_the_event_and_their_replies_become_reflections() {
+    use crate::peer::{actor_key, post_signed, Tamper};
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    let host = a.admin("steward").await;
+    b.register("rosa").await;
+    b.register("mallory").await;
+    let community = a.ok("{ group(handle: \"community\") { id } }", json!({}), None).await["group"]["id"].clone();
+    let id = a
+        .ok(
+            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
+            json!({"i": {"groupId": community, "title": "Networks as system weavers", "timezone": "UTC",
+                "sessions": [{"startsAt": "2031-05-01T09:00:00Z", "endsAt": "2031-05-01T10:00:00Z"}],
+                "location": {"mode": "ONLINE"}, "visibility": "PUBLIC"}}),
+            Some(&host.access),
+        )
+        .await["createEvent"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let inbox = format!("http://{}/inbox", a.domain());
+    let group = format!("http://{}/groups/community", a.domain());
+    let (rosa, rosa_key) = actor_key(&b, &format!("http://{}/members/rosa", b.domain())).await;
+    let (mallory, mallory_key) = actor_key(&b, &format!("http://{}/members/mallory", b.domain())).await;
+    let poll = format!("http://{}/events/{id}/poll", a.domain());
+    let vote = json!({"id": format!("{rosa}/statuses/1/activity"), "type": "Create", "actor": rosa, "to": [group],
+        "object": {"id": format!("{rosa}/statuses/1"), "type": "Note", "name": "Going", "attributedTo": rosa,
+            "inReplyTo": poll, "to": [group]}});
+    assert_eq!(post_signed(&inbox, &rosa, &rosa_key, &vote, Tamper::default()).await, 202);
+
+    // After the event: the host here is notified, Rosa is asked on her server, once.
+    let after = "2031-05-01T11:00:00Z".parse().unwrap();
+    assert_eq!(weave::domain::learning::prompt_once(&a.state, after).await.unwrap(), 2);
+    assert_eq!(weave::domain::learning::prompt_once(&a.state, after).await.unwrap(), 0);
+    use sea_orm::{EntityTrait as _, QueryOrder as _};
+    let sent: Vec<Value> = weave::db::outbound_activity::Entity::find()
+        .order_by_asc(weave::db::outbound_activity::Column::Id)
+        .all(&a.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| serde_json::from_str::<Value>(&x.payload).unwrap()["object"].clone())
+        .filter(|o| o["content"].as_str().is_some_and(|c| c.contains("How did it go?")))
+        .collect();
+    assert_eq!(sent.len(), 1);
+    let prompt = sent[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(sent[0]["to"], json!([rosa]));
+    assert_eq!(sent[0]["tag"][0]["href"], rosa.as_str());
+    assert!(sent[0]["content"].as_str().unwrap().contains("Networks as system weavers"));
+    assert_eq!(a.deliver().await.failed, 0);
+
+    // Her reply, as Mastodon sends one, is a reflection on the event; sent twice, it is one.
+    let reply = |actor: &str, n: u32, text: &str| {
+        json!({"id": format!("{actor}/statuses/{n}/activity"), "type": "Create", "actor": actor, "to": [group],
+            "object": {"id": format!("{actor}/statuses/{n}"), "type": "Note", "attributedTo": actor,
+                "content": format!("<p>{text}</p><script>x</script>"), "inReplyTo": prompt, "to": [group]}})
+    };
+    for _ in 0..2 {
+        assert_eq!(
+            post_signed(&inbox, &rosa, &rosa_key, &reply(&rosa, 2, "Small rooms worked"), Tamper::default()).await,
+            202
+        );
+    }
+    // Mallory was not asked: her answer to Rosa's prompt is no reflection.
+    assert_eq!(
+        post_signed(&inbox, &mallory, &mallory_key, &reply(&mallory, 1, "Me too"), Tamper::default()).await,
+        202
+    );
+    let see = "query($e: ID!) { reflections(filter: {eventId: $e}) { totalCount edges { node { body local visibility
+        author { handle } event { title } } } } }";
+    let v = a.ok(see, json!({"e": id}), Some(&host.access)).await["reflections"].clone();
+    assert_eq!(v["totalCount"], 1, "{v}");
+    let node = &v["edges"][0]["node"];
+    assert_eq!(node["body"], "<p>Small rooms worked</p>");
+    assert_eq!(node["local"], false);
+    assert_eq!(node["visibility"], "GROUP");
+    assert_eq!(node["author"]["handle"], format!("rosa@{}", b.domain()));
+    assert_eq!(node["event"]["title"], "Networks as system weavers");
+    // GROUP: not shown to people outside the group.
+    assert_eq!(a.ok(see, json!({"e": id}), None).await["reflections"]["totalCount"], 0);
+}

@@ -9,7 +9,8 @@
 //! - `harvests`: harvests (reflections gathered into themes, what the group now understands)
 //!   and their next actions;
 //! - `notifications`: members' notifications, and the prompts (after an event, when a review is
-//!   due) made from them, each once;
+//!   due) made from them, each once; `replies`: the prompt sent to people elsewhere and their
+//!   replies, which become reflections;
 //! - `report`: a group's progress report for a period, and the share links that open it.
 //!
 //! Who sees a question or a reflection is [`visibility::RecordScope`]'s
@@ -23,6 +24,7 @@ mod notifications;
 mod questions;
 mod reading;
 mod reflections;
+mod replies;
 pub mod report;
 
 pub use harvests::{
@@ -39,6 +41,7 @@ pub use reading::{
     ReflectionFilter,
 };
 pub use reflections::{delete_reflection, edit_reflection, reflect, ReflectionInput};
+pub use replies::{prompt_of, prompt_url, reflect_from_reply};
 
 /// Characters of Markdown a question's "why it matters", a reflection or an understanding may have.
 pub const MAX_TEXT: usize = 10_000;

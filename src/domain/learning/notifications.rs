@@ -71,17 +71,11 @@ pub async fn prompt_once(state: &AppState, now: DateTime<Utc>) -> AppResult<usiz
         .all(&state.db)
         .await?;
     for e in ended {
+        let key = format!("prompt:{}", e.id);
         let people = participants(&state.db, &e).await?;
-        made += insert_once(
-            state,
-            NotificationKind::ReflectionPrompt,
-            people,
-            Some(e.id),
-            None,
-            &format!("prompt:{}", e.id),
-            now,
-        )
-        .await?;
+        made +=
+            insert_once(state, NotificationKind::ReflectionPrompt, people, Some(e.id), None, &key, now).await?.len();
+        made += prompt_elsewhere(state, &e, &key, now).await?;
     }
     let due = learning_question::Entity::find()
         .filter(learning_question::Column::Local.eq(true))
@@ -94,7 +88,7 @@ pub async fn prompt_once(state: &AppState, now: DateTime<Utc>) -> AppResult<usiz
     for q in due {
         let (Some(owner), Some(at)) = (q.owner_id, q.next_review_at) else { continue };
         let key = format!("review:{}:{}", q.id, at.timestamp());
-        made += insert_once(state, NotificationKind::ReviewDue, vec![owner], None, Some(q.id), &key, now).await?;
+        made += insert_once(state, NotificationKind::ReviewDue, vec![owner], None, Some(q.id), &key, now).await?.len();
     }
     Ok(made)
 }
@@ -132,8 +126,73 @@ async fn participants<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResu
         .await?)
 }
 
+/// The people elsewhere who were GOING to an event get the group's direct Note asking how it
+/// went (`replies`), once: the notification row under the same key records that it was sent,
+/// in the transaction that enqueues the Note.
+async fn prompt_elsewhere(state: &AppState, e: &event::Model, key: &str, now: DateTime<Utc>) -> AppResult<usize> {
+    let going: Vec<Uuid> = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::MemberId)
+        .filter(registration::Column::EventId.eq(e.id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Going))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let elsewhere = member::Entity::find()
+        .filter(member::Column::Id.is_in(going))
+        .filter(member::Column::Local.eq(false))
+        .limit(ROUND)
+        .all(&state.db)
+        .await?;
+    let had: Vec<Uuid> = notification::Entity::find()
+        .select_only()
+        .column(notification::Column::MemberId)
+        .filter(notification::Column::OnceKey.eq(key))
+        .filter(notification::Column::MemberId.is_in(elsewhere.iter().map(|m| m.id)))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let new: Vec<member::Model> = elsewhere.into_iter().filter(|m| !had.contains(&m.id)).collect();
+    if new.is_empty() {
+        return Ok(0);
+    }
+    // The group signs the Notes: its keys first (outside the write transaction).
+    let g = crate::domain::groups::get(&state.db, e.group_id).await?;
+    crate::domain::actors::ensure_keys(state, crate::domain::actors::ApActor::of_group(&state.db, g).await?).await?;
+    let url = e.url.clone().unwrap_or_else(|| e.ap_id.clone());
+    let mut sent = 0;
+    for person in new {
+        let txn = db::begin_write(&state.db).await?;
+        let inserted = notification::Entity::insert(notification::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            member_id: Set(person.id),
+            kind: Set(NotificationKind::ReflectionPrompt),
+            event_id: Set(Some(e.id)),
+            question_id: Set(None),
+            once_key: Set(key.to_owned()),
+            read_at: Set(None),
+            created_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::columns([notification::Column::MemberId, notification::Column::OnceKey])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+        if inserted == 1 {
+            let note = super::prompt_url(state, e.id, person.id);
+            let text = format!("{} {}:", super::replies::PROMPT, e.title);
+            crate::domain::events::federation::direct_note(&txn, state, e, &person, Some(note), &url, &text).await?;
+            sent += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(sent)
+}
+
 /// Adds one notification per member under `key` unless they have it; tells the live
-/// subscribers of those who got one.
+/// subscribers of those who got one. Answers who got one.
 async fn insert_once(
     state: &AppState,
     kind: NotificationKind,
@@ -142,9 +201,9 @@ async fn insert_once(
     question_id: Option<Uuid>,
     key: &str,
     now: DateTime<Utc>,
-) -> AppResult<usize> {
+) -> AppResult<Vec<Uuid>> {
     if members.is_empty() {
-        return Ok(0);
+        return Ok(vec![]);
     }
     let txn = db::begin_write(&state.db).await?;
     let had: Vec<Uuid> = notification::Entity::find()
@@ -160,7 +219,7 @@ async fn insert_once(
         .await?;
     let new: Vec<Uuid> = members.into_iter().filter(|m| !had.contains(m)).collect();
     if new.is_empty() {
-        return Ok(0);
+        return Ok(new);
     }
     let rows = new.iter().map(|m| notification::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -185,7 +244,7 @@ async fn insert_once(
     for m in &new {
         state.bus.publish(&state.db, Change::Notified { member: *m }).await;
     }
-    Ok(new.len())
+    Ok(new)
 }
 
 /// Runs a prompting round every `prompt_interval_secs`, for as long as the process lives.

@@ -22,8 +22,8 @@ use crate::ap::inbound::{Object, Received};
 use crate::ap::same_origin;
 use crate::db::{group, member};
 use crate::domain::actors::{ActorSource, ApActor};
-use crate::domain::follows;
 use crate::domain::received::{self, Incoming};
+use crate::domain::{follows, learning};
 use crate::error::AppError;
 use crate::federation::{FedData, FedError};
 use crate::state::State;
@@ -232,6 +232,23 @@ async fn receive_create(data: &FedData<State>, actor: &ApActor, activity: &Recei
     let person = as_member(actor).ok_or_else(|| FedError::Ignored("a post not from a person".into()))?;
     if super::event::is_vote(o) {
         return super::event::receive_vote(data, &person, o).await;
+    }
+    if let Some(prompt) = o.in_reply_to().filter(|r| learning::prompt_of(data.app_data(), r.as_str()).is_some()) {
+        // A reply to the group's question after an event: a reflection on it.
+        let x = incoming(o);
+        return match learning::reflect_from_reply(
+            data.app_data(),
+            &person,
+            prompt.as_str(),
+            &x.ap_id,
+            &x.html,
+            x.published,
+        )
+        .await?
+        {
+            Some(_) => Ok(()),
+            None => Err(FedError::Ignored("a reply to a prompt that was not theirs".into())),
+        };
     }
     take_text(data, &person, o, None).await
 }

@@ -67,7 +67,7 @@ pub async fn answer<C: ConnectionTrait>(
                 (_, Some(why)) => format!("Sorry, we could not register you for {}: {why}.", e.title),
                 _ => format!("Sorry, we could not register you for {}.", e.title),
             };
-            direct_note(conn, state, e, person, id, &text).await
+            direct_note(conn, state, e, person, None, id, &text).await
         }
     }
 }
@@ -97,12 +97,14 @@ pub async fn answer_join<C: ConnectionTrait>(
     Ok(())
 }
 
-/// A private note from the event's group to one person, mentioning them.
-async fn direct_note<C: ConnectionTrait>(
+/// A private note from the event's group to one person, mentioning them, in reply to
+/// `in_reply_to`; at `note_id` when given (a fresh id otherwise).
+pub async fn direct_note<C: ConnectionTrait>(
     conn: &C,
     state: &AppState,
     e: &event::Model,
     person: &member::Model,
+    note_id: Option<String>,
     in_reply_to: &str,
     text: &str,
 ) -> AppResult<()> {
@@ -121,7 +123,7 @@ async fn direct_note<C: ConnectionTrait>(
         markdown::escape(&url),
         markdown::escape(&url),
     );
-    let note_id = format!("{}/notes/{}", state.base_url(), Uuid::now_v7());
+    let note_id = note_id.unwrap_or_else(|| format!("{}/notes/{}", state.base_url(), Uuid::now_v7()));
     let note = participation::direct_note(&note_id, &g.ap_id, &person.ap_id, &name, &html, in_reply_to, Utc::now());
     let id = outbox::activity_id(state, "Create");
     let payload = activities::wrap(activities::Kind::Create, &id, &g.ap_id, note);

@@ -33,7 +33,7 @@ mod poll;
 mod publishing;
 mod receiving;
 
-pub use answers::{acknowledge, answer, answer_join, refuse, Via};
+pub use answers::{acknowledge, answer, answer_join, direct_note, refuse, Via};
 pub use cohosts::{cohost_answered, cohost_offered, offer_cohosts, prepare_offers};
 pub use joining::{join_answered, join_remote, leave_remote};
 pub use poll::{event_of_poll, poll_id, poll_of};

@@ -312,11 +312,11 @@ pub async fn everything(
         )
         .all(conn);
     let reflections = reflection::Entity::find()
-        .filter(
-            Condition::all()
-                .add(reflection::Column::Id.is_in(lr.clone()))
-                .add(scope.condition(reflection::Column::GroupId, reflection::Column::Visibility)),
-        )
+        .filter(Condition::all().add(reflection::Column::Id.is_in(lr.clone())).add(scope.written_condition(
+            reflection::Column::GroupId,
+            reflection::Column::Visibility,
+            reflection::Column::AuthorId,
+        )))
         .all(conn);
     let members = member::Entity::find()
         .filter(Condition::all().add(member::Column::Id.is_in(m.clone())).add(visibility::member_directory()))

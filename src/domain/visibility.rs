@@ -187,6 +187,8 @@ mod tests {
 #[derive(Clone, Debug, Default)]
 pub struct RecordScope {
     pub admin: bool,
+    /// The signed-in viewer: they see what they wrote, whatever its visibility.
+    pub me: Option<Uuid>,
     pub member_of: Vec<Uuid>,
     pub partner_of: Vec<Uuid>,
 }
@@ -196,7 +198,7 @@ impl RecordScope {
         use sea_orm::{QueryFilter, QuerySelect};
         let Some(me) = viewer.optional()? else { return Ok(RecordScope::default()) };
         if me.is_admin {
-            return Ok(RecordScope { admin: true, ..Default::default() });
+            return Ok(RecordScope { admin: true, me: Some(me.id), ..Default::default() });
         }
         let member_of: Vec<Uuid> = membership::Entity::find()
             .select_only()
@@ -207,7 +209,7 @@ impl RecordScope {
             .all(conn)
             .await?;
         if member_of.is_empty() {
-            return Ok(RecordScope::default());
+            return Ok(RecordScope { me: Some(me.id), ..Default::default() });
         }
         // Every accepted follow from or to one of the viewer's groups; a partner is a group on
         // the other end of one each way.
@@ -233,7 +235,7 @@ impl RecordScope {
             .collect();
         partner_of.sort();
         partner_of.dedup();
-        Ok(RecordScope { admin: false, member_of, partner_of })
+        Ok(RecordScope { admin: false, me: Some(me.id), member_of, partner_of })
     }
 
     /// Whether the viewer sees a record of `group_id` kept at `visibility`.
@@ -261,6 +263,24 @@ impl RecordScope {
             );
         }
         any
+    }
+
+    /// [`Self::sees`] for a record written by `author`: its author always sees it.
+    pub fn sees_written(&self, group_id: Uuid, visibility: RecordVisibility, author: Option<Uuid>) -> bool {
+        (author.is_some() && author == self.me) || self.sees(group_id, visibility)
+    }
+
+    /// [`Self::sees_written`] as a list's condition.
+    pub fn written_condition(
+        &self,
+        group: impl ColumnTrait + Copy,
+        visibility: impl ColumnTrait + Copy,
+        author: impl ColumnTrait,
+    ) -> Condition {
+        match self.me {
+            Some(me) if !self.admin => Condition::any().add(self.condition(group, visibility)).add(author.eq(me)),
+            _ => self.condition(group, visibility),
+        }
     }
 
     /// Whether the viewer is a member of the group (not pending).

@@ -33,8 +33,10 @@ pub struct Loaders {
     pub resonance: DataLoader<ResonanceLoader, HashMapCache>,
     pub harvest_items: DataLoader<HarvestItemsLoader, HashMapCache>,
     pub harvest_actions: DataLoader<HarvestActionsLoader, HashMapCache>,
-    /// Whose learning records the viewer sees, loaded once per request (or connection).
+    /// Whose learning records the viewer sees, loaded once per request (never kept on a
+    /// long-lived connection: see `uncached`).
     pub record_scope: tokio::sync::OnceCell<crate::domain::visibility::RecordScope>,
+    pub keep_record_scope: bool,
 }
 
 impl Loaders {
@@ -42,7 +44,7 @@ impl Loaders {
     /// every subscription message shows current rows. (Per request they are cached: a list
     /// primes them, and its rows' fields read from the cache.)
     pub fn uncached(db: &DatabaseConnection) -> Self {
-        let loaders = Loaders::new(db);
+        let mut loaders = Loaders::new(db);
         loaders.members.enable_all_cache(false);
         loaders.groups.enable_all_cache(false);
         loaders.actors.enable_all_cache(false);
@@ -62,6 +64,7 @@ impl Loaders {
         loaders.resonance.enable_all_cache(false);
         loaders.harvest_items.enable_all_cache(false);
         loaders.harvest_actions.enable_all_cache(false);
+        loaders.keep_record_scope = false;
         loaders
     }
 
@@ -108,6 +111,7 @@ impl Loaders {
                 HashMapCache::default(),
             ),
             record_scope: tokio::sync::OnceCell::new(),
+            keep_record_scope: true,
         }
     }
 }

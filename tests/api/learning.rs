@@ -263,6 +263,17 @@ async fn reflections_answer_questions_and_are_seen_as_their_visibility_says() {
     assert_eq!(app.ok(delete, json!({"id": id}), Some(&ann.access)).await["deleteReflection"], true);
     let v = app.ok(SEE_QUESTION, json!({"id": shared_q}), Some(&pat.access)).await["learningQuestion"].clone();
     assert_eq!(v["evidenceCount"], 1);
+    // A partner who keeps a reflection to the group still sees, edits and deletes what they wrote.
+    let mine =
+        reflect(&app, &pat, json!({"questionIds": [shared_q], "body": "for the group", "visibility": "GROUP"})).await;
+    assert_eq!(
+        bodies(&app, Some(&pat), json!({"memberHandle": "pat"})).await,
+        vec!["from the partner", "for the group"]
+    );
+    assert_eq!(bodies(&app, Some(&out), json!({"memberHandle": "pat"})).await, Vec::<String>::new());
+    let v = app.ok(edit, json!({"id": mine["id"], "i": {"body": "for the group, edited"}}), Some(&pat.access)).await;
+    assert_eq!(v["editReflection"]["bodySource"], "for the group, edited");
+    assert_eq!(app.ok(delete, json!({"id": mine["id"]}), Some(&pat.access)).await["deleteReflection"], true);
 }
 
 #[tokio::test]
@@ -325,6 +336,20 @@ async fn hosts_harvest_reflections_into_themes_with_next_actions() {
     let v = app.gql(create, json!({"i": backwards}), Some(&ann.access)).await;
     assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
     let h = app.ok(create, json!({"i": input}), Some(&ann.access)).await["createHarvest"].clone();
+    // An event's hosts harvest it for its own groups only.
+    let theirs = app
+        .ok(
+            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
+            json!({"i": {"groupId": other, "title": "Theirs", "timezone": "UTC",
+                "sessions": [{"startsAt": "2031-05-01T09:00:00Z", "endsAt": "2031-05-01T10:00:00Z"}], "location": {"mode": "ONLINE"}}}),
+            Some(&out.access),
+        )
+        .await["createEvent"]["id"]
+        .clone();
+    let mut elsewhere = input.clone();
+    elsewhere["eventId"] = theirs;
+    let v = app.gql(create, json!({"i": elsewhere}), Some(&out.access)).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "a harvest in someone else's group: {v}");
     let id = h["id"].as_str().unwrap();
     assert!(h["understanding"].as_str().unwrap().contains("<em>listen</em>"));
 
@@ -499,6 +524,7 @@ async fn the_progress_report_reads_back_in_every_format_and_share_links_open_it_
     let circle = group(&app, &ann, "circle").await;
     join(&app, &bea, &circle).await;
     let q = question(&app, &ann, &circle, "How are we doing at DEI, really?", "PUBLIC").await;
+    question(&app, &ann, &circle, "Inner question", "GROUP").await;
     let open =
         reflect(&app, &bea, json!({"questionIds": [q], "body": "Open rooms, \"small\" rooms"})).await["id"].clone();
     let inner = reflect(&app, &ann, json!({"questionIds": [q], "body": "Inner doubts", "visibility": "GROUP"})).await
@@ -567,6 +593,7 @@ async fn the_progress_report_reads_back_in_every_format_and_share_links_open_it_
     assert_eq!(res.headers()["cache-control"], "private, no-store");
     let r: Value = res.json().await.unwrap();
     assert_eq!(r["group"]["handle"], "circle");
+    assert_eq!(r["questions"].as_array().unwrap().len(), 2, "members see the GROUP question too");
     let question = &r["questions"][0];
     assert_eq!(question["title"], "How are we doing at DEI, really?");
     assert_eq!(question["evidence"], 2);
@@ -633,7 +660,10 @@ async fn the_progress_report_reads_back_in_every_format_and_share_links_open_it_
     let shared = app.client.get(format!("{url}&format=json")).send().await.unwrap();
     assert_eq!(shared.status(), 200);
     let r: Value = shared.json().await.unwrap();
+    assert_eq!(r["questions"].as_array().unwrap().len(), 1, "a link shows PUBLIC questions only");
     assert_eq!(r["questions"][0]["evidence"], 2, "counts are whole");
+    assert_eq!(r["harvests"][0]["actions"][0]["title"], "Book rooms");
+    assert!(r["harvests"][0]["actions"][0]["owner"].is_null(), "no one's name leaves through a link");
     assert_eq!(r["questions"][0]["top_reflections"].as_array().unwrap().len(), 1);
     assert_eq!(r["questions"][0]["top_reflections"][0]["text"], "Open rooms, \"small\" rooms");
     assert!(app.client.get(&url).send().await.unwrap().text().await.unwrap().contains("<svg"));

@@ -83,8 +83,15 @@ pub async fn create_harvest(state: &AppState, viewer: &Viewer, input: NewHarvest
     let me = viewer.active_member()?;
     let g =
         groups::get(&state.db, input.group_id).await.map_err(|_| AppError::bad_input("groupId", "no such group"))?;
+    if !g.local {
+        return Err(AppError::bad_input("groupId", "harvests are made in local groups"));
+    }
     if let Some(e) = input.event_id {
-        events::get(state, viewer, e).await.map_err(|_| AppError::bad_input("eventId", "no such event"))?;
+        let e = events::get(state, viewer, e).await.map_err(|_| AppError::bad_input("eventId", "no such event"))?;
+        // The event's hosts harvest it for one of its host groups, not for any group.
+        if !events::host_ids(&state.db, &e).await?.contains(&g.id) {
+            return Err(AppError::bad_input("eventId", "the event is not one of the group's"));
+        }
     }
     if !may_harvest(state, viewer, g.id, input.event_id).await? {
         return Err(AppError::forbidden("only the group's moderators and the event's hosts harvest"));
@@ -166,7 +173,10 @@ pub async fn add_to_harvest(
     let theme = validate::text("theme", theme.as_deref(), 200)?.unwrap_or_default();
     let scope = RecordScope::of(&state.db, viewer).await?;
     let found = super::load_reflections(&state.db, &ids).await?;
-    let usable = found.iter().filter(|r| r.group_id == h.group_id && scope.sees(r.group_id, r.visibility)).count();
+    let usable = found
+        .iter()
+        .filter(|r| r.group_id == h.group_id && scope.sees_written(r.group_id, r.visibility, r.author_id))
+        .count();
     if usable != ids.len() {
         return Err(AppError::bad_input("reflectionIds", "a harvest gathers its own group's reflections"));
     }

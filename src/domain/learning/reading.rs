@@ -20,7 +20,7 @@ pub async fn get_reflection(state: &AppState, viewer: &Viewer, id: Uuid) -> AppR
     let r =
         reflection::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(|| AppError::not_found("reflection"))?;
     let scope = RecordScope::of(&state.db, viewer).await?;
-    if !scope.sees(r.group_id, r.visibility) {
+    if !scope.sees_written(r.group_id, r.visibility, r.author_id) {
         return Err(AppError::not_found("reflection"));
     }
     Ok(r)
@@ -50,8 +50,11 @@ pub async fn reflections(
     page: PageRequest,
 ) -> AppResult<Page<reflection::Model>> {
     let scope = RecordScope::of(&state.db, viewer).await?;
-    let mut query =
-        reflection::Entity::find().filter(scope.condition(reflection::Column::GroupId, reflection::Column::Visibility));
+    let mut query = reflection::Entity::find().filter(scope.written_condition(
+        reflection::Column::GroupId,
+        reflection::Column::Visibility,
+        reflection::Column::AuthorId,
+    ));
     if let Some(g) = f.group_id {
         query = query.filter(reflection::Column::GroupId.eq(g));
     }

@@ -40,9 +40,14 @@ mirror_enum!(
     NotificationKind => enums::NotificationKind { ReflectionPrompt, ReviewDue }
 );
 
-/// Whose learning records the viewer sees, once per request.
-pub(super) async fn scope<'a>(ctx: &'a Context<'_>) -> Result<&'a RecordScope> {
-    Ok(ctx.loaders().record_scope.get_or_try_init(|| RecordScope::of(&ctx.state().db, ctx.viewer())).await?)
+/// Whose learning records the viewer sees: once per request; afresh each time on a WebSocket
+/// connection, where memberships may change while it lives.
+pub(super) async fn scope(ctx: &Context<'_>) -> Result<RecordScope> {
+    let loaders = ctx.loaders();
+    if !loaders.keep_record_scope {
+        return Ok(RecordScope::of(&ctx.state().db, ctx.viewer()).await?);
+    }
+    Ok(loaders.record_scope.get_or_try_init(|| RecordScope::of(&ctx.state().db, ctx.viewer())).await?.clone())
 }
 
 /// Questions by id that the viewer may see, in the given order.
@@ -65,7 +70,7 @@ pub(super) async fn visible_reflections(ctx: &Context<'_>, ids: &[Uuid]) -> Resu
     Ok(ids
         .iter()
         .filter_map(|id| found.get(id))
-        .filter(|r| scope.sees(r.group_id, r.visibility))
+        .filter(|r| scope.sees_written(r.group_id, r.visibility, r.author_id))
         .cloned()
         .map(Reflection)
         .collect())

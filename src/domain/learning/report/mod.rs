@@ -2,8 +2,9 @@
 //! (evidence, current understanding, the reflections that resonated most), its harvests (themes
 //! and actions), the events it held with their attendance (a number, never names), the
 //! resources it added, and a week-by-week series of reflections and attendance. Members read
-//! it with their sign-in; outsiders through a share link (an unguessable token, revocable),
-//! which shows the text of PUBLIC reflections and the group's PUBLIC events only.
+//! it with their sign-in, seeing what `RecordScope` lets them; outsiders through a share link
+//! (an unguessable token, revocable), which shows PUBLIC questions, reflections and events, the
+//! group's harvests (what it chose to report), and no one's name.
 mod links;
 
 use std::collections::{BTreeMap, HashMap};
@@ -13,7 +14,7 @@ use sea_orm::{ActiveEnum as _, ColumnTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::db::enums::{EventStatus, RecordVisibility, Visibility};
+use crate::db::enums::{EventStatus, Visibility};
 use crate::db::{
     event, group, harvest, learning_question, member, reflection, reflection_question, report_link, resource,
 };
@@ -156,13 +157,15 @@ pub async fn report(
     to: Option<DateTime<Utc>>,
 ) -> AppResult<Report> {
     let g = groups::find_local(&state.db, &slug.to_lowercase()).await?.ok_or_else(|| AppError::not_found("report"))?;
-    let (scope, (from, to)) = match reader {
+    // A link's reader sees what anyone may (PUBLIC questions, reflections and events), the
+    // group's harvests, and no one's name.
+    let (scope, outsider, (from, to)) = match reader {
         Reader::Member(viewer) => {
             let scope = RecordScope::of(&state.db, viewer).await?;
             if !scope.member(g.id) {
                 return Err(AppError::not_found("report"));
             }
-            (Some(scope), period(from, to)?)
+            (scope, false, period(from, to)?)
         }
         Reader::Link(token) => {
             let link = report_link::Entity::find()
@@ -171,22 +174,17 @@ pub async fn report(
                 .await?
                 .filter(|l| l.group_id == g.id && l.revoked_at.is_none())
                 .ok_or_else(|| AppError::not_found("report"))?;
-            (None, period(link.period_from.or(from), link.period_to.or(to))?)
+            (RecordScope::default(), true, period(link.period_from.or(from), link.period_to.or(to))?)
         }
     };
-    // What a link's reader sees of the text: PUBLIC reflections and events.
-    let shown = |r: &reflection::Model| match &scope {
-        Some(s) => s.sees(r.group_id, r.visibility),
-        None => r.visibility == RecordVisibility::Public,
-    };
-    let questions = questions(state, &g, from, to, &shown).await?;
-    let harvests = harvests(state, &g, from, to).await?;
+    let questions = questions(state, &g, from, to, &scope).await?;
+    let harvests = harvests(state, &g, from, to, outsider).await?;
     let mut events_q = event::Entity::find()
         .filter(event::Column::GroupId.eq(g.id))
         .filter(event::Column::Status.eq(EventStatus::Published))
         .filter(event::Column::EndsAt.gte(from))
         .filter(event::Column::EndsAt.lte(to));
-    if scope.is_none() {
+    if outsider {
         events_q = events_q.filter(event::Column::Visibility.eq(Visibility::Public));
     }
     let events: Vec<EventReport> = events_q
@@ -236,10 +234,11 @@ async fn questions(
     g: &group::Model,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-    shown: &impl Fn(&reflection::Model) -> bool,
+    scope: &RecordScope,
 ) -> AppResult<Vec<QuestionReport>> {
     let questions = learning_question::Entity::find()
         .filter(learning_question::Column::GroupId.eq(g.id))
+        .filter(scope.condition(learning_question::Column::GroupId, learning_question::Column::Visibility))
         .order_by_asc(learning_question::Column::Id)
         .limit(MAX_ROWS)
         .all(&state.db)
@@ -266,7 +265,7 @@ async fn questions(
         let mut answering: Vec<&reflection::Model> =
             links.iter().filter(|l| l.question_id == q.id).filter_map(|l| reflections.get(&l.reflection_id)).collect();
         let evidence = answering.len() as u64;
-        answering.retain(|r| shown(r));
+        answering.retain(|r| scope.sees_written(r.group_id, r.visibility, r.author_id));
         let count = |r: &reflection::Model| resonance.get(&r.id).map_or(0, |(n, _)| *n);
         answering.sort_by(|a, b| count(b).cmp(&count(a)).then(a.id.cmp(&b.id)));
         let top_reflections = answering
@@ -301,6 +300,7 @@ async fn harvests(
     g: &group::Model,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    outsider: bool,
 ) -> AppResult<Vec<HarvestReport>> {
     let harvests = harvest::Entity::find()
         .filter(harvest::Column::GroupId.eq(g.id))
@@ -340,7 +340,7 @@ async fn harvests(
                 .into_iter()
                 .map(|a| ActionReport {
                     title: a.title,
-                    owner: a.owner_id.and_then(|o| names.get(&o).cloned()),
+                    owner: a.owner_id.filter(|_| !outsider).and_then(|o| names.get(&o).cloned()),
                     due_at: a.due_at,
                     status: a.status.to_value(),
                 })

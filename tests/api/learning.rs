@@ -795,4 +795,9 @@ async fn people_who_voted_from_mastodon_are_asked_after_the_event_and_their_repl
     assert_eq!(node["event"]["title"], "Networks as system weavers");
     // GROUP: not shown to people outside the group.
     assert_eq!(a.ok(see, json!({"e": id}), None).await["reflections"]["totalCount"], 0);
+    // She deletes her reply: the reflection goes.
+    let delete = json!({"id": format!("{rosa}/statuses/2#delete"), "type": "Delete", "actor": rosa,
+        "object": {"id": format!("{rosa}/statuses/2"), "type": "Tombstone"}});
+    assert_eq!(post_signed(&inbox, &rosa, &rosa_key, &delete, Tamper::default()).await, 202);
+    assert_eq!(a.ok(see, json!({"e": id}), Some(&host.access)).await["reflections"]["totalCount"], 0);
 }

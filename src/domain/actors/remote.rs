@@ -119,7 +119,16 @@ pub async fn upsert_remote(state: &AppState, remote: RemoteActor) -> AppResult<A
             group::Entity::insert(group_row)
                 .on_conflict(
                     OnConflict::column(C::Id)
-                        .update_columns([C::Name, C::Summary, C::SummaryHtml, C::AvatarUrl, C::UpdatedAt])
+                        .update_columns([
+                            C::Handle,
+                            C::Slug,
+                            C::Domain,
+                            C::Name,
+                            C::Summary,
+                            C::SummaryHtml,
+                            C::AvatarUrl,
+                            C::UpdatedAt,
+                        ])
                         .to_owned(),
                 )
                 .exec_without_returning(&txn)
@@ -157,6 +166,9 @@ pub async fn upsert_remote(state: &AppState, remote: RemoteActor) -> AppResult<A
                 .on_conflict(
                     OnConflict::column(C::Id)
                         .update_columns([
+                            C::Handle,
+                            C::Username,
+                            C::Domain,
                             C::DisplayName,
                             C::Bio,
                             C::BioHtml,
@@ -215,6 +227,7 @@ pub async fn forget_remote(state: &AppState, kind: ActorKind, id: Uuid) -> AppRe
             // Their seats go back (and the waitlists move up) before their registrations go
             // with the row.
             crate::domain::events::registrations::withdraw_all(&txn, id).await?;
+            crate::domain::learning::forget_replies_of(&txn, id).await?;
             crate::domain::search::remove(&txn, crate::domain::search::Kind::Member, id).await?;
         }
         ActorKind::Group => crate::domain::search::remove(&txn, crate::domain::search::Kind::Group, id).await?,

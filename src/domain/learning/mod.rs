@@ -41,7 +41,7 @@ pub use reading::{
     ReflectionFilter,
 };
 pub use reflections::{delete_reflection, edit_reflection, reflect, ReflectionInput};
-pub use replies::{prompt_of, prompt_url, reflect_from_reply};
+pub use replies::{forget_replies_of, forget_reply, prompt_of, prompt_url, reflect_from_reply};
 
 /// Characters of Markdown a question's "why it matters", a reflection or an understanding may have.
 pub const MAX_TEXT: usize = 10_000;

@@ -4,7 +4,9 @@
 //! unique per member, so a round that runs twice (or again after a crash) adds nothing.
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use crate::bus::Change;
@@ -17,7 +19,7 @@ use crate::state::AppState;
 
 /// Events that ended longer ago than this are not prompted for any more.
 const PROMPT_WINDOW_DAYS: i64 = 14;
-/// Events and questions one round looks at; the next round takes the rest.
+/// Events (the latest to end first) and questions (the longest due first) one round looks at.
 const ROUND: u64 = 200;
 
 /// A page of the viewer's notifications, newest first.
@@ -67,6 +69,7 @@ pub async fn prompt_once(state: &AppState, now: DateTime<Utc>) -> AppResult<usiz
         .filter(event::Column::Status.eq(EventStatus::Published))
         .filter(event::Column::EndsAt.lte(now))
         .filter(event::Column::EndsAt.gt(now - Duration::days(PROMPT_WINDOW_DAYS)))
+        .order_by_desc(event::Column::EndsAt)
         .limit(ROUND)
         .all(&state.db)
         .await?;
@@ -82,6 +85,7 @@ pub async fn prompt_once(state: &AppState, now: DateTime<Utc>) -> AppResult<usiz
         .filter(learning_question::Column::Status.eq(QuestionStatus::Open))
         .filter(learning_question::Column::NextReviewAt.lte(now))
         .filter(learning_question::Column::OwnerId.is_not_null())
+        .order_by_asc(learning_question::Column::NextReviewAt)
         .limit(ROUND)
         .all(&state.db)
         .await?;
@@ -138,21 +142,19 @@ async fn prompt_elsewhere(state: &AppState, e: &event::Model, key: &str, now: Da
         .into_tuple()
         .all(&state.db)
         .await?;
-    let elsewhere = member::Entity::find()
+    // Those not asked yet, a round's worth at a time.
+    let asked = sea_orm::sea_query::Query::select()
+        .column(notification::Column::MemberId)
+        .from(notification::Entity)
+        .and_where(notification::Column::OnceKey.eq(key))
+        .to_owned();
+    let new = member::Entity::find()
         .filter(member::Column::Id.is_in(going))
         .filter(member::Column::Local.eq(false))
+        .filter(member::Column::Id.not_in_subquery(asked))
         .limit(ROUND)
         .all(&state.db)
         .await?;
-    let had: Vec<Uuid> = notification::Entity::find()
-        .select_only()
-        .column(notification::Column::MemberId)
-        .filter(notification::Column::OnceKey.eq(key))
-        .filter(notification::Column::MemberId.is_in(elsewhere.iter().map(|m| m.id)))
-        .into_tuple()
-        .all(&state.db)
-        .await?;
-    let new: Vec<member::Model> = elsewhere.into_iter().filter(|m| !had.contains(&m.id)).collect();
     if new.is_empty() {
         return Ok(0);
     }

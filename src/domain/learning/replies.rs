@@ -4,14 +4,17 @@
 //! table, and only the person asked may answer it.
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::db::enums::{RecordVisibility, ReflectionKind, RegistrationStatus};
-use crate::db::{self, event, member, reflection, registration};
+use crate::db::{self, event, member, notification, reflection, registration};
 use crate::domain::{markdown, search};
 use crate::error::AppResult;
 use crate::state::AppState;
+
+/// Replies one person's prompt becomes at most.
+const MAX_REPLIES: u64 = 3;
 
 /// What the group asks.
 pub const PROMPT: &str = "How did it go? Reply to this to share a reflection with the hosts of";
@@ -54,7 +57,24 @@ pub async fn reflect_from_reply(
     if !went {
         return Ok(None);
     }
-    let html: String = markdown::sanitize(html).chars().take(super::MAX_TEXT * 2).collect();
+    // Only an answer to a prompt that was sent; a few at most per person and event.
+    let asked = notification::Entity::find()
+        .filter(notification::Column::MemberId.eq(person.id))
+        .filter(notification::Column::OnceKey.eq(format!("prompt:{}", e.id)))
+        .one(&state.db)
+        .await?
+        .is_some();
+    let answered = reflection::Entity::find()
+        .filter(reflection::Column::EventId.eq(e.id))
+        .filter(reflection::Column::AuthorId.eq(person.id))
+        .filter(reflection::Column::Local.eq(false))
+        .count(&state.db)
+        .await?;
+    if !asked || answered >= MAX_REPLIES {
+        return Ok(None);
+    }
+    let cut: String = html.chars().take(super::MAX_TEXT * 2).collect();
+    let html = markdown::sanitize(&cut);
     let text = search::plain(&html).split_whitespace().collect::<Vec<_>>().join(" ");
     let now = Utc::now();
     let row = reflection::ActiveModel {
@@ -75,7 +95,8 @@ pub async fn reflect_from_reply(
         session_index: Set(None),
         thread_id: Set(None),
         resource_id: Set(None),
-        created_at: Set(published.filter(|p| *p <= now).unwrap_or(now)),
+        // Written after the event, and not in the future.
+        created_at: Set(published.map_or(now, |p| p.clamp(e.ends_at.min(now), now))),
         updated_at: Set(now),
     };
     let txn = db::begin_write(&state.db).await?;
@@ -89,4 +110,39 @@ pub async fn reflect_from_reply(
     }
     txn.commit().await?;
     Ok(saved)
+}
+
+/// A person elsewhere deletes their reply: its reflection goes. Answers whether there was one.
+pub async fn forget_reply(state: &AppState, author: &member::Model, reply_id: &str) -> AppResult<bool> {
+    let txn = db::begin_write(&state.db).await?;
+    let Some(r) = reflection::Entity::find()
+        .filter(reflection::Column::ApId.eq(reply_id))
+        .filter(reflection::Column::Local.eq(false))
+        .filter(reflection::Column::AuthorId.eq(author.id))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    reflection::Entity::delete_by_id(r.id).exec(&txn).await?;
+    search::remove(&txn, search::Kind::Reflection, r.id).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// A person elsewhere is gone: their replies go with them (not left without an author).
+pub async fn forget_replies_of<C: sea_orm::ConnectionTrait>(conn: &C, member_id: Uuid) -> AppResult<()> {
+    let ids: Vec<Uuid> = reflection::Entity::find()
+        .filter(reflection::Column::AuthorId.eq(member_id))
+        .filter(reflection::Column::Local.eq(false))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    for id in &ids {
+        search::remove(conn, search::Kind::Reflection, *id).await?;
+    }
+    reflection::Entity::delete_many().filter(reflection::Column::Id.is_in(ids)).exec(conn).await?;
+    Ok(())
 }

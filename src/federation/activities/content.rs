@@ -387,6 +387,10 @@ pub async fn receive_delete(
     if !received::delete(data.app_data(), actor.id.as_str(), target.as_str()).await?
         && !super::event::remove(data, actor, &target).await?
         && !super::event::withdraw_by_id(data, actor, target.as_str()).await?
+        && !match as_member(actor) {
+            Some(person) => learning::forget_reply(data.app_data(), &person, target.as_str()).await?,
+            None => false,
+        }
     {
         return Err(FedError::Ignored("Delete of something unknown here".into()));
     }

@@ -108,6 +108,8 @@ async fn a_group_asks_a_question_and_its_owner_keeps_its_understanding_on_a_rhyt
         status understanding understandingUpdatedAt reviewEveryDays nextReviewAt visibility } }";
     let v = app.gql(update, json!({"id": id, "i": {"understanding": "x"}}), Some(&out.access)).await;
     assert_eq!(code(&v), "NOT_FOUND", "outsiders do not see it: {v}");
+    let v = app.gql(update, json!({"id": id, "i": {"visibility": "PUBLIC"}}), Some(&bea.access)).await;
+    assert_eq!(code(&v), "FORBIDDEN", "owners keep the understanding, moderators decide who sees it: {v}");
     let v = app
         .ok(
             update,
@@ -274,6 +276,15 @@ async fn reflections_answer_questions_and_are_seen_as_their_visibility_says() {
     let v = app.ok(edit, json!({"id": mine["id"], "i": {"body": "for the group, edited"}}), Some(&pat.access)).await;
     assert_eq!(v["editReflection"]["bodySource"], "for the group, edited");
     assert_eq!(app.ok(delete, json!({"id": mine["id"]}), Some(&pat.access)).await["deleteReflection"], true);
+    // A question made less visible takes its answers with it.
+    let narrow = "mutation($id: ID!) { updateLearningQuestion(id: $id, input: {visibility: GROUP}) { visibility } }";
+    app.ok(narrow, json!({"id": public_q}), Some(&ann.access)).await;
+    assert_eq!(bodies(&app, None, json!({"groupHandle": "circle"})).await, Vec::<String>::new());
+    assert_eq!(
+        bodies(&app, Some(&out), json!({"groupHandle": "circle"})).await,
+        vec!["from outside"],
+        "its author still sees it"
+    );
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{question_url, MAX_TEXT};
 use crate::db::enums::{QuestionStatus, RecordVisibility};
-use crate::db::{self, learning_question, reflection_question};
+use crate::db::{self, learning_question, reflection, reflection_question};
 use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::viewer::Viewer;
 use crate::domain::visibility::RecordScope;
@@ -64,13 +64,21 @@ async fn owner<C: ConnectionTrait>(conn: &C, group_id: Uuid, handle: &str) -> Ap
     Ok(m.id)
 }
 
-/// May the viewer change this question? Its owner, its author, and the group's moderators.
-async fn may_change<C: ConnectionTrait>(conn: &C, viewer: &Viewer, q: &learning_question::Model) -> AppResult<bool> {
+/// Who may change a question: the group's moderators anything; its owner and author, while
+/// members of the group, all but who owns it and who sees it.
+enum Right {
+    Moderator,
+    Keeper,
+    None,
+}
+
+async fn right<C: ConnectionTrait>(conn: &C, viewer: &Viewer, q: &learning_question::Model) -> AppResult<Right> {
     let me = viewer.active_member()?;
-    if q.owner_id == Some(me.id) || q.author_id == Some(me.id) {
-        return Ok(true);
+    if groups::moderates(groups::role_in(conn, viewer, q.group_id).await?) {
+        return Ok(Right::Moderator);
     }
-    Ok(groups::moderates(groups::role_in(conn, viewer, q.group_id).await?))
+    let keeps = q.owner_id == Some(me.id) || q.author_id == Some(me.id);
+    Ok(if keeps && groups::is_member(conn, q.group_id, me.id).await? { Right::Keeper } else { Right::None })
 }
 
 /// A group commits to a question: its moderators ask it, for a member to own.
@@ -136,8 +144,17 @@ pub async fn update_question(
     if !q.local {
         return Err(AppError::bad_input("id", "this question lives on another server"));
     }
-    if !may_change(&state.db, viewer, &q).await? {
-        return Err(AppError::forbidden("only the question's owner, author or the group's moderators may change it"));
+    match right(&state.db, viewer, &q).await? {
+        Right::Moderator => {}
+        Right::Keeper if c.owner_handle.is_none() && c.visibility.is_none() => {}
+        Right::Keeper => {
+            return Err(AppError::forbidden("only the group's moderators change who owns or sees a question"));
+        }
+        Right::None => {
+            return Err(AppError::forbidden(
+                "only the question's owner, author or the group's moderators may change it",
+            ))
+        }
     }
     let now = Utc::now();
     let mut row: learning_question::ActiveModel = q.clone().into();
@@ -179,6 +196,25 @@ pub async fn update_question(
     row.updated_at = Set(now);
     let txn = db::begin_write(&state.db).await?;
     let q = row.update(&txn).await?;
+    // Its answers are no more visible than it is.
+    let above: &[RecordVisibility] = match q.visibility {
+        RecordVisibility::Group => &[RecordVisibility::Partners, RecordVisibility::Public],
+        RecordVisibility::Partners => &[RecordVisibility::Public],
+        RecordVisibility::Public => &[],
+    };
+    if !above.is_empty() {
+        let answering = sea_orm::sea_query::Query::select()
+            .column(reflection_question::Column::ReflectionId)
+            .from(reflection_question::Entity)
+            .and_where(reflection_question::Column::QuestionId.eq(q.id))
+            .to_owned();
+        reflection::Entity::update_many()
+            .col_expr(reflection::Column::Visibility, sea_orm::sea_query::Expr::value(q.visibility))
+            .filter(reflection::Column::Id.in_subquery(answering))
+            .filter(reflection::Column::Visibility.is_in(above.iter().copied()))
+            .exec(&txn)
+            .await?;
+    }
     search::index_question(&txn, &q).await?;
     txn.commit().await?;
     Ok(q)

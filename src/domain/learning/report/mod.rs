@@ -28,6 +28,8 @@ pub use links::{create_link, revoke_link, NewLink};
 
 /// Reflections, events and resources one report reads at most (a long period shows its newest).
 const MAX_ROWS: u64 = 2_000;
+/// Reflection times one report's weekly series counts at most.
+const MAX_SERIES: u64 = 50_000;
 /// The reflections shown per question.
 const TOP: usize = 3;
 /// A report covers at most this many days.
@@ -187,19 +189,20 @@ pub async fn report(
     if outsider {
         events_q = events_q.filter(event::Column::Visibility.eq(Visibility::Public));
     }
-    let events: Vec<EventReport> = events_q
-        .order_by_asc(event::Column::StartsAt)
+    let mut events: Vec<EventReport> = events_q
+        .order_by_desc(event::Column::StartsAt)
         .limit(MAX_ROWS)
         .all(&state.db)
         .await?
         .into_iter()
         .map(|e| EventReport { title: e.title, starts_at: e.starts_at, ends_at: e.ends_at, going: e.seats_taken })
         .collect();
+    events.reverse();
     let resources = resource::Entity::find()
         .filter(resource::Column::GroupId.eq(g.id))
         .filter(resource::Column::CreatedAt.gte(from))
         .filter(resource::Column::CreatedAt.lte(to))
-        .order_by_asc(resource::Column::CreatedAt)
+        .order_by_asc(resource::Column::Id)
         .limit(MAX_ROWS)
         .all(&state.db)
         .await?
@@ -212,7 +215,7 @@ pub async fn report(
         .filter(reflection::Column::GroupId.eq(g.id))
         .filter(reflection::Column::CreatedAt.gte(from))
         .filter(reflection::Column::CreatedAt.lte(to))
-        .limit(MAX_ROWS)
+        .limit(MAX_SERIES)
         .into_tuple()
         .all(&state.db)
         .await?;
@@ -243,15 +246,30 @@ async fn questions(
         .limit(MAX_ROWS)
         .all(&state.db)
         .await?;
-    let ids: Vec<Uuid> = questions.iter().map(|q| q.id).collect();
+    // The group's reflections of the period that answer a question (the newest, at most
+    // MAX_ROWS), and their links: subqueries, never lists of ids, whatever the numbers.
+    let in_period = || {
+        sea_orm::sea_query::Query::select()
+            .column(reflection::Column::Id)
+            .from(reflection::Entity)
+            .and_where(reflection::Column::GroupId.eq(g.id))
+            .and_where(reflection::Column::CreatedAt.gte(from))
+            .and_where(reflection::Column::CreatedAt.lte(to))
+            .to_owned()
+    };
     let links = reflection_question::Entity::find()
-        .filter(reflection_question::Column::QuestionId.is_in(ids))
+        .filter(reflection_question::Column::ReflectionId.in_subquery(in_period()))
+        .limit(MAX_ROWS * 4)
         .all(&state.db)
         .await?;
+    let answering = sea_orm::sea_query::Query::select()
+        .column(reflection_question::Column::ReflectionId)
+        .from(reflection_question::Entity)
+        .to_owned();
     let reflections: HashMap<Uuid, reflection::Model> = reflection::Entity::find()
-        .filter(reflection::Column::Id.is_in(links.iter().map(|l| l.reflection_id)))
-        .filter(reflection::Column::CreatedAt.gte(from))
-        .filter(reflection::Column::CreatedAt.lte(to))
+        .filter(reflection::Column::Id.in_subquery(in_period()))
+        .filter(reflection::Column::Id.in_subquery(answering))
+        .order_by_desc(reflection::Column::CreatedAt)
         .limit(MAX_ROWS)
         .all(&state.db)
         .await?

@@ -261,8 +261,12 @@ async fn write(
             Some(i)
         }
         (Some(_), None) => return Err(AppError::bad_input("sessionIndex", "a session is one of an event's")),
-        (None, _) => match &row.session_index {
-            sea_orm::ActiveValue::Set(i) | sea_orm::ActiveValue::Unchanged(i) if s.event.is_some() => *i,
+        // The session it named stays only while the event does.
+        (None, _) => match (&row.session_index, &row.event_id) {
+            (
+                sea_orm::ActiveValue::Set(i) | sea_orm::ActiveValue::Unchanged(i),
+                sea_orm::ActiveValue::Set(was) | sea_orm::ActiveValue::Unchanged(was),
+            ) if *was == s.event.as_ref().map(|e| e.id) => *i,
             _ => None,
         },
     };

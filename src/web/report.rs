@@ -114,7 +114,11 @@ async fn group_report(
     };
     let private = |res: HttpResponse| {
         let mut res = res;
-        res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-store"));
+        let headers = res.headers_mut();
+        headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-store"));
+        // A share link's token leaves with no link followed, and no search engine lists it.
+        headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+        headers.insert(header::HeaderName::from_static("x-robots-tag"), header::HeaderValue::from_static("noindex"));
         res
     };
     private(match format {

@@ -602,6 +602,8 @@ async fn the_progress_report_reads_back_in_every_format_and_share_links_open_it_
     let res = get(period("json"), Some(&bea.access)).await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "private, no-store");
+    assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(res.headers()["x-robots-tag"], "noindex");
     let r: Value = res.json().await.unwrap();
     assert_eq!(r["group"]["handle"], "circle");
     assert_eq!(r["questions"].as_array().unwrap().len(), 2, "members see the GROUP question too");

@@ -13,7 +13,7 @@ use crate::db::{self, harvest, harvest_action, harvest_item};
 use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::viewer::Viewer;
 use crate::domain::visibility::RecordScope;
-use crate::domain::{events, groups, markdown, members, validate};
+use crate::domain::{events, groups, markdown, validate};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -205,23 +205,11 @@ pub async fn add_to_harvest(
     Ok(h)
 }
 
-/// The owner named by handle: a member of the group.
-async fn action_owner(state: &AppState, group_id: Uuid, handle: &str) -> AppResult<Uuid> {
-    let key = handle.trim().trim_start_matches('@').to_lowercase();
-    let m = members::find_by_handle(&state.db, &key)
-        .await?
-        .ok_or_else(|| AppError::bad_input("ownerHandle", "no such member"))?;
-    if !groups::is_member(&state.db, group_id, m.id).await? {
-        return Err(AppError::bad_input("ownerHandle", "an action's owner is a member of the group"));
-    }
-    Ok(m.id)
-}
-
 pub async fn create_action(state: &AppState, viewer: &Viewer, input: NewAction) -> AppResult<harvest_action::Model> {
     let h = harvest_for_change(state, viewer, input.harvest_id).await?;
     let title = validate::required_text("title", &input.title, 300)?;
     let owner = match input.owner_handle.as_deref() {
-        Some(handle) if !handle.trim().is_empty() => Some(action_owner(state, h.group_id, handle).await?),
+        Some(handle) if !handle.trim().is_empty() => Some(super::owner_in(&state.db, h.group_id, handle).await?),
         _ => None,
     };
     let due = input.due_at.map(|d| validate::time("dueAt", d)).transpose()?;
@@ -266,7 +254,7 @@ pub async fn update_action(
     if let Some(handle) = c.owner_handle {
         row.owner_id = Set(match handle.trim() {
             "" => None,
-            handle => Some(action_owner(state, h.group_id, handle).await?),
+            handle => Some(super::owner_in(&state.db, h.group_id, handle).await?),
         });
     }
     if let Some(due) = c.due_at {
@@ -341,4 +329,19 @@ pub async fn actions_of<C: ConnectionTrait>(
         out.entry(r.harvest_id).or_default().push(r);
     }
     Ok(out)
+}
+
+/// A harvest's gathered reflections by theme (`None`: gathered without one), themes in the
+/// order first used, reflections in the order gathered.
+pub fn themes(mut items: Vec<harvest_item::Model>) -> Vec<(Option<String>, Vec<Uuid>)> {
+    items.sort_by_key(|i| (i.created_at, i.reflection_id));
+    let mut themes: Vec<(Option<String>, Vec<Uuid>)> = vec![];
+    for item in items {
+        let name = Some(item.theme).filter(|t| !t.is_empty());
+        match themes.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, reflections)) => reflections.push(item.reflection_id),
+            None => themes.push((name, vec![item.reflection_id])),
+        }
+    }
+    themes
 }

@@ -28,7 +28,7 @@ mod replies;
 pub mod report;
 
 pub use harvests::{
-    actions_of, add_to_harvest, create_action, create_harvest, get_harvest, harvests, items_of, update_action,
+    actions_of, add_to_harvest, create_action, create_harvest, get_harvest, harvests, items_of, themes, update_action,
     update_harvest, ActionChanges, HarvestChanges, NewAction, NewHarvest,
 };
 pub use notifications::{mark_read, notifications, prompt_once, spawn_prompts, unread_count};
@@ -42,6 +42,24 @@ pub use reading::{
 };
 pub use reflections::{delete_reflection, edit_reflection, reflect, ReflectionInput};
 pub use replies::{forget_replies_of, forget_reply, prompt_of, prompt_url, reflect_from_reply};
+
+/// The member named by `handle` (in `ownerHandle`), who must belong to the group: the owner of
+/// a question or of an action.
+pub(crate) async fn owner_in<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    group_id: Uuid,
+    handle: &str,
+) -> crate::error::AppResult<Uuid> {
+    use crate::error::AppError;
+    let key = handle.trim().trim_start_matches('@').to_lowercase();
+    let m = crate::domain::members::find_by_handle(conn, &key)
+        .await?
+        .ok_or_else(|| AppError::bad_input("ownerHandle", "no such member"))?;
+    if !crate::domain::groups::is_member(conn, group_id, m.id).await? {
+        return Err(AppError::bad_input("ownerHandle", "an owner is a member of the group"));
+    }
+    Ok(m.id)
+}
 
 /// Characters of Markdown a question's "why it matters", a reflection or an understanding may have.
 pub const MAX_TEXT: usize = 10_000;

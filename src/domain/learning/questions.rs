@@ -11,7 +11,7 @@ use crate::db::{self, learning_question, reflection, reflection_question};
 use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::viewer::Viewer;
 use crate::domain::visibility::RecordScope;
-use crate::domain::{groups, markdown, members, search, validate};
+use crate::domain::{groups, markdown, search, validate};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -52,18 +52,6 @@ fn next_review(days: Option<i32>, from: DateTime<Utc>) -> Option<DateTime<Utc>> 
     days.map(|d| from + Duration::days(i64::from(d)))
 }
 
-/// The owner named by handle: a member of the group (not pending).
-async fn owner<C: ConnectionTrait>(conn: &C, group_id: Uuid, handle: &str) -> AppResult<Uuid> {
-    let key = handle.trim().trim_start_matches('@').to_lowercase();
-    let m = members::find_by_handle(conn, &key)
-        .await?
-        .ok_or_else(|| AppError::bad_input("ownerHandle", "no such member"))?;
-    if !groups::is_member(conn, group_id, m.id).await? {
-        return Err(AppError::bad_input("ownerHandle", "the owner must be a member of the group"));
-    }
-    Ok(m.id)
-}
-
 /// Who may change a question: the group's moderators anything; its owner and author, while
 /// members of the group, all but who owns it and who sees it.
 enum Right {
@@ -99,7 +87,7 @@ pub async fn create_question(
     let title = validate::required_text("title", &input.title, 300)?;
     let why = validate::text("whyItMatters", input.why_it_matters.as_deref(), MAX_TEXT)?;
     let owner_id = match input.owner_handle.as_deref() {
-        Some(h) if !h.trim().is_empty() => owner(&state.db, g.id, h).await?,
+        Some(h) if !h.trim().is_empty() => super::owner_in(&state.db, g.id, h).await?,
         _ => me.id,
     };
     let days = review_days(input.review_every_days)?;
@@ -167,7 +155,7 @@ pub async fn update_question(
         row.why_it_matters = Set(why);
     }
     if let Some(handle) = c.owner_handle {
-        row.owner_id = Set(Some(owner(&state.db, q.group_id, &handle).await?));
+        row.owner_id = Set(Some(super::owner_in(&state.db, q.group_id, &handle).await?));
     }
     if let Some(status) = c.status {
         row.status = Set(status);

@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use super::reading::{get_reflection, questions_of};
 use super::{reflection_url, MAX_TEXT};
-use crate::db::enums::{RecordVisibility, ReflectionKind, RegistrationStatus, ValueKind};
-use crate::db::{self, event, learning_question, reflection, reflection_question, reflection_value, registration};
+use crate::db::enums::{RecordVisibility, ReflectionKind, ValueKind};
+use crate::db::{self, event, learning_question, reflection, reflection_question, reflection_value};
 use crate::domain::viewer::Viewer;
 use crate::domain::visibility::RecordScope;
 use crate::domain::{events, groups, markdown, resources, search, threads, validate};
@@ -138,13 +138,7 @@ async fn may_reflect(state: &AppState, viewer: &Viewer, scope: &RecordScope, s: 
         return Ok(true);
     }
     if let Some(e) = &s.event {
-        let going = registration::Entity::find()
-            .filter(registration::Column::EventId.eq(e.id))
-            .filter(registration::Column::MemberId.eq(me.id))
-            .filter(registration::Column::Status.eq(RegistrationStatus::Going))
-            .one(&state.db)
-            .await?
-            .is_some();
+        let going = events::registrations::is_going(&state.db, e.id, me.id).await?;
         return Ok(going || events::may_manage(&state.db, viewer, e).await?);
     }
     Ok(false)

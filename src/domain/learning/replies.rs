@@ -7,8 +7,8 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use crate::db::enums::{RecordVisibility, ReflectionKind, RegistrationStatus};
-use crate::db::{self, event, member, notification, reflection, registration};
+use crate::db::enums::{RecordVisibility, ReflectionKind};
+use crate::db::{self, event, member, notification, reflection};
 use crate::domain::{markdown, search};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -47,13 +47,7 @@ pub async fn reflect_from_reply(
         return Ok(None);
     }
     let Some(e) = event::Entity::find_by_id(event_id).one(&state.db).await? else { return Ok(None) };
-    let went = registration::Entity::find()
-        .filter(registration::Column::EventId.eq(e.id))
-        .filter(registration::Column::MemberId.eq(person.id))
-        .filter(registration::Column::Status.eq(RegistrationStatus::Going))
-        .one(&state.db)
-        .await?
-        .is_some();
+    let went = crate::domain::events::registrations::is_going(&state.db, e.id, person.id).await?;
     if !went {
         return Ok(None);
     }

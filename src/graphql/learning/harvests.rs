@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::types::{visible_reflections, ActionStatus, Reflection};
 use crate::db::{harvest, harvest_action, report_link};
+use crate::domain::learning;
 use crate::graphql::events::{visible_event, Event};
 use crate::graphql::groups::{group_by_id, Group};
 use crate::graphql::members::{visible_member, Member};
@@ -62,17 +63,8 @@ impl Harvest {
     }
     /// The gathered reflections by theme, themes in the order first used.
     async fn themes(&self, ctx: &Context<'_>) -> Result<Vec<HarvestTheme>> {
-        let mut items = loaded(ctx.loaders().harvest_items.load_one(self.0.id).await)?.unwrap_or_default();
-        items.sort_by_key(|i| (i.created_at, i.reflection_id));
-        let mut themes: Vec<HarvestTheme> = vec![];
-        for item in items {
-            let name = Some(item.theme).filter(|t| !t.is_empty());
-            match themes.iter_mut().find(|t| t.name == name) {
-                Some(theme) => theme.reflections.push(item.reflection_id),
-                None => themes.push(HarvestTheme { name, reflections: vec![item.reflection_id] }),
-            }
-        }
-        Ok(themes)
+        let items = loaded(ctx.loaders().harvest_items.load_one(self.0.id).await)?.unwrap_or_default();
+        Ok(learning::themes(items).into_iter().map(|(name, reflections)| HarvestTheme { name, reflections }).collect())
     }
     /// Next actions, oldest first.
     async fn actions(&self, ctx: &Context<'_>) -> Result<Vec<HarvestAction>> {

@@ -57,6 +57,17 @@ pub async fn list_for_hosts(
     keyset(&state.db, registration::Entity::find().filter(cond), registration::Column::Id, page).await
 }
 
+/// Whether the member is GOING to the event (holds a seat).
+pub async fn is_going<C: ConnectionTrait>(conn: &C, event_id: Uuid, member_id: Uuid) -> AppResult<bool> {
+    Ok(registration::Entity::find()
+        .filter(registration::Column::EventId.eq(event_id))
+        .filter(registration::Column::MemberId.eq(member_id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Going))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
 /// Events the member is GOING to (their personal calendar).
 pub async fn going_event_ids<C: ConnectionTrait>(conn: &C, member_id: Uuid) -> AppResult<Vec<Uuid>> {
     Ok(registration::Entity::find()

@@ -29,7 +29,7 @@ mod attendance;
 mod lists;
 
 pub use attendance::{attendance, Attendance, ATTENDANCE_THRESHOLD, OTHER};
-pub use lists::{going_event_ids, list_for_hosts, of_member_for_events, waitlist_position};
+pub use lists::{going_event_ids, is_going, list_for_hosts, of_member_for_events, waitlist_position};
 
 /// Why a registration cannot be taken now, if it cannot.
 fn closed_reason(e: &event::Model, now: chrono::DateTime<Utc>) -> Option<&'static str> {

@@ -342,16 +342,10 @@ async fn harvests(
     Ok(harvests
         .into_iter()
         .map(|h| {
-            let mut themes: Vec<ThemeReport> = vec![];
-            let mut gathered = items.remove(&h.id).unwrap_or_default();
-            gathered.sort_by_key(|i| (i.created_at, i.reflection_id));
-            for item in gathered {
-                let name = Some(item.theme).filter(|t| !t.is_empty());
-                match themes.iter_mut().find(|t| t.name == name) {
-                    Some(t) => t.reflections += 1,
-                    None => themes.push(ThemeReport { name, reflections: 1 }),
-                }
-            }
+            let themes = super::themes(items.remove(&h.id).unwrap_or_default())
+                .into_iter()
+                .map(|(name, reflections)| ThemeReport { name, reflections: reflections.len() as u64 })
+                .collect();
             let actions = actions
                 .remove(&h.id)
                 .unwrap_or_default()

@@ -41,6 +41,22 @@ async fn reflect(app: &TestApp, who: &Account, input: Value) -> Value {
     app.ok(REFLECT, json!({"i": input}), Some(&who.access)).await["reflect"].clone()
 }
 
+/// An online event of `group` by `who`, with one session per `(start, end)`; its id.
+async fn event(app: &TestApp, who: &Account, group: &Value, title: &str, sessions: &[(&str, &str)]) -> String {
+    let sessions: Vec<Value> = sessions.iter().map(|(s, e)| json!({"startsAt": s, "endsAt": e})).collect();
+    let v = app
+        .ok(
+            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
+            json!({"i": {"groupId": group, "title": title, "timezone": "UTC", "sessions": sessions,
+                "location": {"mode": "ONLINE"}, "visibility": "PUBLIC"}}),
+            Some(&who.access),
+        )
+        .await;
+    v["createEvent"]["id"].as_str().unwrap().to_string()
+}
+
+const MAY_FIRST: (&str, &str) = ("2031-05-01T09:00:00Z", "2031-05-01T10:00:00Z");
+
 /// The bodies of the reflections `who` finds with `filter`, in order.
 async fn bodies(app: &TestApp, who: Option<&Account>, filter: Value) -> Vec<String> {
     let v = app
@@ -348,17 +364,9 @@ async fn hosts_harvest_reflections_into_themes_with_next_actions() {
     assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
     let h = app.ok(create, json!({"i": input}), Some(&ann.access)).await["createHarvest"].clone();
     // An event's hosts harvest it for its own groups only.
-    let theirs = app
-        .ok(
-            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
-            json!({"i": {"groupId": other, "title": "Theirs", "timezone": "UTC",
-                "sessions": [{"startsAt": "2031-05-01T09:00:00Z", "endsAt": "2031-05-01T10:00:00Z"}], "location": {"mode": "ONLINE"}}}),
-            Some(&out.access),
-        )
-        .await["createEvent"]["id"]
-        .clone();
+    let theirs = event(&app, &out, &json!(other), "Theirs", &[MAY_FIRST]).await;
     let mut elsewhere = input.clone();
-    elsewhere["eventId"] = theirs;
+    elsewhere["eventId"] = json!(theirs);
     let v = app.gql(create, json!({"i": elsewhere}), Some(&out.access)).await;
     assert_eq!(code(&v), "BAD_USER_INPUT", "a harvest in someone else's group: {v}");
     let id = h["id"].as_str().unwrap();
@@ -422,19 +430,14 @@ async fn prompts_reach_those_who_went_and_hosted_once_and_owners_when_reviews_ar
     let cyd = app.register("cyd").await;
     let circle = group(&app, &ann, "circle").await;
     join(&app, &cyd, &circle).await;
-    let e = app
-        .ok(
-            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
-            json!({"i": {"groupId": circle, "title": "Peer circle", "timezone": "UTC",
-                "sessions": [{"startsAt": "2031-05-01T09:00:00Z", "endsAt": "2031-05-01T10:00:00Z"},
-                             {"startsAt": "2031-05-02T09:00:00Z", "endsAt": "2031-05-02T10:00:00Z"}],
-                "location": {"mode": "ONLINE"}}}),
-            Some(&ann.access),
-        )
-        .await["createEvent"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let e = event(
+        &app,
+        &ann,
+        &json!(circle),
+        "Peer circle",
+        &[MAY_FIRST, ("2031-05-02T09:00:00Z", "2031-05-02T10:00:00Z")],
+    )
+    .await;
     app.ok("mutation($id: ID!) { rsvp(eventId: $id) { status } }", json!({"id": e}), Some(&bea.access)).await;
 
     let notes = "{ unreadNotifications notifications(first: 10) { totalCount edges { node { kind read event { title } question { title } } } } }";
@@ -546,16 +549,8 @@ async fn the_progress_report_reads_back_in_every_format_and_share_links_open_it_
             .await;
     }
     let soon = chrono::Utc::now() + chrono::Duration::days(20);
-    let e = app
-        .ok(
-            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
-            json!({"i": {"groupId": circle, "title": "Spring circle", "timezone": "UTC",
-                "sessions": [{"startsAt": soon.to_rfc3339(), "endsAt": (soon + chrono::Duration::hours(1)).to_rfc3339()}],
-                "location": {"mode": "ONLINE"}}}),
-            Some(&ann.access),
-        )
-        .await["createEvent"]["id"]
-        .clone();
+    let (start, end) = (soon.to_rfc3339(), (soon + chrono::Duration::hours(1)).to_rfc3339());
+    let e = event(&app, &ann, &json!(circle), "Spring circle", &[(&start, &end)]).await;
     for who in [&ann, &bea] {
         app.ok("mutation($id: ID!) { rsvp(eventId: $id) { status } }", json!({"id": e}), Some(&who.access)).await;
     }
@@ -695,16 +690,7 @@ async fn the_notifications_subscription_brings_each_new_prompt_to_its_member_onl
     let ann = app.register("ann").await;
     let bea = app.register("bea").await;
     let circle = group(&app, &ann, "circle").await;
-    let e = app
-        .ok(
-            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
-            json!({"i": {"groupId": circle, "title": "Peer circle", "timezone": "UTC",
-                "sessions": [{"startsAt": "2031-05-01T09:00:00Z", "endsAt": "2031-05-01T10:00:00Z"}],
-                "location": {"mode": "ONLINE"}}}),
-            Some(&ann.access),
-        )
-        .await["createEvent"]["id"]
-        .clone();
+    let e = event(&app, &ann, &json!(circle), "Peer circle", &[MAY_FIRST]).await;
     app.ok("mutation($id: ID!) { rsvp(eventId: $id) { status } }", json!({"id": e}), Some(&bea.access)).await;
     let query = "subscription { notifications { kind read event { title } } }";
     let mut bea_ws = crate::helpers::subscribe(&app, &bea, query, json!({})).await;
@@ -736,18 +722,7 @@ async fn people_who_voted_from_mastodon_are_asked_after_the_event_and_their_repl
     b.register("rosa").await;
     b.register("mallory").await;
     let community = a.ok("{ group(handle: \"community\") { id } }", json!({}), None).await["group"]["id"].clone();
-    let id = a
-        .ok(
-            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
-            json!({"i": {"groupId": community, "title": "Networks as system weavers", "timezone": "UTC",
-                "sessions": [{"startsAt": "2031-05-01T09:00:00Z", "endsAt": "2031-05-01T10:00:00Z"}],
-                "location": {"mode": "ONLINE"}, "visibility": "PUBLIC"}}),
-            Some(&host.access),
-        )
-        .await["createEvent"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = event(&a, &host, &community, "Networks as system weavers", &[MAY_FIRST]).await;
     let inbox = format!("http://{}/inbox", a.domain());
     let group = format!("http://{}/groups/community", a.domain());
     let (rosa, rosa_key) = actor_key(&b, &format!("http://{}/members/rosa", b.domain())).await;

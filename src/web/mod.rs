@@ -12,7 +12,7 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::dev::Service as _;
 use actix_web::{web as aw, App, HttpMessage as _, HttpResponse, HttpServer};
-use tracing_actix_web::TracingLogger;
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
 
 use activitypub_federation::config::FederationMiddleware;
 
@@ -50,7 +50,7 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
                     Ok(res)
                 }
             })
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<SecretFreeSpans>::new())
             .app_data(aw::Data::new(state.clone()))
             .app_data(aw::Data::new(schema.clone()))
             .app_data(responses.clone())
@@ -157,5 +157,75 @@ async fn healthz(state: aw::Data<State>) -> HttpResponse {
             tracing::warn!(error = %e, "health check: database unreachable");
             HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "database unavailable"}))
         }
+    }
+}
+
+/// Request spans without secrets: the default span of tracing-actix-web records the path with
+/// its query string, which would put share-link tokens (`?token=`) and personal calendar tokens
+/// (`/calendar/{token}`) into every log line of the request. This one records the path without
+/// the query, and a route's template instead of its path where the route holds a token.
+pub struct SecretFreeSpans;
+
+impl RootSpanBuilder for SecretFreeSpans {
+    fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        let route = request.match_pattern().unwrap_or_else(|| "default".into());
+        let target = if route.contains("{token}") { route.clone() } else { request.path().to_owned() };
+        let request_id = request.extensions().get::<tracing_actix_web::RequestId>().map(|id| id.to_string());
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.route = %route,
+            http.target = %target,
+            http.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+            request_id = %request_id.unwrap_or_default(),
+        )
+    }
+
+    fn on_request_end<B: actix_web::body::MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
+    ) {
+        DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use tracing_actix_web::RootSpanBuilder as _;
+
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn request_spans_leave_query_strings_out_of_the_logs() {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let request = actix_web::test::TestRequest::with_uri("/groups/circle/report?token=s3cr3t&format=csv")
+                .to_srv_request();
+            let span = super::SecretFreeSpans::on_request_start(&request);
+            let _entered = span.enter();
+            tracing::info!("inside the request");
+        });
+        let logged = String::from_utf8(lines.0.lock().map(|l| l.clone()).unwrap_or_default()).unwrap_or_default();
+        assert!(logged.contains("/groups/circle/report"), "{logged}");
+        assert!(!logged.contains("s3cr3t"), "{logged}");
     }
 }

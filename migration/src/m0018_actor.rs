@@ -324,13 +324,39 @@ fn postgres_down() -> Vec<String> {
 /// Runs `statements` on SQLite on one connection of the pool, with foreign keys off, in one
 /// transaction that commits only if no row breaks a foreign key; the connection is closed, not
 /// returned to the pool.
-async fn run_sqlite(manager: &SchemaManager<'_>, statements: Vec<String>) -> Result<(), DbErr> {
+/// The shapes the SQLite schema can be in, as far as this migration is concerned.
+#[derive(PartialEq, Eq)]
+enum Shape {
+    /// Version 17: the actor columns on `member`, no `actor` table.
+    Before,
+    /// Version 18.
+    After,
+}
+
+/// `statements` take the schema to `goal`; a schema already there is left as it is (the
+/// schema change commits on its own connection before the migrator records the migration, so
+/// a crash between the two leaves the change made and the migration unrecorded).
+async fn run_sqlite(manager: &SchemaManager<'_>, goal: Shape, statements: Vec<String>) -> Result<(), DbErr> {
     let fail = |e: sqlx::Error| DbErr::Custom(format!("actor migration: {e}"));
     let SchemaManagerConnection::Connection(db) = manager.get_connection() else {
         return Err(DbErr::Custom("the actor migration runs outside a transaction on SQLite".into()));
     };
     let mut conn = db.get_sqlite_connection_pool().acquire().await.map_err(fail)?;
     conn.close_on_drop();
+    let (actor_table,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'actor'")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(fail)?;
+    let (old_columns,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM pragma_table_info('member') WHERE name = 'inbox_url'")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(fail)?;
+    let now = if actor_table > 0 && old_columns == 0 { Shape::After } else { Shape::Before };
+    if now == goal {
+        return Ok(());
+    }
     sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.map_err(fail)?;
     let mut txn = sqlx::Connection::begin(&mut *conn).await.map_err(fail)?;
     for sql in &statements {
@@ -365,14 +391,14 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let instance = Uuid::now_v7();
         match manager.get_database_backend() {
-            DbBackend::Sqlite => run_sqlite(manager, sqlite_up(instance)).await,
+            DbBackend::Sqlite => run_sqlite(manager, Shape::After, sqlite_up(instance)).await,
             _ => run_postgres(manager, postgres_up(instance)).await,
         }
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         match manager.get_database_backend() {
-            DbBackend::Sqlite => run_sqlite(manager, sqlite_down()).await,
+            DbBackend::Sqlite => run_sqlite(manager, Shape::Before, sqlite_down()).await,
             _ => run_postgres(manager, postgres_down()).await,
         }
     }

@@ -276,3 +276,27 @@ async fn the_actor_table_goes_down_to_the_old_columns_and_up_again() {
     let app = stopped.start().await;
     answers_as_before(&app, rosa, &keys).await;
 }
+
+/// On SQLite the actor migration commits its schema change on a connection of its own, before
+/// the migrator records it: a crash in between leaves the change made and unrecorded. The
+/// next start records it without making it again. (PostgreSQL does both in one transaction.)
+#[tokio::test]
+async fn an_actor_table_made_but_not_recorded_is_not_made_again() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    if app.state.db.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
+    let url = app.database_url.clone();
+    let stopped = app.stop().await;
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    db.execute_unprepared("DELETE FROM seaql_migrations WHERE version = 'm0018_actor'").await.unwrap();
+    db.close().await.unwrap();
+    let app = stopped.start().await;
+    let v =
+        app.ok("query($h: String!) { member(handle: $h) { username } }", json!({"h": "ann"}), Some(&ann.access)).await;
+    assert_eq!(v["member"]["username"], "ann");
+    let recorded: i64 =
+        scalar(&app.state.db, "SELECT COUNT(*) FROM seaql_migrations WHERE version = 'm0018_actor'", vec![]).await;
+    assert_eq!(recorded, 1);
+}

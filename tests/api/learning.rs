@@ -207,6 +207,11 @@ async fn reflections_answer_questions_and_are_seen_as_their_visibility_says() {
     assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
     let v = app.gql(REFLECT, json!({"i": {"body": "about nothing"}}), Some(&bea.access)).await;
     assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+    let elsewhere = event(&app, &pat, &json!(partner), "Partner day", &[MAY_FIRST]).await;
+    let v = app
+        .gql(REFLECT, json!({"i": {"questionIds": [group_q], "eventId": elsewhere, "body": "x"}}), Some(&ann.access))
+        .await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "an event of another group: {v}");
     let v = app.gql(REFLECT, json!({"i": {"questionIds": [group_q]}}), Some(&bea.access)).await;
     assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
     let v = app.gql(REFLECT, json!({"i": {"questionIds": [group_q], "body": "x"}}), Some(&out.access)).await;

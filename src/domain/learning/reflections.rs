@@ -119,6 +119,18 @@ async fn subject(
     if questions.first().is_some_and(|q| q.group_id != group_id) {
         return Err(AppError::bad_input("questionIds", "a reflection answers its own group's questions"));
     }
+    // What it is about is the group's: an event it hosts (or co-hosts), its thread, its entry.
+    if let Some(e) = &event {
+        if !events::host_ids(&state.db, e).await?.contains(&group_id) {
+            return Err(AppError::bad_input("eventId", "the event is not one of the group's"));
+        }
+    }
+    if thread.as_ref().is_some_and(|t| t.group_id != group_id) {
+        return Err(AppError::bad_input("threadId", "the thread is not one of the group's"));
+    }
+    if resource.as_ref().is_some_and(|r| r.group_id != group_id) {
+        return Err(AppError::bad_input("resourceId", "the entry is not one of the group's"));
+    }
     Ok(Subject { group_id, questions, event, thread_id, resource_id })
 }
 

@@ -181,6 +181,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(uuid_null(col("created_by")))
             .col(timestamp_with_time_zone(col("created_at")))
             .col(timestamp_with_time_zone_null(col("revoked_at")))
+            .col(timestamp_with_time_zone_null(col("expires_at")))
             .foreign_key(&mut fk("report_link", "group_id", "groups", true))
             .foreign_key(&mut fk("report_link", "created_by", "member", false))
             .to_owned(),

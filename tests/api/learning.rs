@@ -682,6 +682,32 @@ async fn the_progress_report_reads_back_in_every_format_and_share_links_open_it_
     assert!(app.client.get(&url).send().await.unwrap().text().await.unwrap().contains("<svg"));
     let wrong = url.replace("token=", "token=x");
     assert_eq!(app.client.get(&wrong).send().await.unwrap().status(), 404);
+    // Moderators list the links (without their tokens); a link that expired stops working.
+    let list = "query($g: ID!) { reportLinks(groupId: $g) { id url expiresAt revokedAt } }";
+    let v = app.ok(list, json!({"g": circle}), Some(&ann.access)).await["reportLinks"].clone();
+    assert_eq!(v, json!([{"id": link["id"], "url": null, "expiresAt": null, "revokedAt": null}]));
+    assert_eq!(code(&app.gql(list, json!({"g": circle}), Some(&bea.access)).await), "FORBIDDEN");
+    let past = "mutation($g: ID!, $e: DateTime) { createReportLink(groupId: $g, expiresAt: $e) { url } }";
+    let v = app.gql(past, json!({"g": circle, "e": "2020-01-01T00:00:00Z"}), Some(&ann.access)).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
+    let soon = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let expiring = app.ok(past, json!({"g": circle, "e": soon}), Some(&ann.access)).await["createReportLink"]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(app.client.get(&expiring).send().await.unwrap().status(), 200);
+    {
+        use sea_orm::{sea_query::Expr, EntityTrait as _};
+        weave::db::report_link::Entity::update_many()
+            .col_expr(
+                weave::db::report_link::Column::ExpiresAt,
+                Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
+            )
+            .exec(&app.state.db)
+            .await
+            .unwrap();
+    }
+    assert_eq!(app.client.get(&expiring).send().await.unwrap().status(), 404);
     let revoke = "mutation($id: ID!) { revokeReportLink(id: $id) }";
     let v = app.gql(revoke, json!({"id": link["id"]}), Some(&out.access)).await;
     assert_eq!(code(&v), "NOT_FOUND", "{v}");

@@ -112,8 +112,8 @@ impl HarvestAction {
 /// A share link to a group's progress report.
 pub struct ReportLink {
     pub link: report_link::Model,
-    /// With its token: shown when the link is made, never again.
-    pub url: String,
+    /// With its token: known when the link is made, never again.
+    pub url: Option<String>,
 }
 
 #[Object]
@@ -121,9 +121,10 @@ impl ReportLink {
     async fn id(&self) -> ID {
         ID(self.link.id.to_string())
     }
-    /// The report's address with the link's token (HTML; add `&format=md`, `json` or `csv`).
-    async fn url(&self) -> &str {
-        &self.url
+    /// The report's address with the link's token (HTML; add `&format=md`, `json` or `csv`):
+    /// in `createReportLink`'s answer only (the token is not kept); null in lists.
+    async fn url(&self) -> Option<&str> {
+        self.url.as_deref()
     }
     /// The period it shows; null: whatever period the reader asks (90 days by default).
     async fn from(&self) -> Option<DateTime<Utc>> {
@@ -134,5 +135,12 @@ impl ReportLink {
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.link.created_at
+    }
+    /// When it stops working; null: when revoked.
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.link.expires_at
+    }
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.link.revoked_at
     }
 }

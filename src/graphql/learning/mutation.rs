@@ -173,17 +173,19 @@ impl LearningMutation {
     }
 
     /// Makes a share link to the group's progress report, for funders and partners (the group's
-    /// moderators). Without `from` and `to` the reader chooses the period.
+    /// moderators). Without `from` and `to` the reader chooses the period; without `expiresAt`
+    /// it works until revoked.
     async fn create_report_link(
         &self,
         ctx: &Context<'_>,
         group_id: ID,
         from: Option<chrono::DateTime<chrono::Utc>>,
         to: Option<chrono::DateTime<chrono::Utc>>,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<ReportLink> {
         let group = parse_id("groupId", &group_id)?;
-        let made = learning::report::create_link(ctx.state(), ctx.viewer(), group, from, to).await?;
-        Ok(ReportLink { link: made.link, url: made.url })
+        let made = learning::report::create_link(ctx.state(), ctx.viewer(), group, from, to, expires_at).await?;
+        Ok(ReportLink { link: made.link, url: Some(made.url) })
     }
 
     /// Revokes a share link: it stops working at once.

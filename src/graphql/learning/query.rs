@@ -2,7 +2,7 @@
 use async_graphql::{Context, Object, ID};
 use uuid::Uuid;
 
-use super::harvests::Harvest;
+use super::harvests::{Harvest, ReportLink};
 use super::inputs::ReflectionFilter;
 use super::types::{LearningQuestion, LearningQuestionStatus, Notification, Reflection};
 use crate::domain::pagination::{Page, PageRequest};
@@ -140,6 +140,13 @@ impl LearningQuery {
         let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
         let page = learning::notifications(ctx.state(), ctx.viewer(), page).await?;
         Ok(connection(page, |n| n.id, Notification))
+    }
+
+    /// A group's share links to its report, newest first (its moderators).
+    async fn report_links(&self, ctx: &Context<'_>, group_id: ID) -> Result<Vec<ReportLink>> {
+        let group = parse_id("groupId", &group_id)?;
+        let links = learning::report::links(ctx.state(), ctx.viewer(), group).await?;
+        Ok(links.into_iter().map(|link| ReportLink { link, url: None }).collect())
     }
 
     /// How many of the viewer's notifications are unread.

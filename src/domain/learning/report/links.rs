@@ -29,6 +29,7 @@ pub async fn create_link(
     group_id: Uuid,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
 ) -> AppResult<NewLink> {
     let me = viewer.active_member()?;
     let g = groups::get(&state.db, group_id).await.map_err(|_| AppError::bad_input("groupId", "no such group"))?;
@@ -56,6 +57,11 @@ pub async fn create_link(
         created_by: Set(Some(me.id)),
         created_at: Set(Utc::now()),
         revoked_at: Set(None),
+        expires_at: Set(match expires_at {
+            Some(t) if t <= Utc::now() => return Err(AppError::bad_input("expiresAt", "a link expires in the future")),
+            Some(t) => Some(crate::domain::validate::time("expiresAt", t)?),
+            None => None,
+        }),
     }
     .insert(&txn)
     .await?;
@@ -77,4 +83,24 @@ pub async fn revoke_link(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResu
     row.update(&txn).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The group's share links, newest first, for its moderators (their tokens are not kept).
+pub async fn links(state: &AppState, viewer: &Viewer, group_id: Uuid) -> AppResult<Vec<report_link::Model>> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    viewer.active_member()?;
+    if !groups::moderates(groups::role_in(&state.db, viewer, group_id).await?) {
+        return Err(AppError::forbidden("only the group's moderators see its share links"));
+    }
+    Ok(report_link::Entity::find()
+        .filter(report_link::Column::GroupId.eq(group_id))
+        .order_by_desc(report_link::Column::Id)
+        .limit(200)
+        .all(&state.db)
+        .await?)
+}
+
+/// Whether a link opens the report at `now`.
+pub fn open(link: &report_link::Model, now: DateTime<Utc>) -> bool {
+    link.revoked_at.is_none() && link.expires_at.is_none_or(|t| now < t)
 }

@@ -24,7 +24,7 @@ use crate::domain::{groups, validate};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-pub use links::{create_link, revoke_link, NewLink};
+pub use links::{create_link, links, open, revoke_link, NewLink};
 
 /// Reflections, events and resources one report reads at most (a long period shows its newest).
 const MAX_ROWS: u64 = 2_000;
@@ -174,7 +174,7 @@ pub async fn report(
                 .filter(report_link::Column::TokenHash.eq(crate::auth::hash_token(token)))
                 .one(&state.db)
                 .await?
-                .filter(|l| l.group_id == g.id && l.revoked_at.is_none())
+                .filter(|l| l.group_id == g.id && open(l, Utc::now()))
                 .ok_or_else(|| AppError::not_found("report"))?;
             (RecordScope::default(), true, period(link.period_from.or(from), link.period_to.or(to))?)
         }

@@ -463,6 +463,15 @@ async fn prompts_reach_those_who_went_and_hosted_once_and_owners_when_reviews_ar
     let r = reflect(&app, &bea, json!({"eventId": e, "sessionIndex": 1, "body": "Good pace"})).await;
     assert_eq!(r["event"]["title"], "Peer circle");
     assert_eq!(r["sessionIndex"], 1);
+    // Edited: left out keeps the link, null removes it (and the session with it).
+    let edit = "mutation($id: ID!, $i: ReflectInput!) { editReflection(id: $id, input: $i) { event { title } sessionIndex bodySource } }";
+    let v = app.ok(edit, json!({"id": r["id"], "i": {"body": "Good pace, really"}}), Some(&bea.access)).await;
+    assert_eq!(
+        v["editReflection"],
+        json!({"event": {"title": "Peer circle"}, "sessionIndex": 1, "bodySource": "Good pace, really"})
+    );
+    let v = app.ok(edit, json!({"id": r["id"], "i": {"eventId": null}}), Some(&bea.access)).await;
+    assert_eq!(v["editReflection"], json!({"event": null, "sessionIndex": null, "bodySource": "Good pace, really"}));
     let v = app.gql(REFLECT, json!({"i": {"eventId": e, "sessionIndex": 2, "body": "x"}}), Some(&bea.access)).await;
     assert_eq!(code(&v), "BAD_USER_INPUT", "{v}");
     // Those who did not come may not reflect on the event (unless members of its group).

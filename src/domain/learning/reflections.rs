@@ -23,10 +23,11 @@ const MAX_PART: usize = 4_000;
 #[derive(Default)]
 pub struct ReflectionInput {
     pub question_ids: Option<Vec<Uuid>>,
-    pub event_id: Option<Uuid>,
-    pub session_index: Option<i32>,
-    pub thread_id: Option<Uuid>,
-    pub resource_id: Option<Uuid>,
+    /// For the links: `None` keeps what an edited reflection had, `Some(None)` clears it.
+    pub event_id: Option<Option<Uuid>>,
+    pub session_index: Option<Option<i32>>,
+    pub thread_id: Option<Option<Uuid>>,
+    pub resource_id: Option<Option<Uuid>>,
     pub kind: Option<ReflectionKind>,
     pub visibility: Option<RecordVisibility>,
     pub body: Option<String>,
@@ -80,21 +81,21 @@ async fn subject(
     if questions.windows(2).any(|w| w[0].group_id != w[1].group_id) {
         return Err(AppError::bad_input("questionIds", "the questions of one reflection are one group's"));
     }
-    let event_id = input.event_id.or(current.and_then(|r| r.event_id));
+    let event_id = input.event_id.unwrap_or(current.and_then(|r| r.event_id));
     let event = match event_id {
         Some(id) => {
             Some(events::get(state, viewer, id).await.map_err(|_| AppError::bad_input("eventId", "no such event"))?)
         }
         None => None,
     };
-    let thread_id = input.thread_id.or(current.and_then(|r| r.thread_id));
+    let thread_id = input.thread_id.unwrap_or(current.and_then(|r| r.thread_id));
     let thread = match thread_id {
         Some(id) => Some(
             threads::get(&state.db, viewer, id).await.map_err(|_| AppError::bad_input("threadId", "no such thread"))?,
         ),
         None => None,
     };
-    let resource_id = input.resource_id.or(current.and_then(|r| r.resource_id));
+    let resource_id = input.resource_id.unwrap_or(current.and_then(|r| r.resource_id));
     let resource = match resource_id {
         Some(id) => Some(
             resources::get(&state.db, id).await.map_err(|_| AppError::bad_input("resourceId", "no such resource"))?,
@@ -259,7 +260,8 @@ async fn write(
         return Err(AppError::bad_input("visibility", "a reflection is no more visible than the questions it answers"));
     }
     let session_index = match (input.session_index, &s.event) {
-        (Some(i), Some(e)) => {
+        (Some(None), _) => None,
+        (Some(Some(i)), Some(e)) => {
             let sessions = events::sessions(e)?.len();
             if usize::try_from(i).map_or(true, |i| i >= sessions) {
                 return Err(AppError::bad_input("sessionIndex", format!("the event has {sessions} sessions")));

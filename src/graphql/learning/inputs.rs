@@ -38,11 +38,13 @@ pub struct UpdateLearningQuestionInput {
 #[derive(InputObject)]
 pub struct ReflectInput {
     pub question_ids: Option<Vec<ID>>,
-    pub event_id: Option<ID>,
+    /// In `editReflection`, null removes the link (and left out keeps it), as for the session,
+    /// thread and entry.
+    pub event_id: MaybeUndefined<ID>,
     /// Which of the event's sessions (0 is the first).
-    pub session_index: Option<i32>,
-    pub thread_id: Option<ID>,
-    pub resource_id: Option<ID>,
+    pub session_index: MaybeUndefined<i32>,
+    pub thread_id: MaybeUndefined<ID>,
+    pub resource_id: MaybeUndefined<ID>,
     /// Default: AFTER_ACTION with a review, else OBSERVATION.
     pub kind: Option<ReflectionKind>,
     /// Default: as visible as the questions it answers (GROUP without questions); never more.

@@ -22,10 +22,10 @@ fn ids(field: &str, ids: Option<Vec<ID>>) -> Result<Option<Vec<uuid::Uuid>>> {
 fn reflection_input(i: ReflectInput) -> Result<ReflectionInput> {
     Ok(ReflectionInput {
         question_ids: ids("questionIds", i.question_ids)?,
-        event_id: optional_id("eventId", i.event_id.as_ref())?,
-        session_index: i.session_index,
-        thread_id: optional_id("threadId", i.thread_id.as_ref())?,
-        resource_id: optional_id("resourceId", i.resource_id.as_ref())?,
+        event_id: link("eventId", i.event_id)?,
+        session_index: maybe(i.session_index),
+        thread_id: link("threadId", i.thread_id)?,
+        resource_id: link("resourceId", i.resource_id)?,
         kind: i.kind.map(Into::into),
         visibility: i.visibility.map(Into::into),
         body: i.body,
@@ -34,6 +34,15 @@ fn reflection_input(i: ReflectInput) -> Result<ReflectionInput> {
         why: i.why,
         next_time: i.next_time,
         values: i.values.map(|v| v.into_iter().map(Into::into).collect()),
+    })
+}
+
+/// A link argument: left out (`None`), null (`Some(None)`) or an id.
+fn link(field: &str, v: MaybeUndefined<ID>) -> Result<Option<Option<uuid::Uuid>>> {
+    Ok(match maybe(v) {
+        Some(Some(id)) => Some(Some(parse_id(field, &id)?)),
+        Some(None) => Some(None),
+        None => None,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod collection;
 pub mod content;
 pub mod event;
 pub mod inbound;
+pub mod learning;
 pub mod object;
 pub mod participation;
 

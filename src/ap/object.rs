@@ -181,6 +181,9 @@ pub struct ObjectJson {
         deserialize_with = "activitypub_federation::protocol::helpers::deserialize_skip_error"
     )]
     pub voters_count: Option<i64>,
+    /// A learning question's or reflection's `weave:` properties.
+    #[serde(flatten)]
+    pub learning: super::learning::LearningFields,
 }
 
 impl ObjectJson {
@@ -213,6 +216,7 @@ impl ObjectJson {
             end_time: None,
             closed: None,
             voters_count: None,
+            learning: Default::default(),
         })
     }
 
@@ -272,6 +276,17 @@ impl ObjectJson {
 
     pub fn in_reply_to(&self) -> Option<Url> {
         ids(&self.in_reply_to).into_iter().next()
+    }
+
+    /// What a reflection may answer: `inReplyTo`, `context` and `weave:answers`, each once.
+    pub fn answers(&self) -> Vec<Url> {
+        let mut out = self.in_reply_to().into_iter().collect::<Vec<_>>();
+        for u in self.context().into_iter().chain(ids(&self.learning.answers)) {
+            if !out.contains(&u) {
+                out.push(u);
+            }
+        }
+        out
     }
 
     /// The thread (Weave's `context`; Mastodon's conversation ids are not URLs we know).

@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// An object as it is now.
-enum Now {
+pub enum Now {
     /// As it is now.
     Object(Value),
     /// Deleted: a `Tombstone` with its id.
@@ -101,6 +101,9 @@ async fn object_now<C: ConnectionTrait>(conn: &C, state: &AppState, object: &Val
                     Some((note, _)) => Now::Object(note),
                     None => Now::Tombstone(id.to_string()),
                 });
+            }
+            if let Some(now) = crate::domain::learning::published_now(conn, id).await? {
+                return Ok(now);
             }
             if kind == "Note" {
                 // A group's note about an event (cancelled, new date): public while the event is.

@@ -181,6 +181,47 @@ mod tests {
     }
 }
 
+/// The partners of each of `groups`, as `(group, partner)`: a partner is a group (here or on
+/// another server; never a person) on the other end of an accepted follow each way. Who shares PARTNERS records
+/// with whom is this rule's, whether a viewer reads them or a record is sent.
+pub async fn partner_pairs<C: ConnectionTrait>(conn: &C, groups: &[Uuid]) -> AppResult<Vec<(Uuid, Uuid)>> {
+    use sea_orm::{QueryFilter, QuerySelect};
+    if groups.is_empty() {
+        return Ok(vec![]);
+    }
+    // Groups only: a group that follows a person, and is followed back, has no partner in them.
+    let group_actors = sea_orm::sea_query::Query::select()
+        .column(crate::db::actor::Column::Id)
+        .from(crate::db::actor::Entity)
+        .and_where(crate::db::actor::Column::Kind.eq(crate::db::enums::ActorKind::Group))
+        .to_owned();
+    let pairs: Vec<(Uuid, Uuid)> = follow::Entity::find()
+        .select_only()
+        .column(follow::Column::FollowerId)
+        .column(follow::Column::TargetId)
+        .filter(follow::Column::State.eq(FollowState::Accepted))
+        .filter(
+            Condition::any()
+                .add(follow::Column::FollowerId.is_in(groups.to_vec()))
+                .add(follow::Column::TargetId.is_in(groups.to_vec())),
+        )
+        .filter(follow::Column::FollowerId.in_subquery(group_actors.clone()))
+        .filter(follow::Column::TargetId.in_subquery(group_actors))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let set: std::collections::HashSet<(Uuid, Uuid)> = pairs.into_iter().collect();
+    let mut out: Vec<(Uuid, Uuid)> =
+        set.iter().filter(|(from, to)| groups.contains(from) && set.contains(&(*to, *from))).copied().collect();
+    out.sort();
+    Ok(out)
+}
+
+/// The partner groups of one group.
+pub async fn partners_of<C: ConnectionTrait>(conn: &C, group_id: Uuid) -> AppResult<Vec<Uuid>> {
+    Ok(partner_pairs(conn, &[group_id]).await?.into_iter().map(|(_, p)| p).collect())
+}
+
 /// Whose learning records the viewer sees: the groups they are a member of (not pending) and
 /// the partner groups of those (a follow each way, both accepted). Loaded once per request
 /// (two statements), then asked for one record or turned into a list's condition.
@@ -211,26 +252,10 @@ impl RecordScope {
         if member_of.is_empty() {
             return Ok(RecordScope { me: Some(me.id), ..Default::default() });
         }
-        // Every accepted follow from or to one of the viewer's groups; a partner is a group on
-        // the other end of one each way.
-        let pairs: Vec<(Uuid, Uuid)> = follow::Entity::find()
-            .select_only()
-            .column(follow::Column::FollowerId)
-            .column(follow::Column::TargetId)
-            .filter(follow::Column::State.eq(FollowState::Accepted))
-            .filter(
-                Condition::any()
-                    .add(follow::Column::FollowerId.is_in(member_of.clone()))
-                    .add(follow::Column::TargetId.is_in(member_of.clone())),
-            )
-            .into_tuple()
-            .all(conn)
-            .await?;
-        let pairs: std::collections::HashSet<(Uuid, Uuid)> = pairs.into_iter().collect();
-        let mut partner_of: Vec<Uuid> = pairs
-            .iter()
-            .filter(|(from, to)| member_of.contains(from) && pairs.contains(&(*to, *from)))
-            .map(|(_, to)| *to)
+        let mut partner_of: Vec<Uuid> = partner_pairs(conn, &member_of)
+            .await?
+            .into_iter()
+            .map(|(_, p)| p)
             .filter(|g| !member_of.contains(g))
             .collect();
         partner_of.sort();

@@ -23,11 +23,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/resources/{id}", web::get().to(resource_page));
 }
 
-fn not_found() -> HttpResponse {
+pub(super) fn not_found() -> HttpResponse {
     HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("not found")
 }
 
-fn failed(e: AppError) -> HttpResponse {
+pub(super) fn failed(e: AppError) -> HttpResponse {
     match e {
         AppError::NotFound(_) | AppError::BadInput { .. } => not_found(),
         other => {
@@ -36,18 +36,18 @@ fn failed(e: AppError) -> HttpResponse {
     }
 }
 
-fn wants_json(req: &HttpRequest) -> bool {
+pub(super) fn wants_json(req: &HttpRequest) -> bool {
     crate::federation::wants_activity_json(req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()))
 }
 
-fn summary(html: &str) -> String {
+pub(super) fn summary(html: &str) -> String {
     let text = search::plain(html);
     let words: Vec<&str> = text.split_whitespace().collect();
     words.join(" ").chars().take(300).collect()
 }
 
 /// How each shown author is named on a page: "Name (@handle)", for visible accounts only.
-async fn author_names(state: &AppState, ids: Vec<Uuid>) -> std::collections::HashMap<Uuid, String> {
+pub(super) async fn author_names(state: &AppState, ids: Vec<Uuid>) -> std::collections::HashMap<Uuid, String> {
     members::load_many(&state.db, &ids)
         .await
         .unwrap_or_default()

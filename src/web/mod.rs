@@ -1,6 +1,7 @@
 //! The HTTP surface: routes, middleware, health check, HTML pages.
 pub mod events;
 pub mod ical;
+pub mod learning;
 pub mod library;
 pub mod pages;
 pub mod ratelimit;
@@ -62,6 +63,7 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
             .configure(graphql::http::configure)
             .configure(events::configure)
             .configure(library::configure)
+            .configure(learning::configure)
             .configure(report::configure)
             .service(
                 aw::scope("")

@@ -16,6 +16,7 @@ mod helpers;
 mod inbox;
 mod layering;
 mod learning;
+mod learning_federation;
 mod library;
 mod library_federation;
 mod members;

@@ -11,6 +11,8 @@
 //! - `notifications`: members' notifications, and the prompts (after an event, when a review is
 //!   due) made from them, each once; `replies`: the prompt sent to people elsewhere and their
 //!   replies, which become reflections;
+//! - `federation` and `received`: questions and reflections sent to and taken from partner
+//!   servers and Mastodon, by the one visibility rule;
 //! - `report`: a group's progress report for a period, and the share links that open it.
 //!
 //! Who sees a question or a reflection is [`visibility::RecordScope`]'s
@@ -19,14 +21,17 @@ use uuid::Uuid;
 
 use crate::state::AppState;
 
+mod federation;
 mod harvests;
 mod notifications;
 mod questions;
 mod reading;
+mod received;
 mod reflections;
 mod replies;
 pub mod report;
 
+pub use federation::{public_question, public_reflection, published_now, readable_reflection};
 pub use harvests::{
     actions_of, add_to_harvest, create_action, create_harvest, get_harvest, harvests, items_of, themes, update_action,
     update_harvest, ActionChanges, HarvestChanges, NewAction, NewHarvest,
@@ -40,8 +45,9 @@ pub use reading::{
     get_reflection, load_reflections, questions_of, reflections, resonance, resonate, unresonate, values_of,
     ReflectionFilter,
 };
+pub use received::{forget_question, take_question, take_reflection, IncomingRecord};
 pub use reflections::{delete_reflection, edit_reflection, reflect, ReflectionInput};
-pub use replies::{forget_replies_of, forget_reply, prompt_of, prompt_url, reflect_from_reply};
+pub use replies::{forget_replies_of, forget_reply, prompt_of, prompt_url, reflect_from_reply, shared_by};
 
 /// The member named by `handle` (in `ownerHandle`), who must belong to the group: the owner of
 /// a question or of an action.

@@ -11,7 +11,7 @@ use crate::db::{self, learning_question, reflection, reflection_question};
 use crate::domain::pagination::{keyset, Page, PageRequest};
 use crate::domain::viewer::Viewer;
 use crate::domain::visibility::RecordScope;
-use crate::domain::{groups, markdown, search, validate};
+use crate::domain::{groups, markdown, publishing, search, validate};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -91,6 +91,10 @@ pub async fn create_question(
         _ => me.id,
     };
     let days = review_days(input.review_every_days)?;
+    let visibility = input.visibility.unwrap_or(RecordVisibility::Group);
+    if super::federation::shared(visibility) {
+        publishing::prepare(state, None, &g, None).await?;
+    }
     let now = Utc::now();
     let id = Uuid::now_v7();
     let txn = db::begin_write(&state.db).await?;
@@ -109,13 +113,14 @@ pub async fn create_question(
         next_review_at: Set(next_review(days, now)),
         understanding: Set(None),
         understanding_updated_at: Set(None),
-        visibility: Set(input.visibility.unwrap_or(RecordVisibility::Group)),
+        visibility: Set(visibility),
         created_at: Set(now),
         updated_at: Set(now),
     }
     .insert(&txn)
     .await?;
     search::index_question(&txn, &q).await?;
+    super::federation::publish_question(&txn, state, &q, None).await?;
     txn.commit().await?;
     Ok(q)
 }
@@ -181,31 +186,52 @@ pub async fn update_question(
     if let Some(v) = c.visibility {
         row.visibility = Set(v);
     }
+    if super::federation::shared(c.visibility.unwrap_or(q.visibility)) {
+        publishing::prepare(state, None, &groups::get(&state.db, q.group_id).await?, None).await?;
+    }
     row.updated_at = Set(now);
+    let was = q.visibility;
     let txn = db::begin_write(&state.db).await?;
     let q = row.update(&txn).await?;
-    // Its answers are no more visible than it is.
+    cap_answers(&txn, state, &q).await?;
+    search::index_question(&txn, &q).await?;
+    super::federation::publish_question(&txn, state, &q, Some(was)).await?;
+    txn.commit().await?;
+    Ok(q)
+}
+
+/// A question's answers are no more visible than it is: each above it is lowered and, where it
+/// was out there, withdrawn from those who may no longer see it. For questions changed here and
+/// received alike.
+pub(super) async fn cap_answers<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    q: &learning_question::Model,
+) -> AppResult<()> {
     let above: &[RecordVisibility] = match q.visibility {
         RecordVisibility::Group => &[RecordVisibility::Partners, RecordVisibility::Public],
         RecordVisibility::Partners => &[RecordVisibility::Public],
-        RecordVisibility::Public => &[],
+        RecordVisibility::Public => return Ok(()),
     };
-    if !above.is_empty() {
-        let answering = sea_orm::sea_query::Query::select()
-            .column(reflection_question::Column::ReflectionId)
-            .from(reflection_question::Entity)
-            .and_where(reflection_question::Column::QuestionId.eq(q.id))
-            .to_owned();
-        reflection::Entity::update_many()
-            .col_expr(reflection::Column::Visibility, sea_orm::sea_query::Expr::value(q.visibility))
-            .filter(reflection::Column::Id.in_subquery(answering))
-            .filter(reflection::Column::Visibility.is_in(above.iter().copied()))
-            .exec(&txn)
-            .await?;
+    let answering = sea_orm::sea_query::Query::select()
+        .column(reflection_question::Column::ReflectionId)
+        .from(reflection_question::Entity)
+        .and_where(reflection_question::Column::QuestionId.eq(q.id))
+        .to_owned();
+    let lowered = reflection::Entity::find()
+        .filter(reflection::Column::Id.in_subquery(answering))
+        .filter(reflection::Column::Visibility.is_in(above.iter().copied()))
+        .all(conn)
+        .await?;
+    for r in lowered {
+        // It answered this question while the question was shared (else it could not be above it).
+        let was = Some(r.visibility).filter(|v| super::federation::shared(*v));
+        let mut row: reflection::ActiveModel = r.into();
+        row.visibility = Set(q.visibility);
+        let r = row.update(conn).await?;
+        super::federation::publish_reflection(conn, state, &r, was, false).await?;
     }
-    search::index_question(&txn, &q).await?;
-    txn.commit().await?;
-    Ok(q)
+    Ok(())
 }
 
 /// A question the viewer may see (NOT_FOUND otherwise, as for one that does not exist).

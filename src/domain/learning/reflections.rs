@@ -5,19 +5,19 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::reading::{get_reflection, questions_of};
-use super::{reflection_url, MAX_TEXT};
+use super::{federation, reflection_url, MAX_TEXT};
 use crate::db::enums::{RecordVisibility, ReflectionKind, ValueKind};
 use crate::db::{self, event, learning_question, reflection, reflection_question, reflection_value};
 use crate::domain::viewer::Viewer;
 use crate::domain::visibility::RecordScope;
-use crate::domain::{events, groups, markdown, resources, search, threads, validate};
+use crate::domain::{events, groups, markdown, publishing, resources, search, threads, validate};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// Questions one reflection may answer.
 const MAX_QUESTIONS: usize = 10;
 /// Characters of each part of an after-action review.
-const MAX_PART: usize = 4_000;
+pub(super) const MAX_PART: usize = 4_000;
 
 /// What a reflection says and what it is about. In an edit, what is `None` stays as it was.
 #[derive(Default)]
@@ -182,7 +182,7 @@ pub async fn reflect(state: &AppState, viewer: &Viewer, input: ReflectionInput) 
         created_at: Set(now),
         ..Default::default()
     };
-    write(state, row, &s, input, now).await
+    write(state, row, &s, input, now, None).await
 }
 
 /// The author changes their reflection; what the input leaves out stays.
@@ -203,17 +203,20 @@ pub async fn edit_reflection(
     let scope = RecordScope::of(&state.db, viewer).await?;
     let s = subject(state, viewer, &scope, &input, Some(&r)).await?;
     let now = Utc::now();
-    write(state, r.into(), &s, input, now).await
+    let was = federation::sent_as(&state.db, &r).await?;
+    write(state, r.into(), &s, input, now, was).await
 }
 
 /// Sets a reflection's text, kind, visibility and links from `input` over `row`, and its
-/// questions and values, in one transaction.
+/// questions and values, in one transaction, and sends it where it is shared (`was`: where it
+/// had been).
 async fn write(
     state: &AppState,
     mut row: reflection::ActiveModel,
     s: &Subject,
     input: ReflectionInput,
     now: chrono::DateTime<Utc>,
+    was: Option<RecordVisibility>,
 ) -> AppResult<reflection::Model> {
     let keep = |v: &sea_orm::ActiveValue<Option<String>>| match v {
         sea_orm::ActiveValue::Set(x) | sea_orm::ActiveValue::Unchanged(x) => x.clone(),
@@ -291,6 +294,13 @@ async fn write(
     row.thread_id = Set(s.thread_id);
     row.resource_id = Set(s.resource_id);
     row.updated_at = Set(now);
+    let sends = was.is_some()
+        || (federation::shared(visibility) && s.questions.iter().any(|q| federation::shared(q.visibility)));
+    if sends {
+        // Keys are made before the write lock is taken.
+        let g = groups::get(&state.db, s.group_id).await?;
+        publishing::prepare(state, viewer_author(state, &row).await?.as_ref(), &g, None).await?;
+    }
     let txn = db::begin_write(&state.db).await?;
     let saved = match row.id.clone() {
         sea_orm::ActiveValue::Unchanged(_) => row.update(&txn).await?,
@@ -324,8 +334,21 @@ async fn write(
         }
     }
     search::index_reflection(&txn, &saved).await?;
+    if sends {
+        federation::publish_reflection(&txn, state, &saved, was, false).await?;
+    }
     txn.commit().await?;
     Ok(saved)
+}
+
+/// The author of a reflection being written.
+async fn viewer_author(state: &AppState, row: &reflection::ActiveModel) -> AppResult<Option<crate::db::member::Model>> {
+    match &row.author_id {
+        sea_orm::ActiveValue::Set(Some(a)) | sea_orm::ActiveValue::Unchanged(Some(a)) => {
+            Ok(crate::db::member::Entity::find_by_id(*a).one(&state.db).await?)
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Its author or the group's moderators remove a reflection (its links and resonances go with it).
@@ -335,7 +358,11 @@ pub async fn delete_reflection(state: &AppState, viewer: &Viewer, id: Uuid) -> A
     if r.author_id != Some(me.id) && !groups::moderates(groups::role_in(&state.db, viewer, r.group_id).await?) {
         return Err(AppError::forbidden("only its author or the group's moderators may delete a reflection"));
     }
+    let was = federation::sent_as(&state.db, &r).await?;
     let txn = db::begin_write(&state.db).await?;
+    if was.is_some() {
+        federation::publish_reflection(&txn, state, &r, was, true).await?;
+    }
     reflection::Entity::delete_by_id(r.id).exec(&txn).await?;
     search::remove(&txn, search::Kind::Reflection, r.id).await?;
     txn.commit().await?;

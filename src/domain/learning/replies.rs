@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::db::enums::{RecordVisibility, ReflectionKind};
-use crate::db::{self, event, member, notification, reflection};
+use crate::db::{self, event, group, member, notification, reflection};
 use crate::domain::{markdown, search};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -106,22 +106,55 @@ pub async fn reflect_from_reply(
     Ok(saved)
 }
 
-/// A person elsewhere deletes their reply: its reflection goes. Answers whether there was one.
-pub async fn forget_reply(state: &AppState, author: &member::Model, reply_id: &str) -> AppResult<bool> {
-    let txn = db::begin_write(&state.db).await?;
+/// A reflection received from elsewhere (a reply to a prompt, a partner's reflection on a
+/// shared question) is deleted by its author, or withdrawn by the group on another server that
+/// shared it: it goes. `by` is who says so. Answers whether there was one.
+pub async fn forget_reply(state: &AppState, by: &str, reply_id: &str) -> AppResult<bool> {
     let Some(r) = reflection::Entity::find()
         .filter(reflection::Column::ApId.eq(reply_id))
         .filter(reflection::Column::Local.eq(false))
-        .filter(reflection::Column::AuthorId.eq(author.id))
-        .one(&txn)
+        .one(&state.db)
         .await?
     else {
         return Ok(false);
     };
+    let by_author = match r.author_id {
+        Some(a) => member::Entity::find_by_id(a).one(&state.db).await?.is_some_and(|m| m.ap_id == by && !m.local),
+        None => false,
+    };
+    let by_group =
+        group::Entity::find_by_id(r.group_id).one(&state.db).await?.is_some_and(|g| g.ap_id == by && !g.local);
+    if !(by_author || by_group) {
+        return Err(crate::error::AppError::forbidden("only its author or its group may delete a reflection"));
+    }
+    let txn = db::begin_write(&state.db).await?;
+    // A reflection on a question of ours that the group shared on: it withdraws it.
+    if let Some(was) = super::federation::sent_as(&txn, &r).await? {
+        super::federation::publish_reflection(&txn, state, &r, Some(was), true).await?;
+    }
     reflection::Entity::delete_by_id(r.id).exec(&txn).await?;
     search::remove(&txn, search::Kind::Reflection, r.id).await?;
     txn.commit().await?;
     Ok(true)
+}
+
+/// Whether `by` is the (remote) group a received reflection belongs to.
+async fn group_of_is<C: sea_orm::ConnectionTrait>(conn: &C, r: &reflection::Model, by: &str) -> AppResult<bool> {
+    Ok(group::Entity::find_by_id(r.group_id).one(conn).await?.is_some_and(|g| g.ap_id == by && !g.local))
+}
+
+/// Whether `reflection` is one received here that the group `by` (on another server) shared:
+/// that group may withdraw it, wherever it was written.
+pub async fn shared_by<C: sea_orm::ConnectionTrait>(conn: &C, reflection: &str, by: &str) -> AppResult<bool> {
+    let r = reflection::Entity::find()
+        .filter(reflection::Column::ApId.eq(reflection))
+        .filter(reflection::Column::Local.eq(false))
+        .one(conn)
+        .await?;
+    match r {
+        Some(r) => group_of_is(conn, &r, by).await,
+        None => Ok(false),
+    }
 }
 
 /// A person elsewhere is gone: their replies go with them (not left without an author).

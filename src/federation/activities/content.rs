@@ -159,6 +159,32 @@ fn incoming(o: &ObjectJson) -> Incoming {
     }
 }
 
+/// A learning question or reflection as the domain takes it.
+fn record(o: &ObjectJson) -> learning::IncomingRecord {
+    let markdown = o.source.as_ref().filter(|s| s.media_type == "text/markdown").map(|s| s.content.clone());
+    learning::IncomingRecord {
+        ap_id: o.id.to_string(),
+        title: o.name.clone(),
+        html: o.content.clone().or_else(|| o.summary.clone()).unwrap_or_default(),
+        markdown,
+        published: o.published,
+        public: o.is_public(),
+        answers: o.answers().into_iter().map(|u| u.to_string()).collect(),
+        fields: o.learning.clone(),
+    }
+}
+
+/// A group's learning question (`Create` or `Update` by the group itself).
+async fn take_question(data: &FedData<State>, actor: &ApActor, o: &ObjectJson) -> Result<(), FedError> {
+    let g = as_group(actor)
+        .filter(|g| !g.local)
+        .ok_or_else(|| FedError::Ignored("a learning question not from a group".into()))?;
+    match learning::take_question(data.app_data(), &g, record(o)).await? {
+        Some(_) => Ok(()),
+        None => Err(FedError::Ignored("a learning question of a group nobody here follows".into())),
+    }
+}
+
 fn refused(r: Refusal) -> FedError {
     let why = match r {
         Refusal::NotTheAuthor => "the object's author is not the actor who sent it",
@@ -229,6 +255,9 @@ async fn receive_create(data: &FedData<State>, actor: &ApActor, activity: &Recei
             .ok_or_else(|| FedError::Ignored("a Document not from a group".into()))?;
         return take_document(data, &g, o).await;
     }
+    if o.learning.is_question() {
+        return take_question(data, actor, o).await;
+    }
     let person = as_member(actor).ok_or_else(|| FedError::Ignored("a post not from a person".into()))?;
     if super::event::is_vote(o) {
         return super::event::receive_vote(data, &person, o).await;
@@ -263,6 +292,10 @@ async fn take_text(
 ) -> Result<(), FedError> {
     let state = data.app_data();
     if POST_TYPES.contains(&o.kind.as_str()) || o.in_reply_to().is_some() {
+        // A reflection on a learning question (a partner's, or a Mastodon reply), else a post.
+        if learning::take_reflection(state, person, record(o), via).await?.is_some() {
+            return Ok(());
+        }
         return match received::reply(state, person, incoming(o)).await? {
             Some(_) => Ok(()),
             None => Err(FedError::Ignored("a post answering nothing here".into())),
@@ -322,7 +355,9 @@ async fn receive_announce(data: &FedData<State>, actor: &ApActor, activity: &Rec
                 // Believed only when what it deletes lives on the group's server.
                 return match (inner.object.id(), inner.actor.id()) {
                     (Some(t), Some(by)) if same_origin(&t, &actor.id) => {
-                        received::delete(state, by.as_str(), t.as_str()).await?;
+                        if !received::delete(state, by.as_str(), t.as_str()).await? {
+                            learning::forget_reply(state, by.as_str(), t.as_str()).await?;
+                        }
                         Ok(())
                     }
                     _ => Err(FedError::Ignored("an announced Delete of something elsewhere".into())),
@@ -362,15 +397,26 @@ async fn receive_update(data: &FedData<State>, actor: &ApActor, activity: &Recei
         let g = as_group(actor).ok_or_else(|| FedError::Ignored("a Document not from a group".into()))?;
         return take_document(data, &g, o).await;
     }
+    if o.learning.is_question() {
+        return take_question(data, actor, o).await;
+    }
+    if let Some(person) = as_member(actor).filter(|_| o.author().as_ref() == Some(&actor.id)) {
+        if learning::take_reflection(state, &person, record(o), None).await?.is_some() {
+            return Ok(());
+        }
+    }
     received::edit(state, actor.id.as_str(), incoming(o)).await?;
     Ok(())
 }
 
 /// A `Delete` of an object (not of an actor: see `actor.rs`) must name what it deletes, on the
-/// deleting actor's server.
-pub fn check_delete(activity: &Received<Object>) -> Result<(), FedError> {
+/// deleting actor's server; or a reflection that the deleting group shared from elsewhere (it
+/// withdraws it).
+pub async fn check_delete(data: &FedData<State>, activity: &Received<Object>) -> Result<(), FedError> {
     let target = activity.object.id().ok_or_else(|| FedError::BadRequest("Delete without object".into()))?;
-    if !same_origin(&target, &activity.actor) {
+    if !same_origin(&target, &activity.actor)
+        && !learning::shared_by(&data.app_data().db, target.as_str(), activity.actor.as_str()).await?
+    {
         return Err(refused(Refusal::ForeignId));
     }
     Ok(())
@@ -387,10 +433,8 @@ pub async fn receive_delete(
     if !received::delete(data.app_data(), actor.id.as_str(), target.as_str()).await?
         && !super::event::remove(data, actor, &target).await?
         && !super::event::withdraw_by_id(data, actor, target.as_str()).await?
-        && !match as_member(actor) {
-            Some(person) => learning::forget_reply(data.app_data(), &person, target.as_str()).await?,
-            None => false,
-        }
+        && !learning::forget_reply(data.app_data(), actor.id.as_str(), target.as_str()).await?
+        && !learning::forget_question(data.app_data(), actor.id.as_str(), target.as_str()).await?
     {
         return Err(FedError::Ignored("Delete of something unknown here".into()));
     }

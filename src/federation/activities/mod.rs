@@ -205,11 +205,11 @@ impl Delete {
         self.0.object.id().is_some_and(|id| id == self.0.actor)
     }
 
-    async fn check(&self, _data: &FedData<State>) -> Result<(), FedError> {
+    async fn check(&self, data: &FedData<State>) -> Result<(), FedError> {
         if self.is_about_itself() {
             return Ok(());
         }
-        content::check_delete(&self.0)
+        content::check_delete(data, &self.0).await
     }
 
     async fn apply(self, data: &FedData<State>) -> Result<(), FedError> {

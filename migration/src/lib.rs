@@ -20,6 +20,7 @@ mod m0016_content_foreign_keys;
 mod m0017_resource_tag;
 mod m0018_actor;
 mod m0019_learning;
+mod m0020_password_reset;
 mod tag_rows;
 
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_resource_tag::Migration),
             Box::new(m0018_actor::Migration),
             Box::new(m0019_learning::Migration),
+            Box::new(m0020_password_reset::Migration),
         ]
     }
 }

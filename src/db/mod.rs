@@ -94,6 +94,7 @@ pub mod event_tag;
 pub mod follow;
 pub mod inbound_activity;
 pub mod outbound_activity;
+pub mod password_reset;
 pub mod post;
 pub mod remote_instance;
 pub mod resource;

@@ -152,10 +152,13 @@ pub async fn create(
 /// instance admins.
 async fn may_edit(state: &AppState, viewer: &Viewer, r: &resource::Model) -> AppResult<bool> {
     let me = viewer.active_member()?;
-    if r.author_id == Some(me.id) {
-        return Ok(true);
-    }
-    Ok(groups::moderates(groups::role_in(&state.db, viewer, r.group_id).await?))
+    Ok(may_edit_with(Some(me), r, groups::role_in(&state.db, viewer, r.group_id).await?))
+}
+
+/// [`may_edit`] from the viewer and their role in the entry's group (as `groups::role_in`
+/// answers it).
+pub fn may_edit_with(me: Option<&crate::db::member::Model>, r: &resource::Model, role: Option<Role>) -> bool {
+    me.is_some_and(|m| r.author_id == Some(m.id)) || groups::moderates(role)
 }
 
 pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, f: ResourceFields) -> AppResult<resource::Model> {

@@ -21,7 +21,7 @@ pub struct Follow {
 
 #[Object]
 impl Follow {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.row.id.to_string())
     }
     /// The followed actor's handle.
@@ -39,7 +39,7 @@ pub struct FollowRequest(follow::Model);
 
 #[Object]
 impl FollowRequest {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     /// The follower's handle, e.g. `alice@social.example`.

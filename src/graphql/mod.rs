@@ -26,6 +26,7 @@ mod learning;
 pub mod limits;
 mod loaders;
 mod members;
+mod node;
 mod resources;
 mod search;
 mod socket;
@@ -53,6 +54,7 @@ pub struct Query(
     search::SearchQuery,
     instance::InstanceQuery,
     learning::LearningQuery,
+    node::NodeQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -40,6 +40,25 @@ pub(crate) async fn prime_members(ctx: &Context<'_>, ids: impl Iterator<Item = U
     Ok(())
 }
 
+/// Which way a list runs.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum SortOrder {
+    /// Oldest (or soonest) first.
+    Asc,
+    /// Newest (or latest) first.
+    Desc,
+}
+
+/// The viewer's role in a group through the request's loader (a list's groups in one batch):
+/// `groups::role_in`'s answer, instance admins acting as owners.
+pub async fn viewer_role(ctx: &Context<'_>, group_id: Uuid) -> Result<Option<crate::db::enums::Role>> {
+    let Some(me) = ctx.viewer().optional()? else { return Ok(None) };
+    if me.is_admin {
+        return Ok(Some(crate::db::enums::Role::Owner));
+    }
+    Ok(loaded(ctx.loaders().roles.load_one(me.id).await)?.and_then(|roles| roles.get(&group_id).copied()))
+}
+
 /// Extra fields every connection carries.
 #[derive(SimpleObject)]
 pub struct ConnectionTotal {

@@ -1,4 +1,5 @@
 //! The HTTP surface: routes, middleware, health check, HTML pages.
+pub mod account;
 pub mod events;
 pub mod ical;
 pub mod learning;
@@ -64,6 +65,7 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
             .configure(events::configure)
             .configure(library::configure)
             .configure(learning::configure)
+            .configure(account::configure)
             .configure(report::configure)
             .service(
                 aw::scope("")

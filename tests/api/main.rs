@@ -4,6 +4,7 @@
 //! `DATABASE_URL` points at one (a new database per test, dropped afterwards).
 mod actor_table;
 mod auth;
+mod client_app;
 mod content_keys;
 mod delivery;
 mod event_federation;

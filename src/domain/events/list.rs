@@ -7,8 +7,8 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, 
 use uuid::Uuid;
 
 use super::tags::tag_key;
-use crate::db::enums::{EventStatus, Role, Visibility};
-use crate::db::{event, event_host, event_tag, membership};
+use crate::db::enums::{EventStatus, RegistrationStatus, Role, Visibility};
+use crate::db::{event, event_host, event_tag, membership, registration};
 use crate::domain::groups;
 use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::viewer::Viewer;
@@ -24,6 +24,14 @@ pub struct EventFilter {
     pub tag: Option<String>,
     pub search: Option<String>,
     pub include_remote: bool,
+    /// Events the viewer holds or waits for a seat at (true) or not (false).
+    pub registered: Option<bool>,
+    pub mode: Option<crate::db::enums::LocationMode>,
+    /// Matched without regard to case.
+    pub country: Option<String>,
+    pub city: Option<String>,
+    /// Latest first (past events, newest first); soonest first by default.
+    pub descending: bool,
 }
 
 /// A page of events ordered by start time, as the viewer may see them: published and
@@ -81,24 +89,59 @@ pub async fn list(
         let ids = search::matching(&state.db, search::Kind::Event, q, search::MAX_MATCHES).await?;
         cond = cond.add(event::Column::Id.is_in(ids));
     }
+    if filter.registered == Some(true) && viewer.optional()?.is_none() {
+        // Nobody signed in holds a seat.
+        return Ok(Page { items: vec![], has_next: false, total: 0 });
+    }
+    if let Some(mode) = filter.mode {
+        cond = cond.add(event::Column::LocationMode.eq(mode));
+    }
+    for (column, value) in [(event::Column::Country, &filter.country), (event::Column::City, &filter.city)] {
+        if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            let lower = sea_orm::sea_query::Func::lower(Expr::col(column));
+            cond = cond.add(Expr::expr(lower).eq(v.to_lowercase()));
+        }
+    }
+    if let Some((registered, me)) = filter.registered.zip(viewer.optional()?) {
+        let mine = Query::select()
+            .column(registration::Column::EventId)
+            .from(registration::Entity)
+            .and_where(Expr::col(registration::Column::MemberId).eq(me.id))
+            .and_where(Expr::col(registration::Column::Status).is_in(HOLDING))
+            .to_owned();
+        cond = cond.add(if registered {
+            event::Column::Id.in_subquery(mine)
+        } else {
+            event::Column::Id.not_in_subquery(mine)
+        });
+    }
     cond = cond.add(listable(viewer)?);
     let total = if page.count_total { event::Entity::find().filter(cond.clone()).count(&state.db).await? } else { 0 };
     let mut q = event::Entity::find().filter(cond);
     if let Some((starts, id)) = page.after {
-        q = q.filter(
+        q = q.filter(if filter.descending {
+            Condition::any()
+                .add(event::Column::StartsAt.lt(starts))
+                .add(Condition::all().add(event::Column::StartsAt.eq(starts)).add(event::Column::Id.lt(id)))
+        } else {
             Condition::any()
                 .add(event::Column::StartsAt.gt(starts))
-                .add(Condition::all().add(event::Column::StartsAt.eq(starts)).add(event::Column::Id.gt(id))),
-        );
+                .add(Condition::all().add(event::Column::StartsAt.eq(starts)).add(event::Column::Id.gt(id)))
+        });
     }
+    let order = if filter.descending { sea_orm::Order::Desc } else { sea_orm::Order::Asc };
     let rows = q
-        .order_by_asc(event::Column::StartsAt)
-        .order_by_asc(event::Column::Id)
+        .order_by(event::Column::StartsAt, order.clone())
+        .order_by(event::Column::Id, order)
         .limit(page.first + 1)
         .all(&state.db)
         .await?;
     Ok(Page::from_overfetch(rows, PageRequest { first: page.first, after: None, count_total: page.count_total }, total))
 }
+
+/// The registrations that hold or wait for a seat.
+const HOLDING: [RegistrationStatus; 3] =
+    [RegistrationStatus::Going, RegistrationStatus::Waitlisted, RegistrationStatus::Requested];
 
 /// What lists may show the viewer (see [`list`]), as one condition (memberships are
 /// subqueries, so a list costs no extra statement). Its drafts are a subset of

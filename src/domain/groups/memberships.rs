@@ -121,6 +121,37 @@ pub async fn remove_member(state: &AppState, viewer: &Viewer, group_id: Uuid, me
     Ok(true)
 }
 
+/// A member's memberships (join requests included), for the member themself and instance
+/// admins (`None` for anyone else), in the order they were made.
+pub async fn of_member(
+    state: &AppState,
+    viewer: &Viewer,
+    m: &crate::db::member::Model,
+    page: PageRequest,
+) -> AppResult<Option<Page<membership::Model>>> {
+    if !crate::domain::visibility::member_account_visible(m, viewer)? {
+        return Ok(None);
+    }
+    let q = membership::Entity::find().filter(membership::Column::MemberId.eq(m.id));
+    Ok(Some(keyset(&state.db, q, membership::Column::Id, page).await?))
+}
+
+/// A group's open join requests, for its moderators (`None` for anyone else).
+pub async fn join_requests(
+    state: &AppState,
+    viewer: &Viewer,
+    group_id: Uuid,
+    page: PageRequest,
+) -> AppResult<Option<Page<membership::Model>>> {
+    if !super::moderates(super::role_in(&state.db, viewer, group_id).await?) {
+        return Ok(None);
+    }
+    let q = membership::Entity::find()
+        .filter(membership::Column::GroupId.eq(group_id))
+        .filter(membership::Column::Role.eq(Role::Pending));
+    Ok(Some(keyset(&state.db, q, membership::Column::Id, page).await?))
+}
+
 /// Memberships of a group. Join requests (PENDING) are shown only to the group's moderators.
 pub async fn memberships(
     state: &AppState,

@@ -17,7 +17,8 @@ pub const DEFAULT_GROUP: &str = "community";
 pub use crate::db::enums::Role;
 
 pub use memberships::{
-    join, join_default_group, leave, make_default_group_owner, memberships, remove_member, set_role,
+    join, join_default_group, join_requests, leave, make_default_group_owner, memberships, of_member as memberships_of,
+    remove_member, set_role,
 };
 pub use profile::{create, ensure_default_group, update, GroupChanges, NewGroup};
 pub use rules::{acting_role, administers, ensure_not_last_owner_anywhere, moderates, role_in};

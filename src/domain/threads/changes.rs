@@ -109,12 +109,11 @@ pub struct ThreadChanges {
 pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, c: ThreadChanges) -> AppResult<thread::Model> {
     let me = viewer.active_member()?;
     let t = get(&state.db, viewer, id).await?;
-    let moderator = groups::moderates(groups::role_in(&state.db, viewer, t.group_id).await?);
-    let author = t.author_id == Some(me.id);
-    if (c.locked.is_some() || c.pinned.is_some() || c.hidden.is_some()) && !moderator {
+    let role = groups::role_in(&state.db, viewer, t.group_id).await?;
+    if (c.locked.is_some() || c.pinned.is_some() || c.hidden.is_some()) && !super::rules::may_manage_thread(role) {
         return Err(AppError::forbidden("only the group's moderators may lock, pin or hide a thread"));
     }
-    if (c.title.is_some() || c.kind.is_some()) && !(author || moderator) {
+    if (c.title.is_some() || c.kind.is_some()) && !super::rules::may_edit_thread(Some(me), &t, role) {
         return Err(AppError::forbidden("only its author or the group's moderators may change a thread"));
     }
     if !t.local && (c.title.is_some() || c.kind.is_some()) {

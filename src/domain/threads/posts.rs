@@ -143,11 +143,11 @@ pub async fn reply(
 pub async fn edit_post(state: &AppState, viewer: &Viewer, id: Uuid, body: &str) -> AppResult<post::Model> {
     let me = viewer.active_member()?;
     let p = get_post(&state.db, viewer, id).await?;
-    if p.author_id != Some(me.id) || !p.local {
-        return Err(AppError::forbidden("only its author may edit a post"));
-    }
-    if p.deleted {
+    if p.deleted && p.author_id == Some(me.id) {
         return Err(AppError::conflict("this post was deleted"));
+    }
+    if !super::rules::may_edit_post(Some(me), &p) {
+        return Err(AppError::forbidden("only its author may edit a post"));
     }
     let (source, html) = render_body(&state.db, body).await?;
     let t = get(&state.db, viewer, p.thread_id).await?;

@@ -3,7 +3,7 @@
 use sea_orm::ConnectionTrait;
 
 use crate::db::enums::Role;
-use crate::db::{group, thread};
+use crate::db::{group, member, post, thread};
 use crate::domain::groups;
 use crate::domain::viewer::Viewer;
 use crate::error::{AppError, AppResult};
@@ -30,4 +30,20 @@ pub fn check_open(t: &thread::Model) -> AppResult<()> {
         return Err(AppError::conflict("this thread is hidden; it takes no replies"));
     }
     Ok(())
+}
+
+/// Who may change a thread's title and kind: its author or the group's moderators (`role` is
+/// the viewer's, as `groups::role_in` answers it). A thread from another server changes there.
+pub fn may_edit_thread(me: Option<&member::Model>, t: &thread::Model, role: Option<Role>) -> bool {
+    me.is_some_and(|m| t.author_id == Some(m.id)) || groups::moderates(role)
+}
+
+/// Who may lock, pin and hide a thread: the group's moderators.
+pub fn may_manage_thread(role: Option<Role>) -> bool {
+    groups::moderates(role)
+}
+
+/// Who may change a post's text: its author, on this server, while it stands.
+pub fn may_edit_post(me: Option<&member::Model>, p: &post::Model) -> bool {
+    p.local && !p.deleted && me.is_some_and(|m| p.author_id == Some(m.id))
 }

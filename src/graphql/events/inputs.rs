@@ -126,6 +126,16 @@ pub struct EventFilter {
     pub search: Option<String>,
     /// Also partner networks' events (default: this instance's only).
     pub include_remote: Option<bool>,
+    /// true: the events where the viewer holds a seat, waits for one or asked for one; false:
+    /// the others. Anonymous viewers hold none.
+    pub registered: Option<bool>,
+    pub mode: Option<super::types::LocationMode>,
+    /// The country as the event gives it, without regard to case.
+    pub country: Option<String>,
+    /// The city, without regard to case.
+    pub city: Option<String>,
+    /// ASC (default): soonest first; DESC: latest first (past events, newest first).
+    pub order: Option<crate::graphql::types::SortOrder>,
 }
 
 fn sessions(v: Vec<EventSessionInput>) -> Vec<events::Session> {

@@ -15,4 +15,4 @@ pub use inputs::EventFilter;
 pub use mutation::EventMutation;
 pub use query::{list_events, EventQuery};
 pub use subscription::EventSubscription;
-pub use types::{visible_event, Event};
+pub use types::{visible_event, Event, Registration, RegistrationStatus};

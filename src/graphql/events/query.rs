@@ -32,6 +32,11 @@ pub async fn list_events(
         tag: filter.tag,
         search: filter.search,
         include_remote: filter.include_remote.unwrap_or(false),
+        registered: filter.registered,
+        mode: filter.mode.map(Into::into),
+        country: filter.country,
+        city: filter.city,
+        descending: filter.order == Some(crate::graphql::types::SortOrder::Desc),
     };
     let page = events::list(ctx.state(), ctx.viewer(), filter, page).await?;
     prime(ctx, &page.items).await?;

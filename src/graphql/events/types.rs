@@ -129,7 +129,7 @@ impl Event {
 
 #[Object]
 impl Event {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     async fn title(&self) -> &str {
@@ -143,6 +143,27 @@ impl Event {
         self.0.description_html.as_deref()
     }
     /// IANA zone the event is described in.
+    /// The description's Markdown as written: for the hosts (null for others).
+    async fn description_source(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(if self.is_host(ctx).await? { self.0.description.as_deref() } else { None })
+    }
+    /// Whether the viewer may change it (`updateEvent`, `cancelEvent`): its hosts, here.
+    async fn viewer_can_edit(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.0.local && self.is_host(ctx).await?)
+    }
+    /// Whether the viewer hosts it: sees its registrations, reviews requests, invites co-hosts.
+    async fn viewer_can_manage(&self, ctx: &Context<'_>) -> Result<bool> {
+        self.is_host(ctx).await
+    }
+    /// Whether `rsvp` would take the viewer now (open, a place left, not registered yet).
+    async fn viewer_can_register(&self, ctx: &Context<'_>) -> Result<bool> {
+        let me = ctx.viewer().optional()?;
+        if me.is_none() {
+            return Ok(false);
+        }
+        let mine = self.my_registration_row(ctx).await?;
+        Ok(registrations::may_register(me, &self.0, mine.as_ref(), Utc::now()))
+    }
     async fn timezone(&self) -> &str {
         &self.0.timezone
     }
@@ -298,7 +319,7 @@ impl Event {
             by_sector: tally(a.by_sector),
         }))
     }
-    /// The registrations, for hosts only.
+    /// The registrations, for hosts only (null for everyone else).
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn registrations(
         &self,
@@ -306,11 +327,14 @@ impl Event {
         status: Option<RegistrationStatus>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Conn<Registration>> {
+    ) -> Result<Option<Conn<Registration>>> {
+        if !self.is_host(ctx).await? {
+            return Ok(None);
+        }
         let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
         let rows =
             registrations::list_for_hosts(ctx.state(), ctx.viewer(), &self.0, status.map(Into::into), page).await?;
-        Ok(connection(rows, |r| r.id, Registration))
+        Ok(Some(connection(rows, |r| r.id, Registration)))
     }
     /// Open requests for held seats (hosts; 0 for others).
     async fn request_count(&self, ctx: &Context<'_>) -> Result<i32> {
@@ -339,7 +363,7 @@ pub struct Registration(pub registration::Model);
 
 #[Object]
 impl Registration {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     async fn event(&self, ctx: &Context<'_>) -> Result<Event> {

@@ -53,7 +53,7 @@ pub struct Group(pub group::Model);
 
 #[Object]
 impl Group {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     /// `community` for local groups, `network@partner.example` for remote ones.
@@ -65,6 +65,11 @@ impl Group {
     }
     async fn summary(&self) -> Option<&str> {
         self.0.summary.as_deref()
+    }
+    /// Whether the viewer may change the group, its members' roles and its followers (its
+    /// owners and admins, and instance admins).
+    async fn viewer_can_manage(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(domain::groups::administers(crate::graphql::types::viewer_role(ctx, self.0.id).await?))
     }
     async fn summary_html(&self) -> Option<&str> {
         self.0.summary_html.as_deref()
@@ -98,6 +103,18 @@ impl Group {
         let page = domain::pagination::PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
         let rows = domain::groups::memberships(ctx.state(), ctx.viewer(), self.0.id, page).await?;
         Ok(connection(rows, |m| m.id, Membership))
+    }
+    /// Open join requests, oldest first: for the group's moderators (null for everyone else).
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
+    async fn join_requests(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Option<Conn<Membership>>> {
+        let page = domain::pagination::PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
+        let rows = domain::groups::join_requests(ctx.state(), ctx.viewer(), self.0.id, page).await?;
+        Ok(rows.map(|rows| connection(rows, |m| m.id, Membership)))
     }
     /// Events this group hosts or co-hosts, by start time.
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
@@ -136,7 +153,7 @@ pub struct Membership(pub membership::Model);
 
 #[Object]
 impl Membership {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     async fn member(&self, ctx: &Context<'_>) -> Result<Member> {

@@ -34,7 +34,7 @@ impl HarvestTheme {
 
 #[Object]
 impl Harvest {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     async fn title(&self) -> &str {
@@ -86,7 +86,7 @@ pub struct HarvestAction(pub harvest_action::Model);
 
 #[Object]
 impl HarvestAction {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     async fn title(&self) -> &str {
@@ -118,7 +118,7 @@ pub struct ReportLink {
 
 #[Object]
 impl ReportLink {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.link.id.to_string())
     }
     /// The report's address with the link's token (HTML; add `&format=md`, `json` or `csv`):

@@ -11,7 +11,8 @@ mod query;
 mod subscription;
 mod types;
 
+pub use harvests::{Harvest, HarvestAction, ReportLink};
 pub use mutation::LearningMutation;
 pub use query::LearningQuery;
 pub use subscription::LearningSubscription;
-pub use types::{LearningQuestion, Reflection};
+pub use types::{LearningQuestion, Notification, Reflection};

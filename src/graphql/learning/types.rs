@@ -89,7 +89,7 @@ pub struct LearningQuestion(pub learning_question::Model);
 
 #[Object]
 impl LearningQuestion {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     async fn title(&self) -> &str {
@@ -169,7 +169,7 @@ pub struct Reflection(pub reflection::Model);
 
 #[Object]
 impl Reflection {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     async fn kind(&self) -> ReflectionKind {
@@ -263,7 +263,7 @@ pub struct Notification(pub notification::Model);
 
 #[Object]
 impl Notification {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     async fn kind(&self) -> NotificationKind {

@@ -182,6 +182,34 @@ impl MemberMutation {
         Ok(members::delete_account(ctx.state(), ctx.viewer(), &password).await?)
     }
 
+    /// Changes the signed-in member's password (the current one confirms). Every sign-in of the
+    /// account ends: refresh tokens stop working, this one's too.
+    async fn change_password(&self, ctx: &Context<'_>, current_password: String, new_password: String) -> Result<bool> {
+        auth_limit(ctx)?;
+        Ok(members::change_password(ctx.state(), ctx.viewer(), &current_password, &new_password).await?)
+    }
+
+    /// Asks for a reset link by email. Always true: nobody learns whether an address has an
+    /// account. Links are sent once the instance sends email; until then admins make them.
+    async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> Result<bool> {
+        auth_limit(ctx)?;
+        Ok(members::request_reset(ctx.state(), &email).await?)
+    }
+
+    /// Sets a new password with the token of a reset link (once, within a day). Every
+    /// sign-in of the account ends.
+    async fn reset_password(&self, ctx: &Context<'_>, token: String, new_password: String) -> Result<bool> {
+        auth_limit(ctx)?;
+        Ok(members::reset_password(ctx.state(), &token, &new_password).await?)
+    }
+
+    /// A password reset link for a member (instance admins), valid for a day, shown once; the
+    /// member's earlier links stop working.
+    async fn create_password_reset_link(&self, ctx: &Context<'_>, member_id: ID) -> Result<String> {
+        let id = parse_id("memberId", &member_id)?;
+        Ok(members::create_reset_link(ctx.state(), ctx.viewer(), id).await?)
+    }
+
     /// A single-use invite code for invite-only registration (instance admins). Shown once.
     async fn create_invite(&self, ctx: &Context<'_>, valid_days: Option<i32>) -> Result<String> {
         Ok(members::create_invite(ctx.state(), ctx.viewer(), valid_days).await?)

@@ -5,7 +5,7 @@ use uuid::Uuid;
 use crate::db::enums::MemberStatus;
 use crate::db::member;
 use crate::domain;
-use crate::graphql::types::{loaded, Result};
+use crate::graphql::types::{connection, loaded, wants_total, Conn, Result};
 use crate::graphql::ContextExt as _;
 
 /// A member by id through the request's loader, when the viewer may see them.
@@ -72,7 +72,7 @@ fn json_strings(v: &serde_json::Value) -> Vec<String> {
 
 #[Object]
 impl Member {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     /// The local part of the handle (ActivityPub `preferredUsername` for remote members).
@@ -159,6 +159,43 @@ impl Member {
             MemberStatus::Suspended => AccountStatus::Suspended,
             MemberStatus::Deleted => AccountStatus::Deleted,
         }))
+    }
+    /// Their registrations, latest made first: for the member themself and instance admins
+    /// (null for everyone else). `upcoming`: only events that have not ended (true) or only
+    /// past ones (false).
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
+    async fn registrations(
+        &self,
+        ctx: &Context<'_>,
+        upcoming: Option<bool>,
+        status: Option<crate::graphql::events::RegistrationStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Option<Conn<crate::graphql::events::Registration>>> {
+        let page = domain::pagination::PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
+        let rows = domain::events::registrations::of_member(
+            ctx.state(),
+            ctx.viewer(),
+            &self.0,
+            upcoming,
+            status.map(Into::into),
+            page,
+        )
+        .await?;
+        Ok(rows.map(|rows| connection(rows, |r| r.id, crate::graphql::events::Registration)))
+    }
+    /// Their memberships (join requests included), in the order made: for the member themself
+    /// and instance admins (null for everyone else).
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
+    async fn memberships(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Option<Conn<crate::graphql::groups::Membership>>> {
+        let page = domain::pagination::PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
+        let rows = domain::groups::memberships_of(ctx.state(), ctx.viewer(), &self.0, page).await?;
+        Ok(rows.map(|rows| connection(rows, |m| m.id, crate::graphql::groups::Membership)))
     }
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.created_at

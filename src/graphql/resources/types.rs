@@ -16,9 +16,17 @@ mirror_enum!(ResourceKind => DbResourceKind { Link, Document, Toolkit, Template,
 
 pub struct Resource(pub resource::Model);
 
+impl Resource {
+    async fn may_edit(&self, ctx: &Context<'_>) -> Result<bool> {
+        let me = ctx.viewer().optional()?;
+        let role = crate::graphql::types::viewer_role(ctx, self.0.group_id).await?;
+        Ok(resources::may_edit_with(me, &self.0, role))
+    }
+}
+
 #[Object]
 impl Resource {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     async fn title(&self) -> &str {
@@ -34,6 +42,14 @@ impl Resource {
     /// Sanitised HTML, rendered from the author's Markdown.
     async fn description(&self) -> Option<&str> {
         self.0.description_html.as_deref()
+    }
+    /// The Markdown as written: for its author and the group's moderators (null for others).
+    async fn description_source(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(if self.may_edit(ctx).await? { self.0.description.as_deref() } else { None })
+    }
+    /// Whether the viewer may change or remove it (`updateResource`, `deleteResource`).
+    async fn viewer_can_edit(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.0.local && self.may_edit(ctx).await?)
     }
     async fn tags(&self) -> Vec<String> {
         resources::tags(&self.0)

@@ -13,4 +13,4 @@ mod types;
 pub use mutation::ThreadMutation;
 pub use query::ThreadQuery;
 pub use subscription::ThreadSubscription;
-pub use types::Thread;
+pub use types::{Post, Thread};

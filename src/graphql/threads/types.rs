@@ -22,9 +22,19 @@ mirror_enum!(
 
 pub struct Thread(pub thread::Model);
 
+impl Thread {
+    async fn role(&self, ctx: &Context<'_>) -> Result<Option<crate::db::enums::Role>> {
+        crate::graphql::types::viewer_role(ctx, self.0.group_id).await
+    }
+
+    async fn may_edit(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(threads::may_edit_thread(ctx.viewer().optional()?, &self.0, self.role(ctx).await?))
+    }
+}
+
 #[Object]
 impl Thread {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     async fn title(&self) -> &str {
@@ -47,6 +57,22 @@ impl Thread {
         Ok(loaded(ctx.loaders().resources.load_one(id).await)?.map(Resource))
     }
     /// Posts in the thread, its opening post included.
+    /// The opening post's Markdown as written: for its author and the group's moderators
+    /// (null for others, and for threads from other servers).
+    async fn body_source(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        if !self.0.local || !self.may_edit(ctx).await? {
+            return Ok(None);
+        }
+        Ok(threads::opening_post(&ctx.state().db, self.0.id).await?.and_then(|p| p.body))
+    }
+    /// Whether the viewer may change its title and kind (`updateThread`).
+    async fn viewer_can_edit(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.0.local && self.may_edit(ctx).await?)
+    }
+    /// Whether the viewer may lock, pin and hide it.
+    async fn viewer_can_manage(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(threads::may_manage_thread(self.role(ctx).await?))
+    }
     async fn post_count(&self) -> i32 {
         self.0.post_count
     }
@@ -88,12 +114,29 @@ pub struct Post(pub post::Model);
 
 #[Object]
 impl Post {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     /// Sanitised HTML; empty once deleted.
     async fn body(&self) -> &str {
         &self.0.body_html
+    }
+    /// The Markdown as written: for its author and the group's moderators (null for others,
+    /// and once deleted).
+    async fn body_source(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        if self.0.deleted {
+            return Ok(None);
+        }
+        if threads::may_edit_post(ctx.viewer().optional()?, &self.0) {
+            return Ok(self.0.body.as_deref());
+        }
+        let Some(t) = loaded(ctx.loaders().threads.load_one(self.0.thread_id).await)? else { return Ok(None) };
+        let role = crate::graphql::types::viewer_role(ctx, t.group_id).await?;
+        Ok(if threads::may_manage_thread(role) { self.0.body.as_deref() } else { None })
+    }
+    /// Whether the viewer may change its text (`editPost`).
+    async fn viewer_can_edit(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(threads::may_edit_post(ctx.viewer().optional()?, &self.0))
     }
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
         if self.0.deleted {

@@ -57,6 +57,50 @@ pub async fn list_for_hosts(
     keyset(&state.db, registration::Entity::find().filter(cond), registration::Column::Id, page).await
 }
 
+/// A member's registrations, newest first by registration, for the member themself and
+/// instance admins (`None` for anyone else): those of events that have not ended when
+/// `upcoming`, of one status when given.
+pub async fn of_member(
+    state: &AppState,
+    viewer: &Viewer,
+    m: &crate::db::member::Model,
+    upcoming: Option<bool>,
+    status: Option<RegistrationStatus>,
+    page: PageRequest,
+) -> AppResult<Option<Page<registration::Model>>> {
+    if !crate::domain::visibility::member_account_visible(m, viewer)? {
+        return Ok(None);
+    }
+    let mut cond = Condition::all().add(registration::Column::MemberId.eq(m.id));
+    if let Some(s) = status {
+        cond = cond.add(registration::Column::Status.eq(s));
+    }
+    if let Some(upcoming) = upcoming {
+        let ended = sea_orm::sea_query::Query::select()
+            .column(event::Column::Id)
+            .from(event::Entity)
+            .and_where(event::Column::EndsAt.lt(chrono::Utc::now()))
+            .to_owned();
+        cond = cond.add(if upcoming {
+            registration::Column::EventId.not_in_subquery(ended)
+        } else {
+            registration::Column::EventId.in_subquery(ended)
+        });
+    }
+    Ok(Some(keyset(&state.db, registration::Entity::find().filter(cond), registration::Column::Id, page).await?))
+}
+
+/// A registration by id for its member or the event's hosts (`None` for anyone else).
+pub async fn find_visible(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Option<registration::Model>> {
+    let Some(me) = viewer.optional()? else { return Ok(None) };
+    let Some(r) = registration::Entity::find_by_id(id).one(&state.db).await? else { return Ok(None) };
+    if r.member_id == me.id || me.is_admin {
+        return Ok(Some(r));
+    }
+    let Some(e) = event::Entity::find_by_id(r.event_id).one(&state.db).await? else { return Ok(None) };
+    Ok(may_manage(&state.db, viewer, &e).await?.then_some(r))
+}
+
 /// Whether the member is GOING to the event (holds a seat).
 pub async fn is_going<C: ConnectionTrait>(conn: &C, event_id: Uuid, member_id: Uuid) -> AppResult<bool> {
     Ok(registration::Entity::find()

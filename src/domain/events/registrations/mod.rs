@@ -29,7 +29,9 @@ mod attendance;
 mod lists;
 
 pub use attendance::{attendance, Attendance, ATTENDANCE_THRESHOLD, OTHER};
-pub use lists::{going_event_ids, is_going, list_for_hosts, of_member_for_events, waitlist_position};
+pub use lists::{
+    find_visible, going_event_ids, is_going, list_for_hosts, of_member, of_member_for_events, waitlist_position,
+};
 
 /// Why a registration cannot be taken now, if it cannot.
 fn closed_reason(e: &event::Model, now: chrono::DateTime<Utc>) -> Option<&'static str> {
@@ -41,6 +43,28 @@ fn closed_reason(e: &event::Model, now: chrono::DateTime<Utc>) -> Option<&'stati
             (now >= closes).then_some("registration for this event is closed")
         }
     }
+}
+
+/// Whether `me` may register for the event now: signed in and active, it takes registrations
+/// (published, not closed), they hold no live registration, and a seat, a held seat or a waitlist place is left. What
+/// [`register`] would refuse, asked ahead (a race may still fill the last seat).
+pub fn may_register(
+    me: Option<&member::Model>,
+    e: &event::Model,
+    mine: Option<&registration::Model>,
+    now: chrono::DateTime<Utc>,
+) -> bool {
+    let Some(me) = me else { return false };
+    if me.status != crate::db::enums::MemberStatus::Active || closed_reason(e, now).is_some() {
+        return false;
+    }
+    if mine.is_some_and(|r| {
+        matches!(r.status, RegistrationStatus::Going | RegistrationStatus::Waitlisted | RegistrationStatus::Requested)
+    }) {
+        return false;
+    }
+    let seat = e.capacity.is_none_or(|c| e.seats_taken + e.held_seats < c);
+    seat || e.held_seats > 0 || e.waitlist_enabled
 }
 
 /// One conditional update of the event's counters: `true` when the row matched.

@@ -4,6 +4,7 @@
 //! federation, GraphQL or web modules), and `tests/api/layering.rs` keeps it so.
 pub mod actors;
 pub mod events;
+pub mod feed;
 pub mod follows;
 pub mod groups;
 pub mod handles;

@@ -19,6 +19,7 @@ macro_rules! mirror_enum {
 pub mod cache;
 mod events;
 mod federation;
+mod feed;
 mod groups;
 pub mod http;
 mod instance;
@@ -55,6 +56,7 @@ pub struct Query(
     instance::InstanceQuery,
     learning::LearningQuery,
     node::NodeQuery,
+    feed::FeedQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -69,7 +71,12 @@ pub struct Mutation(
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(events::EventSubscription, threads::ThreadSubscription, learning::LearningSubscription);
+pub struct Subscription(
+    events::EventSubscription,
+    threads::ThreadSubscription,
+    learning::LearningSubscription,
+    feed::FeedSubscription,
+);
 
 pub type WeaveSchema = Schema<Query, Mutation, Subscription>;
 

@@ -311,3 +311,75 @@ async fn any_object_is_found_by_its_id_as_the_viewer_may_see_it() {
         assert!(sdl.contains(&format!("type {t} implements Node")), "{t}");
     }
 }
+
+#[tokio::test]
+async fn the_home_feed_shows_whats_new_in_my_groups_newest_first_and_says_when_more_arrives() {
+    let app = spawn_app().await;
+    let steward = app.admin("steward").await;
+    let ada = app.register("ada").await;
+    let bob = app.register("bob").await;
+    let g = community(&app).await;
+    let online = json!({"mode": "ONLINE", "onlineUrl": "https://meet.example/x"});
+    event(&app, &steward.access, &g, "Weaving networks", "2031-05-01T09:00:00Z", online).await;
+    let thread = |group: String, title: &'static str, token: String| {
+        let app = &app;
+        async move {
+            app.ok(
+                "mutation($i: CreateThreadInput!) { createThread(input: $i) { id } }",
+                json!({"i": {"groupId": group, "title": title, "body": "Let us talk."}}),
+                Some(&token),
+            )
+            .await["createThread"]["id"]
+                .clone()
+        }
+    };
+    let t = thread(g.clone(), "DEI", ada.access.clone()).await;
+    app.ok(
+        "mutation($i: ReplyInput!) { reply(input: $i) { id } }",
+        json!({"i": {"threadId": t, "body": "Slowly better."}}),
+        Some(&bob.access),
+    )
+    .await;
+    app.ok(
+        "mutation($i: CreateResourceInput!) { createResource(input: $i) { id } }",
+        json!({"i": {"groupId": g, "title": "Toolkit", "kind": "TOOLKIT"}}),
+        Some(&bob.access),
+    )
+    .await;
+    // A group Ada is not in: none of it reaches her feed.
+    let circle = app
+        .ok(
+            "mutation { createGroup(input: {slug: \"circle\", name: \"Circle\"}) { id } }",
+            json!({}),
+            Some(&steward.access),
+        )
+        .await["createGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    thread(circle, "Stewards only", steward.access.clone()).await;
+
+    let feed = "query($f: Int, $a: String) { feed(first: $f, after: $a) { pageInfo { hasNextPage endCursor }
+        edges { node { __typename ... on Event { title } ... on Thread { title } ... on Post { body }
+        ... on Resource { title } } } } }";
+    let v = app.ok(feed, json!({"f": 10, "a": null}), Some(&ada.access)).await["feed"].clone();
+    let kinds: Vec<&str> =
+        v["edges"].as_array().unwrap().iter().map(|e| e["node"]["__typename"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["Resource", "Post", "Thread", "Event"], "{v}");
+    assert_eq!(v["edges"][1]["node"]["body"], "<p>Slowly better.</p>\n");
+    assert_eq!(v["pageInfo"]["hasNextPage"], false);
+    // Pages of two, on with the cursor.
+    let p1 = app.ok(feed, json!({"f": 2, "a": null}), Some(&ada.access)).await["feed"].clone();
+    assert_eq!((p1["edges"].as_array().unwrap().len(), p1["pageInfo"]["hasNextPage"].as_bool()), (2, Some(true)));
+    let p2 = app.ok(feed, json!({"f": 2, "a": p1["pageInfo"]["endCursor"]}), Some(&ada.access)).await["feed"].clone();
+    assert_eq!(p2["edges"][0]["node"]["__typename"], "Thread");
+    assert_eq!(p2["pageInfo"]["hasNextPage"], false);
+    assert_eq!(code(&app.gql(feed, json!({"f": 2}), None).await), "UNAUTHENTICATED");
+
+    // feedChanged: a new thread in her group tells Ada.
+    let mut ws = crate::helpers::subscribe(&app, &ada, "subscription { feedChanged }", json!({})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    thread(g.clone(), "Harvest", bob.access.clone()).await;
+    let msg = crate::helpers::next_message(&mut ws).await;
+    assert_eq!(msg["payload"]["data"]["feedChanged"], true, "{msg}");
+}

@@ -21,6 +21,7 @@ mod m0017_resource_tag;
 mod m0018_actor;
 mod m0019_learning;
 mod m0020_password_reset;
+mod m0021_group_invitation;
 mod tag_rows;
 
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_actor::Migration),
             Box::new(m0019_learning::Migration),
             Box::new(m0020_password_reset::Migration),
+            Box::new(m0021_group_invitation::Migration),
         ]
     }
 }

@@ -249,3 +249,15 @@ pub enum NotificationKind {
     #[sea_orm(string_value = "REVIEW_DUE")]
     ReviewDue,
 }
+
+/// Where an invitation to a group stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum InvitationStatus {
+    #[sea_orm(string_value = "INVITED")]
+    Invited,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+}

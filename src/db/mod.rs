@@ -1,5 +1,6 @@
 //! sea-orm entities (one module per table) and connection set-up.
 pub mod group;
+pub mod group_invitation;
 pub mod harvest;
 pub mod harvest_action;
 pub mod harvest_item;

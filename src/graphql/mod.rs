@@ -68,6 +68,7 @@ pub struct Mutation(
     threads::ThreadMutation,
     federation::FederationMutation,
     learning::LearningMutation,
+    groups::InvitationMutation,
 );
 
 #[derive(MergedSubscription, Default)]

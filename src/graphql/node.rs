@@ -9,7 +9,7 @@ use crate::domain::{events::registrations, learning, resources, threads};
 use crate::error::AppError;
 use crate::graphql::events::{visible_event, Event, Registration};
 use crate::graphql::federation::{Follow, FollowRequest};
-use crate::graphql::groups::{Group, Membership};
+use crate::graphql::groups::{Group, GroupInvitation, Membership};
 use crate::graphql::learning::{Harvest, HarvestAction, LearningQuestion, Notification, Reflection, ReportLink};
 use crate::graphql::members::{visible_member, Member};
 use crate::graphql::resources::Resource;
@@ -39,6 +39,7 @@ pub enum Node {
     ReportLink(ReportLink),
     Follow(Follow),
     FollowRequest(FollowRequest),
+    GroupInvitation(GroupInvitation),
 }
 
 /// A look-up's answer, with "not found" (or not for the viewer) as `None`.
@@ -51,7 +52,7 @@ fn found<T>(r: std::result::Result<T, AppError>) -> Result<Option<T>> {
 }
 
 /// The object with this id, as the viewer may see it: a member, group, event, registration
-/// (theirs, or of an event they host), thread, post, library entry, learning question,
+/// (theirs, or of an event they host), group invitation, thread, post, library entry, learning question,
 /// reflection or harvest. Other kinds are reached through their parents.
 async fn lookup(ctx: &Context<'_>, id: Uuid) -> Result<Option<Node>> {
     let (state, viewer) = (ctx.state(), ctx.viewer());
@@ -84,6 +85,9 @@ async fn lookup(ctx: &Context<'_>, id: Uuid) -> Result<Option<Node>> {
     }
     if let Some(r) = registrations::find_visible(state, viewer, id).await? {
         return Ok(Some(Node::Registration(Registration(r))));
+    }
+    if let Some(i) = found(crate::domain::groups::get_invitation(state, viewer, id).await)? {
+        return Ok(Some(Node::GroupInvitation(GroupInvitation(i))));
     }
     Ok(None)
 }

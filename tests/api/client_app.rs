@@ -383,3 +383,86 @@ async fn the_home_feed_shows_whats_new_in_my_groups_newest_first_and_says_when_m
     let msg = crate::helpers::next_message(&mut ws).await;
     assert_eq!(msg["payload"]["data"]["feedChanged"], true, "{msg}");
 }
+
+#[tokio::test]
+async fn groups_invite_members_who_accept_or_decline_and_pending_is_no_role_to_give() {
+    let app = spawn_app().await;
+    let steward = app.admin("steward").await;
+    let ada = app.register("ada").await;
+    let bob = app.register("bob").await;
+    let carol = app.register("carol").await;
+    let circle = app
+        .ok(
+            "mutation { createGroup(input: {slug: \"circle\", name: \"Circle\", requiresApproval: true}) { id } }",
+            json!({}),
+            Some(&steward.access),
+        )
+        .await["createGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let join = "mutation($g: ID!) { joinGroup(groupId: $g) { role } }";
+    assert_eq!(app.ok(join, json!({"g": circle}), Some(&ada.access)).await["joinGroup"]["role"], "PENDING");
+    let invite = "mutation($g: ID!, $h: String!) { inviteToGroup(groupId: $g, memberHandle: $h) { id status
+        group { handle } member { username } invitedBy { username } } }";
+    assert_eq!(code(&app.gql(invite, json!({"g": circle, "h": "bob"}), Some(&ada.access)).await), "FORBIDDEN");
+    assert_eq!(
+        code(&app.gql(invite, json!({"g": circle, "h": "nobody"}), Some(&steward.access)).await),
+        "BAD_USER_INPUT"
+    );
+    let set = "mutation($g: ID!, $m: ID!) { setMemberRole(groupId: $g, memberId: $m, role: PENDING) { role } }";
+    assert_eq!(code(&app.gql(set, json!({"g": circle, "m": ada.id}), Some(&steward.access)).await), "BAD_USER_INPUT");
+
+    let inv = app.ok(invite, json!({"g": circle, "h": "bob"}), Some(&steward.access)).await["inviteToGroup"].clone();
+    assert_eq!(
+        (inv["status"].as_str(), inv["group"]["handle"].as_str(), inv["invitedBy"]["username"].as_str()),
+        (Some("INVITED"), Some("circle"), Some("steward"))
+    );
+    let mine = "{ me { invitations { id status group { handle } } } }";
+    assert_eq!(app.ok(mine, json!({}), Some(&bob.access)).await["me"]["invitations"][0]["id"], inv["id"]);
+    let hers = "{ member(handle: \"bob\") { invitations { id } } }";
+    assert_eq!(app.ok(hers, json!({}), Some(&ada.access)).await["member"]["invitations"], Value::Null);
+    // Found by id by the invitee and the group's moderators only.
+    let node = "query($id: ID!) { node(id: $id) { __typename } }";
+    assert_eq!(
+        app.ok(node, json!({"id": inv["id"]}), Some(&bob.access)).await["node"]["__typename"],
+        "GroupInvitation"
+    );
+    assert_eq!(app.ok(node, json!({"id": inv["id"]}), Some(&ada.access)).await["node"], Value::Null);
+    // Only Bob answers; accepting makes him a member (the group approves members by hand).
+    let accept = "mutation($id: ID!) { acceptGroupInvitation(id: $id) { status } }";
+    assert_eq!(code(&app.gql(accept, json!({"id": inv["id"]}), Some(&carol.access)).await), "NOT_FOUND");
+    assert_eq!(
+        app.ok(accept, json!({"id": inv["id"]}), Some(&bob.access)).await["acceptGroupInvitation"]["status"],
+        "ACCEPTED"
+    );
+    assert_eq!(code(&app.gql(accept, json!({"id": inv["id"]}), Some(&bob.access)).await), "CONFLICT");
+    let role = "{ me { memberships { edges { node { role group { id } } } } } }";
+    let roles = |v: Value, g: &str| {
+        v["me"]["memberships"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["node"]["group"]["id"] == g)
+            .map(|e| e["node"]["role"].clone())
+    };
+    assert_eq!(roles(app.ok(role, json!({}), Some(&bob.access)).await, &circle), Some(json!("MEMBER")));
+    assert!(app.ok(mine, json!({}), Some(&bob.access)).await["me"]["invitations"].as_array().unwrap().is_empty());
+    assert_eq!(code(&app.gql(invite, json!({"g": circle, "h": "bob"}), Some(&steward.access)).await), "CONFLICT");
+    // Inviting someone who asked to join approves them.
+    let approved = app.ok(invite, json!({"g": circle, "h": "ada"}), Some(&steward.access)).await;
+    assert_eq!(approved["inviteToGroup"]["status"], "ACCEPTED");
+    assert_eq!(roles(app.ok(role, json!({}), Some(&ada.access)).await, &circle), Some(json!("MEMBER")));
+    // Declined, then invited again.
+    let c =
+        app.ok(invite, json!({"g": circle, "h": "carol"}), Some(&steward.access)).await["inviteToGroup"]["id"].clone();
+    let decline = "mutation($id: ID!) { declineGroupInvitation(id: $id) { status } }";
+    assert_eq!(
+        app.ok(decline, json!({"id": c}), Some(&carol.access)).await["declineGroupInvitation"]["status"],
+        "DECLINED"
+    );
+    assert_eq!(roles(app.ok(role, json!({}), Some(&carol.access)).await, &circle), None);
+    let again =
+        app.ok(invite, json!({"g": circle, "h": "carol"}), Some(&steward.access)).await["inviteToGroup"].clone();
+    assert_eq!((again["id"].clone(), again["status"].as_str()), (c, Some("INVITED")));
+}

@@ -81,6 +81,10 @@ pub async fn set_role(
     member_id: Uuid,
     role: Role,
 ) -> AppResult<membership::Model> {
+    if role == Role::Pending {
+        // A join request is the member's to make (`joinGroup`); a group invites with `inviteToGroup`.
+        return Err(AppError::bad_input("role", "PENDING is not a role to give; invite the member instead"));
+    }
     let txn = db::begin_write(&state.db).await?;
     let (g, actor, target) = actor_and_target(&txn, viewer, group_id, member_id).await?;
     let from = target.role;

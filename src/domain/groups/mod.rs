@@ -6,6 +6,7 @@
 //! - `memberships`: joining, leaving, roles and removals.
 //!
 //! Who may see a group is [`visibility`](crate::domain::visibility)'s.
+mod invitations;
 mod memberships;
 mod profile;
 mod rules;
@@ -16,6 +17,9 @@ pub const DEFAULT_GROUP: &str = "community";
 
 pub use crate::db::enums::Role;
 
+pub use invitations::{
+    answer as answer_invitation, get_invitation, invite, open_for as open_invitations, MAX_OPEN as MAX_OPEN_INVITATIONS,
+};
 pub use memberships::{
     join, join_default_group, join_requests, leave, make_default_group_owner, memberships, of_member as memberships_of,
     remove_member, set_role,

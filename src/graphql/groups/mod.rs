@@ -1,7 +1,9 @@
 //! Groups and memberships: the `Group` and `Membership` objects in `types`, the root fields
 //! here.
+mod invitations;
 mod types;
 
+pub use invitations::{GroupInvitation, InvitationMutation};
 pub use types::{group_by_id, Group, Membership, MembershipRole};
 
 use async_graphql::{Context, InputObject, Object, ID};
@@ -69,8 +71,9 @@ impl GroupMutation {
         Ok(groups::leave(ctx.state(), ctx.viewer(), id).await?)
     }
 
-    /// Changes a member's role; approving a join request is PENDING → MEMBER. Owners may do
-    /// anything, admins manage moderators and members, moderators approve join requests.
+    /// Changes a member's role; approving a join request is PENDING → MEMBER (PENDING itself is
+    /// not a role to give: BAD_USER_INPUT). Owners may do anything, admins manage moderators
+    /// and members, moderators approve join requests.
     async fn set_member_role(
         &self,
         ctx: &Context<'_>,

@@ -197,6 +197,13 @@ impl Member {
         let rows = domain::groups::memberships_of(ctx.state(), ctx.viewer(), &self.0, page).await?;
         Ok(rows.map(|rows| connection(rows, |m| m.id, crate::graphql::groups::Membership)))
     }
+    /// Their open invitations to groups, newest first: for the member themself and instance
+    /// admins (null for everyone else).
+    #[graphql(complexity = "crate::domain::groups::MAX_OPEN_INVITATIONS as usize * child_complexity")]
+    async fn invitations(&self, ctx: &Context<'_>) -> Result<Option<Vec<crate::graphql::groups::GroupInvitation>>> {
+        let rows = domain::groups::open_invitations(&ctx.state().db, ctx.viewer(), &self.0).await?;
+        Ok(rows.map(|rows| rows.into_iter().map(crate::graphql::groups::GroupInvitation).collect()))
+    }
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.created_at
     }

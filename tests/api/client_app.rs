@@ -401,6 +401,19 @@ async fn groups_invite_members_who_accept_or_decline_and_pending_is_no_role_to_g
         .as_str()
         .unwrap()
         .to_string();
+    // Found in the directory by its name.
+    let find = "query($s: String) { groups(search: $s) { edges { node { handle } } } }";
+    let handles = |v: Value| -> Vec<String> {
+        v["groups"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["handle"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(handles(app.ok(find, json!({"s": "circle"}), None).await), vec!["circle"]);
+    assert_eq!(handles(app.ok(find, json!({"s": "nothing like it"}), None).await), Vec::<String>::new());
+    assert_eq!(handles(app.ok(find, json!({"s": null}), None).await).len(), 2);
     let join = "mutation($g: ID!) { joinGroup(groupId: $g) { role } }";
     assert_eq!(app.ok(join, json!({"g": circle}), Some(&ada.access)).await["joinGroup"]["role"], "PENDING");
     let invite = "mutation($g: ID!, $h: String!) { inviteToGroup(groupId: $g, memberHandle: $h) { id status
@@ -465,4 +478,60 @@ async fn groups_invite_members_who_accept_or_decline_and_pending_is_no_role_to_g
     let again =
         app.ok(invite, json!({"g": circle, "h": "carol"}), Some(&steward.access)).await["inviteToGroup"].clone();
     assert_eq!((again["id"].clone(), again["status"].as_str()), (c, Some("INVITED")));
+}
+
+#[tokio::test]
+async fn a_members_home_screen_is_one_request_with_a_fixed_number_of_statements() {
+    let app = spawn_app().await;
+    let steward = app.admin("steward").await;
+    let ada = app.register("ada").await;
+    let g = community(&app).await;
+    let online = json!({"mode": "ONLINE", "onlineUrl": "https://meet.example/x"});
+    for n in 0..24 {
+        let e = event(&app, &steward.access, &g, "Session", &format!("2031-05-{:02}T09:00:00Z", n + 1), online.clone())
+            .await;
+        app.ok("mutation($e: ID!) { rsvp(eventId: $e) { status } }", json!({"e": e}), Some(&ada.access)).await;
+        let slug = format!("circle{n}");
+        let group = app
+            .ok(
+                "mutation($s: String!) { createGroup(input: {slug: $s, name: $s}) { id } }",
+                json!({"s": slug}),
+                Some(&steward.access),
+            )
+            .await["createGroup"]["id"]
+            .clone();
+        app.ok("mutation($g: ID!) { joinGroup(groupId: $g) { role } }", json!({"g": group}), Some(&ada.access)).await;
+        app.ok(
+            "mutation($i: CreateThreadInput!) { createThread(input: $i) { id } }",
+            json!({"i": {"groupId": group, "title": format!("Thread {n}"), "body": "Hello."}}),
+            Some(&steward.access),
+        )
+        .await;
+    }
+    let home = |n: usize| {
+        format!(
+            "{{ me {{ username registrations(upcoming: true, first: {n}) {{ edges {{ node {{ status event {{ title startsAt
+                group {{ handle }} }} }} }} }} memberships(first: {n}) {{ edges {{ node {{ role group {{ handle name }} }} }} }} }}
+              feed(first: {n}) {{ edges {{ node {{ __typename ... on Event {{ title }} ... on Thread {{ title author {{ username }}
+                group {{ handle }} }} }} }} }}
+              unreadNotifications }}"
+        )
+    };
+    let count = |n: usize| {
+        let app = &app;
+        let token = ada.access.clone();
+        async move {
+            let before = app.state.statements.get();
+            let v = app.ok(&home(n), json!({}), Some(&token)).await;
+            (app.state.statements.get() - before, v)
+        }
+    };
+    let (small, v) = count(3).await;
+    assert_eq!(v["me"]["registrations"]["edges"].as_array().unwrap().len(), 3);
+    assert_eq!(v["feed"]["edges"].as_array().unwrap().len(), 3);
+    let (large, v) = count(20).await;
+    assert_eq!(v["me"]["registrations"]["edges"].as_array().unwrap().len(), 20);
+    assert_eq!(v["me"]["memberships"]["edges"].as_array().unwrap().len(), 20);
+    assert_eq!(v["feed"]["edges"].as_array().unwrap().len(), 20);
+    assert_eq!(small, large, "the home screen's statement count does not grow with its pages");
 }

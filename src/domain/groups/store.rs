@@ -90,8 +90,16 @@ pub(super) async fn owner_count<C: ConnectionTrait>(conn: &C, group_id: Uuid) ->
 }
 
 /// The group directory: local groups and verified remote ones.
-pub async fn list(state: &AppState, page: PageRequest) -> AppResult<Page<group::Model>> {
-    keyset(&state.db, group::Entity::find().filter(visibility::group_directory()), group::Column::Id, page).await
+/// The group directory, oldest first; `search` finds groups by name, handle or summary (the
+/// full-text index, not a scan).
+pub async fn list(state: &AppState, search: Option<&str>, page: PageRequest) -> AppResult<Page<group::Model>> {
+    let mut q = group::Entity::find().filter(visibility::group_directory());
+    if let Some(words) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        use crate::domain::search;
+        let ids = search::matching(&state.db, search::Kind::Group, words, search::MAX_MATCHES).await?;
+        q = q.filter(group::Column::Id.is_in(ids));
+    }
+    keyset(&state.db, q, group::Column::Id, page).await
 }
 
 /// Local groups for the front page, oldest first.

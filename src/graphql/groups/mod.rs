@@ -36,10 +36,17 @@ impl GroupQuery {
         Ok(resolve::group_by_handle(&ctx.fed(), &handle, ctx.lookup(), ctx.viewer()).await?.map(Group))
     }
 
+    /// The group directory, oldest first, optionally searched by name, handle or summary.
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
-    async fn groups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<Group>> {
+    async fn groups(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Group>> {
         let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
-        Ok(connection(groups::list(ctx.state(), page).await?, |g| g.id, Group))
+        Ok(connection(groups::list(ctx.state(), search.as_deref(), page).await?, |g| g.id, Group))
     }
 }
 

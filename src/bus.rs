@@ -25,6 +25,8 @@ pub enum Change {
     Post { thread: Uuid, post: Uuid },
     /// A member has a new notification.
     Notified { member: Uuid },
+    /// A library entry or a reflection was added to a group (home feeds hear of it).
+    Shared { group: Uuid },
 }
 
 pub struct Bus {

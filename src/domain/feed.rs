@@ -130,7 +130,7 @@ pub async fn feed<C: ConnectionTrait>(conn: &C, viewer: &Viewer, page: PageReque
 }
 
 /// Whether a change on the bus concerns a group of the feed (for `feedChanged`): a new post
-/// or thread, an event's change.
+/// or thread, an event's change, a new library entry or reflection.
 pub async fn concerns<C: ConnectionTrait>(conn: &C, change: &crate::bus::Change, groups: &[Uuid]) -> AppResult<bool> {
     use crate::bus::Change;
     let group = match change {
@@ -142,6 +142,7 @@ pub async fn concerns<C: ConnectionTrait>(conn: &C, change: &crate::bus::Change,
             .await?
             .filter(|e| e.status != EventStatus::Draft)
             .map(|e| e.group_id),
+        Change::Shared { group } => Some(*group),
         Change::Notified { .. } => None,
     };
     Ok(group.is_some_and(|g| groups.contains(&g)))

@@ -338,5 +338,8 @@ pub async fn resource(state: &AppState, g: &group::Model, obj: Incoming) -> AppR
     crate::domain::tags::write_resource(&txn, saved.id, &saved.tags).await?;
     search::index_resource(&txn, &saved).await?;
     txn.commit().await?;
+    if is_new {
+        state.bus.publish(&state.db, Change::Shared { group: saved.group_id }).await;
+    }
     Ok(saved)
 }

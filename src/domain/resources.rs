@@ -145,6 +145,7 @@ pub async fn create(
         publishing::publish_resource(&txn, state, &saved, Change::Create).await?;
     }
     txn.commit().await?;
+    state.bus.publish(&state.db, crate::bus::Change::Shared { group: saved.group_id }).await;
     Ok(saved)
 }
 

@@ -64,8 +64,9 @@ pub struct FeedSubscription;
 
 #[async_graphql::Subscription]
 impl FeedSubscription {
-    /// `true` each time something new arrives in the viewer's feed (a thread or reply, an
-    /// event published or changed; on PostgreSQL, from any replica): ask `feed` again.
+    /// `true` each time something new arrives in the viewer's feed (a thread or reply, a
+    /// library entry or reflection, an event published or changed; on PostgreSQL, from any
+    /// replica): ask `feed` again.
     async fn feed_changed(&self, ctx: &Context<'_>) -> Result<impl futures_util::Stream<Item = bool> + use<>> {
         use tokio::sync::broadcast::error::RecvError;
         let state = ctx.data_unchecked::<crate::state::State>().clone();

@@ -382,6 +382,15 @@ async fn the_home_feed_shows_whats_new_in_my_groups_newest_first_and_says_when_m
     thread(g.clone(), "Harvest", bob.access.clone()).await;
     let msg = crate::helpers::next_message(&mut ws).await;
     assert_eq!(msg["payload"]["data"]["feedChanged"], true, "{msg}");
+    // And a new library entry.
+    app.ok(
+        "mutation($i: CreateResourceInput!) { createResource(input: $i) { id } }",
+        json!({"i": {"groupId": g, "title": "Templates", "kind": "TEMPLATE"}}),
+        Some(&bob.access),
+    )
+    .await;
+    let msg = crate::helpers::next_message(&mut ws).await;
+    assert_eq!(msg["payload"]["data"]["feedChanged"], true, "{msg}");
 }
 
 #[tokio::test]

@@ -328,6 +328,7 @@ pub async fn take_reflection(
     row.next_time = Set(next_time);
     row.updated_at = Set(now);
     let txn = db::begin_write(&state.db).await?;
+    let is_new = !matches!(row.id, sea_orm::ActiveValue::Unchanged(_));
     let saved = match row.id.clone() {
         sea_orm::ActiveValue::Unchanged(_) => row.update(&txn).await?,
         _ => row.insert(&txn).await?,
@@ -354,5 +355,8 @@ pub async fn take_reflection(
         federation::publish_reflection(&txn, state, &saved, was, false).await?;
     }
     txn.commit().await?;
+    if is_new {
+        state.bus.publish(&state.db, crate::bus::Change::Shared { group: saved.group_id }).await;
+    }
     Ok(Some(saved))
 }

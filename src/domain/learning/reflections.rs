@@ -302,6 +302,7 @@ async fn write(
         publishing::prepare(state, viewer_author(state, &row).await?.as_ref(), &g, None).await?;
     }
     let txn = db::begin_write(&state.db).await?;
+    let is_new = !matches!(row.id, sea_orm::ActiveValue::Unchanged(_));
     let saved = match row.id.clone() {
         sea_orm::ActiveValue::Unchanged(_) => row.update(&txn).await?,
         _ => row.insert(&txn).await?,
@@ -338,6 +339,9 @@ async fn write(
         federation::publish_reflection(&txn, state, &saved, was, false).await?;
     }
     txn.commit().await?;
+    if is_new {
+        state.bus.publish(&state.db, crate::bus::Change::Shared { group: saved.group_id }).await;
+    }
     Ok(saved)
 }
 

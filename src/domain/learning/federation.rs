@@ -143,16 +143,31 @@ pub async fn publish_question<C: ConnectionTrait>(
     let Some(now) = now else { return Ok(()) };
     let public = q.visibility == RecordVisibility::Public;
     let doc = question_document(q, &g, now.to.clone(), now.cc.clone());
+    create_or_update(conn, state, (g.id, &g.ap_id), &doc, &before.inboxes, &now.inboxes, public).await
+}
+
+/// Sends a record's document from `by` (actor row id, ActivityPub id): an `Update` to the
+/// inboxes that had it (`before`), a `Create` to those that hear of it now.
+async fn create_or_update<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    by: (uuid::Uuid, &str),
+    doc: &Value,
+    before: &BTreeSet<Url>,
+    after: &BTreeSet<Url>,
+    public: bool,
+) -> AppResult<()> {
     for (kind, inboxes) in [
-        (Kind::Update, now.inboxes.intersection(&before.inboxes).cloned().collect::<Vec<_>>()),
-        (Kind::Create, now.inboxes.difference(&before.inboxes).cloned().collect()),
+        (Kind::Update, after.intersection(before).cloned().collect::<Vec<_>>()),
+        (Kind::Create, after.difference(before).cloned().collect()),
     ] {
         if inboxes.is_empty() {
             continue;
         }
         let id = outbox::activity_id(state, kind.as_str());
-        let payload = activities::wrap(kind, &id, &g.ap_id, doc.clone());
-        outbox::enqueue(conn, state, Outgoing::from_group(&g, id, kind.as_str(), payload, public, inboxes)).await?;
+        let payload = activities::wrap(kind, &id, by.1, doc.clone());
+        let out = Outgoing { actor_id: by.0, ap_id: id, kind: kind.as_str(), payload, public, inboxes };
+        outbox::enqueue(conn, state, out).await?;
     }
     Ok(())
 }
@@ -382,19 +397,7 @@ async fn send_to_group<C: ConnectionTrait>(
     let (to, cc) = addressing(now);
     let doc = reflection_document(r, &l.author, &l.group, &l.questions, l.values.clone(), to, cc);
     let public = now == Some(RecordVisibility::Public);
-    for (kind, inboxes) in [
-        (Kind::Update, after.intersection(&before).cloned().collect::<Vec<_>>()),
-        (Kind::Create, after.difference(&before).cloned().collect()),
-    ] {
-        if inboxes.is_empty() {
-            continue;
-        }
-        let id = outbox::activity_id(state, kind.as_str());
-        let payload = activities::wrap(kind, &id, &l.author.ap_id, doc.clone());
-        outbox::enqueue(conn, state, Outgoing::from_member(&l.author, id, kind.as_str(), payload, public, inboxes))
-            .await?;
-    }
-    Ok(())
+    create_or_update(conn, state, (l.author.id, &l.author.ap_id), &doc, &before, &after, public).await
 }
 
 /// A learning record's publication as it is now (for outboxes and activities fetched by id):

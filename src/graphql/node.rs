@@ -98,7 +98,8 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Any object by its id, when the viewer may see it (null otherwise, as for an id that does
-    /// not exist).
+    /// not exist). Costs 20: one look-up may try each kind in turn.
+    #[graphql(complexity = "20 + child_complexity")]
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
         let Ok(id) = Uuid::parse_str(id.as_str()) else { return Ok(None) };
         lookup(ctx, id).await

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod federation;
 pub mod graphql;
+pub mod media_store;
 pub mod state;
 pub mod telemetry;
 pub mod web;
@@ -123,6 +124,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<State> {
     } else {
         None
     };
+    let media = media_store::MediaStore::open(&config)?;
     Ok(Arc::new(AppState {
         db,
         config,
@@ -132,5 +134,6 @@ pub async fn build_state(config: Config) -> anyhow::Result<State> {
         bus,
         statements,
         data_version,
+        media,
     }))
 }

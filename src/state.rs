@@ -24,6 +24,8 @@ pub struct AppState {
     pub statements: crate::db::StatementCounter,
     /// The committed data's version, for the response cache (`None`: no cache).
     pub data_version: Option<crate::db::version::DataVersion>,
+    /// Uploaded pictures.
+    pub media: crate::media_store::MediaStore,
 }
 
 pub type State = Arc<AppState>;

@@ -124,6 +124,7 @@ pub fn remote_member(
         local: Set(false),
         ap_id: Set(ap_id),
         avatar_url: Set(None),
+        avatar_id: Set(None),
         discoverable: Set(false),
         created_at: Set(now),
         updated_at: Set(now),

@@ -22,6 +22,7 @@ mod m0018_actor;
 mod m0019_learning;
 mod m0020_password_reset;
 mod m0021_group_invitation;
+mod m0022_media;
 mod tag_rows;
 
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_learning::Migration),
             Box::new(m0020_password_reset::Migration),
             Box::new(m0021_group_invitation::Migration),
+            Box::new(m0022_media::Migration),
         ]
     }
 }

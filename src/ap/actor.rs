@@ -26,8 +26,22 @@ pub struct Image {
     pub kind: Option<String>,
     #[serde(deserialize_with = "super::bounds::deserialize_web_url")]
     pub url: Url,
-    #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "mediaType",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "deserialize_skip_error"
+    )]
     pub media_type: Option<String>,
+    /// What the picture shows (its alt text).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "deserialize_skip_error")]
+    pub name: Option<String>,
+}
+
+impl Image {
+    pub fn new(url: Url, media_type: Option<String>, name: Option<String>) -> Image {
+        Image { kind: Some("Image".into()), url, media_type, name }
+    }
 }
 
 /// The wire form of every actor type we publish and accept (Person, Group, Application,
@@ -72,6 +86,9 @@ pub struct ActorJson {
     pub url: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "deserialize_skip_error")]
     pub icon: Option<Image>,
+    /// A header picture: a group's banner.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "deserialize_skip_error")]
+    pub image: Option<Image>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "deserialize_skip_error")]
     pub manually_approves_followers: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "deserialize_skip_error")]
@@ -114,7 +131,8 @@ pub struct RemoteActor {
     pub outbox: Option<Url>,
     pub followers: Option<Url>,
     pub public_key_pem: String,
-    pub icon: Option<Url>,
+    pub icon: Option<Image>,
+    pub image: Option<Image>,
     pub profile_url: Option<String>,
     pub manually_approves_followers: bool,
     pub discoverable: bool,
@@ -185,7 +203,8 @@ impl ActorJson {
             outbox: self.outbox,
             followers: self.followers,
             public_key_pem: self.public_key.public_key_pem,
-            icon: self.icon.map(|i| i.url),
+            icon: self.icon,
+            image: self.image,
             profile_url,
             manually_approves_followers: self.manually_approves_followers.unwrap_or(false),
             discoverable: self.discoverable.unwrap_or(false),
@@ -209,7 +228,8 @@ pub struct LocalActor {
     pub following: Option<Url>,
     pub public_key_pem: String,
     pub url: String,
-    pub icon: Option<Url>,
+    pub icon: Option<Image>,
+    pub image: Option<Image>,
     pub manually_approves_followers: bool,
     pub discoverable: bool,
     pub published: Option<DateTime<Utc>>,
@@ -234,7 +254,8 @@ pub fn document(a: LocalActor) -> ActorJson {
         following: a.following,
         endpoints: Some(Endpoints { shared_inbox: Some(a.shared_inbox) }),
         url: Some(serde_json::Value::String(a.url)),
-        icon: a.icon.map(|url| Image { kind: Some("Image".into()), url, media_type: None }),
+        icon: a.icon,
+        image: a.image,
         manually_approves_followers: Some(a.manually_approves_followers),
         discoverable: Some(a.discoverable),
         published: a.published,

@@ -73,6 +73,8 @@ pub struct EventDoc {
     pub tags: Vec<(String, Url)>,
     pub published: DateTime<Utc>,
     pub updated: DateTime<Utc>,
+    /// Sent as `image` (Mobilizon, Weave) and as a `Document` attachment (Mastodon shows those).
+    pub picture: Option<super::actor::Image>,
 }
 
 /// The `Event` object.
@@ -91,6 +93,10 @@ pub fn event(d: EventDoc) -> Value {
         }),
     };
     let tags: Vec<Tag> = d.tags.iter().map(|(name, href)| Tag::hashtag(name, Some(href))).collect();
+    let attachment = match &d.picture {
+        Some(p) => to_value([super::actor::Image { kind: Some("Document".into()), ..p.clone() }]),
+        None => Value::Null,
+    };
     to_value(EventJson {
         kind: "Event".into(),
         url: Value::String(d.id.to_string()),
@@ -119,5 +125,7 @@ pub fn event(d: EventDoc) -> Value {
         tag: to_value(tags),
         published: Some(d.published),
         updated: Some(d.updated),
+        image: d.picture,
+        attachment,
     })
 }

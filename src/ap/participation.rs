@@ -150,6 +150,33 @@ pub struct EventJson {
     pub to: Value,
     #[serde(default, skip_serializing_if = "Value::is_null")]
     pub cc: Value,
+    /// The event's picture (Mobilizon and Weave send one here).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "deserialize_skip_error")]
+    pub image: Option<super::actor::Image>,
+    /// Mastodon-style attachments; Mobilizon sends its banner picture here.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub attachment: Value,
+}
+
+/// How many attachments are looked at for a picture.
+const MAX_ATTACHMENTS: usize = 8;
+
+impl EventJson {
+    /// The event's picture: `image`, else the first image among its first attachments.
+    pub fn picture(&self) -> Option<super::actor::Image> {
+        if let Some(image) = &self.image {
+            return Some(image.clone());
+        }
+        let attachments = match &self.attachment {
+            Value::Array(items) => items.iter().take(MAX_ATTACHMENTS).collect::<Vec<_>>(),
+            one @ Value::Object(_) => vec![one],
+            _ => Vec::new(),
+        };
+        attachments
+            .into_iter()
+            .filter_map(|a| serde_json::from_value::<super::actor::Image>(a.clone()).ok())
+            .find(|i| i.media_type.as_deref().is_some_and(|t| t.starts_with("image/")))
+    }
 }
 
 /// A place as Mobilizon writes it (schema.org's `Place` with a `PostalAddress`).

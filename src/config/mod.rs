@@ -116,6 +116,9 @@ pub struct Config {
     /// registrations wait for the hosts (REQUESTED).
     pub remote_domain_seats: u32,
     pub remote_domain_seat_percent: u32,
+    /// Where uploaded pictures are kept: empty for `<data_dir>/media`, `file:///path`, or
+    /// `s3://bucket/prefix` (credentials and endpoint from the usual `AWS_*` variables).
+    pub media_url: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -156,6 +159,7 @@ impl Default for Config {
             response_cache: true,
             remote_domain_seats: 10,
             remote_domain_seat_percent: 20,
+            media_url: String::new(),
         }
     }
 }

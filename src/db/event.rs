@@ -65,6 +65,8 @@ pub struct Model {
     pub sequence: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The event's picture (a `media` row).
+    pub picture_id: Option<Uuid>,
     pub last_refreshed_at: Option<DateTimeUtc>,
     /// For remote events: `updated` as their server last said it.
     pub remote_updated_at: Option<DateTimeUtc>,

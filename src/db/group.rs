@@ -19,6 +19,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub ap_id: String,
     pub avatar_url: Option<String>,
+    /// The banner picture (a `media` row).
+    pub banner_id: Option<Uuid>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

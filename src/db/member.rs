@@ -29,6 +29,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub ap_id: String,
     pub avatar_url: Option<String>,
+    /// The avatar picture (a `media` row); `avatar_url` is its address.
+    pub avatar_id: Option<Uuid>,
     pub discoverable: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -7,6 +7,7 @@ pub mod harvest_item;
 pub mod invite;
 pub mod learning_question;
 pub mod login_failure;
+pub mod media;
 pub mod member;
 pub mod membership;
 pub mod notification;

@@ -10,6 +10,7 @@ pub mod groups;
 pub mod handles;
 pub mod learning;
 pub mod markdown;
+pub mod media;
 pub mod members;
 pub mod mentions;
 pub mod moderation;

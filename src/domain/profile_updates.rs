@@ -28,7 +28,7 @@ pub async fn publish<C: ConnectionTrait>(conn: &C, state: &AppState, id: Uuid) -
     if inboxes.is_empty() {
         return Ok(());
     }
-    let json = actor.document(state)?;
+    let json = actor.document(state).await?;
     let ap_id = outbox::activity_id(state, "Update");
     let payload = activities::update_actor(&ap_id, &json).map_err(AppError::internal)?;
     outbox::enqueue(

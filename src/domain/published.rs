@@ -150,7 +150,7 @@ async fn object_now<C: ConnectionTrait>(conn: &C, state: &AppState, object: &Val
         "Person" | "Group" => match ApActor::by_ap_id(state, id).await? {
             Some(a) if a.local && !visibility::actor_public(&a) => Ok(Now::Withdrawn),
             Some(a) if a.local => {
-                Ok(Now::Object(serde_json::to_value(a.document(state)?).map_err(AppError::internal)?))
+                Ok(Now::Object(serde_json::to_value(a.document(state).await?).map_err(AppError::internal)?))
             }
             _ => Ok(Now::Stored),
         },

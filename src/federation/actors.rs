@@ -37,7 +37,7 @@ impl Object for ApActor {
 
     async fn into_json(self, data: &FedData<State>) -> Result<ActorJson, FedError> {
         let state = data.app_data();
-        Ok(actors::ensure_keys(state, self).await?.document(state)?)
+        Ok(actors::ensure_keys(state, self).await?.document(state).await?)
     }
 
     async fn verify(json: &ActorJson, expected_domain: &Url, _data: &FedData<State>) -> Result<(), FedError> {

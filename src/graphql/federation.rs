@@ -132,6 +132,8 @@ pub struct UpdateGroupInput {
     pub manually_approves_followers: Option<bool>,
     /// List followers publicly in the ActivityPub followers collection (default: count only).
     pub public_followers: Option<bool>,
+    /// A picture from `uploadMedia`, shown across the top of the group (null: none).
+    pub banner_id: async_graphql::MaybeUndefined<ID>,
 }
 
 #[derive(Default)]
@@ -234,6 +236,7 @@ impl FederationMutation {
             requires_approval: input.requires_approval,
             manually_approves_followers: input.manually_approves_followers,
             public_followers: input.public_followers,
+            banner: crate::graphql::media::change("bannerId", input.banner_id)?,
         };
         Ok(Group(groups::update(ctx.state(), ctx.viewer(), id, changes).await?))
     }

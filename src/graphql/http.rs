@@ -159,20 +159,33 @@ async fn execute(
             .json(serde_json::json!({"errors": [{"message": "only queries may be sent with GET; use POST"}]}));
     }
 
-    let authorization = bearer(req.headers());
-    // An anonymous query may be answered from the cache (see `cache`), or by the identical
-    // request already computing it.
-    let mut cached = None;
-    if let (None, Some(data)) = (&authorization, &state.data_version) {
-        if let (Some(key), Some(version)) =
-            (Key::new(media, &query, operation_name.as_deref(), &variables), data.current().await)
-        {
-            cached = Some((key, version));
-        }
-    }
     let mut request = async_graphql::Request::new(query).variables(variables);
     if let Some(name) = operation_name {
         request = request.operation_name(name);
+    }
+    execute_request(state, schema, cache, req, media, request, true).await
+}
+
+/// Runs a request that passed the transport's checks. `cacheable`: an anonymous query may be
+/// answered from the cache (see `cache`), or by the identical request already computing it.
+async fn execute_request(
+    state: web::Data<State>,
+    schema: web::Data<WeaveSchema>,
+    cache: web::Data<ResponseCache>,
+    req: HttpRequest,
+    media: &'static str,
+    request: async_graphql::Request,
+    cacheable: bool,
+) -> HttpResponse {
+    let authorization = bearer(req.headers());
+    let mut cached = None;
+    if let (None, Some(data), true) = (&authorization, &state.data_version, cacheable) {
+        if let (Some(key), Some(version)) = (
+            Key::new(media, &request.query, request.operation_name.as_deref(), &request.variables),
+            data.current().await,
+        ) {
+            cached = Some((key, version));
+        }
     }
     let request = request
         .data(Loaders::new(&state.db))
@@ -314,18 +327,27 @@ async fn post(
     schema: web::Data<WeaveSchema>,
     cache: web::Data<ResponseCache>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
     let Some(media) = negotiate(req.headers()) else {
         return HttpResponse::NotAcceptable().body("accept application/graphql-response+json or application/json");
     };
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
-    match content_type.as_deref() {
-        Some("application/json") | Some("application/graphql-response+json") => {}
+    let full_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let content_type = full_type.as_deref().map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    let body = match content_type.as_deref() {
+        Some("application/json") | Some("application/graphql-response+json") => {
+            match super::upload::read_body(payload, state.config.max_body_bytes).await {
+                Ok(body) => body,
+                Err(status) => return request_error(media, status, "the request body is too large or was cut short"),
+            }
+        }
+        // Files (`uploadMedia`): the GraphQL multipart request specification.
+        Some("multipart/form-data") => {
+            return match super::upload::receive(payload, full_type.as_deref()).await {
+                Ok(request) => execute_request(state, schema, cache, req, media, request, false).await,
+                Err((status, message)) => request_error(media, status, message),
+            };
+        }
         None => {
             return request_error(
                 media,
@@ -340,7 +362,7 @@ async fn post(
                 "send Content-Type: application/json",
             )
         }
-    }
+    };
     let parsed: RequestBody = match serde_json::from_slice::<serde_json::Value>(&body) {
         Ok(v @ serde_json::Value::Object(_)) => match serde_json::from_value(v) {
             Ok(b) => b,

@@ -33,6 +33,8 @@ pub struct Loaders {
     pub resonance: DataLoader<ResonanceLoader, HashMapCache>,
     pub harvest_items: DataLoader<HarvestItemsLoader, HashMapCache>,
     pub harvest_actions: DataLoader<HarvestActionsLoader, HashMapCache>,
+    /// Pictures by id (avatars, banners, event pictures of a list in one statement).
+    pub media: DataLoader<MediaLoader, HashMapCache>,
     /// Whose learning records the viewer sees, loaded once per request (never kept on a
     /// long-lived connection: see `uncached`).
     pub record_scope: tokio::sync::OnceCell<crate::domain::visibility::RecordScope>,
@@ -64,6 +66,7 @@ impl Loaders {
         loaders.resonance.enable_all_cache(false);
         loaders.harvest_items.enable_all_cache(false);
         loaders.harvest_actions.enable_all_cache(false);
+        loaders.media.enable_all_cache(false);
         loaders.keep_record_scope = false;
         loaders
     }
@@ -110,6 +113,7 @@ impl Loaders {
                 tokio::spawn,
                 HashMapCache::default(),
             ),
+            media: DataLoader::with_cache(MediaLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             record_scope: tokio::sync::OnceCell::new(),
             keep_record_scope: true,
         }
@@ -148,6 +152,7 @@ pub struct ReflectionValuesLoader(DatabaseConnection);
 pub struct ResonanceLoader(DatabaseConnection);
 pub struct HarvestItemsLoader(DatabaseConnection);
 pub struct HarvestActionsLoader(DatabaseConnection);
+pub struct MediaLoader(DatabaseConnection);
 
 /// Loader errors must be `Clone`; the cause was already logged when this was made.
 #[derive(Clone, Debug)]
@@ -297,5 +302,14 @@ impl Loader<(Uuid, Option<Uuid>)> for ResonanceLoader {
             out.extend(ids.into_iter().map(|id| ((id, viewer), found.get(&id).copied().unwrap_or((0, false)))));
         }
         Ok(out)
+    }
+}
+
+impl Loader<Uuid> for MediaLoader {
+    type Value = crate::db::media::Model;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, crate::db::media::Model>, LoadError> {
+        let rows = crate::domain::media::by_ids(&self.0, keys).await.map_err(load_error)?;
+        Ok(rows.into_iter().map(|m| (m.id, m)).collect())
     }
 }

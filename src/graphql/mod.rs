@@ -26,6 +26,7 @@ mod instance;
 mod learning;
 pub mod limits;
 mod loaders;
+mod media;
 mod members;
 mod node;
 mod resources;
@@ -34,6 +35,7 @@ mod socket;
 mod text;
 mod threads;
 mod types;
+mod upload;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
@@ -69,6 +71,7 @@ pub struct Mutation(
     federation::FederationMutation,
     learning::LearningMutation,
     groups::InvitationMutation,
+    media::MediaMutation,
 );
 
 #[derive(MergedSubscription, Default)]

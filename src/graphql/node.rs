@@ -40,6 +40,7 @@ pub enum Node {
     Follow(Follow),
     FollowRequest(FollowRequest),
     GroupInvitation(GroupInvitation),
+    Media(crate::graphql::media::Media),
 }
 
 /// A look-up's answer, with "not found" (or not for the viewer) as `None`.
@@ -88,6 +89,10 @@ async fn lookup(ctx: &Context<'_>, id: Uuid) -> Result<Option<Node>> {
     }
     if let Some(i) = found(crate::domain::groups::get_invitation(state, viewer, id).await)? {
         return Ok(Some(Node::GroupInvitation(GroupInvitation(i))));
+    }
+    // Pictures are public, as their files are.
+    if let Some(m) = crate::domain::media::find(&state.db, id).await? {
+        return Ok(Some(Node::Media(crate::graphql::media::Media(m))));
     }
     Ok(None)
 }

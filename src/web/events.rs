@@ -87,15 +87,7 @@ async fn activity(state: &AppState, e: &event::Model) -> HttpResponse {
         Ok(g) => g,
         Err(err) => return failed(err),
     };
-    let organizer = match events::organizer(&state.db, e).await {
-        Ok(m) => m.filter(crate::domain::visibility::member_public),
-        Err(err) => return failed(err),
-    };
-    let contributors = match crate::domain::events::federation::confirmed_cohosts(&state.db, e).await {
-        Ok(c) => c,
-        Err(err) => return failed(err),
-    };
-    match events::document(state, e, &group, organizer.as_ref(), &contributors) {
+    match crate::domain::events::federation::document_of(&state.db, state, e, &group).await {
         Ok(doc) => crate::federation::collections::activity_json(&doc),
         Err(err) => failed(err),
     }

@@ -4,6 +4,7 @@ pub mod events;
 pub mod ical;
 pub mod learning;
 pub mod library;
+pub mod media;
 pub mod pages;
 pub mod ratelimit;
 pub mod report;
@@ -65,6 +66,7 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
             .configure(events::configure)
             .configure(library::configure)
             .configure(learning::configure)
+            .configure(media::configure)
             .configure(account::configure)
             .configure(report::configure)
             .service(

@@ -81,7 +81,7 @@ fn the_checker_sees_a_violation() {
 
 /// The modules of the crate that `AppState` (`src/state.rs`) may name: what the domain needs
 /// (database, bus, settings, keys), none of them an adapter.
-const STATE_MAY_NAME: &[&str] = &["auth", "bus", "config", "db"];
+const STATE_MAY_NAME: &[&str] = &["auth", "bus", "config", "db", "media_store"];
 
 /// Where the text of `src/state.rs` names a module of the crate other than [`STATE_MAY_NAME`].
 fn state_violations(text: &str) -> Vec<String> {

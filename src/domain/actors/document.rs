@@ -9,8 +9,15 @@ use crate::state::AppState;
 impl ApActor {
     /// The actor document of a local actor. Local members and groups must have their keys
     /// (see [`ensure_keys`](super::ensure_keys)).
-    pub fn document(&self, state: &AppState) -> AppResult<ActorJson> {
+    pub async fn document(&self, state: &AppState) -> AppResult<ActorJson> {
         let url = |u: &Option<String>| u.as_deref().and_then(|u| Url::parse(u).ok());
+        let (avatar, banner) = match &self.source {
+            ActorSource::Member(m) => (m.avatar_id, None),
+            ActorSource::Group(g) => (None, g.banner_id),
+            ActorSource::Instance => (None, None),
+        };
+        let avatar = crate::domain::media::image(&state.db, state, avatar).await?;
+        let banner = crate::domain::media::image(&state.db, state, banner).await?;
         let shared_inbox = parse_url(&format!("{}/inbox", state.base_url()))?;
         let following = Url::parse(&format!("{}/following", self.id)).ok();
         let doc = match &self.source {
@@ -22,7 +29,8 @@ impl ApActor {
                 outbox: url(&self.row.outbox_url),
                 followers: url(&self.row.followers_url),
                 following,
-                icon: url(&m.avatar_url),
+                icon: avatar,
+                image: None,
                 manually_approves_followers: self.row.manually_approves_followers,
                 discoverable: m.discoverable,
                 published: Some(m.created_at),
@@ -40,7 +48,8 @@ impl ApActor {
                 outbox: url(&self.row.outbox_url),
                 followers: url(&self.row.followers_url),
                 following,
-                icon: url(&g.avatar_url),
+                icon: url(&g.avatar_url).map(|u| wire::Image::new(u, None, None)),
+                image: banner,
                 manually_approves_followers: self.row.manually_approves_followers,
                 discoverable: true,
                 published: Some(g.created_at),
@@ -59,6 +68,7 @@ impl ApActor {
                 followers: None,
                 following: None,
                 icon: None,
+                image: None,
                 manually_approves_followers: true,
                 discoverable: false,
                 published: None,

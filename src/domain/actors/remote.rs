@@ -96,6 +96,21 @@ pub async fn upsert_remote(state: &AppState, remote: RemoteActor) -> AppResult<A
         return Err(refuse("a remote document claims a local actor"));
     }
     let id = row.id;
+    // Their pictures are referenced where they are, never copied.
+    let picture = |image: Option<&crate::ap::actor::Image>| {
+        let txn = &txn;
+        let image = image.cloned();
+        async move {
+            match image {
+                Some(i) => crate::domain::media::reference(txn, id, &i.url, i.media_type.as_deref(), i.name.as_deref())
+                    .await
+                    .map(Some),
+                None => Ok(None),
+            }
+        }
+    };
+    let avatar_id = picture(remote.icon.as_ref()).await?;
+    let banner_id = picture(remote.image.as_ref()).await?;
     match kind {
         ActorKind::Group => {
             let group_row = group::ActiveModel {
@@ -112,7 +127,8 @@ pub async fn upsert_remote(state: &AppState, remote: RemoteActor) -> AppResult<A
                 domain: Set(Some(remote.domain)),
                 summary: Set(summary_html.clone()),
                 summary_html: Set(summary_html),
-                avatar_url: Set(url_string(&remote.icon)),
+                avatar_url: Set(remote.icon.as_ref().map(|i| i.url.to_string())),
+                banner_id: Set(banner_id),
                 updated_at: Set(now),
             };
             use group::Column as C;
@@ -127,6 +143,7 @@ pub async fn upsert_remote(state: &AppState, remote: RemoteActor) -> AppResult<A
                             C::Summary,
                             C::SummaryHtml,
                             C::AvatarUrl,
+                            C::BannerId,
                             C::UpdatedAt,
                         ])
                         .to_owned(),
@@ -157,7 +174,8 @@ pub async fn upsert_remote(state: &AppState, remote: RemoteActor) -> AppResult<A
                 display_name: Set(name),
                 bio: Set(summary_html.clone()),
                 bio_html: Set(summary_html),
-                avatar_url: Set(url_string(&remote.icon)),
+                avatar_url: Set(remote.icon.as_ref().map(|i| i.url.to_string())),
+                avatar_id: Set(avatar_id),
                 discoverable: Set(remote.discoverable),
                 updated_at: Set(now),
             };
@@ -173,6 +191,7 @@ pub async fn upsert_remote(state: &AppState, remote: RemoteActor) -> AppResult<A
                             C::Bio,
                             C::BioHtml,
                             C::AvatarUrl,
+                            C::AvatarId,
                             C::Discoverable,
                             C::UpdatedAt,
                         ])

@@ -15,6 +15,7 @@ pub fn document(
     group: &group::Model,
     organizer: Option<&crate::db::member::Model>,
     contributors: &[String],
+    picture: Option<crate::ap::actor::Image>,
 ) -> AppResult<serde_json::Value> {
     use crate::ap::event as wire;
     let url =
@@ -75,6 +76,7 @@ pub fn document(
             .collect(),
         published: e.created_at,
         updated: e.updated_at,
+        picture,
     };
     let mut v = wire::event(doc);
     if let Some(o) = v.as_object_mut() {

@@ -136,4 +136,6 @@ pub struct EventFields {
     pub tags: Option<Vec<String>>,
     pub visibility: Option<Visibility>,
     pub status: Option<EventStatus>,
+    /// A picture uploaded by the one making the change (`Some(None)`: none).
+    pub picture: Option<Option<Uuid>>,
 }

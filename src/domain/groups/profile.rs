@@ -73,6 +73,7 @@ async fn insert_local<C: ConnectionTrait>(
         local: Set(true),
         ap_id: Set(actor.ap_id),
         avatar_url: Set(None),
+        banner_id: Set(None),
         created_by: Set(created_by),
         created_at: Set(actor.created_at),
         updated_at: Set(actor.created_at),
@@ -116,6 +117,8 @@ pub struct GroupChanges {
     pub requires_approval: Option<bool>,
     pub manually_approves_followers: Option<bool>,
     pub public_followers: Option<bool>,
+    /// A picture uploaded by the one making the change (`Some(None)`: none).
+    pub banner: Option<Option<Uuid>>,
 }
 
 /// Updates a local group (its owners and admins); followers elsewhere receive an `Update`.
@@ -146,6 +149,10 @@ pub async fn update(
     }
     if let Some(public) = changes.public_followers {
         row.public_followers = Set(public);
+    }
+    if let Some(banner) = changes.banner {
+        let picture = crate::domain::media::attachable(&state.db, viewer.member()?.id, "bannerId", banner).await?;
+        row.banner_id = Set(picture.map(|m| m.id));
     }
     row.updated_at = Set(Utc::now());
     let federates = profile_updates::prepare(state, ApActor::of_group(&state.db, g).await?).await?;

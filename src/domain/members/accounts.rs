@@ -69,6 +69,7 @@ async fn insert_local<C: ConnectionTrait>(
         local: Set(true),
         ap_id: Set(actor.ap_id),
         avatar_url: Set(None),
+        avatar_id: Set(None),
         discoverable: Set(true),
         created_at: Set(actor.created_at),
         updated_at: Set(actor.created_at),

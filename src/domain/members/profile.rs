@@ -22,6 +22,8 @@ pub struct ProfileChanges {
     pub interests: Option<Vec<String>>,
     pub links: Option<Vec<String>>,
     pub discoverable: Option<bool>,
+    /// A picture uploaded by the member (`Some(None)`: none).
+    pub avatar: Option<Option<uuid::Uuid>>,
 }
 
 pub const SECTORS: &[&str] = &["FUNDER", "RESEARCHER", "PRACTITIONER", "POLICYMAKER", "EDUCATOR", "COMMUNITY", "OTHER"];
@@ -62,6 +64,11 @@ pub async fn update_profile(state: &AppState, viewer: &Viewer, changes: ProfileC
     }
     if let Some(v) = changes.discoverable {
         row.discoverable = Set(v);
+    }
+    if let Some(v) = changes.avatar {
+        let picture = crate::domain::media::attachable(&state.db, me.id, "avatarId", v).await?;
+        row.avatar_url = Set(picture.as_ref().map(|m| crate::domain::media::url(state, m)));
+        row.avatar_id = Set(picture.map(|m| m.id));
     }
     row.updated_at = Set(Utc::now());
     // Followers elsewhere hear of the change, in the same transaction (keys made first).

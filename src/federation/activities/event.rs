@@ -113,6 +113,7 @@ fn incoming(ev: &EventJson) -> IncomingEvent {
         updated: ev.updated,
         tags: ev.hashtags(),
         public: ev.is_public(),
+        picture: ev.picture(),
     }
 }
 

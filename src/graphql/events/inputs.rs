@@ -86,6 +86,8 @@ pub struct CreateEventInput {
     /// Where to pay (Weave takes no payments).
     pub payment_url: Option<String>,
     pub facilitators: Option<Vec<FacilitatorInput>>,
+    /// A picture from `uploadMedia` (null on update: none).
+    pub picture_id: async_graphql::MaybeUndefined<ID>,
 }
 
 #[derive(InputObject)]
@@ -113,6 +115,8 @@ pub struct UpdateEventInput {
     pub price: Option<MoneyInput>,
     pub payment_url: Option<String>,
     pub facilitators: Option<Vec<FacilitatorInput>>,
+    /// A picture from `uploadMedia` (null on update: none).
+    pub picture_id: async_graphql::MaybeUndefined<ID>,
 }
 
 #[derive(InputObject, Default)]
@@ -194,6 +198,7 @@ impl From<CreateEventInput> for EventFields {
             tags: i.tags,
             visibility: i.visibility.map(Into::into),
             status: i.status.map(Into::into),
+            picture: None,
         }
     }
 }
@@ -223,6 +228,7 @@ impl From<UpdateEventInput> for EventFields {
             tags: i.tags,
             visibility: i.visibility.map(Into::into),
             status: i.status.map(Into::into),
+            picture: None,
         }
     }
 }

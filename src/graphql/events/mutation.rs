@@ -21,16 +21,20 @@ pub struct EventMutation;
 
 #[Object]
 impl EventMutation {
-    async fn create_event(&self, ctx: &Context<'_>, input: CreateEventInput) -> Result<Event> {
+    async fn create_event(&self, ctx: &Context<'_>, mut input: CreateEventInput) -> Result<Event> {
         let group = parse_id("groupId", &input.group_id)?;
+        let picture = crate::graphql::media::change("pictureId", std::mem::take(&mut input.picture_id))?;
         resolve_co_hosts(ctx, input.co_hosts.as_deref()).await;
-        Ok(Event(events::create(ctx.state(), ctx.viewer(), group, input.into()).await?))
+        let fields = events::EventFields { picture, ..input.into() };
+        Ok(Event(events::create(ctx.state(), ctx.viewer(), group, fields).await?))
     }
 
-    async fn update_event(&self, ctx: &Context<'_>, id: ID, input: UpdateEventInput) -> Result<Event> {
+    async fn update_event(&self, ctx: &Context<'_>, id: ID, mut input: UpdateEventInput) -> Result<Event> {
         let id = parse_id("id", &id)?;
+        let picture = crate::graphql::media::change("pictureId", std::mem::take(&mut input.picture_id))?;
         resolve_co_hosts(ctx, input.co_hosts.as_deref()).await;
-        Ok(Event(events::update(ctx.state(), ctx.viewer(), id, input.into()).await?))
+        let fields = events::EventFields { picture, ..input.into() };
+        Ok(Event(events::update(ctx.state(), ctx.viewer(), id, fields).await?))
     }
 
     /// An admin of a group invited to co-host an event answers: `accept: true` makes the group

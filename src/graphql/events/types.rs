@@ -132,6 +132,10 @@ impl Event {
     pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The event's picture: uploaded here, or its server's.
+    async fn picture(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::media::Media>> {
+        crate::graphql::media::picture(ctx, self.0.picture_id).await
+    }
     async fn title(&self) -> &str {
         &self.0.title
     }

@@ -71,6 +71,10 @@ impl Group {
     async fn viewer_can_manage(&self, ctx: &Context<'_>) -> Result<bool> {
         Ok(domain::groups::administers(crate::graphql::types::viewer_role(ctx, self.0.id).await?))
     }
+    /// The picture across the top of the group: uploaded here, or its server's.
+    async fn banner(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::media::Media>> {
+        crate::graphql::media::picture(ctx, self.0.banner_id).await
+    }
     async fn summary_html(&self) -> Option<&str> {
         self.0.summary_html.as_deref()
     }

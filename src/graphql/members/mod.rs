@@ -45,6 +45,8 @@ pub struct UpdateProfileInput {
     /// Listed in the directory and found by search (true by default). Anyone may still reach
     /// the member by handle.
     pub discoverable: Option<bool>,
+    /// A picture from `uploadMedia` (null: none).
+    pub avatar_id: MaybeUndefined<ID>,
 }
 
 #[derive(Default)]
@@ -160,6 +162,7 @@ impl MemberMutation {
             interests: input.interests,
             links: input.links,
             discoverable: input.discoverable,
+            avatar: crate::graphql::media::change("avatarId", input.avatar_id)?,
         };
         Ok(Member(members::update_profile(ctx.state(), ctx.viewer(), changes).await?))
     }

@@ -112,8 +112,13 @@ impl Member {
     async fn links(&self) -> Vec<String> {
         json_strings(&self.0.links)
     }
+    /// The avatar's address (`avatar { url }`), kept for older clients.
     async fn avatar_url(&self) -> Option<&str> {
         self.0.avatar_url.as_deref()
+    }
+    /// The member's picture: uploaded here, or their server's.
+    async fn avatar(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::media::Media>> {
+        crate::graphql::media::picture(ctx, self.0.avatar_id).await
     }
     /// Whether the member is listed in the directory and search.
     async fn discoverable(&self) -> bool {

@@ -27,7 +27,8 @@ pub async fn document_of<C: ConnectionTrait>(
 ) -> AppResult<serde_json::Value> {
     let organizer = lookup::organizer(conn, e).await?.filter(crate::domain::visibility::member_public);
     let contributors = confirmed_cohosts(conn, e).await?;
-    document(state, e, g, organizer.as_ref(), &contributors)
+    let picture = crate::domain::media::image(conn, state, e.picture_id).await?;
+    document(state, e, g, organizer.as_ref(), &contributors, picture)
 }
 
 /// The ActivityPub ids of the co-hosting groups that accepted (listed as `contributors`).

@@ -32,6 +32,8 @@ pub struct IncomingEvent {
     pub external_url: Option<String>,
     pub tags: Vec<String>,
     pub public: bool,
+    /// Referenced where it is, never copied.
+    pub picture: Option<crate::ap::actor::Image>,
     /// When its server last changed it, if it says.
     pub updated: Option<chrono::DateTime<Utc>>,
 }
@@ -129,6 +131,12 @@ pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> A
     row.tags = Set(serde_json::json!(tags));
     row.visibility = Set(if ev.public { Visibility::Public } else { Visibility::Unlisted });
     row.status = Set(if ev.cancelled { EventStatus::Cancelled } else { EventStatus::Published });
+    row.picture_id = Set(match &ev.picture {
+        Some(p) => {
+            Some(crate::domain::media::reference(&txn, g.id, &p.url, p.media_type.as_deref(), p.name.as_deref()).await?)
+        }
+        None => None,
+    });
     row.updated_at = Set(now);
     row.last_refreshed_at = Set(Some(now));
     if ev.updated.is_some() {

@@ -1,0 +1,199 @@
+//! Pictures: members' avatars, groups' banners, events' pictures. Uploads are checked and
+//! re-encoded (`picture`), kept in the media store (`store`) and served at `/media/{key}`;
+//! remote actors' and events' pictures are referenced by their address, never copied.
+//!
+//! The rule of who may attach a picture lives here once ([`attachable`]): a member attaches
+//! only pictures they uploaded here.
+pub mod picture;
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use url::Url;
+use uuid::Uuid;
+
+use crate::db::media;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// The longest description of a picture (Mastodon's limit).
+pub const MAX_ALT: usize = 1500;
+/// Pictures one member may upload in a day: enough for any profile, event or banner work.
+pub const DAILY_UPLOADS: u64 = 100;
+
+/// Checks, re-encodes and stores an uploaded file for `owner`; the row is written only once
+/// both files are stored, and the files are removed again if it cannot be.
+pub async fn upload(state: &AppState, owner: Uuid, bytes: Vec<u8>, alt: Option<&str>) -> AppResult<media::Model> {
+    let alt = crate::domain::validate::text("alt", alt, MAX_ALT)?;
+    let since = chrono::Utc::now() - chrono::Duration::days(1);
+    let recent = media::Entity::find()
+        .filter(media::Column::OwnerId.eq(owner))
+        .filter(media::Column::Local.eq(true))
+        .filter(media::Column::CreatedAt.gt(since))
+        .count(&state.db)
+        .await?;
+    if recent >= DAILY_UPLOADS {
+        return Err(AppError::RateLimited(format!("at most {DAILY_UPLOADS} pictures a day")));
+    }
+    let processed = process(bytes).await?;
+    let id = Uuid::now_v7();
+    let ext = processed.kind.extension();
+    let key = format!("{id}.{ext}");
+    let thumbnail_key = format!("{id}-thumb.{ext}");
+    state.media.put(&key, processed.picture.clone()).await?;
+    if let Err(e) = state.media.put(&thumbnail_key, processed.thumbnail).await {
+        state.media.delete(&key).await;
+        return Err(e);
+    }
+    let row = media::ActiveModel {
+        id: Set(id),
+        owner_id: Set(Some(owner)),
+        local: Set(true),
+        storage_key: Set(Some(key.clone())),
+        thumbnail_key: Set(Some(thumbnail_key.clone())),
+        remote_url: Set(None),
+        content_type: Set(processed.kind.content_type().into()),
+        width: Set(i32::try_from(processed.width).ok()),
+        height: Set(i32::try_from(processed.height).ok()),
+        byte_size: Set(i64::try_from(processed.picture.len()).ok()),
+        alt: Set(alt),
+        created_at: Set(chrono::Utc::now()),
+    };
+    match row.insert(&state.db).await {
+        Ok(m) => Ok(m),
+        Err(e) => {
+            state.media.delete(&key).await;
+            state.media.delete(&thumbnail_key).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// Pictures decoded at once: each may take a few hundred MB while it is worked on.
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Checks and re-encodes a file (see [`picture::process`]) on the blocking pool.
+async fn process(bytes: Vec<u8>) -> AppResult<picture::Processed> {
+    if bytes.len() > picture::MAX_BYTES {
+        return Err(picture::too_large());
+    }
+    let _permit = DECODING.acquire().await.map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(move || picture::process(&bytes)).await.map_err(AppError::internal)?
+}
+
+/// The picture `id` if `member` may attach it: one they uploaded here. `None` (the input was
+/// null) removes a picture.
+pub async fn attachable<C: ConnectionTrait>(
+    db: &C,
+    member: Uuid,
+    field: &str,
+    id: Option<Uuid>,
+) -> AppResult<Option<media::Model>> {
+    let Some(id) = id else { return Ok(None) };
+    match media::Entity::find_by_id(id).one(db).await? {
+        Some(m) if m.local && m.owner_id == Some(member) => Ok(Some(m)),
+        Some(_) => Err(AppError::bad_input(field, "attach a picture you uploaded here")),
+        None => Err(AppError::bad_input(field, "no such picture")),
+    }
+}
+
+/// A remote picture, referenced by its address: the row for `url`, made on first sight.
+/// `media_type` is kept only when it names an image kind.
+pub async fn reference<C: ConnectionTrait>(
+    db: &C,
+    owner: Uuid,
+    url: &Url,
+    media_type: Option<&str>,
+    alt: Option<&str>,
+) -> AppResult<Uuid> {
+    let address = url.as_str();
+    if address.len() > 2048 {
+        return Err(AppError::bad_input("url", "the picture's address is too long"));
+    }
+    let content_type = remote_content_type(media_type, url);
+    let alt: Option<String> = alt.map(|a| a.chars().filter(|c| !c.is_control()).take(MAX_ALT).collect());
+    if let Some(existing) = media::Entity::find().filter(media::Column::RemoteUrl.eq(address)).one(db).await? {
+        if existing.alt != alt || existing.content_type != content_type {
+            let mut row: media::ActiveModel = existing.clone().into();
+            row.alt = Set(alt);
+            row.content_type = Set(content_type);
+            row.update(db).await?;
+        }
+        return Ok(existing.id);
+    }
+    let row = media::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        owner_id: Set(Some(owner)),
+        local: Set(false),
+        storage_key: Set(None),
+        thumbnail_key: Set(None),
+        remote_url: Set(Some(address.to_string())),
+        content_type: Set(content_type),
+        width: Set(None),
+        height: Set(None),
+        byte_size: Set(None),
+        alt: Set(alt),
+        created_at: Set(chrono::Utc::now()),
+    };
+    Ok(row.insert(db).await?.id)
+}
+
+/// A remote picture's type: the one it declares when that is an image type, else the one its
+/// address ends with, else unknown.
+fn remote_content_type(declared: Option<&str>, url: &Url) -> String {
+    let declared = declared.map(|t| t.trim().to_ascii_lowercase());
+    if let Some(t) = declared.filter(|t| {
+        t.len() <= 64
+            && t.strip_prefix("image/")
+                .is_some_and(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)))
+    }) {
+        return t;
+    }
+    let ext = url.path().rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "jpeg" => "image/jpeg".into(),
+        _ => picture::Kind::of_extension(&ext).map_or("application/octet-stream", |k| k.content_type()).into(),
+    }
+}
+
+/// Where a picture is seen: ours at `/media/{key}`, a remote one where it is.
+pub fn url(state: &AppState, m: &media::Model) -> String {
+    match (&m.storage_key, &m.remote_url) {
+        (Some(key), _) => format!("{}/media/{key}", state.base_url()),
+        (None, Some(remote)) => remote.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+/// The thumbnail's address (a remote picture is its own thumbnail).
+pub fn thumbnail_url(state: &AppState, m: &media::Model) -> String {
+    match &m.thumbnail_key {
+        Some(key) => format!("{}/media/{key}", state.base_url()),
+        None => url(state, m),
+    }
+}
+
+/// Pictures by id, for the pages that show many (one statement).
+pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> AppResult<Vec<media::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(media::Entity::find().filter(media::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+}
+
+pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Option<media::Model>> {
+    Ok(media::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A picture as ActivityPub shows it (`icon`, `image`, an event's `attachment`).
+pub async fn image<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    id: Option<Uuid>,
+) -> AppResult<Option<crate::ap::actor::Image>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(find(conn, id).await?.and_then(|m| as_image(state, &m)))
+}
+
+pub fn as_image(state: &AppState, m: &media::Model) -> Option<crate::ap::actor::Image> {
+    let url = Url::parse(&url(state, m)).ok()?;
+    Some(crate::ap::actor::Image::new(url, Some(m.content_type.clone()), m.alt.clone()))
+}

@@ -28,12 +28,17 @@ impl MediaStore {
                     .with_context(|| format!("opening the media dir {}", dir.display()))?,
             )
         } else if url.starts_with("s3://") {
-            Arc::new(
-                object_store::aws::AmazonS3Builder::from_env()
-                    .with_url(url)
-                    .build()
-                    .context("opening the media store named by WEAVE_MEDIA_URL")?,
-            )
+            let s3 = object_store::aws::AmazonS3Builder::from_env()
+                .with_url(url)
+                .build()
+                .context("opening the media store named by WEAVE_MEDIA_URL")?;
+            // The builder takes the bucket from the URL; the path after it is our prefix.
+            let prefix = url::Url::parse(url).map(|u| u.path().trim_matches('/').to_string()).unwrap_or_default();
+            if prefix.is_empty() {
+                Arc::new(s3)
+            } else {
+                Arc::new(object_store::prefix::PrefixStore::new(s3, prefix.as_str()))
+            }
         } else {
             anyhow::bail!("WEAVE_MEDIA_URL must be empty, file:///path or s3://bucket/prefix");
         };
@@ -48,14 +53,17 @@ impl MediaStore {
             .map_err(|e| AppError::internal(anyhow::anyhow!("storing a picture: {e}")))
     }
 
-    /// A stored file; `None` when there is none under `key`.
-    pub async fn get(&self, key: &str) -> AppResult<Option<bytes::Bytes>> {
-        let found = match self.store.get(&Path::from(key)).await {
-            Ok(found) => found,
-            Err(object_store::Error::NotFound { .. }) => return Ok(None),
-            Err(e) => return Err(AppError::internal(anyhow::anyhow!("reading a picture: {e}"))),
-        };
-        found.bytes().await.map(Some).map_err(|e| AppError::internal(anyhow::anyhow!("reading a picture: {e}")))
+    /// A stored file, as a stream of chunks (never whole in memory); `None` when there is
+    /// none under `key`.
+    pub async fn get(
+        &self,
+        key: &str,
+    ) -> AppResult<Option<impl futures_util::Stream<Item = Result<bytes::Bytes, object_store::Error>> + use<>>> {
+        match self.store.get(&Path::from(key)).await {
+            Ok(found) => Ok(Some(found.into_stream())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(AppError::internal(anyhow::anyhow!("reading a picture: {e}"))),
+        }
     }
 
     /// Removes a stored file; a failure is logged (it leaves an unreferenced file, no more).

@@ -84,10 +84,14 @@ fn negotiate(headers: &HeaderMap) -> Option<&'static str> {
 }
 
 fn request_error(media: &str, status: actix_web::http::StatusCode, message: &str) -> HttpResponse {
+    coded_error(media, status, "BAD_REQUEST", message)
+}
+
+fn coded_error(media: &str, status: actix_web::http::StatusCode, code: &str, message: &str) -> HttpResponse {
     let status = if media == JSON && status.is_success() { actix_web::http::StatusCode::BAD_REQUEST } else { status };
     HttpResponse::build(status)
         .content_type(format!("{media}; charset=utf-8"))
-        .json(serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] }))
+        .json(serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -343,7 +347,19 @@ async fn post(
         }
         // Files (`uploadMedia`): the GraphQL multipart request specification.
         Some("multipart/form-data") => {
-            return match super::upload::receive(payload, full_type.as_deref()).await {
+            // Files are for signed-in members: nobody else's body is read.
+            let signed_in = bearer(req.headers())
+                .and_then(|b| b.strip_prefix("Bearer ").map(|t| state.jwt.verify(t.trim()).is_ok()))
+                .unwrap_or(false);
+            if !signed_in {
+                return coded_error(
+                    media,
+                    actix_web::http::StatusCode::UNAUTHORIZED,
+                    "UNAUTHENTICATED",
+                    "sign in to upload files",
+                );
+            }
+            return match super::upload::receive(payload, full_type.as_deref(), state.config.max_body_bytes).await {
                 Ok(request) => execute_request(state, schema, cache, req, media, request, false).await,
                 Err((status, message)) => request_error(media, status, message),
             };

@@ -25,12 +25,12 @@ async fn picture(path: web::Path<String>, state: web::Data<State>) -> HttpRespon
     let key = path.into_inner();
     let Some(kind) = kind_of(&key) else { return HttpResponse::NotFound().finish() };
     match state.media.get(&key).await {
-        Ok(Some(bytes)) => HttpResponse::Ok()
+        Ok(Some(chunks)) => HttpResponse::Ok()
             .content_type(kind.content_type())
             .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
             .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"))
             .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-            .body(bytes),
+            .streaming(chunks),
         Ok(None) => HttpResponse::NotFound().finish(),
         Err(e) => {
             tracing::error!(error = ?e, "serving a picture");

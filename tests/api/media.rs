@@ -140,8 +140,8 @@ async fn uploads_are_checked_by_their_bytes_re_encoded_without_metadata_and_serv
     assert_eq!(status, 413, "{v}");
     assert!(v["errors"][0]["message"].as_str().unwrap().contains("10 MB"), "{v}");
     // Signed-in members only.
-    let (_, v) = upload_raw(&app, None, "x.png", "image/png", &png(10, 10)).await;
-    assert_eq!(code(&v), "UNAUTHENTICATED");
+    let (status, v) = upload_raw(&app, None, "x.png", "image/png", &png(10, 10)).await;
+    assert_eq!((status, code(&v)), (401, "UNAUTHENTICATED"));
     // Only keys Weave makes are served.
     assert_eq!(fetch(&app, &format!("{}/media/..%2Fjwt_secret", app.address)).await.0, 404);
     assert_eq!(fetch(&app, &format!("{}/media/{}.png", app.address, uuid::Uuid::now_v7())).await.0, 404);
@@ -214,10 +214,19 @@ async fn members_attach_their_own_pictures_and_actors_and_events_carry_them() {
     assert_eq!(doc["attachment"][0]["name"], "Our circle, seen from above");
     let group: Value = ap_json(&app, &format!("{}/groups/community", app.address)).await;
     assert_eq!(group["image"]["url"], banner["url"]);
+
+    // A deleted account takes its uploads with it (not the ones a group or event shows).
+    let avatar = upload(&app, &ada, "me-again.png", &png(64, 64)).await;
+    app.ok(set, json!({"a": avatar["id"]}), Some(&ada.access)).await;
+    assert_eq!(fetch(&app, avatar["url"].as_str().unwrap()).await.0, 200);
+    app.ok("mutation { deleteAccount(password: \"correct horse battery\") }", json!({}), Some(&ada.access)).await;
+    assert_eq!(fetch(&app, avatar["url"].as_str().unwrap()).await.0, 404);
+    assert_eq!(fetch(&app, picture["url"].as_str().unwrap()).await.0, 200);
 }
 
 #[tokio::test]
 async fn a_partner_shows_a_remote_groups_event_picture_and_banner_where_they_are() {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     let a = spawn_app().await;
     let b = spawn_app().await;
     let steward = a.admin("steward").await;
@@ -262,7 +271,19 @@ async fn a_partner_shows_a_remote_groups_event_picture_and_banner_where_they_are
     assert!(picture["url"].as_str().unwrap().contains(a.domain()));
     let v = b.ok("query($h: String!) { group(handle: $h) { banner { url } } }", json!({"h": handle}), None).await;
     assert_eq!(v["group"]["banner"]["url"], banner["url"]);
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    // A new banner replaces the old one's row instead of piling rows up.
+    let newer = upload(&a, &steward, "banner2.png", &png(900, 300)).await;
+    a.ok(
+        "mutation($g: ID!, $b: ID) { updateGroup(groupId: $g, input: {bannerId: $b}) { id } }",
+        json!({"g": g, "b": newer["id"]}),
+        Some(&steward.access),
+    )
+    .await;
+    a.deliver().await;
+    let v = b.ok("query($h: String!) { group(handle: $h) { banner { url } } }", json!({"h": handle}), None).await;
+    assert_eq!(v["group"]["banner"]["url"], newer["url"]);
+    let remote_rows = weave::db::media::Entity::find().count(&b.state.db).await.unwrap();
+    assert_eq!(remote_rows, 2, "the event picture and the current banner");
     let copies =
         weave::db::media::Entity::find().filter(weave::db::media::Column::Local.eq(true)).count(&b.state.db).await;
     assert_eq!(copies.unwrap(), 0, "B stores no copy");

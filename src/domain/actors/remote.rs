@@ -96,21 +96,18 @@ pub async fn upsert_remote(state: &AppState, remote: RemoteActor) -> AppResult<A
         return Err(refuse("a remote document claims a local actor"));
     }
     let id = row.id;
-    // Their pictures are referenced where they are, never copied.
-    let picture = |image: Option<&crate::ap::actor::Image>| {
-        let txn = &txn;
-        let image = image.cloned();
-        async move {
-            match image {
-                Some(i) => crate::domain::media::reference(txn, id, &i.url, i.media_type.as_deref(), i.name.as_deref())
-                    .await
-                    .map(Some),
-                None => Ok(None),
-            }
+    // Their pictures are referenced where they are, never copied; a person's header picture
+    // is not shown, so not kept.
+    let (before, picture) = match kind {
+        ActorKind::Group => {
+            let before = group::Entity::find_by_id(id).one(&txn).await?.and_then(|g| g.banner_id);
+            (before, crate::domain::media::reference(&txn, id, remote.image.as_ref()).await?)
+        }
+        _ => {
+            let before = member::Entity::find_by_id(id).one(&txn).await?.and_then(|m| m.avatar_id);
+            (before, crate::domain::media::reference(&txn, id, remote.icon.as_ref()).await?)
         }
     };
-    let avatar_id = picture(remote.icon.as_ref()).await?;
-    let banner_id = picture(remote.image.as_ref()).await?;
     match kind {
         ActorKind::Group => {
             let group_row = group::ActiveModel {
@@ -128,7 +125,7 @@ pub async fn upsert_remote(state: &AppState, remote: RemoteActor) -> AppResult<A
                 summary: Set(summary_html.clone()),
                 summary_html: Set(summary_html),
                 avatar_url: Set(remote.icon.as_ref().map(|i| i.url.to_string())),
-                banner_id: Set(banner_id),
+                banner_id: Set(picture),
                 updated_at: Set(now),
             };
             use group::Column as C;
@@ -175,7 +172,7 @@ pub async fn upsert_remote(state: &AppState, remote: RemoteActor) -> AppResult<A
                 bio: Set(summary_html.clone()),
                 bio_html: Set(summary_html),
                 avatar_url: Set(remote.icon.as_ref().map(|i| i.url.to_string())),
-                avatar_id: Set(avatar_id),
+                avatar_id: Set(picture),
                 discoverable: Set(remote.discoverable),
                 updated_at: Set(now),
             };
@@ -204,6 +201,7 @@ pub async fn upsert_remote(state: &AppState, remote: RemoteActor) -> AppResult<A
                 .await?;
         }
     }
+    crate::domain::media::replaced(&txn, before, picture).await?;
     let actor = ApActor::from_row(&txn, row)
         .await?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("an upserted actor vanished")))?;

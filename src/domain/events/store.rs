@@ -31,7 +31,7 @@ pub fn event_url(state: &AppState, id: Uuid) -> String {
 /// Publishes (or drafts) a new event in a group. Group moderators and up, and instance admins.
 pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, mut f: EventFields) -> AppResult<event::Model> {
     let me = viewer.active_member()?;
-    let picture = attach_picture(state, me.id, f.picture.take()).await?;
+    let picture = crate::domain::media::attach(&state.db, me.id, "pictureId", f.picture.take()).await?;
     let g = groups::get(&state.db, group_id).await.map_err(|_| AppError::bad_input("groupId", "no such group"))?;
     if !g.local {
         return Err(AppError::bad_input("groupId", "events are created in local groups"));
@@ -95,7 +95,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, group_id: Uuid, mut f: Ev
         updated_at: Set(now),
         last_refreshed_at: Set(None),
         remote_updated_at: Set(None),
-        picture_id: Set(picture.flatten()),
+        picture_id: Set(picture.flatten().map(|m| m.id)),
         ..Default::default()
     };
     let co_hosts = apply(state, &mut row, None, f).await?;
@@ -126,14 +126,14 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, mut f: EventFie
     if current.status == EventStatus::Cancelled {
         return Err(AppError::conflict("this event was cancelled; it cannot be changed"));
     }
-    let picture = attach_picture(state, me, f.picture.take()).await?;
+    let picture = crate::domain::media::attach(&state.db, me, "pictureId", f.picture.take()).await?;
     let federates = fed::prepare(state, &current).await?;
     let txn = db::begin_write(&state.db).await?;
     // Re-read under the write lock (row-locked on PostgreSQL): seat counts may have moved.
     let current = lock(&txn, id).await?;
     let mut row: event::ActiveModel = current.clone().into();
     if let Some(picture) = picture {
-        row.picture_id = Set(picture);
+        row.picture_id = Set(picture.map(|m| m.id));
     }
     let co_hosts = apply(state, &mut row, Some(&current), f).await?;
     let offers = fed::prepare_offers(state, current.group_id, co_hosts.as_deref()).await?;
@@ -195,15 +195,4 @@ pub async fn cancel(state: &AppState, viewer: &Viewer, id: Uuid, reason: Option<
     txn.commit().await?;
     state.bus.publish(&state.db, Change::Event { id }).await;
     Ok(updated)
-}
-
-/// The picture change of a create or update (`Some(None)`: remove it), when the one making it
-/// may attach the picture (see `media::attachable`).
-async fn attach_picture(
-    state: &AppState,
-    member: Uuid,
-    change: Option<Option<Uuid>>,
-) -> AppResult<Option<Option<Uuid>>> {
-    let Some(change) = change else { return Ok(None) };
-    Ok(Some(crate::domain::media::attachable(&state.db, member, "pictureId", change).await?.map(|m| m.id)))
 }

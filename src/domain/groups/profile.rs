@@ -150,8 +150,9 @@ pub async fn update(
     if let Some(public) = changes.public_followers {
         row.public_followers = Set(public);
     }
-    if let Some(banner) = changes.banner {
-        let picture = crate::domain::media::attachable(&state.db, viewer.member()?.id, "bannerId", banner).await?;
+    if let Some(picture) =
+        crate::domain::media::attach(&state.db, viewer.member()?.id, "bannerId", changes.banner).await?
+    {
         row.banner_id = Set(picture.map(|m| m.id));
     }
     row.updated_at = Set(Utc::now());

@@ -95,30 +95,50 @@ pub async fn attachable<C: ConnectionTrait>(
     }
 }
 
-/// A remote picture, referenced by its address: the row for `url`, made on first sight.
-/// `media_type` is kept only when it names an image kind.
+/// A picture change of an edit (`None`: no change; `Some(None)`: remove the picture), checked
+/// by [`attachable`].
+pub async fn attach<C: ConnectionTrait>(
+    db: &C,
+    member: Uuid,
+    field: &str,
+    change: Option<Option<Uuid>>,
+) -> AppResult<Option<Option<media::Model>>> {
+    match change {
+        None => Ok(None),
+        Some(id) => Ok(Some(attachable(db, member, field, id).await?)),
+    }
+}
+
+/// A remote actor's or event's picture (`owner`: the actor, or the event's group), referenced
+/// where it is: the row for its address, made on first sight. Only the owner's own row is
+/// updated (its alt text, its type). Once the row that showed it points elsewhere, call
+/// [`replaced`].
 pub async fn reference<C: ConnectionTrait>(
     db: &C,
     owner: Uuid,
-    url: &Url,
-    media_type: Option<&str>,
-    alt: Option<&str>,
-) -> AppResult<Uuid> {
-    let address = url.as_str();
-    if address.len() > 2048 {
-        return Err(AppError::bad_input("url", "the picture's address is too long"));
+    image: Option<&crate::ap::actor::Image>,
+) -> AppResult<Option<Uuid>> {
+    match image {
+        Some(image) if image.url.as_str().len() <= 2048 => Ok(Some(remote_row(db, owner, image).await?)),
+        _ => Ok(None),
     }
-    let content_type = remote_content_type(media_type, url);
-    let alt: Option<String> = alt.map(|a| a.chars().filter(|c| !c.is_control()).take(MAX_ALT).collect());
-    if let Some(existing) = media::Entity::find().filter(media::Column::RemoteUrl.eq(address)).one(db).await? {
-        if existing.alt != alt || existing.content_type != content_type {
-            let mut row: media::ActiveModel = existing.clone().into();
-            row.alt = Set(alt);
-            row.content_type = Set(content_type);
-            row.update(db).await?;
-        }
-        return Ok(existing.id);
+}
+
+/// A remote picture `before` was replaced by `now`: its row goes when nothing uses it any
+/// more, so a server that keeps changing its pictures cannot pile rows up.
+pub async fn replaced<C: ConnectionTrait>(db: &C, before: Option<Uuid>, now: Option<Uuid>) -> AppResult<()> {
+    match before.filter(|b| Some(*b) != now) {
+        Some(old) => forget_if_unused(db, old).await,
+        None => Ok(()),
     }
+}
+
+async fn remote_row<C: ConnectionTrait>(db: &C, owner: Uuid, image: &crate::ap::actor::Image) -> AppResult<Uuid> {
+    use sea_orm::sea_query::OnConflict;
+    let address = image.url.as_str();
+    let content_type = remote_content_type(image.media_type.as_deref(), &image.url);
+    let alt: Option<String> =
+        image.name.as_deref().map(|a| a.chars().filter(|c| !c.is_control()).take(MAX_ALT).collect());
     let row = media::ActiveModel {
         id: Set(Uuid::now_v7()),
         owner_id: Set(Some(owner)),
@@ -126,14 +146,69 @@ pub async fn reference<C: ConnectionTrait>(
         storage_key: Set(None),
         thumbnail_key: Set(None),
         remote_url: Set(Some(address.to_string())),
-        content_type: Set(content_type),
+        content_type: Set(content_type.clone()),
         width: Set(None),
         height: Set(None),
         byte_size: Set(None),
-        alt: Set(alt),
+        alt: Set(alt.clone()),
         created_at: Set(chrono::Utc::now()),
     };
-    Ok(row.insert(db).await?.id)
+    // Two first sights at once (two replicas, two deliveries) meet here, not in an error.
+    media::Entity::insert(row)
+        .on_conflict(OnConflict::column(media::Column::RemoteUrl).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    let existing = media::Entity::find()
+        .filter(media::Column::RemoteUrl.eq(address))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("a referenced picture vanished")))?;
+    if existing.owner_id == Some(owner) && (existing.alt != alt || existing.content_type != content_type) {
+        let mut update: media::ActiveModel = existing.clone().into();
+        update.alt = Set(alt);
+        update.content_type = Set(content_type);
+        update.update(db).await?;
+    }
+    Ok(existing.id)
+}
+
+/// Removes a remote picture's row when no member, group or event points at it.
+async fn forget_if_unused<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
+    use crate::db::{event, group, member};
+    let used = member::Entity::find().filter(member::Column::AvatarId.eq(id)).count(db).await? > 0
+        || group::Entity::find().filter(group::Column::BannerId.eq(id)).count(db).await? > 0
+        || event::Entity::find().filter(event::Column::PictureId.eq(id)).count(db).await? > 0;
+    if !used {
+        media::Entity::delete_many()
+            .filter(media::Column::Id.eq(id))
+            .filter(media::Column::Local.eq(false))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Forgets a deleted member's uploads, except those a group or an event still shows; answers
+/// the store keys to remove once the deletion is committed.
+pub async fn forget_uploads_of<C: ConnectionTrait>(db: &C, member: Uuid) -> AppResult<Vec<String>> {
+    use crate::db::{event, group};
+    let mine = media::Entity::find()
+        .filter(media::Column::OwnerId.eq(member))
+        .filter(media::Column::Local.eq(true))
+        .all(db)
+        .await?;
+    let mut keys = Vec::new();
+    for m in mine {
+        let shown = group::Entity::find().filter(group::Column::BannerId.eq(m.id)).count(db).await? > 0
+            || event::Entity::find().filter(event::Column::PictureId.eq(m.id)).count(db).await? > 0;
+        if shown {
+            continue;
+        }
+        media::Entity::delete_by_id(m.id).exec(db).await?;
+        keys.extend(m.storage_key);
+        keys.extend(m.thumbnail_key);
+    }
+    Ok(keys)
 }
 
 /// A remote picture's type: the one it declares when that is an image type, else the one its

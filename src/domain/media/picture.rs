@@ -10,9 +10,11 @@ use crate::error::{AppError, AppResult};
 
 /// The largest file accepted.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
-/// The largest width or height decoded: a small file must not become gigabytes of pixels.
+/// The largest width or height decoded, and the most pixels: a small file must not become
+/// gigabytes of pixels (40 MP is 160 MB as RGBA; a job holds two or three such copies).
 const MAX_SIDE: u32 = 8192;
-const MAX_ALLOC: u64 = 320 * 1024 * 1024;
+const MAX_PIXELS: u64 = 40_000_000;
+const MAX_ALLOC: u64 = 200 * 1024 * 1024;
 /// The thumbnail's longest side.
 pub const THUMBNAIL_SIDE: u32 = 400;
 
@@ -70,7 +72,9 @@ impl Kind {
     }
 }
 
-/// A picture ready to store.
+/// A picture ready to store, in the kind it is stored as: uploads keep their kind, except
+/// WebP, which is stored as JPEG (PNG when it is transparent) because the encoder at hand
+/// writes only lossless WebP, which would make a photograph many times larger.
 pub struct Processed {
     pub kind: Kind,
     pub width: u32,
@@ -97,17 +101,30 @@ pub fn process(bytes: &[u8]) -> AppResult<Processed> {
     limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|_| unreadable())?;
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(AppError::bad_input("file", "a picture may have at most 40 million pixels"));
+    }
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(|_| unreadable())?;
     img.apply_orientation(orientation);
-    let thumbnail = img.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE);
-    Ok(Processed {
-        kind,
-        width: img.width(),
-        height: img.height(),
-        picture: encode(&img, kind)?,
-        thumbnail: encode(&thumbnail, kind)?,
-    })
+    let kind = match kind {
+        Kind::WebP if img.color().has_alpha() => Kind::Png,
+        Kind::WebP => Kind::Jpeg,
+        other => other,
+    };
+    let picture = encode(&img, kind)?;
+    // A small picture is its own thumbnail (never enlarged).
+    let thumbnail = if img.width() <= THUMBNAIL_SIDE && img.height() <= THUMBNAIL_SIDE {
+        picture.clone()
+    } else {
+        encode(&img.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE), kind)?
+    };
+    // Re-encoding may grow a file somewhat, never without bound.
+    if picture.len() > 3 * MAX_BYTES {
+        return Err(AppError::bad_input("file", "this picture cannot be stored at a reasonable size"));
+    }
+    Ok(Processed { kind, width: img.width(), height: img.height(), picture, thumbnail })
 }
 
 pub fn too_large() -> AppError {
@@ -123,7 +140,7 @@ fn encode(img: &DynamicImage, kind: Kind) -> AppResult<Vec<u8>> {
             image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&rgb)
         }
         Kind::Png => img.write_to(&mut out, ImageFormat::Png),
-        // The WebP and GIF encoders take 8-bit RGBA; a GIF keeps its first frame.
+        // The GIF encoder takes 8-bit RGBA; a GIF keeps its first frame.
         Kind::WebP | Kind::Gif => DynamicImage::ImageRgba8(img.to_rgba8()).write_to(&mut out, kind.format()),
     };
     written.map_err(|e| AppError::internal(anyhow::anyhow!("encoding a picture: {e}")))?;
@@ -147,6 +164,18 @@ mod tests {
         assert_eq!((p.kind, p.width, p.height), (Kind::Png, 1200, 600));
         let thumb = image::load_from_memory(&p.thumbnail).map_err(|e| e.to_string())?;
         assert_eq!((thumb.width(), thumb.height()), (400, 200));
+        Ok(())
+    }
+
+    #[test]
+    fn small_pictures_are_not_enlarged_and_webp_is_kept_as_jpeg() -> Result<(), String> {
+        let p = process(&png(40, 30)).map_err(|e| format!("{e:?}"))?;
+        assert_eq!(p.thumbnail, p.picture);
+        let img = DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 64, |x, _| image::Rgb([x as u8, 9, 9])));
+        let mut webp = Cursor::new(Vec::new());
+        img.write_to(&mut webp, ImageFormat::WebP).map_err(|e| e.to_string())?;
+        let p = process(&webp.into_inner()).map_err(|e| format!("{e:?}"))?;
+        assert_eq!((p.kind, p.width), (Kind::Jpeg, 64));
         Ok(())
     }
 

@@ -49,9 +49,11 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
     row.interests = Set(serde_json::json!([]));
     row.links = Set(serde_json::json!([]));
     row.avatar_url = Set(None);
+    row.avatar_id = Set(None);
     row.discoverable = Set(false);
     row.updated_at = Set(Utc::now());
     let erased = row.update(&txn).await?;
+    let uploads = crate::domain::media::forget_uploads_of(&txn, me.id).await?;
     // The profile text leaves the search index with the profile.
     search::index_member(&txn, &erased).await?;
     if federates {
@@ -76,6 +78,9 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
         .await?;
     }
     txn.commit().await?;
+    for key in uploads {
+        state.media.delete(&key).await;
+    }
     for id in changed_events {
         state.bus.publish(&state.db, crate::bus::Change::Event { id }).await;
     }

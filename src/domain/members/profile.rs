@@ -65,8 +65,7 @@ pub async fn update_profile(state: &AppState, viewer: &Viewer, changes: ProfileC
     if let Some(v) = changes.discoverable {
         row.discoverable = Set(v);
     }
-    if let Some(v) = changes.avatar {
-        let picture = crate::domain::media::attachable(&state.db, me.id, "avatarId", v).await?;
+    if let Some(picture) = crate::domain::media::attach(&state.db, me.id, "avatarId", changes.avatar).await? {
         row.avatar_url = Set(picture.as_ref().map(|m| crate::domain::media::url(state, m)));
         row.avatar_id = Set(picture.map(|m| m.id));
     }

@@ -131,12 +131,8 @@ pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> A
     row.tags = Set(serde_json::json!(tags));
     row.visibility = Set(if ev.public { Visibility::Public } else { Visibility::Unlisted });
     row.status = Set(if ev.cancelled { EventStatus::Cancelled } else { EventStatus::Published });
-    row.picture_id = Set(match &ev.picture {
-        Some(p) => {
-            Some(crate::domain::media::reference(&txn, g.id, &p.url, p.media_type.as_deref(), p.name.as_deref()).await?)
-        }
-        None => None,
-    });
+    let picture = crate::domain::media::reference(&txn, g.id, ev.picture.as_ref()).await?;
+    row.picture_id = Set(picture);
     row.updated_at = Set(now);
     row.last_refreshed_at = Set(Some(now));
     if ev.updated.is_some() {
@@ -158,6 +154,7 @@ pub async fn receive(state: &AppState, g: &group::Model, ev: IncomingEvent) -> A
         .insert(&txn)
         .await?;
     }
+    crate::domain::media::replaced(&txn, existing.as_ref().and_then(|x| x.picture_id), picture).await?;
     let saved = event::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("event"))?;
     write_tags(&txn, &saved).await?;
     search::index_event(&txn, &saved).await?;

@@ -15,7 +15,7 @@ use crate::domain::pagination::PageRequest;
 use crate::domain::{handles, search, validate};
 use crate::federation::resolve::{self, Found};
 
-/// Matches by kind, best first.
+/// Matches by kind, best first. Each list goes on from its cursor in `next`.
 #[derive(SimpleObject)]
 pub struct SearchResults {
     pub members: Vec<Member>,
@@ -25,6 +25,51 @@ pub struct SearchResults {
     pub threads: Vec<Thread>,
     pub learning_questions: Vec<LearningQuestion>,
     pub reflections: Vec<Reflection>,
+    /// Where each kind's list goes on.
+    pub next: SearchCursors,
+}
+
+/// For each kind, the `after` that asks `search` for its next matches (that kind only); null
+/// when there are no more. At most 500 matches of a kind are reached this way.
+#[derive(SimpleObject, Default)]
+pub struct SearchCursors {
+    pub members: Option<String>,
+    pub groups: Option<String>,
+    pub events: Option<String>,
+    pub resources: Option<String>,
+    pub threads: Option<String>,
+    pub learning_questions: Option<String>,
+    pub reflections: Option<String>,
+}
+
+/// A kind of thing the search box finds.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum SearchKind {
+    Members,
+    Groups,
+    Events,
+    Resources,
+    Threads,
+    LearningQuestions,
+    Reflections,
+}
+
+impl From<SearchKind> for search::Kind {
+    fn from(k: SearchKind) -> Self {
+        match k {
+            SearchKind::Members => search::Kind::Member,
+            SearchKind::Groups => search::Kind::Group,
+            SearchKind::Events => search::Kind::Event,
+            SearchKind::Resources => search::Kind::Resource,
+            SearchKind::Threads => search::Kind::Thread,
+            SearchKind::LearningQuestions => search::Kind::Question,
+            SearchKind::Reflections => search::Kind::Reflection,
+        }
+    }
+}
+
+fn next<T>(page: &search::KindPage<T>) -> Option<String> {
+    page.next.map(search::Cursor::encode)
 }
 
 #[derive(Default)]
@@ -32,20 +77,47 @@ pub struct SearchQuery;
 
 #[Object]
 impl SearchQuery {
-    /// Everything whose words start with the query's words; `first` per kind.
+    /// Everything whose words start with the query's words, best first: `first` of each kind
+    /// (or of `kind` alone). `after`, a cursor from `next`, goes on with that cursor's kind.
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
-    async fn search(&self, ctx: &Context<'_>, query: String, first: Option<i32>) -> Result<SearchResults> {
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        first: Option<i32>,
+        after: Option<String>,
+        kind: Option<SearchKind>,
+    ) -> Result<SearchResults> {
         let q = validate::required_text("query", &query, 200)?;
         let page = PageRequest::new(first, None)?;
+        let after = after.as_deref().map(search::Cursor::decode).transpose()?;
         let state = ctx.state();
-        let found = search::everything(state, ctx.viewer(), &q, page.first).await?;
-        let mut members: Vec<Member> = found.members.into_iter().map(Member).collect();
-        let mut groups: Vec<Group> = found.groups.into_iter().map(Group).collect();
-        if handles::is_remote(&q, &state.config.domain) {
+        let found = search::everything(state, ctx.viewer(), &q, page.first, kind.map(Into::into), after).await?;
+        let next = SearchCursors {
+            members: next(&found.members),
+            groups: next(&found.groups),
+            events: next(&found.events),
+            resources: next(&found.resources),
+            threads: next(&found.threads),
+            learning_questions: next(&found.questions),
+            reflections: next(&found.reflections),
+        };
+        let mut members: Vec<Member> = found.members.items.into_iter().map(Member).collect();
+        let mut groups: Vec<Group> = found.groups.items.into_iter().map(Group).collect();
+        let looks_for_people = matches!(kind, None | Some(SearchKind::Members) | Some(SearchKind::Groups));
+        if after.is_none() && looks_for_people && handles::is_remote(&q, &state.config.domain) {
             // A failed remote look-up is no result, not an error of the whole search.
             match resolve::find_by_handle(&ctx.fed(), &q, ctx.lookup(), ctx.viewer()).await {
-                Ok(Some(Found::Member(m))) if !members.iter().any(|x| x.0.id == m.id) => members.insert(0, Member(*m)),
-                Ok(Some(Found::Group(g))) if !groups.iter().any(|x| x.0.id == g.id) => groups.insert(0, Group(*g)),
+                Ok(Some(Found::Member(m)))
+                    if kind != Some(SearchKind::Groups) && !members.iter().any(|x| x.0.id == m.id) =>
+                {
+                    members.insert(0, Member(*m))
+                }
+                Ok(Some(Found::Group(g)))
+                    if kind != Some(SearchKind::Members) && !groups.iter().any(|x| x.0.id == g.id) =>
+                {
+                    groups.insert(0, Group(*g))
+                }
                 _ => {}
             }
         }
@@ -54,11 +126,12 @@ impl SearchQuery {
         Ok(SearchResults {
             members,
             groups,
-            events: found.events.into_iter().map(Event).collect(),
-            resources: found.resources.into_iter().map(Resource).collect(),
-            threads: found.threads.into_iter().map(Thread).collect(),
-            learning_questions: found.questions.into_iter().map(LearningQuestion).collect(),
-            reflections: found.reflections.into_iter().map(Reflection).collect(),
+            events: found.events.items.into_iter().map(Event).collect(),
+            resources: found.resources.items.into_iter().map(Resource).collect(),
+            threads: found.threads.items.into_iter().map(Thread).collect(),
+            learning_questions: found.questions.items.into_iter().map(LearningQuestion).collect(),
+            reflections: found.reflections.items.into_iter().map(Reflection).collect(),
+            next,
         })
     }
 }

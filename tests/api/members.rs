@@ -152,3 +152,36 @@ async fn huge_label_lists_are_refused_quickly() {
     let p = app.ok(UPDATE, json!({"i": {"interests": vec!["same"; 30]}}), Some(&alice.access)).await;
     assert_eq!(p["updateProfile"]["interests"], json!(["same"]));
 }
+
+#[tokio::test]
+async fn each_kind_of_search_answer_pages_on_from_its_own_cursor() {
+    let app = spawn_app().await;
+    for n in 1..=7 {
+        app.register(&format!("weaver{n}")).await;
+    }
+    let q = "query($a: String, $k: SearchKind) { search(query: \"weaver\", first: 3, after: $a, kind: $k) {
+        members { username } groups { handle } next { members groups events } } }";
+    let mut seen = vec![];
+    let mut after: Option<String> = None;
+    for page in 0..3 {
+        let v = app.ok(q, json!({"a": after}), None).await["search"].clone();
+        let names: Vec<String> =
+            v["members"].as_array().unwrap().iter().map(|m| m["username"].as_str().unwrap().to_string()).collect();
+        assert_eq!(names.len(), if page < 2 { 3 } else { 1 }, "{v}");
+        seen.extend(names);
+        assert_eq!(v["next"]["groups"], json!(null));
+        after = v["next"]["members"].as_str().map(str::to_string);
+        assert_eq!(after.is_some(), page < 2, "{v}");
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 7, "every match once: {seen:?}");
+    // One kind alone; a cursor is of one kind only; a made-up cursor is refused.
+    let v = app.ok(q, json!({"k": "GROUPS"}), None).await;
+    assert_eq!(v["search"]["members"], json!([]));
+    let first = app.ok(q, json!({}), None).await["search"]["next"]["members"].clone();
+    let v = app.gql(q, json!({"a": first, "k": "GROUPS"}), None).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT");
+    let v = app.gql(q, json!({"a": "bm90IGEgY3Vyc29y"}), None).await;
+    assert_eq!(code(&v), "BAD_USER_INPUT");
+}

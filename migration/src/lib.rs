@@ -23,6 +23,7 @@ mod m0019_learning;
 mod m0020_password_reset;
 mod m0021_group_invitation;
 mod m0022_media;
+mod m0023_notification_invitation;
 mod tag_rows;
 
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0020_password_reset::Migration),
             Box::new(m0021_group_invitation::Migration),
             Box::new(m0022_media::Migration),
+            Box::new(m0023_notification_invitation::Migration),
         ]
     }
 }

@@ -248,6 +248,9 @@ pub enum NotificationKind {
     /// A learning question they own is due for review.
     #[sea_orm(string_value = "REVIEW_DUE")]
     ReviewDue,
+    /// A group's moderators invited them to join.
+    #[sea_orm(string_value = "GROUP_INVITATION")]
+    GroupInvitation,
 }
 
 /// Where an invitation to a group stands.

@@ -442,6 +442,12 @@ async fn groups_invite_members_who_accept_or_decline_and_pending_is_no_role_to_g
     );
     let mine = "{ me { invitations { id status group { handle } } } }";
     assert_eq!(app.ok(mine, json!({}), Some(&bob.access)).await["me"]["invitations"][0]["id"], inv["id"]);
+    // Bob hears of it where he hears of everything.
+    let told = "{ notifications(first: 5) { edges { node { kind invitation { id } } } } }";
+    assert_eq!(
+        app.ok(told, json!({}), Some(&bob.access)).await["notifications"]["edges"][0]["node"],
+        json!({"kind": "GROUP_INVITATION", "invitation": {"id": inv["id"]}})
+    );
     let hers = "{ member(handle: \"bob\") { invitations { id } } }";
     assert_eq!(app.ok(hers, json!({}), Some(&ada.access)).await["member"]["invitations"], Value::Null);
     // Found by id by the invitee and the group's moderators only.

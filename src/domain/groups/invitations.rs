@@ -86,7 +86,13 @@ pub async fn invite(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("invitation"))?;
+    if saved.status == InvitationStatus::Invited {
+        crate::domain::learning::notify_invited(&txn, &saved).await?;
+    }
     txn.commit().await?;
+    if saved.status == InvitationStatus::Invited {
+        state.bus.publish(&state.db, crate::bus::Change::Notified { member: saved.member_id }).await;
+    }
     Ok(saved)
 }
 

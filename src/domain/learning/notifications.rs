@@ -171,6 +171,7 @@ async fn prompt_elsewhere(state: &AppState, e: &event::Model, key: &str, now: Da
             kind: Set(NotificationKind::ReflectionPrompt),
             event_id: Set(Some(e.id)),
             question_id: Set(None),
+            invitation_id: Set(None),
             once_key: Set(key.to_owned()),
             read_at: Set(None),
             created_at: Set(now),
@@ -229,6 +230,7 @@ async fn insert_once(
         kind: Set(kind),
         event_id: Set(event_id),
         question_id: Set(question_id),
+        invitation_id: Set(None),
         once_key: Set(key.to_owned()),
         read_at: Set(None),
         created_at: Set(now),
@@ -260,4 +262,29 @@ pub fn spawn_prompts(state: crate::state::State) {
             }
         }
     });
+}
+
+/// Tells an invited member, in the invitation's transaction (once per invitation made: a new
+/// invitation after a decline is news again). The caller tells live subscribers after commit.
+pub async fn notify_invited<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    invitation: &crate::db::group_invitation::Model,
+) -> AppResult<()> {
+    notification::Entity::insert(notification::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        member_id: Set(invitation.member_id),
+        kind: Set(NotificationKind::GroupInvitation),
+        event_id: Set(None),
+        question_id: Set(None),
+        invitation_id: Set(Some(invitation.id)),
+        once_key: Set(format!("invitation:{}:{}", invitation.id, invitation.created_at.timestamp_micros())),
+        read_at: Set(None),
+        created_at: Set(invitation.created_at),
+    })
+    .on_conflict(
+        OnConflict::columns([notification::Column::MemberId, notification::Column::OnceKey]).do_nothing().to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
 }

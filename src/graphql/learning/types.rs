@@ -37,7 +37,7 @@ mirror_enum!(ActionStatus => enums::ActionStatus { Open, Done, Dropped });
 mirror_enum!(
     /// REFLECTION_PROMPT: an event you went to or hosted has ended; REVIEW_DUE: a learning
     /// question you own is due for review.
-    NotificationKind => enums::NotificationKind { ReflectionPrompt, ReviewDue }
+    NotificationKind => enums::NotificationKind { ReflectionPrompt, ReviewDue, GroupInvitation }
 );
 
 /// Whose learning records the viewer sees: once per request; afresh each time on a WebSocket
@@ -277,6 +277,15 @@ impl Notification {
     async fn question(&self, ctx: &Context<'_>) -> Result<Option<LearningQuestion>> {
         let Some(id) = self.0.question_id else { return Ok(None) };
         Ok(visible_questions(ctx, &[id]).await?.into_iter().next())
+    }
+    /// The invitation to answer (GROUP_INVITATION), while it is the member's to see.
+    async fn invitation(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::groups::GroupInvitation>> {
+        let Some(id) = self.0.invitation_id else { return Ok(None) };
+        match crate::domain::groups::get_invitation(ctx.state(), ctx.viewer(), id).await {
+            Ok(i) => Ok(Some(crate::graphql::groups::GroupInvitation(i))),
+            Err(crate::error::AppError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
     async fn read(&self) -> bool {
         self.0.read_at.is_some()

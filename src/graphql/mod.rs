@@ -100,6 +100,12 @@ pub fn served_schema(
     schema_builder(Some(state), Some(federation)).data(limits).finish()
 }
 
+/// The `DateTime` scalar, as clients see it.
+const DATE_TIME: &str = "An instant, as an RFC 3339 date-time with its offset (`2030-09-19T09:00:00Z`, \
+    `2030-09-19T10:00:00+01:00`). Answers are in UTC; inputs in any offset.";
+const UPLOAD: &str = "A file sent with the request, as the GraphQL multipart request specification describes \
+    (`multipart/form-data`: an `operations` part, a `map` part, then the files).";
+
 fn schema_builder(
     state: Option<State>,
     federation: Option<Federation>,
@@ -110,7 +116,10 @@ fn schema_builder(
         // No control characters in any string of a request (see `text`).
         .extension(text::InputText)
         .limit_recursive_depth(32)
-        .limit_directives(20);
+        .limit_directives(20)
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME)
+        .override_input_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME)
+        .override_input_type_description::<async_graphql::Upload>(UPLOAD);
     if let Some(state) = state {
         builder = builder.data(state);
     }

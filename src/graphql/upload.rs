@@ -116,7 +116,7 @@ mod tests {
     fn the_envelope_is_bounded_before_parsing() {
         let ok = body(&[("operations", "{}"), ("map", r#"{"0":["variables.f"]}"#), ("0", "x")]);
         assert!(precheck(&ok, "b", 100).is_ok());
-        let many: Vec<(&str, &str)> = std::iter::repeat(("0", "x")).take(9).collect();
+        let many: Vec<(&str, &str)> = std::iter::repeat_n(("0", "x"), 9).collect();
         assert!(precheck(&body(&many), "b", 100).is_err());
         let fanned = body(&[("map", r#"{"0":["a","b","c","d","e","f","g","h","i"]}"#)]);
         assert!(precheck(&fanned, "b", 100).is_err());

@@ -24,6 +24,7 @@ mod m0020_password_reset;
 mod m0021_group_invitation;
 mod m0022_media;
 mod m0023_notification_invitation;
+mod m0024_instance_profile;
 mod tag_rows;
 
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0021_group_invitation::Migration),
             Box::new(m0022_media::Migration),
             Box::new(m0023_notification_invitation::Migration),
+            Box::new(m0024_instance_profile::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@ pub mod group_invitation;
 pub mod harvest;
 pub mod harvest_action;
 pub mod harvest_item;
+pub mod instance_profile;
 pub mod invite;
 pub mod learning_question;
 pub mod login_failure;

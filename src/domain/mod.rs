@@ -8,6 +8,7 @@ pub mod feed;
 pub mod follows;
 pub mod groups;
 pub mod handles;
+pub mod instance;
 pub mod learning;
 pub mod markdown;
 pub mod media;

@@ -137,7 +137,19 @@ struct Users {
 #[serde(rename_all = "camelCase")]
 struct Metadata<'a> {
     node_name: &'a str,
+    /// The admins' description, as written (Markdown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node_description: Option<String>,
+    /// The server's rules, in order (as Mastodon lists them).
+    rules: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    maintainer: Option<Maintainer>,
     groups: u64,
+}
+
+#[derive(Serialize)]
+struct Maintainer {
+    email: String,
 }
 
 pub async fn nodeinfo_links(data: FedData<State>) -> HttpResponse {
@@ -154,6 +166,7 @@ pub async fn nodeinfo(data: FedData<State>) -> HttpResponse {
     let state = data.app_data();
     let users = crate::domain::members::count_local(&state.db).await.unwrap_or(0);
     let groups = crate::domain::groups::count_local(&state.db).await.unwrap_or(0);
+    let profile = crate::domain::instance::profile(&state.db).await.unwrap_or_default();
     let base = state.base_url();
     HttpResponse::Ok()
         .content_type("application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"")
@@ -165,7 +178,13 @@ pub async fn nodeinfo(data: FedData<State>) -> HttpResponse {
             services: Services { inbound: [], outbound: [] },
             open_registrations: state.config.registration_mode == crate::config::RegistrationMode::Open,
             usage: Usage { users: Users { total: users }, local_posts: 0 },
-            metadata: Metadata { node_name: &state.config.instance_name, groups },
+            metadata: Metadata {
+                node_name: &state.config.instance_name,
+                node_description: profile.description,
+                rules: profile.rules,
+                maintainer: profile.contact_email.map(|email| Maintainer { email }),
+                groups,
+            },
         })
 }
 

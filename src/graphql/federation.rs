@@ -13,14 +13,15 @@ use crate::domain::{follows, moderation};
 use crate::error::AppError;
 use crate::federation::resolve;
 
-/// A follow by the signed-in member.
 pub struct Follow {
     row: follow::Model,
     target: String,
 }
 
+/// A follow made by the signed-in member, or by a group they act for (`asGroup`).
 #[Object]
 impl Follow {
+    /// Unique across every kind of object.
     pub async fn id(&self) -> ID {
         ID(self.row.id.to_string())
     }
@@ -34,11 +35,12 @@ impl Follow {
     }
 }
 
-/// Someone asking to follow a group that approves followers by hand.
 pub struct FollowRequest(follow::Model);
 
+/// Someone asking to follow a group that approves followers by hand.
 #[Object]
 impl FollowRequest {
+    /// Unique across every kind of object.
     pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -50,6 +52,7 @@ impl FollowRequest {
     async fn follower_url(&self, ctx: &Context<'_>) -> Result<String> {
         Ok(self.follower(ctx).await?.map(|(_, url)| url).unwrap_or_default())
     }
+    /// When they asked.
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.created_at
     }
@@ -68,10 +71,15 @@ impl FollowRequest {
     }
 }
 
+/// A blocked server, its subdomains included: its activities are refused and nothing is sent
+/// to it.
 #[derive(SimpleObject)]
 pub struct DomainBlock {
+    /// The server's host name (with its port, if any), lowercase.
     pub domain: String,
+    /// Why, as the admin gave it.
     pub reason: Option<String>,
+    /// When it was blocked.
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -81,7 +89,6 @@ impl From<domain_block::Model> for DomainBlock {
     }
 }
 
-/// The state of outgoing federation.
 pub struct DeliveryQueue {
     pending: i64,
     failed: i64,
@@ -89,6 +96,7 @@ pub struct DeliveryQueue {
     recent_failures: Vec<FailedDelivery>,
 }
 
+/// The state of outgoing federation.
 #[Object]
 impl DeliveryQueue {
     /// Deliveries waiting to be sent or retried.
@@ -114,21 +122,29 @@ impl DeliveryQueue {
 /// A delivery that will not be sent (again).
 #[derive(SimpleObject, Clone)]
 pub struct FailedDelivery {
+    /// The inbox it was for.
     pub inbox_url: String,
     /// FAILED or SKIPPED.
     pub state: String,
     /// Why: the receiving server's answer (`refused by the receiving server: HTTP 403 Forbidden`),
     /// the last error of the retries, or the reason it was skipped.
     pub last_error: Option<String>,
+    /// How many times it was tried.
     pub attempts: i32,
+    /// When its state last changed.
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// Changes to a group of this server (its owners and admins). What is left out stays as it is.
 #[derive(InputObject)]
 pub struct UpdateGroupInput {
+    /// Its display name, at most 100 characters.
     pub name: Option<String>,
+    /// Markdown, at most 2,000 characters; an empty string removes it.
     pub summary: Option<String>,
+    /// Joining needs a moderator's approval (memberships start PENDING).
     pub requires_approval: Option<bool>,
+    /// New followers need an owner's or admin's approval.
     pub manually_approves_followers: Option<bool>,
     /// List followers publicly in the ActivityPub followers collection (default: count only).
     pub public_followers: Option<bool>,
@@ -216,11 +232,15 @@ impl FederationMutation {
         Ok(follows::unfollow(ctx.state(), follower, target).await?)
     }
 
+    /// Accepts a pending follow request (a group's: its owners and admins). A remote follower's
+    /// server is told. CONFLICT when it was already answered or withdrawn.
     async fn accept_follow_request(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = parse_id("id", &id)?;
         Ok(follows::review(ctx.state(), ctx.viewer(), id, true).await?.is_some())
     }
 
+    /// Rejects a pending follow request (a group's: its owners and admins). A remote follower's
+    /// server is told. CONFLICT when it was already answered or withdrawn.
     async fn reject_follow_request(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = parse_id("id", &id)?;
         follows::review(ctx.state(), ctx.viewer(), id, false).await?;
@@ -246,6 +266,7 @@ impl FederationMutation {
         Ok(moderation::block(ctx.state(), ctx.viewer(), &domain, reason.as_deref()).await?.into())
     }
 
+    /// Unblocks a server (instance admins); answers whether it was blocked.
     async fn unblock_domain(&self, ctx: &Context<'_>, domain: String) -> Result<bool> {
         Ok(moderation::unblock(ctx.state(), ctx.viewer(), &domain).await?)
     }

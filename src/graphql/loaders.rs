@@ -38,6 +38,8 @@ pub struct Loaders {
     /// Whose learning records the viewer sees, loaded once per request (never kept on a
     /// long-lived connection: see `uncached`).
     pub record_scope: tokio::sync::OnceCell<crate::domain::visibility::RecordScope>,
+    /// The instance's profile, read once per request.
+    pub instance: tokio::sync::OnceCell<crate::domain::instance::Profile>,
     pub keep_record_scope: bool,
 }
 
@@ -115,6 +117,7 @@ impl Loaders {
             ),
             media: DataLoader::with_cache(MediaLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             record_scope: tokio::sync::OnceCell::new(),
+            instance: tokio::sync::OnceCell::new(),
             keep_record_scope: true,
         }
     }

@@ -11,12 +11,13 @@ use crate::error::AppError;
 use crate::graphql::types::{loaded, parse_id, Result};
 use crate::graphql::ContextExt as _;
 
-/// A picture: uploaded here (re-encoded, its metadata stripped) or another server's, shown
-/// where it is.
 pub struct Media(pub media::Model);
 
+/// A picture: uploaded here (re-encoded, its metadata stripped) or another server's, shown
+/// where it is.
 #[Object]
 impl Media {
+    /// Unique across every kind of object.
     pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -36,6 +37,7 @@ impl Media {
     async fn width(&self) -> Option<i32> {
         self.0.width
     }
+    /// In pixels; unknown for remote pictures.
     async fn height(&self) -> Option<i32> {
         self.0.height
     }

@@ -3,10 +3,10 @@
 /// A GraphQL enum that mirrors a database enum variant for variant, with conversions both ways.
 /// (Defined before the modules so that each of them can use it.)
 macro_rules! mirror_enum {
-    ($(#[$meta:meta])* $name:ident => $db:ty { $($v:ident),* $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident => $db:ty { $($(#[$vmeta:meta])* $v:ident),* $(,)? }) => {
         $(#[$meta])*
         #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
-        pub enum $name { $($v),* }
+        pub enum $name { $($(#[$vmeta])* $v),* }
         impl From<$db> for $name {
             fn from(v: $db) -> Self { match v { $(<$db>::$v => $name::$v),* } }
         }
@@ -46,6 +46,7 @@ use crate::state::{AppState, State};
 
 pub use loaders::Loaders;
 
+/// What may be read: members, groups, events, the library, threads, learning records, search.
 #[derive(MergedObject, Default)]
 pub struct Query(
     members::MemberQuery,
@@ -61,6 +62,7 @@ pub struct Query(
     feed::FeedQuery,
 );
 
+/// What may be changed, each as the signed-in member (see each field for who may).
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     members::MemberMutation,
@@ -72,8 +74,10 @@ pub struct Mutation(
     learning::LearningMutation,
     groups::InvitationMutation,
     media::MediaMutation,
+    instance::InstanceMutation,
 );
 
+/// What a client may hear of as it happens (over `graphql-transport-ws` on `/graphql`).
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(
     events::EventSubscription,

@@ -18,12 +18,21 @@ use crate::federation::resolve::{self, Found};
 /// Matches by kind, best first. Each list goes on from its cursor in `next`.
 #[derive(SimpleObject)]
 pub struct SearchResults {
+    /// Matching members; when the query is a handle elsewhere (`name@server`), that account first,
+    /// if found.
     pub members: Vec<Member>,
+    /// Matching groups; when the query is a handle elsewhere (`name@server`), that group first, if
+    /// found.
     pub groups: Vec<Group>,
+    /// Matching events.
     pub events: Vec<Event>,
+    /// Matching library entries.
     pub resources: Vec<Resource>,
+    /// Matching threads, found by their title, opening post or replies.
     pub threads: Vec<Thread>,
+    /// Matching learning questions.
     pub learning_questions: Vec<LearningQuestion>,
+    /// Matching reflections.
     pub reflections: Vec<Reflection>,
     /// Where each kind's list goes on.
     pub next: SearchCursors,
@@ -33,24 +42,38 @@ pub struct SearchResults {
 /// when there are no more. At most 500 matches of a kind are reached this way.
 #[derive(SimpleObject, Default)]
 pub struct SearchCursors {
+    /// The `after` for more members.
     pub members: Option<String>,
+    /// The `after` for more groups.
     pub groups: Option<String>,
+    /// The `after` for more events.
     pub events: Option<String>,
+    /// The `after` for more library entries.
     pub resources: Option<String>,
+    /// The `after` for more threads.
     pub threads: Option<String>,
+    /// The `after` for more learning questions.
     pub learning_questions: Option<String>,
+    /// The `after` for more reflections.
     pub reflections: Option<String>,
 }
 
 /// A kind of thing the search box finds.
 #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum SearchKind {
+    /// Members (a `name@server` query also looks the account up on its server).
     Members,
+    /// Groups (a `name@server` query also looks the group up on its server).
     Groups,
+    /// Events.
     Events,
+    /// Library entries.
     Resources,
+    /// Threads.
     Threads,
+    /// Learning questions.
     LearningQuestions,
+    /// Reflections.
     Reflections,
 }
 

@@ -161,10 +161,25 @@ pub async fn actor_page(state: &AppState, actor: &ApActor) -> HttpResponse {
 /// The instance's front page: what it is, its public groups, where the API is.
 pub async fn home(state: actix_web::web::Data<crate::state::State>) -> HttpResponse {
     let groups = crate::domain::groups::list_local_public(&state.db, 50).await.unwrap_or_default();
+    let profile = crate::domain::instance::profile(&state.db).await.unwrap_or_default();
     let domain = state.config.domain.as_str();
     let body = html! {
         h1 { (state.config.instance_name) }
+        @if let Some(about) = profile.description_html() {
+            div.about { (PreEscaped(about)) }
+        }
         p { "A Weave community of practice. Follow its groups from Mastodon or any ActivityPub server." }
+        @if !profile.rules.is_empty() {
+            h2 { "Rules" }
+            ol.rules {
+                @for rule in &profile.rules {
+                    li { (rule) }
+                }
+            }
+        }
+        @if let Some(email) = &profile.contact_email {
+            p { "Contact: " a href={ "mailto:" (email) } { (email) } }
+        }
         h2 { "Groups" }
         ul {
             @for g in &groups {

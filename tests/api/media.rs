@@ -43,14 +43,14 @@ async fn upload_raw(app: &TestApp, token: Option<&str>, name: &str, claimed: &st
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
-async fn upload(app: &TestApp, who: &Account, name: &str, bytes: &[u8]) -> Value {
+pub async fn upload(app: &TestApp, who: &Account, name: &str, bytes: &[u8]) -> Value {
     let (status, v) = upload_raw(app, Some(&who.access), name, "image/png", bytes).await;
     assert_eq!(status, 200);
     assert!(v.get("errors").is_none(), "{v}");
     v["data"]["uploadMedia"].clone()
 }
 
-fn png(w: u32, h: u32) -> Vec<u8> {
+pub fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
     let mut out = Cursor::new(Vec::new());
     image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Png).unwrap();

@@ -1,7 +1,7 @@
 //! Operations: health, schema file, compose file, CLI.
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{code, spawn_app};
 
 #[tokio::test]
 async fn the_front_page_lists_groups() {
@@ -10,6 +10,50 @@ async fn the_front_page_lists_groups() {
     assert_eq!(resp.status(), 200);
     let body = resp.text().await.unwrap();
     assert!(body.contains(&format!("@community@{}", app.state.config.domain)), "{body}");
+}
+
+#[tokio::test]
+async fn admins_set_the_instances_description_rules_and_contact_shown_everywhere_it_introduces_itself() {
+    let app = spawn_app().await;
+    let admin = app.admin("steward").await;
+    let ada = app.register("ada").await;
+    let set = "mutation($i: UpdateInstanceInput!) { updateInstance(input: $i) { description descriptionHtml rules contactEmail } }";
+    let rules = json!(["Be kind; assume good intent.", "No <script>alert(1)</script> tricks."]);
+    let input = json!({"i": {"description": "A network for *learning* together.", "rules": rules, "contactEmail": "Hosts@Example.org"}});
+    assert_eq!(code(&app.gql(set, input.clone(), Some(&ada.access)).await), "FORBIDDEN");
+    assert_eq!(code(&app.gql(set, input.clone(), None).await), "UNAUTHENTICATED");
+    let v = app.ok(set, input, Some(&admin.access)).await["updateInstance"].clone();
+    assert_eq!(v["rules"], rules);
+    assert_eq!(v["contactEmail"], "hosts@example.org");
+    assert!(v["descriptionHtml"].as_str().unwrap().contains("<em>learning</em>"), "{v}");
+    // Bad input changes nothing.
+    let many: Vec<String> = (0..31).map(|n| format!("Rule {n}")).collect();
+    assert_eq!(code(&app.gql(set, json!({"i": {"rules": many}}), Some(&admin.access)).await), "BAD_USER_INPUT");
+    assert_eq!(
+        code(&app.gql(set, json!({"i": {"contactEmail": "nobody"}}), Some(&admin.access)).await),
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(code(&app.gql(set, json!({"i": {"rules": ["ok", " "]}}), Some(&admin.access)).await), "BAD_USER_INPUT");
+    let read = app.ok("{ instance { rules contactEmail description } }", json!({}), None).await["instance"].clone();
+    assert_eq!(read["rules"], rules);
+    assert_eq!(read["description"], "A network for *learning* together.");
+
+    // The front page shows them (escaped), and so does NodeInfo.
+    let page = app.client.get(format!("{}/", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Be kind; assume good intent."), "{page}");
+    assert!(page.contains("&lt;script&gt;") && !page.contains("<script>alert"), "{page}");
+    assert!(page.contains("<em>learning</em>") && page.contains("mailto:hosts@example.org"));
+    let info: serde_json::Value =
+        app.client.get(format!("{}/nodeinfo/2.1", app.address)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(info["metadata"]["rules"], rules);
+    assert_eq!(info["metadata"]["maintainer"]["email"], "hosts@example.org");
+    assert_eq!(info["metadata"]["nodeDescription"], "A network for *learning* together.");
+    // Clearing: empty texts and an empty list.
+    let v = app.ok(set, json!({"i": {"description": "", "rules": [], "contactEmail": ""}}), Some(&admin.access)).await;
+    assert_eq!(
+        v["updateInstance"],
+        json!({"description": null, "descriptionHtml": null, "rules": [], "contactEmail": null})
+    );
 }
 
 #[tokio::test]

@@ -21,6 +21,8 @@ pub struct EventMutation;
 
 #[Object]
 impl EventMutation {
+    /// Creates an event in a group of this server (its moderators and up). Groups named in
+    /// `coHosts` are invited to co-host.
     async fn create_event(&self, ctx: &Context<'_>, mut input: CreateEventInput) -> Result<Event> {
         let group = parse_id("groupId", &input.group_id)?;
         let picture = crate::graphql::media::change("pictureId", std::mem::take(&mut input.picture_id))?;
@@ -29,6 +31,8 @@ impl EventMutation {
         Ok(Event(events::create(ctx.state(), ctx.viewer(), group, fields).await?))
     }
 
+    /// Changes an event of this server (its hosts); a cancelled one cannot change (CONFLICT). Seats
+    /// freed by a larger capacity or fewer held seats go to the waitlist at once.
     async fn update_event(&self, ctx: &Context<'_>, id: ID, mut input: UpdateEventInput) -> Result<Event> {
         let id = parse_id("id", &id)?;
         let picture = crate::graphql::media::change("pictureId", std::mem::take(&mut input.picture_id))?;
@@ -51,6 +55,8 @@ impl EventMutation {
         Ok(Event(events::answer_cohost(ctx.state(), ctx.viewer(), event, group, accept).await?))
     }
 
+    /// Cancels an event of this server (its hosts), with an optional reason (`cancelReason`): it
+    /// stays listed, marked CANCELLED, and refuses registrations. Cancelling again changes nothing.
     async fn cancel_event(&self, ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<Event> {
         let id = parse_id("id", &id)?;
         Ok(Event(events::cancel(ctx.state(), ctx.viewer(), id, reason).await?))

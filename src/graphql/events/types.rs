@@ -1,4 +1,7 @@
 //! The event's output objects: `Event`, `Registration`, their parts and enums.
+//!
+//! Over 400 lines and kept whole: `Event` is one GraphQL type, and its resolvers, each with the
+//! description clients read, make one `#[Object]` block that cannot be split across files.
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -13,58 +16,120 @@ use crate::graphql::members::{visible_member, Member};
 use crate::graphql::types::{connection, loaded, wants_total, Conn, Result};
 use crate::graphql::ContextExt as _;
 
-mirror_enum!(LocationMode => DbMode { Online, InPerson, Hybrid });
-mirror_enum!(EventStatus => DbStatus { Draft, Published, Cancelled });
+mirror_enum!(
+    /// Where an event happens: online, in one place, or both.
+    LocationMode => DbMode {
+        /// Online only; the link is `location.onlineUrl`.
+        Online,
+        /// In one place: at its venue or address.
+        InPerson,
+        /// In one place and online at once.
+        Hybrid,
+    }
+);
+mirror_enum!(
+    /// DRAFT: seen by its hosts only; CANCELLED events stay listed, marked.
+    EventStatus => DbStatus {
+        /// Being prepared: seen by its hosts only.
+        Draft,
+        /// Published: seen by whoever its visibility allows.
+        Published,
+        /// Called off (`cancelEvent`): still listed, marked, and refusing registrations.
+        Cancelled,
+    }
+);
 mirror_enum!(
     /// PUBLIC: everyone; MEMBERS: members of the host groups; UNLISTED: whoever has the id.
-    Visibility => enums::Visibility { Public, Members, Unlisted }
+    Visibility => enums::Visibility {
+        /// Everyone; listed.
+        Public,
+        /// The members of its host groups (and its hosts).
+        Members,
+        /// Whoever has its id; never listed.
+        Unlisted,
+    }
 );
 mirror_enum!(
     /// GOING holds a seat, WAITLISTED waits for one, REQUESTED asks the hosts for a held seat.
-    RegistrationStatus => DbReg { Going, Waitlisted, Cancelled, Requested, Declined }
+    RegistrationStatus => DbReg {
+        /// Holds a seat.
+        Going,
+        /// Waits for a seat, in order; takes one as soon as one is free.
+        Waitlisted,
+        /// Given up (`cancelRsvp`); holds nothing.
+        Cancelled,
+        /// Asks the hosts for a held seat, with a message.
+        Requested,
+        /// The hosts declined the request for a held seat; holds nothing.
+        Declined,
+    }
 );
 
+/// One session of an event; a multi-day event has one per day.
 #[derive(SimpleObject)]
 pub struct EventSession {
+    /// When the session starts.
     pub starts_at: DateTime<Utc>,
+    /// When the session ends.
     pub ends_at: DateTime<Utc>,
+    /// Its own title, if it has one.
     pub title: Option<String>,
 }
 
+/// Where an event happens.
 #[derive(SimpleObject)]
 pub struct Location {
+    /// Online, in person, or both.
     pub mode: LocationMode,
+    /// The place's name.
     pub venue: Option<String>,
+    /// The street address.
     pub address: Option<String>,
+    /// As the hosts give it.
     pub city: Option<String>,
+    /// As the hosts give it.
     pub country: Option<String>,
     /// Only for GOING registrants and the hosts.
     pub online_url: Option<String>,
 }
 
+/// One item of an event's programme.
 #[derive(SimpleObject)]
 pub struct AgendaItem {
+    /// Its place in the programme, from 1.
     pub position: i32,
+    /// What the item is.
     pub title: String,
+    /// More about it, as plain text.
     pub description: Option<String>,
+    /// When it starts, if the hosts say.
     pub starts_at: Option<DateTime<Utc>>,
 }
 
+/// A question about an event, with the hosts' answer.
 #[derive(SimpleObject)]
 pub struct FaqItem {
+    /// The question.
     pub question: String,
+    /// The hosts' answer, as plain text.
     pub answer: String,
 }
 
+/// A decimal amount and an ISO 4217 currency: `{amount: "350.00", currency: "USD"}`.
 #[derive(SimpleObject)]
 pub struct Money {
+    /// A decimal, as a string: `350.00`.
     pub amount: String,
+    /// The ISO 4217 code, upper case: `USD`.
     pub currency: String,
 }
 
+/// How many people share one value.
 #[derive(SimpleObject)]
 pub struct Tally {
+    /// The country or sector as given, `UNSPECIFIED` when none, or `OTHER`.
     pub key: String,
+    /// How many people: at least five.
     pub count: i32,
 }
 
@@ -72,21 +137,28 @@ pub struct Tally {
 /// people: smaller ones are merged into `OTHER`, which is left out while it counts fewer.
 #[derive(SimpleObject)]
 pub struct Attendance {
+    /// How many are GOING: at least five.
     pub going: i32,
+    /// By the country on their profiles, largest bucket first.
     pub by_country: Vec<Tally>,
+    /// By the sector on their profiles (a `Sector`), largest bucket first.
     pub by_sector: Vec<Tally>,
 }
 
 pub struct Facilitator(events::Facilitator);
 
+/// Someone who leads an event: a member, or a plain name.
 #[Object]
 impl Facilitator {
+    /// Their name: as the hosts give it, else the member's.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// What they do at the event.
     async fn role(&self) -> Option<&str> {
         self.0.role.as_deref()
     }
+    /// Their account, when they have one the viewer may see.
     async fn member(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
         visible_member(ctx, self.0.member_id).await
     }
@@ -127,8 +199,10 @@ impl Event {
     }
 }
 
+/// An event hosted by one or more groups: when, where, seats and registration.
 #[Object]
 impl Event {
+    /// Unique across every kind of object.
     pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -136,9 +210,11 @@ impl Event {
     async fn picture(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::media::Media>> {
         crate::graphql::media::picture(ctx, self.0.picture_id).await
     }
+    /// The event's name.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// A line or two about it.
     async fn summary(&self) -> Option<&str> {
         self.0.summary.as_deref()
     }
@@ -146,7 +222,6 @@ impl Event {
     async fn description(&self) -> Option<&str> {
         self.0.description_html.as_deref()
     }
-    /// IANA zone the event is described in.
     /// The description's Markdown as written: for the hosts (null for others).
     async fn description_source(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
         Ok(if self.is_host(ctx).await? { self.0.description.as_deref() } else { None })
@@ -168,21 +243,26 @@ impl Event {
         let mine = self.my_registration_row(ctx).await?;
         Ok(registrations::may_register(me, &self.0, mine.as_ref(), Utc::now()))
     }
+    /// IANA zone the event is described in.
     async fn timezone(&self) -> &str {
         &self.0.timezone
     }
+    /// When the first session starts.
     async fn starts_at(&self) -> DateTime<Utc> {
         self.0.starts_at
     }
+    /// When the last session ends.
     async fn ends_at(&self) -> DateTime<Utc> {
         self.0.ends_at
     }
+    /// Its sessions (at least one), by start time, none overlapping.
     async fn sessions(&self) -> Result<Vec<EventSession>> {
         Ok(events::sessions(&self.0)?
             .into_iter()
             .map(|s| EventSession { starts_at: s.starts_at, ends_at: s.ends_at, title: s.title })
             .collect())
     }
+    /// Where it happens.
     async fn location(&self, ctx: &Context<'_>) -> Result<Location> {
         let e = &self.0;
         let online_url = match &e.online_url {
@@ -202,12 +282,15 @@ impl Event {
             online_url,
         })
     }
+    /// DRAFT, PUBLISHED or CANCELLED.
     async fn status(&self) -> EventStatus {
         self.0.status.into()
     }
+    /// Why it was cancelled; null unless cancelled with a reason.
     async fn cancel_reason(&self) -> Option<&str> {
         self.0.cancel_reason.as_deref()
     }
+    /// Who may see it.
     async fn visibility(&self) -> Visibility {
         self.0.visibility.into()
     }
@@ -219,6 +302,7 @@ impl Event {
     async fn held_seats(&self) -> i32 {
         self.0.held_seats
     }
+    /// Seats taken by GOING registrants.
     async fn seats_taken(&self) -> i32 {
         self.0.seats_taken
     }
@@ -226,24 +310,31 @@ impl Event {
     async fn seats_left(&self) -> Option<i32> {
         self.open_seats()
     }
+    /// Whether no seat is left for registrants (`seatsLeft` is 0); false when unlimited.
     async fn sold_out(&self) -> bool {
         self.open_seats() == Some(0)
     }
+    /// Whether a full event takes a waitlist.
     async fn waitlist(&self) -> bool {
         self.0.waitlist_enabled
     }
+    /// How many registrations are WAITLISTED.
     async fn waitlist_count(&self) -> i32 {
         self.0.waitlist_count
     }
+    /// When registration closes: as the hosts set it, else when the last session ends.
     async fn registration_closes_at(&self) -> DateTime<Utc> {
         self.0.registration_closes_at.unwrap_or(self.0.ends_at)
     }
+    /// The hosts' refund terms, as plain text.
     async fn refund_policy(&self) -> Option<&str> {
         self.0.refund_policy.as_deref()
     }
+    /// Where to write to the hosts about it.
     async fn contact_email(&self) -> Option<&str> {
         self.0.contact_email.as_deref()
     }
+    /// The programme, in order.
     async fn agenda(&self) -> Result<Vec<AgendaItem>> {
         Ok(events::agenda(&self.0)?
             .into_iter()
@@ -256,9 +347,11 @@ impl Event {
             })
             .collect())
     }
+    /// Questions and answers about it, in order.
     async fn faq(&self) -> Result<Vec<FaqItem>> {
         Ok(events::faq(&self.0)?.into_iter().map(|f| FaqItem { question: f.question, answer: f.answer }).collect())
     }
+    /// The group it belongs to (the first of its `hosts`).
     async fn group(&self, ctx: &Context<'_>) -> Result<Group> {
         // The first host is the event's own group; the hosts' batch loads it for a whole list.
         if let Some(g) = self.host_groups(ctx).await?.into_iter().find(|g| g.id == self.0.group_id) {
@@ -268,6 +361,7 @@ impl Event {
             .map(Group)
             .ok_or_else(|| AppError::not_found("group").into())
     }
+    /// Who created it; null for another server's event or a hidden account.
     async fn organizer(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
         visible_member(ctx, self.0.organizer_id).await
     }
@@ -280,12 +374,15 @@ impl Event {
     async fn invited_hosts(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
         Ok(self.hosting(ctx).await?.invited.into_iter().map(Group).collect())
     }
+    /// Labels to find it by (`EventFilter.tag`).
     async fn tags(&self) -> Vec<String> {
         events::tags(&self.0)
     }
+    /// The viewer's registration, whatever its status; null when none.
     async fn my_registration(&self, ctx: &Context<'_>) -> Result<Option<Registration>> {
         Ok(self.my_registration_row(ctx).await?.map(Registration))
     }
+    /// Whether it is this server's (false: a partner's, from another server).
     async fn local(&self) -> bool {
         self.0.local
     }
@@ -297,6 +394,7 @@ impl Event {
     async fn ical_url(&self, ctx: &Context<'_>) -> String {
         format!("{}.ics", events::event_url(ctx.state(), self.0.id))
     }
+    /// Where the main ticketing happens, when it is elsewhere.
     async fn external_registration_url(&self) -> Option<&str> {
         self.0.external_registration_url.as_deref()
     }
@@ -307,9 +405,11 @@ impl Event {
             _ => None,
         }
     }
+    /// Where to pay (Weave takes no payments).
     async fn payment_url(&self) -> Option<&str> {
         self.0.payment_url.as_deref()
     }
+    /// Who leads it, in the hosts' order.
     async fn facilitators(&self) -> Result<Vec<Facilitator>> {
         Ok(events::facilitators(&self.0)?.into_iter().map(Facilitator).collect())
     }
@@ -347,6 +447,7 @@ impl Event {
         }
         Ok(self.0.request_count)
     }
+    /// When it was created (for another server's event: when it first arrived).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -365,21 +466,26 @@ pub async fn visible_event(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<
 
 pub struct Registration(pub registration::Model);
 
+/// A member's place at an event: a seat, a waitlist place or a request for a held seat.
 #[Object]
 impl Registration {
+    /// Unique across every kind of object.
     pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The event registered for.
     async fn event(&self, ctx: &Context<'_>) -> Result<Event> {
         loaded(ctx.loaders().events.load_one(self.0.event_id).await)?
             .map(Event)
             .ok_or_else(|| AppError::not_found("event").into())
     }
+    /// Who registered.
     async fn member(&self, ctx: &Context<'_>) -> Result<Member> {
         loaded(ctx.loaders().members.load_one(self.0.member_id).await)?
             .map(Member)
             .ok_or_else(|| AppError::not_found("member").into())
     }
+    /// Where the registration stands.
     async fn status(&self) -> RegistrationStatus {
         self.0.status.into()
     }
@@ -391,6 +497,7 @@ impl Registration {
     async fn message(&self) -> Option<&str> {
         self.0.message.as_deref()
     }
+    /// When the registration was made.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

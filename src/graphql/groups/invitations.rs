@@ -12,17 +12,26 @@ use crate::graphql::ContextExt as _;
 
 mirror_enum!(
     /// INVITED waits for the member's answer.
-    GroupInvitationStatus => DbStatus { Invited, Accepted, Declined }
+    GroupInvitationStatus => DbStatus {
+        /// Waits for the member's answer.
+        Invited,
+        /// The member joined the group.
+        Accepted,
+        /// The member said no; a new invitation reopens it.
+        Declined,
+    }
 );
 
-/// An invitation to join a group, seen by its member and the group's moderators.
 pub struct GroupInvitation(pub group_invitation::Model);
 
+/// An invitation to join a group, seen by its member and the group's moderators.
 #[Object]
 impl GroupInvitation {
+    /// Unique across every kind of object.
     pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The group the member is invited to.
     async fn group(&self, ctx: &Context<'_>) -> Result<Group> {
         loaded(ctx.loaders().groups.load_one(self.0.group_id).await)?
             .map(Group)
@@ -32,15 +41,19 @@ impl GroupInvitation {
     async fn member(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
         visible_member(ctx, Some(self.0.member_id)).await
     }
+    /// The moderator who invited them; null when unknown or hidden from the viewer.
     async fn invited_by(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
         visible_member(ctx, self.0.invited_by).await
     }
+    /// Whether it waits for an answer, was accepted or was declined.
     async fn status(&self) -> GroupInvitationStatus {
         self.0.status.into()
     }
+    /// When the member was invited.
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.created_at
     }
+    /// When the member answered; null while INVITED.
     async fn answered_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
         self.0.answered_at
     }

@@ -14,11 +14,14 @@ use crate::domain::groups::{self, NewGroup};
 use crate::domain::pagination::PageRequest;
 use crate::federation::resolve;
 
+/// A new group on this server, owned by the one who makes it.
 #[derive(InputObject)]
 pub struct CreateGroupInput {
     /// Lowercase letters, digits and `_`, 3–30: the group's `@slug@domain` handle.
     pub slug: String,
+    /// Its display name, at most 100 characters.
     pub name: String,
+    /// Markdown, at most 2,000 characters.
     pub summary: Option<String>,
     /// Joining needs a moderator's approval (memberships start PENDING).
     pub requires_approval: Option<bool>,
@@ -55,6 +58,8 @@ pub struct GroupMutation;
 
 #[Object]
 impl GroupMutation {
+    /// Creates a group with the signed-in member as its owner (instance admins only, where the
+    /// instance's `groupCreation` says so).
     async fn create_group(&self, ctx: &Context<'_>, input: CreateGroupInput) -> Result<Group> {
         let new = NewGroup {
             slug: input.slug,
@@ -73,6 +78,8 @@ impl GroupMutation {
         Ok(Membership(groups::join(ctx.state(), ctx.viewer(), id).await?))
     }
 
+    /// The signed-in member leaves a group. The last owner cannot (CONFLICT): make someone else
+    /// owner first.
     async fn leave_group(&self, ctx: &Context<'_>, group_id: ID) -> Result<bool> {
         let id = parse_id("groupId", &group_id)?;
         Ok(groups::leave(ctx.state(), ctx.viewer(), id).await?)

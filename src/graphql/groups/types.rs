@@ -16,12 +16,19 @@ pub async fn group_by_id(ctx: &Context<'_>, id: Uuid) -> Result<Group> {
     loaded(ctx.loaders().groups.load_one(id).await)?.map(Group).ok_or_else(|| AppError::not_found("group").into())
 }
 
+/// A member's place in a group, highest first; PENDING is a request to join, not yet a role.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum MembershipRole {
+    /// May do anything, owners' roles included; a group keeps at least one.
     Owner,
+    /// Changes the group and manages its moderators and members.
     Admin,
+    /// Approves join requests, invites members, creates events and learning questions, and
+    /// moderates threads, library entries and reflections.
     Moderator,
+    /// Takes part: writes threads, library entries and reflections.
     Member,
+    /// Asked to join a group that approves its members; not yet in it.
     Pending,
 }
 
@@ -51,8 +58,10 @@ impl From<MembershipRole> for Role {
 
 pub struct Group(pub group::Model);
 
+/// A group: a community here, or a partner network on another server.
 #[Object]
 impl Group {
+    /// Unique across every kind of object.
     pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -60,9 +69,11 @@ impl Group {
     async fn handle(&self) -> &str {
         &self.0.handle
     }
+    /// Its display name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Markdown as written; for a group of another server, the same HTML as `summaryHtml`.
     async fn summary(&self) -> Option<&str> {
         self.0.summary.as_deref()
     }
@@ -75,12 +86,15 @@ impl Group {
     async fn banner(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::media::Media>> {
         crate::graphql::media::picture(ctx, self.0.banner_id).await
     }
+    /// The summary rendered and sanitised.
     async fn summary_html(&self) -> Option<&str> {
         self.0.summary_html.as_deref()
     }
+    /// Whether the group lives on this server.
     async fn local(&self) -> bool {
         self.0.local
     }
+    /// Its ActivityPub id.
     async fn url(&self) -> &str {
         &self.0.ap_id
     }
@@ -148,6 +162,7 @@ impl Group {
         let Some(me) = ctx.viewer().optional()? else { return Ok(None) };
         Ok(domain::groups::membership_of(&ctx.state().db, self.0.id, me.id).await?.map(Membership))
     }
+    /// When it was made (for a remote group: when this server first learned of it).
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.created_at
     }
@@ -155,24 +170,30 @@ impl Group {
 
 pub struct Membership(pub membership::Model);
 
+/// A member's place in a group, or their request to join it (PENDING).
 #[Object]
 impl Membership {
+    /// Unique across every kind of object.
     pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Who is in the group.
     async fn member(&self, ctx: &Context<'_>) -> Result<Member> {
         loaded(ctx.loaders().members.load_one(self.0.member_id).await)?
             .map(Member)
             .ok_or_else(|| AppError::not_found("member").into())
     }
+    /// The group.
     async fn group(&self, ctx: &Context<'_>) -> Result<Group> {
         loaded(ctx.loaders().groups.load_one(self.0.group_id).await)?
             .map(Group)
             .ok_or_else(|| AppError::not_found("group").into())
     }
+    /// What they may do in the group; PENDING while their request to join waits.
     async fn role(&self) -> MembershipRole {
         self.0.role.into()
     }
+    /// When they joined or asked to.
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.created_at
     }

@@ -120,6 +120,7 @@ impl LearningMutation {
         Ok(Reflection(learning::resonate(ctx.state(), ctx.viewer(), id).await?))
     }
 
+    /// Takes back the viewer's resonance with a reflection.
     async fn unresonate(&self, ctx: &Context<'_>, reflection_id: ID) -> Result<Reflection> {
         let id = parse_id("reflectionId", &reflection_id)?;
         Ok(Reflection(learning::unresonate(ctx.state(), ctx.viewer(), id).await?))
@@ -138,6 +139,7 @@ impl LearningMutation {
         Ok(Harvest(learning::create_harvest(ctx.state(), ctx.viewer(), new).await?))
     }
 
+    /// Changes a harvest (the group's moderators, the event's hosts).
     async fn update_harvest(&self, ctx: &Context<'_>, id: ID, input: UpdateHarvestInput) -> Result<Harvest> {
         let id = parse_id("id", &id)?;
         let changes =
@@ -170,6 +172,7 @@ impl LearningMutation {
         Ok(HarvestAction(learning::create_action(ctx.state(), ctx.viewer(), new).await?))
     }
 
+    /// Changes a harvest's next action: its harvesters change anything, its owner its status.
     async fn update_action(&self, ctx: &Context<'_>, id: ID, input: UpdateActionInput) -> Result<HarvestAction> {
         let id = parse_id("id", &id)?;
         let changes = ActionChanges {

@@ -18,26 +18,77 @@ use crate::graphql::ContextExt as _;
 
 mirror_enum!(
     /// OPEN: being learned about; ANSWERED: the group is satisfied; RETIRED: no longer asked.
-    LearningQuestionStatus => enums::QuestionStatus { Open, Answered, Retired }
+    LearningQuestionStatus => enums::QuestionStatus {
+        /// Being learned about.
+        Open,
+        /// The group is satisfied with what it understands.
+        Answered,
+        /// No longer asked.
+        Retired,
+    }
 );
 mirror_enum!(
     /// AFTER_ACTION: what we set out to do, what happened, why, what we will do next time.
-    ReflectionKind => enums::ReflectionKind { AfterAction, Observation, Insight, Story }
+    ReflectionKind => enums::ReflectionKind {
+        /// An after-action review: what we set out to do, what happened, why, what we will do next time.
+        AfterAction,
+        /// Something noticed.
+        Observation,
+        /// Something understood.
+        Insight,
+        /// Something that happened, told.
+        Story,
+    }
 );
 mirror_enum!(
     /// GROUP: the group's members; PARTNERS: also its partner groups' members (groups that
     /// follow it and that it follows); PUBLIC: everyone.
-    ReflectionVisibility => enums::RecordVisibility { Group, Partners, Public }
+    ReflectionVisibility => enums::RecordVisibility {
+        /// The group's members.
+        Group,
+        /// Also the members of its partner groups (groups that follow it and that it follows).
+        Partners,
+        /// Everyone.
+        Public,
+    }
 );
 mirror_enum!(
     /// The value-creation framework's kinds of value.
-    ValueKind => enums::ValueKind { Immediate, Potential, Applied, Realised, Reframing }
+    ValueKind => enums::ValueKind {
+        /// Value in the activity itself: what taking part was like.
+        Immediate,
+        /// Knowledge, skills, relationships or resources that may be of use later.
+        Potential,
+        /// Something done differently: what was learned, put into practice.
+        Applied,
+        /// A difference in results: what the change in practice achieved.
+        Realised,
+        /// A new view of what matters: changed goals, criteria or strategies.
+        Reframing,
+    }
 );
-mirror_enum!(ActionStatus => enums::ActionStatus { Open, Done, Dropped });
+mirror_enum!(
+    /// Where a harvest's next action stands: OPEN, DONE or DROPPED.
+    ActionStatus => enums::ActionStatus {
+        /// To be done.
+        Open,
+        /// Done.
+        Done,
+        /// Given up.
+        Dropped,
+    }
+);
 mirror_enum!(
     /// REFLECTION_PROMPT: an event you went to or hosted has ended; REVIEW_DUE: a learning
     /// question you own is due for review.
-    NotificationKind => enums::NotificationKind { ReflectionPrompt, ReviewDue, GroupInvitation }
+    NotificationKind => enums::NotificationKind {
+        /// An event they went to or hosted has ended: how did it go? (`event`)
+        ReflectionPrompt,
+        /// A learning question they own is due for review (`question`).
+        ReviewDue,
+        /// A group's moderators invited them to join (`invitation`).
+        GroupInvitation,
+    }
 );
 
 /// Whose learning records the viewer sees: once per request; afresh each time on a WebSocket
@@ -87,11 +138,15 @@ async fn visible_thread(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Th
 
 pub struct LearningQuestion(pub learning_question::Model);
 
+/// A question a group commits to learn about, with an owner who keeps its understanding current and
+/// the reflections that answer it.
 #[Object]
 impl LearningQuestion {
+    /// Unique across every kind of object.
     pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The question.
     async fn title(&self) -> &str {
         &self.0.title
     }
@@ -103,9 +158,11 @@ impl LearningQuestion {
     async fn why_it_matters_source(&self) -> Option<&str> {
         self.0.why_it_matters.as_deref()
     }
+    /// Where it stands: OPEN, ANSWERED or RETIRED.
     async fn status(&self) -> LearningQuestionStatus {
         self.0.status.into()
     }
+    /// The group that asks it.
     async fn group(&self, ctx: &Context<'_>) -> Result<Group> {
         group_by_id(ctx, self.0.group_id).await
     }
@@ -113,6 +170,7 @@ impl LearningQuestion {
     async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
         visible_member(ctx, self.0.owner_id).await
     }
+    /// The moderator who asked it; null when unknown or hidden from the viewer.
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
         visible_member(ctx, self.0.author_id).await
     }
@@ -120,6 +178,7 @@ impl LearningQuestion {
     async fn review_every_days(&self) -> Option<i32> {
         self.0.review_every_days
     }
+    /// When its owner's next review is due; null without a review rhythm.
     async fn next_review_at(&self) -> Option<DateTime<Utc>> {
         self.0.next_review_at
     }
@@ -127,9 +186,11 @@ impl LearningQuestion {
     async fn understanding(&self) -> Option<&str> {
         self.0.understanding.as_deref()
     }
+    /// When `understanding` last changed; null until it is first written.
     async fn understanding_updated_at(&self) -> Option<DateTime<Utc>> {
         self.0.understanding_updated_at
     }
+    /// Who may see it.
     async fn visibility(&self) -> ReflectionVisibility {
         self.0.visibility.into()
     }
@@ -151,15 +212,19 @@ impl LearningQuestion {
         let page = learning::reflections(ctx.state(), ctx.viewer(), filter, page).await?;
         Ok(connection(page, |r| r.id, Reflection))
     }
+    /// Whether it is this server's (false: a partner's, from another server).
     async fn local(&self) -> bool {
         self.0.local
     }
+    /// Its ActivityPub id.
     async fn url(&self) -> &str {
         &self.0.ap_id
     }
+    /// When it was asked.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When it last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -167,14 +232,19 @@ impl LearningQuestion {
 
 pub struct Reflection(pub reflection::Model);
 
+/// What someone learned: a body, an after-action review or both, about questions, an event, a
+/// thread or a library entry of one group.
 #[Object]
 impl Reflection {
+    /// Unique across every kind of object.
     pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// What kind of reflection it is.
     async fn kind(&self) -> ReflectionKind {
         self.0.kind.into()
     }
+    /// Who may see it; never more than the questions it answers.
     async fn visibility(&self) -> ReflectionVisibility {
         self.0.visibility.into()
     }
@@ -213,12 +283,15 @@ impl Reflection {
         let ids = loaded(ctx.loaders().reflection_questions.load_one(self.0.id).await)?.unwrap_or_default();
         visible_questions(ctx, &ids).await
     }
+    /// Who wrote it; null when unknown or hidden from the viewer.
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
         visible_member(ctx, self.0.author_id).await
     }
+    /// The group it belongs to: its questions', else its event's, thread's or entry's.
     async fn group(&self, ctx: &Context<'_>) -> Result<Group> {
         group_by_id(ctx, self.0.group_id).await
     }
+    /// The event it is about, when the viewer may see it.
     async fn event(&self, ctx: &Context<'_>) -> Result<Option<Event>> {
         visible_event(ctx, self.0.event_id).await
     }
@@ -226,9 +299,11 @@ impl Reflection {
     async fn session_index(&self) -> Option<i32> {
         self.0.session_index
     }
+    /// The thread it is about, when the viewer may see it.
     async fn thread(&self, ctx: &Context<'_>) -> Result<Option<Thread>> {
         visible_thread(ctx, self.0.thread_id).await
     }
+    /// The library entry it is about.
     async fn resource(&self, ctx: &Context<'_>) -> Result<Option<Resource>> {
         let Some(id) = self.0.resource_id else { return Ok(None) };
         Ok(loaded(ctx.loaders().resources.load_one(id).await)?.map(Resource))
@@ -248,12 +323,15 @@ impl Reflection {
     async fn local(&self) -> bool {
         self.0.local
     }
+    /// Its ActivityPub id.
     async fn url(&self) -> &str {
         &self.0.ap_id
     }
+    /// When it was written.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When it last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -261,11 +339,15 @@ impl Reflection {
 
 pub struct Notification(pub notification::Model);
 
+/// Something the signed-in member is asked to do: reflect on an event, review a question, answer an
+/// invitation.
 #[Object]
 impl Notification {
+    /// Unique across every kind of object.
     pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Why the member is notified; says which of `event`, `question` and `invitation` is set.
     async fn kind(&self) -> NotificationKind {
         self.0.kind.into()
     }
@@ -287,9 +369,11 @@ impl Notification {
             Err(e) => Err(e.into()),
         }
     }
+    /// Whether the member has marked it read (`markNotificationsRead`).
     async fn read(&self) -> bool {
         self.0.read_at.is_some()
     }
+    /// When it was made.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

@@ -15,32 +15,49 @@ use crate::error::AppError;
 use crate::federation::resolve;
 use crate::web::ratelimit::ClientAddr;
 
+/// A new account on this server.
 #[derive(InputObject)]
 pub struct RegisterInput {
+    /// 3 to 30 lowercase letters a-z, digits and `_`: the handle here. Usernames and group slugs
+    /// share one namespace.
     pub username: String,
+    /// Where the account is reached; one account per address.
     pub email: String,
+    /// At least 10 characters.
     pub password: String,
+    /// At most 100 characters.
     pub display_name: Option<String>,
     /// Required when the instance is invite-only.
     pub invite_code: Option<String>,
 }
 
+/// A local account's credentials.
 #[derive(InputObject)]
 pub struct LoginInput {
+    /// The username or the email address (with an `@`), in any case.
     pub username_or_email: String,
+    /// The account's password.
     pub password: String,
 }
 
 /// Omitted fields stay as they are; an empty string (or `null` for `sector`) clears a field.
 #[derive(InputObject)]
 pub struct UpdateProfileInput {
+    /// At most 100 characters.
     pub display_name: Option<String>,
+    /// Markdown, at most 5,000 characters.
     pub bio: Option<String>,
+    /// The sector the member works in.
     pub sector: MaybeUndefined<Sector>,
+    /// At most 200 characters.
     pub organization: Option<String>,
+    /// Free text, at most 64 characters.
     pub country: Option<String>,
+    /// At most 40 characters.
     pub pronouns: Option<String>,
+    /// Replaces the list: at most 30 labels of at most 60 characters; repeats are dropped.
     pub interests: Option<Vec<String>>,
+    /// Replaces the list: at most 10 absolute http(s) URLs.
     pub links: Option<Vec<String>>,
     /// Listed in the directory and found by search (true by default). Anyone may still reach
     /// the member by handle.
@@ -118,6 +135,8 @@ fn auth_limit(ctx: &Context<'_>) -> std::result::Result<(), AppError> {
 
 #[Object]
 impl MemberMutation {
+    /// Creates an account and signs it in. How depends on the instance's `registrationMode`: an
+    /// invite code may be needed, and with approval the account starts PENDING.
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
         auth_limit(ctx)?;
         let account = NewAccount {
@@ -130,6 +149,8 @@ impl MemberMutation {
         Ok(members::register(ctx.state(), account).await?.into())
     }
 
+    /// Signs a local account in. After repeated failures for an account or an address, attempts
+    /// are refused for a while (RATE_LIMITED); suspended and deleted accounts are FORBIDDEN.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
         auth_limit(ctx)?;
         let ip = ctx.data_opt::<ClientAddr>().map(|c| c.ip.as_str()).unwrap_or("unknown");
@@ -147,6 +168,7 @@ impl MemberMutation {
         Ok(sessions::logout(ctx.state(), &refresh_token).await?)
     }
 
+    /// Changes the signed-in member's profile; followers on other servers are told.
     async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> Result<Member> {
         let changes = ProfileChanges {
             display_name: input.display_name,

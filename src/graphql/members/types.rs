@@ -15,14 +15,22 @@ pub async fn visible_member(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Optio
     Ok(m.filter(|m| domain::visibility::member_visible(m, ctx.viewer())).map(Member))
 }
 
+/// The sector a member works in, as they give it on their profile.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum Sector {
+    /// Those who fund the work: foundations, donors and other grant-makers.
     Funder,
+    /// Those who study it.
     Researcher,
+    /// Those who do the work itself.
     Practitioner,
+    /// Those who make or shape policy.
     Policymaker,
+    /// Those who teach or train.
     Educator,
+    /// Members of the communities the work is with and for.
     Community,
+    /// Any other sector.
     Other,
 }
 
@@ -56,9 +64,11 @@ impl Sector {
 /// An account's standing on this instance.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum AccountStatus {
+    /// In good standing: the member may sign in, and others see them.
     Active,
     /// Awaiting approval by an instance admin.
     Pending,
+    /// Suspended by an instance admin: the account cannot sign in and is hidden from others.
     Suspended,
     /// Deleted by its owner; the handle stays reserved.
     Deleted,
@@ -70,8 +80,10 @@ fn json_strings(v: &serde_json::Value) -> Vec<String> {
     v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
+/// A person: an account here, or one on another server that this server knows.
 #[Object]
 impl Member {
+    /// Unique across every kind of object.
     pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -83,6 +95,7 @@ impl Member {
     async fn handle(&self) -> &str {
         &self.0.handle
     }
+    /// The name the member goes by; null when they gave none.
     async fn display_name(&self) -> Option<&str> {
         self.0.display_name.as_deref()
     }
@@ -94,21 +107,27 @@ impl Member {
     async fn bio_html(&self) -> Option<&str> {
         self.0.bio_html.as_deref()
     }
+    /// Null when they gave none.
     async fn sector(&self) -> Option<Sector> {
         self.0.sector.as_deref().and_then(Sector::parse)
     }
+    /// Where they work, as they give it.
     async fn organization(&self) -> Option<&str> {
         self.0.organization.as_deref()
     }
+    /// As they give it: free text, not a code.
     async fn country(&self) -> Option<&str> {
         self.0.country.as_deref()
     }
+    /// As they give them, e.g. `she/her`.
     async fn pronouns(&self) -> Option<&str> {
         self.0.pronouns.as_deref()
     }
+    /// Short labels of what they work on, in their order.
     async fn interests(&self) -> Vec<String> {
         json_strings(&self.0.interests)
     }
+    /// Their http(s) links, in their order.
     async fn links(&self) -> Vec<String> {
         json_strings(&self.0.links)
     }
@@ -133,6 +152,7 @@ impl Member {
         let token = domain::events::calendar::token(ctx.state(), ctx.viewer()).await?;
         Ok(Some(domain::events::calendar::url(ctx.state(), &token)))
     }
+    /// Whether the account is on this server.
     async fn local(&self) -> bool {
         self.0.local
     }
@@ -145,6 +165,7 @@ impl Member {
         let n = loaded(ctx.loaders().followers.load_one(self.0.id).await)?.unwrap_or(0);
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
+    /// Whether the member is an admin of this instance.
     async fn is_admin(&self) -> bool {
         self.0.is_admin
     }
@@ -209,17 +230,21 @@ impl Member {
         let rows = domain::groups::open_invitations(&ctx.state().db, ctx.viewer(), &self.0).await?;
         Ok(rows.map(|rows| rows.into_iter().map(crate::graphql::groups::GroupInvitation).collect()))
     }
+    /// When the account was made (for a remote member: when this server first learned of it).
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.created_at
     }
 }
 
+/// What `register`, `login` and `refreshToken` answer: a new pair of tokens and the member
+/// they sign in.
 #[derive(SimpleObject)]
 pub struct AuthPayload {
     /// A JWT for `Authorization: Bearer …`, valid 15 minutes.
     pub access_token: String,
     /// Opaque; exchange it with `refreshToken` for a new pair. Single use.
     pub refresh_token: String,
+    /// The signed-in member.
     pub member: Member,
 }
 

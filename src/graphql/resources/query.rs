@@ -41,6 +41,7 @@ pub struct ResourceQuery;
 
 #[Object]
 impl ResourceQuery {
+    /// A library entry by id; null when there is none.
     async fn resource(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Resource>> {
         let id = parse_id("id", &id)?;
         Ok(resources::find(ctx.state(), id).await?.map(Resource))

@@ -46,6 +46,8 @@ impl ThreadMutation {
         Ok(Post(threads::reply(ctx.state(), ctx.viewer(), thread, parent, &input.body).await?))
     }
 
+    /// Renames a thread or changes its kind (its author or the group's moderators); locks, pins or
+    /// hides it (the group's moderators). What the input leaves out stays.
     async fn update_thread(&self, ctx: &Context<'_>, id: ID, input: UpdateThreadInput) -> Result<Thread> {
         let id = parse_id("id", &id)?;
         let changes = ThreadChanges {

@@ -17,7 +17,14 @@ use crate::graphql::ContextExt as _;
 
 mirror_enum!(
     /// REFLECTION threads are the community's learning record.
-    ThreadKind => DbThreadKind { Discussion, Question, Reflection }
+    ThreadKind => DbThreadKind {
+        /// A conversation (the default).
+        Discussion,
+        /// A question put to the group.
+        Question,
+        /// What someone learned: the community's learning record.
+        Reflection,
+    }
 );
 
 pub struct Thread(pub thread::Model);
@@ -32,31 +39,38 @@ impl Thread {
     }
 }
 
+/// A discussion in a group: a title and its posts, the first of which opens it.
 #[Object]
 impl Thread {
+    /// Unique across every kind of object.
     pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Its title.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// What the thread is for.
     async fn kind(&self) -> ThreadKind {
         self.0.kind.into()
     }
+    /// Who started it; null when unknown or hidden from the viewer.
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
         visible_member(ctx, self.0.author_id).await
     }
+    /// The group it belongs to.
     async fn group(&self, ctx: &Context<'_>) -> Result<Group> {
         group_by_id(ctx, self.0.group_id).await
     }
+    /// The event it is about, when the viewer may see it.
     async fn event(&self, ctx: &Context<'_>) -> Result<Option<Event>> {
         visible_event(ctx, self.0.event_id).await
     }
+    /// The library entry it is about.
     async fn resource(&self, ctx: &Context<'_>) -> Result<Option<Resource>> {
         let Some(id) = self.0.resource_id else { return Ok(None) };
         Ok(loaded(ctx.loaders().resources.load_one(id).await)?.map(Resource))
     }
-    /// Posts in the thread, its opening post included.
     /// The opening post's Markdown as written: for its author and the group's moderators
     /// (null for others, and for threads from other servers).
     async fn body_source(&self, ctx: &Context<'_>) -> Result<Option<String>> {
@@ -73,6 +87,7 @@ impl Thread {
     async fn viewer_can_manage(&self, ctx: &Context<'_>) -> Result<bool> {
         Ok(threads::may_manage_thread(self.role(ctx).await?))
     }
+    /// Posts in the thread, its opening post included.
     async fn post_count(&self) -> i32 {
         self.0.post_count
     }
@@ -85,9 +100,11 @@ impl Thread {
         prime_members(ctx, page.items.iter().filter_map(|p| p.author_id)).await?;
         Ok(post_connection(page))
     }
+    /// A locked thread takes no replies (`reply` answers CONFLICT).
     async fn locked(&self) -> bool {
         self.0.locked
     }
+    /// Pinned threads list first.
     async fn pinned(&self) -> bool {
         self.0.pinned
     }
@@ -95,6 +112,7 @@ impl Thread {
     async fn hidden(&self) -> bool {
         self.0.hidden
     }
+    /// Whether it is this server's (false: from another server).
     async fn local(&self) -> bool {
         self.0.local
     }
@@ -102,9 +120,11 @@ impl Thread {
     async fn url(&self) -> &str {
         &self.0.ap_id
     }
+    /// When it was started.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When its latest post was written.
     async fn last_post_at(&self) -> DateTime<Utc> {
         self.0.last_post_at
     }
@@ -112,8 +132,10 @@ impl Thread {
 
 pub struct Post(pub post::Model);
 
+/// A text in a thread: its opening post or a reply.
 #[Object]
 impl Post {
+    /// Unique across every kind of object.
     pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -138,16 +160,19 @@ impl Post {
     async fn viewer_can_edit(&self, ctx: &Context<'_>) -> Result<bool> {
         Ok(threads::may_edit_post(ctx.viewer().optional()?, &self.0))
     }
+    /// Who wrote it; null once deleted, or when unknown or hidden from the viewer.
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
         if self.0.deleted {
             return Ok(None);
         }
         visible_member(ctx, self.0.author_id).await
     }
+    /// The post it replies to; null for the opening post and replies to the thread itself.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Post>> {
         let Some(id) = self.0.parent_id else { return Ok(None) };
         Ok(loaded(ctx.loaders().posts.load_one(id).await)?.map(Post))
     }
+    /// The thread it is in.
     async fn thread(&self, ctx: &Context<'_>) -> Result<Thread> {
         loaded(ctx.loaders().threads.load_one(self.0.thread_id).await)?
             .map(Thread)
@@ -161,12 +186,15 @@ impl Post {
     async fn deleted(&self) -> bool {
         self.0.deleted
     }
+    /// When it was written.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When its author last changed its text; null if never.
     async fn edited_at(&self) -> Option<DateTime<Utc>> {
         self.0.edited_at
     }
+    /// Whether it was written here (false: on another server).
     async fn local(&self) -> bool {
         self.0.local
     }

@@ -4,6 +4,7 @@
 //! several in one process (there is no global state).
 pub mod ap;
 pub mod auth;
+pub mod backup;
 pub mod bus;
 pub mod config;
 pub mod db;

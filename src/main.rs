@@ -1,4 +1,5 @@
-//! The `weave` command: `serve` (the default), `migrate`, `export-schema`, `create-admin`.
+//! The `weave` command: `serve` (the default), `migrate`, `export-schema`, `create-admin`,
+//! `backup`, `restore`.
 use std::io::Read as _;
 use std::path::PathBuf;
 
@@ -38,6 +39,16 @@ enum Command {
         /// The password; else WEAVE_ADMIN_PASSWORD, else read from standard input.
         #[arg(long, env = "WEAVE_ADMIN_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+    },
+    /// Write a consistent copy of the live SQLite database to a new file (the server may run).
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put a backup in place, into an empty data directory, and migrate it.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
     },
 }
 
@@ -131,6 +142,20 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.client_message()))?;
             println!("admin {} is ready and owns the community group", admin.handle);
+        }
+        Command::Backup { out } => {
+            let done = weave::backup::backup(&config, &out).await?;
+            println!("backup written to {} ({} bytes)", done.file.display(), done.bytes);
+            if let Some(media) = done.media_dir {
+                println!("copy the pictures too: {} (files never change under their names)", media.display());
+            }
+        }
+        Command::Restore { from } => {
+            let done = weave::backup::restore(&config, &from).await?;
+            println!("restored into {} ({} bytes)", done.file.display(), done.bytes);
+            if let Some(media) = done.media_dir {
+                println!("put the pictures back in {}", media.display());
+            }
         }
         Command::ExportSchema { .. } => {}
     }

@@ -218,3 +218,83 @@ async fn total_count_is_counted_only_when_selected() {
         app.ok("{ members(first: 1) { pageInfo { hasNextPage } edges { node { handle } } } }", json!({}), None).await;
     assert_eq!(v["members"]["pageInfo"]["hasNextPage"], true);
 }
+
+/// Runs the real `weave` command against a database and data directory.
+fn weave_cli(args: &[&str], database_url: Option<&str>, data_dir: &std::path::Path) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_weave"));
+    cmd.args(args).env("WEAVE_DATA_DIR", data_dir).env("RUST_LOG", "warn").env_remove("WEAVE_DATABASE_URL");
+    if let Some(url) = database_url {
+        cmd.env("WEAVE_DATABASE_URL", url);
+    }
+    cmd.output().expect("run weave")
+}
+
+#[tokio::test]
+async fn a_backup_taken_during_writes_restores_into_an_empty_data_dir() {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let app = spawn_app().await;
+    let out_dir = tempfile::tempdir().unwrap();
+    let file = out_dir.path().join("weave-backup.db");
+    let file_arg = file.to_str().unwrap().to_string();
+    if app.database_url.starts_with("postgres") {
+        // PostgreSQL has its own tools; the command names them and writes nothing.
+        let out = weave_cli(&["backup", "--out", &file_arg], Some(&app.database_url), &app.data_dir());
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+        assert!(!file.exists());
+        return;
+    }
+    for n in 0..5 {
+        app.register(&format!("keeper{n}")).await;
+    }
+    // Members keep registering while the backup is taken.
+    let (client, address) = (app.client.clone(), app.address.clone());
+    let writer = tokio::spawn(async move {
+        for n in 0..15 {
+            let q = "mutation($u: String!, $e: String!) { register(input: {username: $u, email: $e, password: \"correct horse battery\"}) { accessToken } }";
+            let vars = json!({"u": format!("writer{n}"), "e": format!("writer{n}@example.org")});
+            client
+                .post(format!("{address}/graphql"))
+                .json(&json!({"query": q, "variables": vars}))
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let (url, dir, arg) = (app.database_url.clone(), app.data_dir(), file_arg.clone());
+    let out =
+        tokio::task::spawn_blocking(move || weave_cli(&["backup", "--out", &arg], Some(&url), &dir)).await.unwrap();
+    writer.await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("backup written"));
+    // Never over an existing file.
+    assert!(!weave_cli(&["backup", "--out", &file_arg], Some(&app.database_url), &app.data_dir()).status.success());
+
+    // Restored into an empty data directory, it opens, is sound, and holds what the live
+    // database held when it was taken: every member it has, the live one has too.
+    let fresh = tempfile::tempdir().unwrap();
+    let out = weave_cli(&["restore", "--from", &file_arg], None, fresh.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!weave_cli(&["restore", "--from", &file_arg], None, fresh.path()).status.success(), "not over a database");
+    let restored =
+        Database::connect(format!("sqlite://{}?mode=ro", fresh.path().join("weave.db").display())).await.unwrap();
+    let handles = |db: sea_orm::DatabaseConnection| async move {
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT handle FROM member ORDER BY handle",
+            ))
+            .await
+            .unwrap();
+        rows.into_iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect::<Vec<_>>()
+    };
+    let kept = handles(restored).await;
+    let live = handles(app.state.db.clone()).await;
+    assert!((0..5).all(|n| kept.contains(&format!("keeper{n}"))), "{kept:?}");
+    assert!(kept.iter().all(|h| live.contains(h)), "{kept:?} vs {live:?}");
+    // A file that is not a Weave database is refused.
+    let junk = out_dir.path().join("junk.db");
+    std::fs::write(&junk, b"not a database").unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    assert!(!weave_cli(&["restore", "--from", junk.to_str().unwrap()], None, elsewhere.path()).status.success());
+}

@@ -1,6 +1,7 @@
 //! The HTTP surface: routes, middleware, health check, HTML pages.
 pub mod account;
 pub mod events;
+pub mod export;
 pub mod ical;
 pub mod learning;
 pub mod library;
@@ -67,6 +68,7 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
             .configure(library::configure)
             .configure(learning::configure)
             .configure(media::configure)
+            .configure(export::configure)
             .configure(account::configure)
             .configure(report::configure)
             .service(

@@ -185,3 +185,77 @@ async fn each_kind_of_search_answer_pages_on_from_its_own_cursor() {
     let v = app.gql(q, json!({"a": "bm90IGEgY3Vyc29y"}), None).await;
     assert_eq!(code(&v), "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn members_take_their_data_with_them() {
+    let app = spawn_app().await;
+    let steward = app.admin("steward").await;
+    let ada = app.register("ada").await;
+    let g = app.ok("{ group(handle: \"community\") { id } }", json!({}), None).await["group"]["id"].clone();
+    let e = app
+        .ok(
+            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
+            json!({"i": {"groupId": g, "title": "Harvest day", "timezone": "UTC", "visibility": "PUBLIC",
+                "sessions": [{"startsAt": "2031-06-01T09:00:00Z", "endsAt": "2031-06-01T10:00:00Z"}],
+                "location": {"mode": "ONLINE", "onlineUrl": "https://meet.example/h"}}}),
+            Some(&steward.access),
+        )
+        .await["createEvent"]["id"]
+        .clone();
+    app.ok("mutation($e: ID!) { rsvp(eventId: $e) { status } }", json!({"e": e}), Some(&ada.access)).await;
+    app.ok("mutation($g: ID!) { joinGroup(groupId: $g) { role } }", json!({"g": g}), Some(&ada.access)).await;
+    app.ok(
+        "mutation($i: CreateThreadInput!) { createThread(input: $i) { id } }",
+        json!({"i": {"groupId": g, "title": "What we learnt", "body": "Seeds *need* time."}}),
+        Some(&ada.access),
+    )
+    .await;
+
+    let get = |path: &str, token: Option<&str>| {
+        let mut req = app.client.get(format!("{}{path}", app.address));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    assert_eq!(get("/me/export", None).await.unwrap().status(), 401);
+    assert_eq!(get("/me/export", Some("not-a-token")).await.unwrap().status(), 401);
+    let resp = get("/me/export", Some(&ada.access)).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let doc: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(doc["profile"]["username"], "ada");
+    assert_eq!(doc["profile"]["email"], "ada@example.org");
+    assert_eq!(doc["registrations"][0]["event"]["title"], "Harvest day");
+    assert_eq!(doc["registrations"][0]["status"], "GOING");
+    assert_eq!(doc["posts"][0]["body"], "Seeds *need* time.");
+    assert_eq!(doc["outbox"]["type"], "OrderedCollection");
+    assert_eq!(doc["outbox"]["orderedItems"][0]["type"], "Create");
+    assert_eq!(doc["outbox"]["orderedItems"][0]["object"]["attributedTo"], doc["profile"]["id"]);
+    // Only her own: the steward's event is in it as what she registered for, nothing of his.
+    assert!(!doc.to_string().contains("steward@example.org"));
+    let csv = get("/me/export/following.csv", Some(&ada.access)).await.unwrap().text().await.unwrap();
+    assert_eq!(csv, "Account address,Show boosts,Notify on new posts,Languages\n");
+
+    // Someone on another server who follows the group takes that follow to Mastodon.
+    let b = spawn_app().await;
+    let bob = b.register("bob").await;
+    let handle = format!("community@{}", app.domain());
+    b.ok("mutation($h: String!) { follow(handle: $h) { id } }", json!({"h": handle}), Some(&bob.access)).await;
+    b.deliver().await;
+    app.deliver().await;
+    let csv = b.client.get(format!("{}/me/export/following.csv", b.address)).bearer_auth(&bob.access).send().await;
+    let csv = csv.unwrap().text().await.unwrap();
+    assert_eq!(csv, format!("Account address,Show boosts,Notify on new posts,Languages\n{handle},true,false,\n"));
+    let doc: serde_json::Value = b
+        .client
+        .get(format!("{}/me/export", b.address))
+        .bearer_auth(&bob.access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["following"][0]["handle"], handle.as_str());
+}

@@ -14,6 +14,7 @@
 mod accounts;
 mod admin;
 mod deletion;
+mod export;
 mod password;
 mod profile;
 mod signin;
@@ -22,6 +23,7 @@ mod store;
 pub use accounts::{create_admin, create_demo_member, ensure_name_free, register, DemoAccount, NewAccount};
 pub use admin::{create_invite, pending, set_status};
 pub use deletion::delete_account;
+pub use export::{export, following_csv};
 pub use password::{change_password, create_reset_link, request_reset, reset_password};
 pub use profile::{update_profile, ProfileChanges, SECTORS};
 pub use signin::login;

@@ -102,6 +102,7 @@ async fn uploads_are_checked_by_their_bytes_re_encoded_without_metadata_and_serv
     let ada = app.register("ada").await;
 
     let m = upload(&app, &ada, "circle.png", &png(1200, 600)).await;
+    let first = m.clone();
     assert_eq!(
         (&m["width"], &m["height"], &m["contentType"], &m["alt"]),
         (&json!(1200), &json!(600), &json!("image/png"), &json!("Our circle, seen from above"))
@@ -148,6 +149,23 @@ async fn uploads_are_checked_by_their_bytes_re_encoded_without_metadata_and_serv
 
     // Nothing refused was kept.
     use sea_orm::{EntityTrait, PaginatorTrait};
+    assert_eq!(weave::db::media::Entity::find().count(&app.state.db).await.unwrap(), 2);
+
+    // An upload nothing shows after a day goes when its owner uploads again; one in use stays.
+    let shown = m.clone();
+    let kept = "mutation($a: ID) { updateProfile(input: {avatarId: $a}) { id } }";
+    app.ok(kept, json!({"a": shown["id"]}), Some(&ada.access)).await;
+    use sea_orm::{ConnectionTrait, Statement};
+    let two_days_ago = chrono::Utc::now() - chrono::Duration::days(2);
+    let backend = app.state.db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => "UPDATE media SET created_at = $1",
+        _ => "UPDATE media SET created_at = ?",
+    };
+    app.state.db.execute_raw(Statement::from_sql_and_values(backend, sql, [two_days_ago.into()])).await.unwrap();
+    upload(&app, &ada, "fresh.png", &png(30, 30)).await;
+    assert_eq!(fetch(&app, first["url"].as_str().unwrap()).await.0, 404, "the unattached upload was swept");
+    assert_eq!(fetch(&app, shown["url"].as_str().unwrap()).await.0, 200, "the avatar stays");
     assert_eq!(weave::db::media::Entity::find().count(&app.state.db).await.unwrap(), 2);
 }
 

@@ -33,6 +33,7 @@ pub async fn upload(state: &AppState, owner: Uuid, bytes: Vec<u8>, alt: Option<&
     if recent >= DAILY_UPLOADS {
         return Err(AppError::RateLimited(format!("at most {DAILY_UPLOADS} pictures a day")));
     }
+    sweep_unattached(state, owner).await?;
     let processed = process(bytes).await?;
     let id = Uuid::now_v7();
     let ext = processed.kind.extension();
@@ -184,6 +185,41 @@ async fn forget_if_unused<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()>
             .filter(media::Column::Local.eq(false))
             .exec(db)
             .await?;
+    }
+    Ok(())
+}
+
+/// An upload nothing shows after a day is removed (as Mastodon does): swept from the member's
+/// own uploads when they upload again, so the sweep is bounded by the daily limit.
+async fn sweep_unattached(state: &AppState, owner: Uuid) -> AppResult<()> {
+    use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
+    use sea_orm::{EntityName as _, QuerySelect as _};
+
+    use crate::db::{event, group, member};
+    let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
+    // Ids some row shows (never NULL: `NOT IN` a list with a NULL is never true).
+    let shown = |table: &str, column: &str| {
+        Query::select()
+            .expr(Expr::col((sea_orm::sea_query::Alias::new(table), sea_orm::sea_query::Alias::new(column))))
+            .from(sea_orm::sea_query::Alias::new(table))
+            .and_where(Expr::col(sea_orm::sea_query::Alias::new(column)).is_not_null())
+            .to_owned()
+    };
+    let unused = media::Entity::find()
+        .filter(media::Column::OwnerId.eq(owner))
+        .filter(media::Column::Local.eq(true))
+        .filter(media::Column::CreatedAt.lt(day_ago))
+        .filter(media::Column::Id.not_in_subquery(shown(member::Entity.table_name(), "avatar_id")))
+        .filter(media::Column::Id.not_in_subquery(shown(group::Entity.table_name(), "banner_id")))
+        .filter(media::Column::Id.not_in_subquery(shown(event::Entity.table_name(), "picture_id")))
+        .limit(DAILY_UPLOADS)
+        .all(&state.db)
+        .await?;
+    for m in unused {
+        media::Entity::delete_by_id(m.id).exec(&state.db).await?;
+        for key in m.storage_key.iter().chain(m.thumbnail_key.iter()) {
+            state.media.delete(key).await;
+        }
     }
     Ok(())
 }

@@ -40,14 +40,17 @@ fn media_dir(config: &Config) -> Option<PathBuf> {
 /// Writes a consistent copy of the live database to `out` (which must not exist yet).
 pub async fn backup(config: &Config, out: &Path) -> anyhow::Result<Report> {
     let url = config.database_url.expose_secret();
-    if sqlite_path(url).is_none() {
-        bail!("{POSTGRES_BACKUP}");
+    let Some(source) = sqlite_path(url) else { bail!("{POSTGRES_BACKUP}") };
+    // Never a backup of an empty database made by a wrong data directory.
+    if !source.metadata().is_ok_and(|m| m.len() > 0) {
+        bail!("there is no database at {}; check WEAVE_DATA_DIR or WEAVE_DATABASE_URL", source.display());
     }
     if out.exists() {
         bail!("{} already exists; name a new file", out.display());
     }
     let target = out.to_str().context("the backup file's name must be UTF-8")?;
-    let db = Database::connect(url).await.context("opening the database")?;
+    let db =
+        Database::connect(format!("sqlite://{}?mode=ro", source.display())).await.context("opening the database")?;
     db.execute_raw(Statement::from_sql_and_values(db.get_database_backend(), "VACUUM INTO ?", [target.into()]))
         .await
         .context("writing the backup")?;
@@ -64,9 +67,22 @@ pub async fn restore(config: &Config, from: &Path) -> anyhow::Result<Report> {
     if target.metadata().is_ok_and(|m| m.len() > 0) {
         bail!("{} already holds a database; restore into an empty data directory", target.display());
     }
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    // Copied beside the target first, checked there, then renamed: never a half-copied or
+    // unsound database in place.
+    let partial = target.with_extension("restoring");
+    std::fs::copy(from, &partial).with_context(|| format!("copying {}", from.display()))?;
     // Only a Weave database is restored: it must open and carry our migrations.
-    let source = format!("sqlite://{}?mode=ro", from.display());
-    let check = Database::connect(&source).await.with_context(|| format!("opening {}", from.display()))?;
+    let source = format!("sqlite://{}?mode=ro", partial.display());
+    let check = match Database::connect(&source).await {
+        Ok(c) => c,
+        Err(e) => {
+            std::fs::remove_file(&partial).ok();
+            return Err(e).with_context(|| format!("opening {}", from.display()));
+        }
+    };
     let rows = check
         .query_all_raw(Statement::from_string(check.get_database_backend(), "PRAGMA integrity_check"))
         .await
@@ -78,14 +94,9 @@ pub async fn restore(config: &Config, from: &Path) -> anyhow::Result<Report> {
         .is_ok_and(|r| r.is_some());
     check.close().await.ok();
     if !ok || !ours {
+        std::fs::remove_file(&partial).ok();
         bail!("{} is not a sound Weave database", from.display());
     }
-    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    // Copied beside the target first, then renamed: never a half-copied database in place.
-    let partial = target.with_extension("restoring");
-    std::fs::copy(from, &partial).with_context(|| format!("copying {}", from.display()))?;
     std::fs::rename(&partial, &target).with_context(|| format!("moving the copy to {}", target.display()))?;
     crate::db::connect(url, Some(1)).await.context("bringing the restored database up to date")?.close().await.ok();
     let bytes = std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0);

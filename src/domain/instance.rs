@@ -52,7 +52,9 @@ pub async fn profile<C: sea_orm::ConnectionTrait>(db: &C) -> AppResult<Profile> 
 /// Sets the profile (instance admins).
 pub async fn update(state: &AppState, viewer: &Viewer, changes: ProfileChanges) -> AppResult<Profile> {
     viewer.admin()?;
-    let mut next = profile(&state.db).await?;
+    // Read and written under the write lock: two admins' changes never undo each other.
+    let txn = crate::db::begin_write(&state.db).await?;
+    let mut next = profile(&txn).await?;
     if let Some(d) = changes.description {
         next.description = validate::text("description", Some(&d), MAX_DESCRIPTION)?;
     }
@@ -93,7 +95,8 @@ pub async fn update(state: &AppState, viewer: &Viewer, changes: ProfileChanges) 
                 ])
                 .to_owned(),
         )
-        .exec_without_returning(&state.db)
+        .exec_without_returning(&txn)
         .await?;
+    txn.commit().await?;
     Ok(next)
 }

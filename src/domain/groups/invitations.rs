@@ -53,6 +53,18 @@ pub async fn invite(
         }
         None => InvitationStatus::Invited,
     };
+    // Inviting again while the invitation is open changes nothing (and tells nobody again).
+    if status == InvitationStatus::Invited {
+        let existing = group_invitation::Entity::find()
+            .filter(group_invitation::Column::GroupId.eq(g.id))
+            .filter(group_invitation::Column::MemberId.eq(m.id))
+            .one(&txn)
+            .await?;
+        if let Some(open) = existing.filter(|i| i.status == InvitationStatus::Invited) {
+            txn.rollback().await?;
+            return Ok(open);
+        }
+    }
     let open = group_invitation::Entity::find()
         .filter(group_invitation::Column::MemberId.eq(m.id))
         .filter(group_invitation::Column::Status.eq(InvitationStatus::Invited));

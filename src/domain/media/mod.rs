@@ -6,7 +6,9 @@
 //! only pictures they uploaded here.
 pub mod picture;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
 use url::Url;
 use uuid::Uuid;
 
@@ -205,20 +207,35 @@ async fn sweep_unattached(state: &AppState, owner: Uuid) -> AppResult<()> {
             .and_where(Expr::col(sea_orm::sea_query::Alias::new(column)).is_not_null())
             .to_owned()
     };
+    let unused_now = || {
+        Condition::all()
+            .add(media::Column::Id.not_in_subquery(shown(member::Entity.table_name(), "avatar_id")))
+            .add(media::Column::Id.not_in_subquery(shown(group::Entity.table_name(), "banner_id")))
+            .add(media::Column::Id.not_in_subquery(shown(event::Entity.table_name(), "picture_id")))
+    };
     let unused = media::Entity::find()
         .filter(media::Column::OwnerId.eq(owner))
         .filter(media::Column::Local.eq(true))
         .filter(media::Column::CreatedAt.lt(day_ago))
-        .filter(media::Column::Id.not_in_subquery(shown(member::Entity.table_name(), "avatar_id")))
-        .filter(media::Column::Id.not_in_subquery(shown(group::Entity.table_name(), "banner_id")))
-        .filter(media::Column::Id.not_in_subquery(shown(event::Entity.table_name(), "picture_id")))
+        .filter(unused_now())
         .limit(DAILY_UPLOADS)
         .all(&state.db)
         .await?;
     for m in unused {
-        media::Entity::delete_by_id(m.id).exec(&state.db).await?;
-        for key in m.storage_key.iter().chain(m.thumbnail_key.iter()) {
-            state.media.delete(key).await;
+        // Deleted only if still unused at the moment of deleting (an attach may have come
+        // in between), and its files only once its row is gone.
+        let txn = crate::db::begin_write(&state.db).await?;
+        let gone = media::Entity::delete_many()
+            .filter(media::Column::Id.eq(m.id))
+            .filter(unused_now())
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        txn.commit().await?;
+        if gone == 1 {
+            for key in m.storage_key.iter().chain(m.thumbnail_key.iter()) {
+                state.media.delete(key).await;
+            }
         }
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! A member's own data, to take with them: their profile, registrations, posts, reflections and
 //! follows as JSON, with an ActivityPub outbox of their posts (the `outbox.json` of a
 //! Mastodon archive), and the accounts they follow as the CSV Mastodon's import reads.
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveEnum as _, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{json, Value};
 
 use crate::db::enums::FollowState;
@@ -46,7 +46,7 @@ pub async fn export(state: &AppState, viewer: &Viewer) -> AppResult<Value> {
             json!({
                 "event": e.map(|e| json!({"id": e.id, "title": e.title, "url": e.url.as_deref().unwrap_or(&e.ap_id),
                     "startsAt": e.starts_at, "endsAt": e.ends_at})),
-                "status": format!("{:?}", r.status).to_uppercase(),
+                "status": r.status.to_value(),
                 "message": r.message,
                 "createdAt": r.created_at,
             })
@@ -61,8 +61,8 @@ pub async fn export(state: &AppState, viewer: &Viewer) -> AppResult<Value> {
             "createdAt": p.created_at, "editedAt": p.edited_at,
         })).collect::<Vec<_>>(),
         "reflections": reflections.iter().map(|r| json!({
-            "id": r.id, "url": r.ap_id, "kind": format!("{:?}", r.kind).to_uppercase(),
-            "visibility": format!("{:?}", r.visibility).to_uppercase(), "body": r.body, "intended": r.intended,
+            "id": r.id, "url": r.ap_id, "kind": r.kind.to_value(),
+            "visibility": r.visibility.to_value(), "body": r.body, "intended": r.intended,
             "happened": r.happened, "why": r.why, "nextTime": r.next_time, "eventId": r.event_id,
             "createdAt": r.created_at,
         })).collect::<Vec<_>>(),

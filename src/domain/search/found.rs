@@ -185,13 +185,17 @@ impl Window {
         let visible = rows.len() as u64;
         let end = self.offset + self.first;
         let more = visible > end || (ids.len() as u64 >= self.budget && self.budget < MAX_MATCHES);
-        let items = rows
+        let items: Vec<T> = rows
             .into_iter()
             .skip(usize::try_from(self.offset).unwrap_or(usize::MAX))
             .take(usize::try_from(self.first).unwrap_or(usize::MAX))
             .map(|(_, r)| r)
             .collect();
-        KindPage { items, next: (more && end < MAX_MATCHES).then_some(Cursor { kind: self.kind, offset: end }) }
+        // The next page starts after what this one showed (a short page skips nothing), and
+        // only a page that showed something goes on, so paging always ends.
+        let next = self.offset + items.len() as u64;
+        let go_on = more && !items.is_empty() && next < MAX_MATCHES;
+        KindPage { items, next: go_on.then_some(Cursor { kind: self.kind, offset: next }) }
     }
 }
 
@@ -216,7 +220,12 @@ mod tests {
         let page = w.of(&ids, rows.clone(), |x| *x);
         assert_eq!(page.items, vec![ids[2], ids[3]]);
         assert_eq!(page.next, Some(Cursor { kind: Kind::Member, offset: 4 }));
-        let last = Window { kind: Kind::Member, offset: 4, first: 2, budget: 20 }.of(&ids, rows, |x| *x);
+        let last = Window { kind: Kind::Member, offset: 4, first: 2, budget: 20 }.of(&ids, rows.clone(), |x| *x);
         assert_eq!((last.items, last.next), (vec![ids[4]], None));
+        // A short page (the index had more than it looked at) goes on from what it showed.
+        let short = Window { kind: Kind::Member, offset: 0, first: 8, budget: 5 }.of(&ids, rows[..3].to_vec(), |x| *x);
+        assert_eq!(short.next, Some(Cursor { kind: Kind::Member, offset: 3 }));
+        let none = Window { kind: Kind::Member, offset: 3, first: 8, budget: 5 }.of(&ids, vec![], |x: &Uuid| *x);
+        assert_eq!(none.next, None);
     }
 }

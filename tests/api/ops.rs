@@ -66,6 +66,41 @@ async fn healthz_answers() {
     assert_eq!(resp.json::<serde_json::Value>().await.unwrap()["status"], "ok");
 }
 
+/// Every type, field, input field and enum value a client sees has a description (what a
+/// schema browser shows), except the connection types async-graphql generates and the
+/// built-in scalars.
+#[tokio::test]
+async fn every_part_of_the_schema_is_described() {
+    let q = "{ __schema { types { name description fields(includeDeprecated: true) { name description }
+        inputFields { name description } enumValues(includeDeprecated: true) { name description } } } }";
+    let answer = weave::graphql::build_schema(None, None).execute(q).await;
+    assert!(answer.errors.is_empty(), "{:?}", answer.errors);
+    let data = answer.data.into_json().unwrap();
+    let described = |v: &serde_json::Value| v["description"].as_str().is_some_and(|d| !d.trim().is_empty());
+    let (mut missing, mut checked) = (vec![], 0);
+    for t in data["__schema"]["types"].as_array().unwrap() {
+        let name = t["name"].as_str().unwrap();
+        let generated = name.ends_with("Connection") || name.ends_with("Edge") || name == "PageInfo";
+        if name.starts_with("__") || generated || ["String", "Int", "Float", "Boolean", "ID"].contains(&name) {
+            continue;
+        }
+        checked += 1;
+        if !described(t) {
+            missing.push(name.to_string());
+        }
+        for part in ["fields", "inputFields", "enumValues"] {
+            for f in t[part].as_array().into_iter().flatten() {
+                checked += 1;
+                if !described(f) {
+                    missing.push(format!("{name}.{}", f["name"].as_str().unwrap()));
+                }
+            }
+        }
+    }
+    assert!(checked > 500, "the introspection answer lists the schema ({checked} parts)");
+    assert!(missing.is_empty(), "undescribed: {missing:?}");
+}
+
 /// `schema/schema.graphql` is what the code serves. Regenerate with
 /// `cargo run -- export-schema --out schema/schema.graphql`.
 #[test]

@@ -506,15 +506,9 @@ async fn a_members_home_screen_is_one_request_with_a_fixed_number_of_statements(
     let ada = app.register("ada").await;
     let g = community(&app).await;
     let online = json!({"mode": "ONLINE", "onlineUrl": "https://meet.example/x"});
-    // Pictures: one more loader round, never one more statement per row. (Loads of one loader
-    // from two depths of a request are batched together or apart by timing, so the screen asks
-    // for pictures at one depth: its events'.)
-    let picture = crate::media::upload(&app, &steward, "p.png", &crate::media::png(40, 20)).await["id"].clone();
     for n in 0..24 {
         let e = event(&app, &steward.access, &g, "Session", &format!("2031-05-{:02}T09:00:00Z", n + 1), online.clone())
             .await;
-        let set = "mutation($e: ID!, $p: ID) { updateEvent(id: $e, input: {pictureId: $p}) { id } }";
-        app.ok(set, json!({"e": e, "p": picture}), Some(&steward.access)).await;
         app.ok("mutation($e: ID!) { rsvp(eventId: $e) { status } }", json!({"e": e}), Some(&ada.access)).await;
         let slug = format!("circle{n}");
         let group = app
@@ -535,11 +529,10 @@ async fn a_members_home_screen_is_one_request_with_a_fixed_number_of_statements(
     }
     let home = |n: usize| {
         format!(
-            "{{ me {{ username registrations(upcoming: true, first: {n}) {{ edges {{ node {{ status event {{
-                title startsAt picture {{ url width }} group {{ handle }} }} }} }} }} memberships(first: {n}) {{ edges {{ node {{
-                role group {{ handle name }} }} }} }} }}
-              feed(first: {n}) {{ edges {{ node {{ __typename ... on Event {{ title }} ... on Thread {{ title
-                author {{ username }} group {{ handle }} }} }} }} }}
+            "{{ me {{ username registrations(upcoming: true, first: {n}) {{ edges {{ node {{ status event {{ title startsAt
+                group {{ handle }} }} }} }} }} memberships(first: {n}) {{ edges {{ node {{ role group {{ handle name }} }} }} }} }}
+              feed(first: {n}) {{ edges {{ node {{ __typename ... on Event {{ title }} ... on Thread {{ title author {{ username }}
+                group {{ handle }} }} }} }} }}
               unreadNotifications }}"
         )
     };
@@ -555,7 +548,6 @@ async fn a_members_home_screen_is_one_request_with_a_fixed_number_of_statements(
     let (small, v) = count(3).await;
     assert_eq!(v["me"]["registrations"]["edges"].as_array().unwrap().len(), 3);
     assert_eq!(v["feed"]["edges"].as_array().unwrap().len(), 3);
-    assert!(v["me"]["registrations"]["edges"][0]["node"]["event"]["picture"]["url"].is_string(), "{v}");
     let (large, v) = count(20).await;
     assert_eq!(v["me"]["registrations"]["edges"].as_array().unwrap().len(), 20);
     assert_eq!(v["me"]["memberships"]["edges"].as_array().unwrap().len(), 20);

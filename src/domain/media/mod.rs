@@ -177,42 +177,43 @@ async fn remote_row<C: ConnectionTrait>(db: &C, owner: Uuid, image: &crate::ap::
 
 /// Removes a remote picture's row when no member, group or event points at it.
 async fn forget_if_unused<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
-    use crate::db::{event, group, member};
-    let used = member::Entity::find().filter(member::Column::AvatarId.eq(id)).count(db).await? > 0
-        || group::Entity::find().filter(group::Column::BannerId.eq(id)).count(db).await? > 0
-        || event::Entity::find().filter(event::Column::PictureId.eq(id)).count(db).await? > 0;
-    if !used {
-        media::Entity::delete_many()
-            .filter(media::Column::Id.eq(id))
-            .filter(media::Column::Local.eq(false))
-            .exec(db)
-            .await?;
-    }
+    media::Entity::delete_many()
+        .filter(media::Column::Id.eq(id))
+        .filter(media::Column::Local.eq(false))
+        .filter(unused())
+        .exec(db)
+        .await?;
     Ok(())
+}
+
+/// The one rule of "in use": pictures no member, group or event shows, as one condition (no
+/// query per picture).
+fn unused() -> Condition {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, Query};
+    use sea_orm::EntityName as _;
+
+    use crate::db::{event, group, member};
+    // Ids some row shows (never NULL: `NOT IN` a list with a NULL is never true).
+    let shown = |table: &str, column: &str| {
+        Query::select()
+            .expr(Expr::col((Alias::new(table), Alias::new(column))))
+            .from(Alias::new(table))
+            .and_where(Expr::col(Alias::new(column)).is_not_null())
+            .to_owned()
+    };
+    Condition::all()
+        .add(media::Column::Id.not_in_subquery(shown(member::Entity.table_name(), "avatar_id")))
+        .add(media::Column::Id.not_in_subquery(shown(group::Entity.table_name(), "banner_id")))
+        .add(media::Column::Id.not_in_subquery(shown(event::Entity.table_name(), "picture_id")))
 }
 
 /// An upload nothing shows after a day is removed (as Mastodon does): swept from the member's
 /// own uploads when they upload again, so the sweep is bounded by the daily limit.
 async fn sweep_unattached(state: &AppState, owner: Uuid) -> AppResult<()> {
-    use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
-    use sea_orm::{EntityName as _, QuerySelect as _};
+    use sea_orm::QuerySelect as _;
 
-    use crate::db::{event, group, member};
     let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
-    // Ids some row shows (never NULL: `NOT IN` a list with a NULL is never true).
-    let shown = |table: &str, column: &str| {
-        Query::select()
-            .expr(Expr::col((sea_orm::sea_query::Alias::new(table), sea_orm::sea_query::Alias::new(column))))
-            .from(sea_orm::sea_query::Alias::new(table))
-            .and_where(Expr::col(sea_orm::sea_query::Alias::new(column)).is_not_null())
-            .to_owned()
-    };
-    let unused_now = || {
-        Condition::all()
-            .add(media::Column::Id.not_in_subquery(shown(member::Entity.table_name(), "avatar_id")))
-            .add(media::Column::Id.not_in_subquery(shown(group::Entity.table_name(), "banner_id")))
-            .add(media::Column::Id.not_in_subquery(shown(event::Entity.table_name(), "picture_id")))
-    };
+    let unused_now = unused;
     let unused = media::Entity::find()
         .filter(media::Column::OwnerId.eq(owner))
         .filter(media::Column::Local.eq(true))
@@ -244,24 +245,14 @@ async fn sweep_unattached(state: &AppState, owner: Uuid) -> AppResult<()> {
 /// Forgets a deleted member's uploads, except those a group or an event still shows; answers
 /// the store keys to remove once the deletion is committed.
 pub async fn forget_uploads_of<C: ConnectionTrait>(db: &C, member: Uuid) -> AppResult<Vec<String>> {
-    use crate::db::{event, group};
-    let mine = media::Entity::find()
+    let gone = media::Entity::find()
         .filter(media::Column::OwnerId.eq(member))
         .filter(media::Column::Local.eq(true))
+        .filter(unused())
         .all(db)
         .await?;
-    let mut keys = Vec::new();
-    for m in mine {
-        let shown = group::Entity::find().filter(group::Column::BannerId.eq(m.id)).count(db).await? > 0
-            || event::Entity::find().filter(event::Column::PictureId.eq(m.id)).count(db).await? > 0;
-        if shown {
-            continue;
-        }
-        media::Entity::delete_by_id(m.id).exec(db).await?;
-        keys.extend(m.storage_key);
-        keys.extend(m.thumbnail_key);
-    }
-    Ok(keys)
+    media::Entity::delete_many().filter(media::Column::Id.is_in(gone.iter().map(|m| m.id))).exec(db).await?;
+    Ok(gone.into_iter().flat_map(|m| m.storage_key.into_iter().chain(m.thumbnail_key)).collect())
 }
 
 /// A remote picture's type: the one it declares when that is an image type, else the one its

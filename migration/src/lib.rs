@@ -25,6 +25,7 @@ mod m0021_group_invitation;
 mod m0022_media;
 mod m0023_notification_invitation;
 mod m0024_instance_profile;
+mod m0025_reports;
 mod tag_rows;
 
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0022_media::Migration),
             Box::new(m0023_notification_invitation::Migration),
             Box::new(m0024_instance_profile::Migration),
+            Box::new(m0025_reports::Migration),
         ]
     }
 }

@@ -21,6 +21,7 @@ pub enum Kind {
     Join,
     Leave,
     Offer,
+    Flag,
 }
 
 impl Kind {
@@ -37,6 +38,7 @@ impl Kind {
             Kind::Join => "Join",
             Kind::Leave => "Leave",
             Kind::Offer => "Offer",
+            Kind::Flag => "Flag",
         }
     }
 }
@@ -149,6 +151,20 @@ pub fn announce(id: &str, group: &str, followers: Option<&str>, object: Value) -
 /// object had).
 pub fn delete(id: &str, actor: &str, object: &str, to: Vec<String>, cc: Vec<String>) -> Value {
     Envelope::new(Kind::Delete, id, actor, to, Tombstone::of(object)).cc(cc).into_value()
+}
+
+/// `Flag` from the instance actor to another server, as Mastodon forwards a report: the
+/// reported account first, then the reported objects, and the reporter's comment (never who
+/// the reporter is).
+pub fn flag(id: &str, actor: &str, account: Option<&str>, objects: &[&str], comment: Option<&str>) -> Value {
+    let mut reported: Vec<String> = account.map(str::to_string).into_iter().collect();
+    reported.extend(objects.iter().filter(|o| Some(**o) != account).map(|o| o.to_string()));
+    let to = account.map(|a| vec![a.to_string()]).unwrap_or_default();
+    let mut v = Envelope::new(Kind::Flag, id, actor, to, reported).into_value();
+    if let Some(map) = v.as_object_mut() {
+        map.insert("content".into(), Value::String(comment.unwrap_or_default().to_string()));
+    }
+    v
 }
 
 fn follow_of(id: &str, actor: &str, object: &str) -> Envelope<String> {

@@ -181,7 +181,19 @@ impl ActorJson {
         if !same_origin(&self.inbox, &self.id) || self.public_key.owner != self.id {
             return Err(InvalidActor("the actor's inbox or key is not its own"));
         }
-        let username = self.preferred_username.as_str();
+        // A server's own actor (Mastodon's instance actor, ours) is named after its domain,
+        // port included: read as a name, never as a handle anyone follows.
+        let server_name: String;
+        let username = if matches!(self.kind.as_str(), "Application" | "Service") {
+            server_name = self
+                .preferred_username
+                .chars()
+                .map(|c| if c.is_alphanumeric() || matches!(c, '_' | '-' | '.') { c } else { '_' })
+                .collect();
+            server_name.as_str()
+        } else {
+            self.preferred_username.as_str()
+        };
         let username_ok = !username.is_empty()
             && username.chars().count() <= 100
             && username.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));

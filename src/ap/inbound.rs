@@ -80,6 +80,31 @@ fn deserialize_addressing<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Url>, D
     })
 }
 
+/// A list of references as servers write it: one or several, each an id or an object with one.
+/// At most 64 are read; entries that are not web links are left out.
+fn deserialize_refs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Url>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(a) => a.iter().take(64).filter_map(super::object_id).collect(),
+        other => super::object_id(&other).into_iter().collect(),
+    })
+}
+
+/// A `Flag` (a report), as Mastodon sends one: the reported account and statuses in `object`,
+/// the reporter's comment in `content`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FlagJson {
+    #[serde(deserialize_with = "super::bounds::deserialize_web_url")]
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(deserialize_with = "super::bounds::deserialize_web_url")]
+    pub actor: Url,
+    #[serde(default, deserialize_with = "deserialize_refs")]
+    pub object: Vec<Url>,
+    #[serde(default, deserialize_with = "activitypub_federation::protocol::helpers::deserialize_skip_error")]
+    pub content: Option<String>,
+}
+
 /// A received activity of any type: who (`actor`, the key that signed the request must be its)
 /// does what (`type`) to what (`object`, typed by the activity), addressed to whom.
 #[derive(Clone, Debug, Serialize, Deserialize)]

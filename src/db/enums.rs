@@ -251,6 +251,9 @@ pub enum NotificationKind {
     /// A group's moderators invited them to join.
     #[sea_orm(string_value = "GROUP_INVITATION")]
     GroupInvitation,
+    /// A report they made was resolved.
+    #[sea_orm(string_value = "REPORT_RESOLVED")]
+    ReportResolved,
 }
 
 /// Where an invitation to a group stands.
@@ -263,4 +266,66 @@ pub enum InvitationStatus {
     Accepted,
     #[sea_orm(string_value = "DECLINED")]
     Declined,
+}
+
+/// What a report is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ReportSubject {
+    #[sea_orm(string_value = "MEMBER")]
+    Member,
+    #[sea_orm(string_value = "POST")]
+    Post,
+    #[sea_orm(string_value = "THREAD")]
+    Thread,
+    #[sea_orm(string_value = "RESOURCE")]
+    Resource,
+    #[sea_orm(string_value = "EVENT")]
+    Event,
+    #[sea_orm(string_value = "REFLECTION")]
+    Reflection,
+}
+
+/// Why something is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ReportReason {
+    #[sea_orm(string_value = "SPAM")]
+    Spam,
+    #[sea_orm(string_value = "HARASSMENT")]
+    Harassment,
+    #[sea_orm(string_value = "ILLEGAL")]
+    Illegal,
+    #[sea_orm(string_value = "RULE_VIOLATION")]
+    RuleViolation,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+/// Whether a report waits for a moderator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ReportStatus {
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "RESOLVED")]
+    Resolved,
+}
+
+/// What a moderator did about a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ModerationAction {
+    #[sea_orm(string_value = "DISMISS")]
+    Dismiss,
+    #[sea_orm(string_value = "HIDE")]
+    Hide,
+    #[sea_orm(string_value = "DELETE")]
+    Delete,
+    #[sea_orm(string_value = "LOCK_THREAD")]
+    LockThread,
+    #[sea_orm(string_value = "SUSPEND_MEMBER")]
+    SuspendMember,
+    #[sea_orm(string_value = "BLOCK_DOMAIN")]
+    BlockDomain,
 }

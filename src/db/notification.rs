@@ -12,6 +12,8 @@ pub struct Model {
     pub question_id: Option<Uuid>,
     /// The invitation to answer (GROUP_INVITATION).
     pub invitation_id: Option<Uuid>,
+    /// The report that was resolved (REPORT_RESOLVED).
+    pub report_id: Option<Uuid>,
     /// Unique per member: what makes a prompt happen once, even across a crash.
     pub once_key: String,
     pub read_at: Option<DateTimeUtc>,

@@ -21,6 +21,7 @@ pub mod profile_updates;
 pub mod published;
 pub mod publishing;
 pub mod received;
+pub mod reports;
 pub mod resources;
 pub mod search;
 pub mod sessions;

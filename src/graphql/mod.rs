@@ -29,6 +29,7 @@ mod loaders;
 mod media;
 mod members;
 mod node;
+pub(crate) mod reports;
 mod resources;
 mod search;
 mod socket;
@@ -60,6 +61,7 @@ pub struct Query(
     learning::LearningQuery,
     node::NodeQuery,
     feed::FeedQuery,
+    reports::ReportQuery,
 );
 
 /// What may be changed, each as the signed-in member (see each field for who may).
@@ -75,6 +77,7 @@ pub struct Mutation(
     groups::InvitationMutation,
     media::MediaMutation,
     instance::InstanceMutation,
+    reports::ReportMutation,
 );
 
 /// What a client may hear of as it happens (over `graphql-transport-ws` on `/graphql`).

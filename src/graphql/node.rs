@@ -41,6 +41,7 @@ pub enum Node {
     FollowRequest(FollowRequest),
     GroupInvitation(GroupInvitation),
     Media(crate::graphql::media::Media),
+    Report(crate::graphql::reports::Report),
 }
 
 /// A look-up's answer, with "not found" (or not for the viewer) as `None`.
@@ -55,7 +56,7 @@ fn found<T>(r: std::result::Result<T, AppError>) -> Result<Option<T>> {
 /// The object with this id, as the viewer may see it: a member, group, event, registration
 /// (theirs, or of an event they host), group invitation, thread, post, library entry, learning question,
 /// reflection or harvest. Other kinds are reached through their parents.
-async fn lookup(ctx: &Context<'_>, id: Uuid) -> Result<Option<Node>> {
+pub(crate) async fn lookup(ctx: &Context<'_>, id: Uuid) -> Result<Option<Node>> {
     let (state, viewer) = (ctx.state(), ctx.viewer());
     if let Some(m) = visible_member(ctx, Some(id)).await? {
         return Ok(Some(Node::Member(m)));
@@ -89,6 +90,9 @@ async fn lookup(ctx: &Context<'_>, id: Uuid) -> Result<Option<Node>> {
     }
     if let Some(i) = found(crate::domain::groups::get_invitation(state, viewer, id).await)? {
         return Ok(Some(Node::GroupInvitation(GroupInvitation(i))));
+    }
+    if let Some(r) = found(crate::domain::reports::get(state, viewer, id).await)? {
+        return Ok(Some(Node::Report(crate::graphql::reports::Report(r))));
     }
     // Pictures are public, as their files are.
     if let Some(m) = crate::domain::media::find(&state.db, id).await? {

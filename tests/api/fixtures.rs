@@ -71,6 +71,8 @@ enum Typed {
     Text(&'static str),
     Event,
     Actor(&'static str),
+    /// A report, with how many objects it names.
+    Flag(usize),
 }
 
 fn kind_of(o: &Object) -> Option<&'static str> {
@@ -90,6 +92,7 @@ fn every_fixture_parses_into_its_typed_variant() {
         ("mastodon_create_reply.json", Typed::Create("Note")),
         ("mastodon_delete_actor.json", Typed::Delete(None)),
         ("mastodon_delete_note_tombstone.json", Typed::Delete(Some("Tombstone"))),
+        ("mastodon_flag.json", Typed::Flag(2)),
         ("mastodon_follow.json", Typed::Follow),
         ("mastodon_person.json", Typed::Actor("Person")),
         ("mastodon_undo_follow.json", Typed::Undo("Follow")),
@@ -121,6 +124,7 @@ fn every_fixture_parses_into_its_typed_variant() {
                 },
                 Inbound::Delete(d) => Typed::Delete(kind_of(&d.0.object)),
                 Inbound::Join(_) => Typed::Join,
+                Inbound::Flag(f) => Typed::Flag(f.0.object.len()),
                 other => panic!("{file}: {other:?}"),
             }
         } else {

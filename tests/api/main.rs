@@ -25,6 +25,7 @@ mod members;
 mod ops;
 mod peer;
 mod remote_trust;
+mod reports;
 mod retraction_trust;
 mod rules;
 mod schema;

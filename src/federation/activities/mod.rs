@@ -8,6 +8,7 @@ mod actor;
 mod content;
 mod event;
 mod follow;
+mod report;
 
 use activitypub_federation::traits::Activity;
 use serde::de::{DeserializeOwned, Error as _};
@@ -24,6 +25,7 @@ use crate::state::State;
 pub use content::{Announce, Create, Update};
 pub use event::{Join, Leave, Offer};
 pub use follow::{Answer, Follow, Undo};
+pub use report::Flag;
 
 /// `Delete` of an actor by itself (`actor.rs`) or of an object (`content.rs`, `event.rs`).
 #[derive(Clone, Debug)]
@@ -50,6 +52,8 @@ pub enum Inbound {
     Join(Join),
     Leave(Leave),
     Offer(Offer),
+    /// A report of our members or content.
+    Flag(Flag),
     Other(Unhandled),
 }
 
@@ -78,6 +82,7 @@ impl<'de> Deserialize<'de> for Inbound {
             "Join" => Inbound::Join(Join(read(v)?)),
             "Leave" => Inbound::Leave(Leave(read(v)?)),
             "Offer" => Inbound::Offer(Offer(read(v)?)),
+            "Flag" => Inbound::Flag(Flag(read(v)?)),
             _ => Inbound::Other(Unhandled(read(v)?)),
         })
     }
@@ -97,6 +102,7 @@ impl Inbound {
             Inbound::Answer(Answer { activity: a, .. }) => a.object.id(),
             Inbound::Follow(Follow(a)) | Inbound::Join(Join(a)) | Inbound::Leave(Leave(a)) => a.object.id().cloned(),
             Inbound::Offer(Offer(a)) | Inbound::Other(Unhandled(a)) => a.object.id().cloned(),
+            Inbound::Flag(Flag(a)) => a.object.first().cloned(),
         }
     }
 
@@ -113,6 +119,7 @@ impl Inbound {
             Inbound::Answer(Answer { activity: a, .. }) => parts!(a),
             Inbound::Follow(Follow(a)) | Inbound::Join(Join(a)) | Inbound::Leave(Leave(a)) => parts!(a),
             Inbound::Offer(Offer(a)) | Inbound::Other(Unhandled(a)) => parts!(a),
+            Inbound::Flag(Flag(a)) => parts!(a),
         }
     }
 }
@@ -253,6 +260,7 @@ impl Activity for Inbound {
             Inbound::Join(a) => a.verify(data).await,
             Inbound::Leave(a) => a.verify(data).await,
             Inbound::Offer(a) => a.verify(data).await,
+            Inbound::Flag(a) => a.verify(data).await,
             Inbound::Other(a) => a.verify(data).await,
         }
     }
@@ -269,6 +277,7 @@ impl Activity for Inbound {
             Inbound::Join(a) => a.receive(data).await,
             Inbound::Leave(a) => a.receive(data).await,
             Inbound::Offer(a) => a.receive(data).await,
+            Inbound::Flag(a) => a.receive(data).await,
             Inbound::Other(a) => a.receive(data).await,
         }
     }

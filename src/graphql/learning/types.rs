@@ -79,8 +79,7 @@ mirror_enum!(
     }
 );
 mirror_enum!(
-    /// REFLECTION_PROMPT: an event you went to or hosted has ended; REVIEW_DUE: a learning
-    /// question you own is due for review.
+    /// Why a member is notified: a prompt to reflect, a review due, an invitation, a report resolved.
     NotificationKind => enums::NotificationKind {
         /// An event they went to or hosted has ended: how did it go? (`event`)
         ReflectionPrompt,
@@ -88,6 +87,8 @@ mirror_enum!(
         ReviewDue,
         /// A group's moderators invited them to join (`invitation`).
         GroupInvitation,
+        /// A report they made was resolved (`report`).
+        ReportResolved,
     }
 );
 
@@ -365,6 +366,15 @@ impl Notification {
         let Some(id) = self.0.invitation_id else { return Ok(None) };
         match crate::domain::groups::get_invitation(ctx.state(), ctx.viewer(), id).await {
             Ok(i) => Ok(Some(crate::graphql::groups::GroupInvitation(i))),
+            Err(crate::error::AppError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+    /// The report that was resolved (REPORT_RESOLVED), with its outcome.
+    async fn report(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::reports::Report>> {
+        let Some(id) = self.0.report_id else { return Ok(None) };
+        match crate::domain::reports::get(ctx.state(), ctx.viewer(), id).await {
+            Ok(r) => Ok(Some(crate::graphql::reports::Report(r))),
             Err(crate::error::AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
         }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod federation;
 pub mod graphql;
 pub mod media_store;
+pub mod metrics;
 pub mod state;
 pub mod telemetry;
 pub mod web;
@@ -33,6 +34,8 @@ use crate::state::{AppState, State};
 pub struct Application {
     port: u16,
     server: Server,
+    /// `WEAVE_METRICS_BIND`'s listener: its port and server.
+    metrics: Option<(u16, Server)>,
     state: State,
     federation: Federation,
 }
@@ -55,7 +58,20 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("creating the default group: {e:?}"))?;
         let federation = federation::build(state.clone()).await?;
+        if state.config.metrics_enabled() && crate::metrics::install().is_none() {
+            tracing::warn!(
+                "metrics: another recorder was installed first; /metrics shows only what is read at scrape time"
+            );
+        }
         let server = web::server(listener, state.clone(), federation.clone())?;
+        let metrics = match state.config.metrics_bind.as_str() {
+            "" => None,
+            addr => {
+                let listener = bind(addr).with_context(|| format!("binding {addr} (WEAVE_METRICS_BIND)"))?;
+                let port = listener.local_addr()?.port();
+                Some((port, web::metrics::server(listener, state.clone())?))
+            }
+        };
         state.bus.spawn_listener(&state.db);
         // SQLite has one writer: one worker. PostgreSQL workers share the queue (SKIP LOCKED).
         let workers = if state.config.database_url.is_sqlite() {
@@ -70,11 +86,16 @@ impl Application {
             domain::learning::spawn_prompts(state.clone());
         }
         tracing::info!(address = %addr, domain = %state.config.domain, "weave is listening");
-        Ok(Application { port: addr.port(), server, state, federation })
+        Ok(Application { port: addr.port(), server, metrics, state, federation })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of `WEAVE_METRICS_BIND`'s listener, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
     pub fn state(&self) -> State {
@@ -90,7 +111,11 @@ impl Application {
         self.server.handle()
     }
 
+    /// Runs until the main server stops (the metrics listener stops with the process).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        if let Some((_, metrics)) = self.metrics {
+            tokio::spawn(metrics);
+        }
         self.server.await
     }
 }

@@ -119,6 +119,12 @@ pub struct Config {
     /// Where uploaded pictures are kept: empty for `<data_dir>/media`, `file:///path`, or
     /// `s3://bucket/prefix` (credentials and endpoint from the usual `AWS_*` variables).
     pub media_url: String,
+    /// Serves `GET /metrics` on the main port to requests bearing this token (at least 16
+    /// bytes); unset: not on the main port.
+    pub metrics_token: Option<SecretString>,
+    /// Serves `GET /metrics` on a listener of its own at this `host:port` (a private address:
+    /// it asks for the token only when one is set); empty: none.
+    pub metrics_bind: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -160,6 +166,8 @@ impl Default for Config {
             remote_domain_seats: 10,
             remote_domain_seat_percent: 20,
             media_url: String::new(),
+            metrics_token: None,
+            metrics_bind: String::new(),
         }
     }
 }
@@ -218,7 +226,17 @@ impl Config {
         if self.remote_domain_seat_percent > 100 {
             anyhow::bail!("WEAVE_REMOTE_DOMAIN_SEAT_PERCENT (remote_domain_seat_percent) must be at most 100");
         }
+        if self.metrics_token.as_ref().is_some_and(|t| t.expose_secret().trim().len() < 16) {
+            anyhow::bail!(
+                "WEAVE_METRICS_TOKEN (metrics_token) must be at least 16 bytes long (e.g. `openssl rand -hex 24`)"
+            );
+        }
         Ok(())
+    }
+
+    /// Whether `/metrics` is served anywhere (and metrics recorded).
+    pub fn metrics_enabled(&self) -> bool {
+        self.metrics_token.is_some() || !self.metrics_bind.is_empty()
     }
 
     /// A configuration for tests and embedding: everything explicit, nothing read from the environment.

@@ -199,11 +199,23 @@ fn header_str<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
+/// An inbox POST, counted by activity type and answer status (see `crate::metrics`).
 pub async fn post_inbox(req: HttpRequest, body: web::Bytes, data: FedData<State>) -> HttpResponse {
+    let mut kind = None;
+    let response = receive(req, body, data, &mut kind).await;
+    crate::metrics::inbox_activity(kind.as_deref(), response.status().as_u16());
+    response
+}
+
+/// Checks and handles one activity; `kind` learns its type as soon as it is read.
+async fn receive(req: HttpRequest, body: web::Bytes, data: FedData<State>, kind: &mut Option<String>) -> HttpResponse {
     // Shape first: JSON object with id, type and actor.
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return status(400, "the body is not JSON");
     };
+    if crate::metrics::enabled() {
+        *kind = value.get("type").and_then(|t| t.as_str()).map(str::to_string);
+    }
     let id = value.get("id").and_then(|v| v.as_str()).and_then(|s| Url::parse(s).ok());
     let actor = value.get("actor").and_then(crate::ap::object_id);
     let (Some(id), Some(actor)) = (id, actor) else {

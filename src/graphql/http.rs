@@ -248,6 +248,7 @@ async fn answer_anonymous(
             keep
         })
         .await;
+    crate::metrics::response_cache(own.is_none());
     match (own, kept) {
         (Some(answered), _) => answered,
         (None, Ok(body)) => Ok(Answered { status: actix_web::http::StatusCode::OK, body, keepable: true }),
@@ -269,6 +270,8 @@ async fn run(
     request: async_graphql::Request,
 ) -> Result<Answered, ()> {
     let viewer = resolve_viewer(state, authorization).await;
+    let operation = crate::metrics::enabled()
+        .then(|| request.operation_name.clone().or_else(|| crate::metrics::first_operation_name(&request.query)));
     let mut response = schema.execute(request.data(viewer)).await;
     // Errors raised by the engine itself (syntax, validation, limits, input coercion) carry
     // no code; every error a client sees has one.
@@ -284,6 +287,14 @@ async fn run(
     let request_failed = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
+    if let Some(name) = operation {
+        let outcome = match (request_failed, response.errors.is_empty()) {
+            (true, _) => "request_error",
+            (false, true) => "ok",
+            (false, false) => "error",
+        };
+        crate::metrics::graphql_operation(name.as_deref(), outcome);
+    }
     let status = if media == GRAPHQL_RESPONSE_JSON && request_failed {
         actix_web::http::StatusCode::BAD_REQUEST
     } else {

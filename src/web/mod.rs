@@ -6,6 +6,7 @@ pub mod ical;
 pub mod learning;
 pub mod library;
 pub mod media;
+pub mod metrics;
 pub mod pages;
 pub mod ratelimit;
 pub mod report;
@@ -39,9 +40,14 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
             .wrap(actix_web::middleware::from_fn(limit_requests))
             .wrap_fn(|req, srv| {
                 let id = req.extensions().get::<tracing_actix_web::RequestId>().map(|id| id.to_string());
+                let timed = crate::metrics::enabled().then(|| (std::time::Instant::now(), req.method().clone()));
                 let fut = srv.call(req);
                 async move {
                     let mut res = fut.await?;
+                    if let Some((start, method)) = timed {
+                        let route = res.request().match_pattern();
+                        crate::metrics::http_request(route, method.as_str(), res.status().as_u16(), start.elapsed());
+                    }
                     // No answer of Weave's is to be sniffed into something else.
                     res.headers_mut().insert(
                         actix_web::http::header::X_CONTENT_TYPE_OPTIONS,
@@ -71,6 +77,7 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
             .configure(export::configure)
             .configure(account::configure)
             .configure(report::configure)
+            .configure(metrics::configure)
             .service(
                 aw::scope("")
                     .wrap(FederationMiddleware::new(federation.clone()))

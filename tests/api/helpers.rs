@@ -11,6 +11,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub database_url: String,
     pub config: Config,
+    /// `WEAVE_METRICS_BIND`'s listener, when the test asked for one.
+    pub metrics_address: Option<String>,
     handle: actix_web::dev::ServerHandle,
     _dir: tempfile::TempDir,
     pg_database: Option<(String, String)>,
@@ -111,6 +113,7 @@ async fn start(
     let app = weave::Application::build(config.clone()).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
+    let metrics_address = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
     // Restarts come back on the same port and domain.
     config.bind = format!("127.0.0.1:{}", app.port());
     config.domain = state.config.domain.clone();
@@ -124,6 +127,7 @@ async fn start(
         client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
         database_url,
         config,
+        metrics_address,
         handle,
         _dir: dir,
         pg_database,

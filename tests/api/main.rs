@@ -22,6 +22,7 @@ mod library;
 mod library_federation;
 mod media;
 mod members;
+mod metrics;
 mod ops;
 mod peer;
 mod remote_trust;

@@ -22,7 +22,7 @@ use crate::db::delivery;
 use crate::db::enums::DeliveryState;
 use crate::state::State;
 use queue::claim;
-pub use queue::{prune, status, QueueStatus};
+pub use queue::{by_server, prune, status, QueueStatus};
 pub use send::RecordRejection;
 use send::{load_activity, send, Outcome};
 pub use servers::mark_alive;

@@ -104,3 +104,22 @@ pub async fn status(state: &AppState) -> Result<QueueStatus, sea_orm::DbErr> {
         .await?;
     Ok(QueueStatus { pending, failed, dead_servers, recent_failures })
 }
+
+/// Deliveries waiting or given up on, per remote server and state: the `limit` largest counts.
+pub async fn by_server(state: &AppState, limit: u64) -> Result<Vec<(String, DeliveryState, i64)>, sea_orm::DbErr> {
+    use sea_orm::sea_query::ExprTrait as _;
+    let count = Expr::col(delivery::Column::Id).count();
+    delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::Domain)
+        .column(delivery::Column::State)
+        .column_as(count.clone(), "n")
+        .filter(delivery::Column::State.is_in([DeliveryState::Pending, DeliveryState::Failed]))
+        .group_by(delivery::Column::Domain)
+        .group_by(delivery::Column::State)
+        .order_by_desc(count)
+        .limit(limit)
+        .into_tuple()
+        .all(&state.db)
+        .await
+}

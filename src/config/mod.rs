@@ -125,6 +125,9 @@ pub struct Config {
     /// Serves `GET /metrics` on a listener of its own at this `host:port` (a private address:
     /// it asks for the token only when one is set); empty: none.
     pub metrics_bind: String,
+    /// Where GraphiQL's scripts come from: empty for Weave itself (embedded), or a CDN base
+    /// such as `https://unpkg.com` (see `graphql::graphiql`).
+    pub graphiql_cdn: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -168,6 +171,7 @@ impl Default for Config {
             media_url: String::new(),
             metrics_token: None,
             metrics_bind: String::new(),
+            graphiql_cdn: String::new(),
         }
     }
 }
@@ -225,6 +229,15 @@ impl Config {
         }
         if self.remote_domain_seat_percent > 100 {
             anyhow::bail!("WEAVE_REMOTE_DOMAIN_SEAT_PERCENT (remote_domain_seat_percent) must be at most 100");
+        }
+        let cdn_ok = self.graphiql_cdn.is_empty()
+            || (url::Url::parse(&self.graphiql_cdn)
+                .is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some())
+                && !self.graphiql_cdn.contains(|c: char| c.is_whitespace() || matches!(c, ';' | ',' | '\'' | '"')));
+        if !cdn_ok {
+            anyhow::bail!(
+                "WEAVE_GRAPHIQL_CDN (graphiql_cdn) must be an http(s) URL such as https://unpkg.com, or empty"
+            );
         }
         if self.metrics_token.as_ref().is_some_and(|t| t.expose_secret().trim().len() < 16) {
             anyhow::bail!(

@@ -34,6 +34,7 @@ struct RequestBody {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    super::graphiql::configure(cfg);
     cfg.service(
         web::resource("/graphql")
             .route(web::post().to(post))
@@ -431,12 +432,7 @@ async fn get(
     let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     let no_query = params.as_ref().and_then(|p| p.query.as_ref()).is_none();
     if wants_html && no_query {
-        let page = async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .title("Weave GraphiQL")
-            .finish();
-        return Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page));
+        return Ok(super::graphiql::page(&state.config));
     }
     let Some(media) = negotiate(headers) else {
         return Ok(HttpResponse::NotAcceptable().body("accept application/graphql-response+json or application/json"));

@@ -20,6 +20,7 @@ pub mod cache;
 mod events;
 mod federation;
 mod feed;
+mod graphiql;
 mod groups;
 pub mod http;
 mod instance;

@@ -289,3 +289,50 @@ async fn exploding_fragments_are_refused_before_validation() {
     assert!(v["errors"][0]["message"].as_str().unwrap().contains("expands"), "{v}");
     assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
 }
+
+/// The sources a page loads (`src` and `href` attributes).
+fn page_sources(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for attr in ["src=\"", "href=\""] {
+        for (i, _) in html.match_indices(attr) {
+            let rest = &html[i + attr.len()..];
+            if let Some(end) = rest.find('"') {
+                found.push(rest[..end].to_string());
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn graphiql_is_served_from_weave_itself_or_a_chosen_cdn() {
+    let app = spawn_app().await;
+    let url = format!("{}/graphql", app.address);
+    let resp = app.client.get(&url).header("accept", "text/html").send().await.unwrap();
+    let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("script-src 'self';") && csp.contains("default-src 'none'"), "{csp}");
+    let html = resp.text().await.unwrap();
+    let sources = page_sources(&html);
+    assert_eq!(sources.len(), 5, "{sources:?}");
+    for src in &sources {
+        assert!(src.starts_with("/graphiql/"), "loaded from this server: {src}");
+        let asset = app.client.get(format!("{}{src}", app.address)).send().await.unwrap();
+        assert_eq!(asset.status(), 200, "{src}");
+        let kind = asset.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(kind.starts_with("text/javascript") || kind.starts_with("text/css"), "{src}: {kind}");
+        assert!(asset.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+        assert!(asset.bytes().await.unwrap().len() > 100, "{src}");
+    }
+    let licence = app.client.get(format!("{}/graphiql/4.1.2-18.3.1/LICENSE.graphiql", app.address)).send().await;
+    assert!(licence.unwrap().text().await.unwrap().contains("MIT License"));
+    let missing = app.client.get(format!("{}/graphiql/4.1.2-18.3.1/../../schema", app.address)).send().await;
+    assert_eq!(missing.unwrap().status(), 404);
+
+    let cdn = spawn_with(|c| c.graphiql_cdn = "https://cdn.jsdelivr.net/npm".into()).await;
+    let resp = cdn.client.get(format!("{}/graphql", cdn.address)).header("accept", "text/html").send().await.unwrap();
+    let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("script-src 'self' https://cdn.jsdelivr.net;"), "{csp}");
+    let sources = page_sources(&resp.text().await.unwrap());
+    assert!(sources.contains(&"https://cdn.jsdelivr.net/npm/graphiql@4.1.2/graphiql.min.js".to_string()));
+    assert!(sources.iter().any(|s| s.ends_with("/weave-graphiql.js") && s.starts_with("/graphiql/")));
+}

@@ -61,7 +61,7 @@ async fn actor_response(req: HttpRequest, data: FedData<State>, kind: ActorKind,
         Err(answer) => return answer,
     };
     if !accepts_ap(&req) {
-        return crate::web::pages::actor_page(data.app_data(), &actor).await;
+        return crate::web::pages::actor_page(data.app_data(), &actor, req.query_string()).await;
     }
     use activitypub_federation::traits::Object as _;
     match actor.into_json(&data).await.map(serde_json::to_value) {

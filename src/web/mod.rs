@@ -1,5 +1,6 @@
 //! The HTTP surface: routes, middleware, health check, HTML pages.
 pub mod account;
+pub mod community;
 pub mod events;
 pub mod export;
 pub mod ical;

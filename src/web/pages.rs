@@ -23,10 +23,13 @@ use crate::state::AppState;
 
 /// The pages' only style sheet, inline and allowed by its hash.
 const STYLE: &str = "
-body { font-family: system-ui, sans-serif; max-width: 44rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; line-height: 1.5; }
+body { font-family: system-ui, sans-serif; max-width: 44rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; line-height: 1.5; overflow-wrap: anywhere; }
 .handle, .muted { color: #6e6e73; }
 .cancelled { background: #fff3f3; padding: .5rem 1rem; border-left: 4px solid #c00; }
 footer { margin-top: 3rem; color: #6e6e73; font-size: .9rem; }
+ul.list { padding-left: 1.2rem; } ul.list li { margin: .6rem 0; }
+dl.profile dt { font-weight: 600; } dl.profile dd { margin: 0 0 .5rem 0; }
+img { max-width: 100%; height: auto; }
 .depth-1 { margin-left: 2em; } .depth-2 { margin-left: 4em; } .depth-3 { margin-left: 6em; }
 .depth-4 { margin-left: 8em; } .depth-5 { margin-left: 10em; } .depth-6 { margin-left: 12em; }
 .depth-7 { margin-left: 14em; } .depth-8 { margin-left: 16em; }
@@ -122,19 +125,31 @@ pub fn page(state: &AppState, head: Head<'_>, body: Markup) -> HttpResponse {
     html_response(markup)
 }
 
-pub async fn actor_page(state: &AppState, actor: &ApActor) -> HttpResponse {
+/// A local actor's page: a member's public profile; a group's upcoming events, discussions,
+/// library and followers; the instance actor's is the front page.
+pub async fn actor_page(state: &AppState, actor: &ApActor, query: &str) -> HttpResponse {
     let domain = &state.config.domain;
-    let (title, handle, summary_html, kind) = match &actor.source {
+    let cursors = super::community::Cursors::from_query(query);
+    let (title, handle, summary_html, kind, extra) = match &actor.source {
         ActorSource::Member(m) => (
             m.display_name.clone().unwrap_or_else(|| m.username.clone()),
             format!("@{}@{domain}", m.username),
             m.bio_html.clone().unwrap_or_default(),
             "profile",
+            Ok(profile(m)),
         ),
-        ActorSource::Group(g) => {
-            (g.name.clone(), format!("@{}@{domain}", g.slug), g.summary_html.clone().unwrap_or_default(), "website")
-        }
-        ActorSource::Instance => (state.config.instance_name.clone(), domain.clone(), String::new(), "website"),
+        ActorSource::Group(g) => (
+            g.name.clone(),
+            format!("@{}@{domain}", g.slug),
+            g.summary_html.clone().unwrap_or_default(),
+            "website",
+            group_sections(state, g, &cursors).await,
+        ),
+        ActorSource::Instance => return front_page(state, &cursors).await,
+    };
+    let extra = match extra {
+        Ok(markup) => markup,
+        Err(e) => return listing_failed(e),
     };
     let description: String = strip_tags(&summary_html).chars().take(300).collect();
     let url = actor.id.to_string();
@@ -143,6 +158,7 @@ pub async fn actor_page(state: &AppState, actor: &ApActor) -> HttpResponse {
         p.handle { (handle) }
         section { (stored_html(&summary_html)) }
         p { "Follow " strong { (handle) } " from Mastodon or any ActivityPub server by searching for it there." }
+        (extra)
     };
     page(
         state,
@@ -158,11 +174,82 @@ pub async fn actor_page(state: &AppState, actor: &ApActor) -> HttpResponse {
     )
 }
 
-/// The instance's front page: what it is, its public groups, where the API is.
-pub async fn home(state: actix_web::web::Data<crate::state::State>) -> HttpResponse {
+/// A page's listing could not be read: a cursor that is not one is "not found", as elsewhere.
+fn listing_failed(e: crate::error::AppError) -> HttpResponse {
+    match e {
+        crate::error::AppError::BadInput { .. } | crate::error::AppError::NotFound(_) => {
+            HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("not found")
+        }
+        other => {
+            HttpResponse::InternalServerError().content_type("text/plain; charset=utf-8").body(other.client_message())
+        }
+    }
+}
+
+/// A member's public profile: what anyone may see of it through the API.
+fn profile(m: &crate::db::member::Model) -> Markup {
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    };
+    let (interests, links) = (strings(&m.interests), strings(&m.links));
+    html! {
+        dl.profile {
+            @if let Some(p) = &m.pronouns { dt { "Pronouns" } dd { (p) } }
+            @if let Some(o) = &m.organization { dt { "Organization" } dd { (o) } }
+            @if let Some(s) = &m.sector { dt { "Sector" } dd { (s) } }
+            @if let Some(c) = &m.country { dt { "Country" } dd { (c) } }
+            @if !interests.is_empty() { dt { "Interests" } dd { (interests.join(", ")) } }
+            @if !links.is_empty() {
+                dt { "Links" }
+                @for l in &links {
+                    @if let Some(url) = link(l) {
+                        dd { a href=(url) rel="me nofollow noopener" { (l) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A group's sections: its followers, upcoming events, discussions and library.
+async fn group_sections(
+    state: &AppState,
+    g: &crate::db::group::Model,
+    c: &super::community::Cursors,
+) -> crate::error::AppResult<Markup> {
+    use super::community;
+    let followers = crate::domain::follows::followers_count(&state.db, g.id).await?;
+    let events = community::events(state, Some(&g.slug), c.events.as_deref()).await?;
+    let threads = community::threads(state, Some(&g.slug), c.threads.as_deref()).await?;
+    let library = community::library(state, &g.slug, c.library.as_deref()).await?;
+    Ok(html! {
+        p.muted { (followers) @if followers == 1 { " follower" } @else { " followers" } }
+        (events) (threads) (library)
+    })
+}
+
+/// The instance's front page: what it is, its rules, upcoming events, the newest discussions,
+/// its public groups, where the API is.
+pub async fn home(req: actix_web::HttpRequest, state: actix_web::web::Data<crate::state::State>) -> HttpResponse {
+    front_page(&state, &super::community::Cursors::from_query(req.query_string())).await
+}
+
+async fn front_page(state: &AppState, c: &super::community::Cursors) -> HttpResponse {
+    use super::community;
     let groups = crate::domain::groups::list_local_public(&state.db, 50).await.unwrap_or_default();
     let profile = crate::domain::instance::profile(&state.db).await.unwrap_or_default();
+    let listed = async {
+        Ok::<_, crate::error::AppError>((
+            community::events(state, None, c.events.as_deref()).await?,
+            community::threads(state, None, c.threads.as_deref()).await?,
+        ))
+    };
+    let (events, threads) = match listed.await {
+        Ok(sections) => sections,
+        Err(e) => return listing_failed(e),
+    };
     let domain = state.config.domain.as_str();
+    let about = profile.description.as_deref().map(|d| d.chars().take(300).collect::<String>());
     let body = html! {
         h1 { (state.config.instance_name) }
         @if let Some(about) = profile.description_html() {
@@ -180,8 +267,10 @@ pub async fn home(state: actix_web::web::Data<crate::state::State>) -> HttpRespo
         @if let Some(email) = &profile.contact_email {
             p { "Contact: " a href={ "mailto:" (email) } { (email) } }
         }
+        (events)
+        (threads)
         h2 { "Groups" }
-        ul {
+        ul.list {
             @for g in &groups {
                 li {
                     @if let Some(url) = link(&g.ap_id) {
@@ -198,10 +287,10 @@ pub async fn home(state: actix_web::web::Data<crate::state::State>) -> HttpRespo
     };
     let base = state.base_url();
     page(
-        &state,
+        state,
         Head {
             title: &state.config.instance_name,
-            description: "A Weave community of practice.",
+            description: about.as_deref().unwrap_or("A Weave community of practice."),
             kind: "website",
             url: &base,
             alternates: &[],

@@ -24,6 +24,7 @@ mod media;
 mod members;
 mod metrics;
 mod ops;
+mod pages;
 mod peer;
 mod remote_trust;
 mod reports;

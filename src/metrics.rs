@@ -131,7 +131,9 @@ pub fn graphql_operation(name: Option<&str>, outcome: &'static str) {
     if !enabled() {
         return;
     }
-    let labels = [("operation", operation_label(name)), ("outcome", outcome.to_string())];
+    // A document that did not validate may name anything: its name takes no label of its own.
+    let operation = if outcome == "request_error" { "other".to_string() } else { operation_label(name) };
+    let labels = [("operation", operation), ("outcome", outcome.to_string())];
     metrics::counter!("weave_graphql_operations_total", &labels).increment(1);
 }
 

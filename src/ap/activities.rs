@@ -159,8 +159,8 @@ pub fn delete(id: &str, actor: &str, object: &str, to: Vec<String>, cc: Vec<Stri
 pub fn flag(id: &str, actor: &str, account: Option<&str>, objects: &[&str], comment: Option<&str>) -> Value {
     let mut reported: Vec<String> = account.map(str::to_string).into_iter().collect();
     reported.extend(objects.iter().filter(|o| Some(**o) != account).map(|o| o.to_string()));
-    let to = account.map(|a| vec![a.to_string()]).unwrap_or_default();
-    let mut v = Envelope::new(Kind::Flag, id, actor, to, reported).into_value();
+    // Not addressed to anyone: the reported account must not see it in its inbox.
+    let mut v = Envelope::new(Kind::Flag, id, actor, Vec::new(), reported).into_value();
     if let Some(map) = v.as_object_mut() {
         map.insert("content".into(), Value::String(comment.unwrap_or_default().to_string()));
     }

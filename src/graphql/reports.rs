@@ -158,7 +158,7 @@ impl Report {
     async fn action(&self) -> Option<ModerationAction> {
         self.0.action.map(Into::into)
     }
-    /// Who resolved it; moderators only.
+    /// Who resolved it (while open: who is resolving it now); moderators only.
     async fn resolved_by(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
         if !self.handled_by_viewer(ctx).await? {
             return Ok(None);
@@ -169,9 +169,9 @@ impl Report {
     async fn resolution_note(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
         Ok(self.handled_by_viewer(ctx).await?.then_some(()).and(self.0.resolution_note.as_deref()))
     }
-    /// When it was resolved.
+    /// When it was resolved; null while open.
     async fn resolved_at(&self) -> Option<DateTime<Utc>> {
-        self.0.resolved_at
+        self.0.resolved_at.filter(|_| self.0.status == enums::ReportStatus::Resolved)
     }
     /// When it was made.
     async fn created_at(&self) -> DateTime<Utc> {

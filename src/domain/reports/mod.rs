@@ -182,10 +182,19 @@ pub async fn get(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<repor
 }
 
 /// The moderation log the viewer may read, newest first: admins all of it, a group's
-/// moderators their groups' decisions.
+/// moderators their groups' decisions; never decisions on reports about the viewer.
 pub async fn log(state: &AppState, viewer: &Viewer, page: PageRequest) -> AppResult<Page<moderation_log::Model>> {
     let me = viewer.active_member()?;
-    let mut q = moderation_log::Entity::find();
+    let about_me = sea_orm::sea_query::Query::select()
+        .column(report::Column::Id)
+        .from(report::Entity)
+        .and_where(report::Column::AuthorId.eq(me.id))
+        .to_owned();
+    let mut q = moderation_log::Entity::find().filter(
+        Condition::any()
+            .add(moderation_log::Column::ReportId.is_null())
+            .add(moderation_log::Column::ReportId.not_in_subquery(about_me)),
+    );
     if let Some(groups) = handled_by(&state.db, me, moderation_log::Column::GroupId).await? {
         q = q.filter(groups);
     }

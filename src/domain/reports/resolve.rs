@@ -1,10 +1,13 @@
-//! Resolving a report: the action is carried out by the domain service that owns it (each
-//! checks, as for any other caller, that the moderator may do it), then the report, the
-//! moderation log and the reporters' notifications are written in one transaction. An action
-//! that succeeded is idempotent, so a resolution that failed to be recorded is simply retried.
+//! Resolving a report: the moderator first claims it (one moderator acts on a report at a
+//! time; a claim left by a crash lapses after five minutes), then the action is carried out by
+//! the domain service that owns it (each checks, as for any other caller, that the moderator
+//! may do it), then the report, the moderation log and the reporters' notifications are
+//! written in one transaction. A failed action releases the claim. Actions are idempotent (a
+//! DELETE of what is gone already succeeds), so a resolution that failed to be recorded is
+//! simply retried.
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::may_handle;
@@ -46,6 +49,17 @@ fn applies(kind: ReportSubject, action: ModerationAction) -> AppResult<()> {
     Err(AppError::bad_input("action", why))
 }
 
+/// How long a moderator's claim on a report holds when it is neither resolved nor released.
+const CLAIM_SECS: i64 = 300;
+
+/// A deletion of what is gone already is done.
+fn gone_ok<T>(r: AppResult<T>) -> AppResult<()> {
+    match r {
+        Ok(_) | Err(AppError::NotFound(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Carries the action out through its own domain service.
 async fn act(state: &AppState, viewer: &Viewer, r: &report::Model, action: ModerationAction) -> AppResult<()> {
     use ModerationAction as A;
@@ -64,19 +78,13 @@ async fn act(state: &AppState, viewer: &Viewer, r: &report::Model, action: Moder
             let lock = threads::ThreadChanges { locked: Some(true), ..Default::default() };
             threads::update(state, viewer, thread_id, lock).await?;
         }
-        (A::Delete, S::Post) => {
-            threads::delete_post(state, viewer, r.subject_id).await?;
-        }
-        (A::Delete, S::Resource) => {
-            resources::delete(state, viewer, r.subject_id).await?;
-        }
+        (A::Delete, S::Post) => gone_ok(threads::delete_post(state, viewer, r.subject_id).await)?,
+        (A::Delete, S::Resource) => gone_ok(resources::delete(state, viewer, r.subject_id).await)?,
         (A::Delete, S::Event) => {
             let reason = Some("Removed by the moderators.".to_string());
             events::cancel(state, viewer, r.subject_id, reason).await?;
         }
-        (A::Delete, S::Reflection) => {
-            learning::delete_reflection(state, viewer, r.subject_id).await?;
-        }
+        (A::Delete, S::Reflection) => gone_ok(learning::delete_reflection(state, viewer, r.subject_id).await)?,
         (A::Delete, _) => return applies(r.subject_kind, action),
         (A::SuspendMember, _) => {
             let author = match r.author_id {
@@ -126,9 +134,34 @@ pub async fn resolve(state: &AppState, viewer: &Viewer, input: Resolution) -> Ap
         return Err(AppError::conflict("this report is resolved already"));
     }
     applies(r.subject_kind, input.action)?;
-    act(state, viewer, &r, input.action).await?;
-
     let now = Utc::now();
+    let claimed = report::Entity::update_many()
+        .col_expr(report::Column::ResolvedBy, Expr::value(me.id))
+        .col_expr(report::Column::ResolvedAt, Expr::value(now))
+        .filter(report::Column::Id.eq(r.id))
+        .filter(report::Column::Status.eq(ReportStatus::Open))
+        .filter(
+            Condition::any()
+                .add(report::Column::ResolvedBy.is_null())
+                .add(report::Column::ResolvedAt.lt(now - chrono::Duration::seconds(CLAIM_SECS))),
+        )
+        .exec(&state.db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(AppError::conflict("another moderator is resolving this report"));
+    }
+    if let Err(e) = act(state, viewer, &r, input.action).await {
+        report::Entity::update_many()
+            .col_expr(report::Column::ResolvedBy, Expr::value(Option::<Uuid>::None))
+            .col_expr(report::Column::ResolvedAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+            .filter(report::Column::Id.eq(r.id))
+            .filter(report::Column::Status.eq(ReportStatus::Open))
+            .filter(report::Column::ResolvedBy.eq(me.id))
+            .exec(&state.db)
+            .await?;
+        return Err(e);
+    }
+
     let txn = db::begin_write(&state.db).await?;
     let mut which = report::Entity::find().filter(report::Column::Status.eq(ReportStatus::Open));
     which = if input.action == ModerationAction::Dismiss {

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod federation;
 pub mod graphql;
+pub mod mail;
 pub mod media_store;
 pub mod metrics;
 pub mod state;
@@ -82,6 +83,7 @@ impl Application {
         if workers > 0 {
             federation::delivery::spawn_workers(federation.clone(), workers);
         }
+        mail::spawn(state.clone())?;
         if state.config.prompt_interval_secs > 0 {
             domain::learning::spawn_prompts(state.clone());
         }

@@ -121,6 +121,7 @@ pub fn remote_member(
         is_admin: Set(false),
         status: Set(MemberStatus::Active),
         calendar_token: Set(None),
+        mail_off: Set(String::new()),
         local: Set(false),
         ap_id: Set(ap_id),
         avatar_url: Set(None),

@@ -26,6 +26,7 @@ mod m0022_media;
 mod m0023_notification_invitation;
 mod m0024_instance_profile;
 mod m0025_reports;
+mod m0026_mail;
 mod tag_rows;
 
 pub struct Migrator;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0023_notification_invitation::Migration),
             Box::new(m0024_instance_profile::Migration),
             Box::new(m0025_reports::Migration),
+            Box::new(m0026_mail::Migration),
         ]
     }
 }

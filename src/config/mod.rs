@@ -128,6 +128,11 @@ pub struct Config {
     /// Where GraphiQL's scripts come from: empty for Weave itself (embedded), or a CDN base
     /// such as `https://unpkg.com` (see `graphql::graphiql`).
     pub graphiql_cdn: String,
+    /// Sends mail to members through this SMTP server (`smtp://`, `smtps://`, with the user and
+    /// password in it); unset: no mail is queued or sent.
+    pub smtp_url: Option<SecretString>,
+    /// The `From` of every mail; empty: the instance's name at `noreply@` its host.
+    pub mail_from: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -172,6 +177,8 @@ impl Default for Config {
             metrics_token: None,
             metrics_bind: String::new(),
             graphiql_cdn: String::new(),
+            smtp_url: None,
+            mail_from: String::new(),
         }
     }
 }

@@ -88,7 +88,7 @@ fn defaults_are_the_defaults_and_other_variables_are_no_settings() {
         (config.rate_limit_graphql_per_minute, config.rate_limit_auth_per_minute, config.max_body_bytes),
         (600, 20, 1024 * 1024)
     );
-    assert_eq!(field_names::<Config>().len(), 30);
+    assert_eq!(field_names::<Config>().len(), 32);
 }
 
 #[test]

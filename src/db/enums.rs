@@ -329,3 +329,46 @@ pub enum ModerationAction {
     #[sea_orm(string_value = "BLOCK_DOMAIN")]
     BlockDomain,
 }
+
+/// What a mail to a member tells of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum MailKind {
+    /// Their registration: going (with the event's calendar file), waitlisted or requested.
+    #[sea_orm(string_value = "REGISTRATION")]
+    Registration,
+    /// A seat came free and they moved up from the waitlist.
+    #[sea_orm(string_value = "WAITLIST_PROMOTION")]
+    WaitlistPromotion,
+    /// The hosts granted or declined their request for a held seat.
+    #[sea_orm(string_value = "HELD_SEAT")]
+    HeldSeat,
+    /// The event starts within a day.
+    #[sea_orm(string_value = "REMINDER")]
+    Reminder,
+    /// The event was cancelled or has a new date.
+    #[sea_orm(string_value = "EVENT_CHANGE")]
+    EventChange,
+    /// An event they went to ended: a prompt to reflect.
+    #[sea_orm(string_value = "REFLECTION_PROMPT")]
+    ReflectionPrompt,
+    /// A password reset link they asked for (always sent; not a kind to turn off).
+    #[sea_orm(string_value = "PASSWORD_RESET")]
+    PasswordReset,
+}
+
+/// Where a queued mail stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum MailState {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+    /// Gave up after the retries.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+    /// Not sent: turned off by the member, or nothing left to tell (the event or address gone).
+    #[sea_orm(string_value = "SKIPPED")]
+    Skipped,
+}

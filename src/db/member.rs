@@ -37,6 +37,8 @@ pub struct Model {
     /// The secret token in the address of the member's personal calendar feed (a capability,
     /// like a private calendar link elsewhere; `rotateCalendarUrl` replaces it).
     pub calendar_token: Option<String>,
+    /// The kinds of mail the member turned off, comma-separated (`MailKind` values).
+    pub mail_off: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

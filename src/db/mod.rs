@@ -8,6 +8,7 @@ pub mod instance_profile;
 pub mod invite;
 pub mod learning_question;
 pub mod login_failure;
+pub mod mail;
 pub mod media;
 pub mod member;
 pub mod membership;

@@ -10,6 +10,7 @@ pub mod groups;
 pub mod handles;
 pub mod instance;
 pub mod learning;
+pub mod mail;
 pub mod markdown;
 pub mod media;
 pub mod members;

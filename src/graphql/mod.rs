@@ -27,6 +27,7 @@ mod instance;
 mod learning;
 pub mod limits;
 mod loaders;
+mod mail;
 mod media;
 mod members;
 mod node;
@@ -63,6 +64,7 @@ pub struct Query(
     node::NodeQuery,
     feed::FeedQuery,
     reports::ReportQuery,
+    mail::MailQuery,
 );
 
 /// What may be changed, each as the signed-in member (see each field for who may).
@@ -79,6 +81,7 @@ pub struct Mutation(
     media::MediaMutation,
     instance::InstanceMutation,
     reports::ReportMutation,
+    mail::MailMutation,
 );
 
 /// What a client may hear of as it happens (over `graphql-transport-ws` on `/graphql`).

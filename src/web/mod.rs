@@ -6,6 +6,7 @@ pub mod export;
 pub mod ical;
 pub mod learning;
 pub mod library;
+pub mod mail;
 pub mod media;
 pub mod metrics;
 pub mod pages;
@@ -79,6 +80,7 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
             .configure(account::configure)
             .configure(report::configure)
             .configure(metrics::configure)
+            .configure(mail::configure)
             .service(
                 aw::scope("")
                     .wrap(FederationMiddleware::new(federation.clone()))

@@ -20,6 +20,7 @@ mod learning;
 mod learning_federation;
 mod library;
 mod library_federation;
+mod mail;
 mod media;
 mod members;
 mod metrics;

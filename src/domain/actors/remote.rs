@@ -165,6 +165,7 @@ pub async fn upsert_remote(state: &AppState, remote: RemoteActor) -> AppResult<A
                 status: Set(MemberStatus::Active),
                 created_at: Set(now),
                 calendar_token: Set(None),
+                mail_off: Set(String::new()),
                 handle: Set(remote.handle),
                 username: Set(username),
                 domain: Set(Some(remote.domain)),
@@ -243,7 +244,7 @@ pub async fn forget_remote(state: &AppState, kind: ActorKind, id: Uuid) -> AppRe
         ActorKind::Member => {
             // Their seats go back (and the waitlists move up) before their registrations go
             // with the row.
-            crate::domain::events::registrations::withdraw_all(&txn, id).await?;
+            crate::domain::events::registrations::withdraw_all(&txn, state, id).await?;
             crate::domain::learning::forget_replies_of(&txn, id).await?;
             crate::domain::search::remove(&txn, crate::domain::search::Kind::Member, id).await?;
         }

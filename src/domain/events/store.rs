@@ -149,8 +149,19 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, mut f: EventFie
     if offers {
         fed::offer_cohosts(&txn, state, &updated).await?;
     }
-    registrations::promote_waitlist(&txn, updated.id).await?;
+    registrations::promote_waitlist(&txn, state, updated.id).await?;
     let updated = lock(&txn, id).await?;
+    if updated.starts_at != current.starts_at {
+        let key = format!("moved:{}:{}", updated.id, updated.starts_at.timestamp());
+        crate::domain::mail::queue_registrants(
+            &txn,
+            state,
+            updated.id,
+            crate::domain::mail::MailKind::EventChange,
+            &key,
+        )
+        .await?;
+    }
     search::index_event(&txn, &updated).await?;
     if federates {
         fed::publish(&txn, state, &updated, Federated::Update, fed::was_sent(&current)).await?;
@@ -183,6 +194,9 @@ pub async fn cancel(state: &AppState, viewer: &Viewer, id: Uuid, reason: Option<
     row.sequence = Set(current.sequence + 1);
     row.updated_at = Set(Utc::now());
     let updated = row.update(&txn).await?;
+    let key = format!("cancelled:{}", updated.id);
+    crate::domain::mail::queue_registrants(&txn, state, updated.id, crate::domain::mail::MailKind::EventChange, &key)
+        .await?;
     if federates {
         fed::publish(&txn, state, &updated, Federated::Update, fed::was_sent(&current)).await?;
         let mut text =

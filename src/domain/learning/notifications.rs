@@ -76,8 +76,12 @@ pub async fn prompt_once(state: &AppState, now: DateTime<Utc>) -> AppResult<usiz
     for e in ended {
         let key = format!("prompt:{}", e.id);
         let people = participants(&state.db, &e).await?;
-        made +=
-            insert_once(state, NotificationKind::ReflectionPrompt, people, Some(e.id), None, &key, now).await?.len();
+        let asked = insert_once(state, NotificationKind::ReflectionPrompt, people, Some(e.id), None, &key, now).await?;
+        made += asked.len();
+        for member in asked {
+            let kind = crate::domain::mail::MailKind::ReflectionPrompt;
+            crate::domain::mail::queue(&state.db, state, member, kind, None, Some(e.id), key.clone()).await?;
+        }
         made += prompt_elsewhere(state, &e, &key, now).await?;
     }
     let due = learning_question::Entity::find()
@@ -261,6 +265,9 @@ pub fn spawn_prompts(state: crate::state::State) {
             tick.tick().await;
             if let Err(e) = prompt_once(&state, Utc::now()).await {
                 tracing::warn!(error = ?e, "prompting round");
+            }
+            if let Err(e) = crate::domain::mail::remind_due(&state, Utc::now()).await {
+                tracing::warn!(error = ?e, "queueing event reminders");
             }
         }
     });

@@ -74,6 +74,7 @@ async fn insert_local<C: ConnectionTrait>(
         created_at: Set(actor.created_at),
         updated_at: Set(actor.created_at),
         calendar_token: Set(None),
+        mail_off: Set(String::new()),
     };
     let created = row.insert(conn).await?;
     search::index_member(conn, &created).await?;

@@ -34,7 +34,7 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
     follows::delete_all_of(&txn, me.id).await?;
     groups::delete_memberships_of(&txn, me.id).await?;
     // Their seats go to the waitlists.
-    let changed_events = crate::domain::events::registrations::withdraw_all(&txn, me.id).await?;
+    let changed_events = crate::domain::events::registrations::withdraw_all(&txn, state, me.id).await?;
     let mut row: member::ActiveModel = me.clone().into();
     row.status = Set(MemberStatus::Deleted);
     row.email = Set(None);

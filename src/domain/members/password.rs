@@ -64,30 +64,61 @@ pub async fn create_reset_link(state: &AppState, viewer: &Viewer, member_id: Uui
         .await?
         .filter(|m| m.local && m.password_hash.is_some())
         .ok_or_else(|| AppError::not_found("member"))?;
+    let txn = db::begin_write(&state.db).await?;
+    let link = issue_link(&txn, state, m.id).await?;
+    txn.commit().await?;
+    Ok(link)
+}
+
+/// A new reset link for a member, in the caller's transaction; their earlier links go.
+async fn issue_link<C: sea_orm::ConnectionTrait>(txn: &C, state: &AppState, member_id: Uuid) -> AppResult<String> {
     let token = random_token(32);
     let now = Utc::now();
-    let txn = db::begin_write(&state.db).await?;
-    password_reset::Entity::delete_many().filter(password_reset::Column::MemberId.eq(m.id)).exec(&txn).await?;
+    password_reset::Entity::delete_many().filter(password_reset::Column::MemberId.eq(member_id)).exec(txn).await?;
     password_reset::ActiveModel {
         id: Set(Uuid::now_v7()),
-        member_id: Set(m.id),
+        member_id: Set(member_id),
         token_hash: Set(hash_token(&token)),
         created_at: Set(now),
         expires_at: Set(now + Duration::hours(RESET_VALID_HOURS)),
         used_at: Set(None),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    txn.commit().await?;
     Ok(format!("{}/reset-password?token={token}", state.base_url()))
 }
 
+/// How often one account may be mailed a reset link.
+const RESET_MAIL_WINDOW_SECS: i64 = 15 * 60;
+
 /// Someone asks for a reset link by email. The answer is the same whether or not the address
-/// belongs to an account (nobody learns who has one). Links go by email only: until the
-/// instance sends email, nothing is sent and admins make links with
+/// belongs to an account (nobody learns who has one). Links go by email only (at most one per
+/// account every 15 minutes): without SMTP nothing is sent, and admins make links with
 /// [`create_reset_link`].
-pub async fn request_reset(_state: &AppState, email: &str) -> AppResult<bool> {
-    validate::text("email", Some(email), 320)?;
+pub async fn request_reset(state: &AppState, email: &str) -> AppResult<bool> {
+    let Some(email) = validate::text("email", Some(email), 320)? else { return Ok(true) };
+    if !crate::domain::mail::enabled(state) {
+        return Ok(true);
+    }
+    let m = member::Entity::find()
+        .filter(member::Column::Email.eq(email.to_lowercase()))
+        .filter(member::Column::Local.eq(true))
+        .one(&state.db)
+        .await?
+        .filter(|m| m.password_hash.is_some() && crate::domain::visibility::may_sign_in(m));
+    let Some(m) = m else { return Ok(true) };
+    let key = format!("reset:{}", Utc::now().timestamp().div_euclid(RESET_MAIL_WINDOW_SECS));
+    let txn = db::begin_write(&state.db).await?;
+    let queued = crate::db::mail::Entity::find()
+        .filter(crate::db::mail::Column::MemberId.eq(m.id))
+        .filter(crate::db::mail::Column::DedupeKey.eq(&key))
+        .one(&txn)
+        .await?;
+    if queued.is_none() {
+        let link = issue_link(&txn, state, m.id).await?;
+        crate::domain::mail::queue_reset(&txn, state, m.id, link, key).await?;
+    }
+    txn.commit().await?;
     Ok(true)
 }
 

@@ -20,6 +20,7 @@ use crate::db::enums::{EventStatus, RegistrationStatus};
 use crate::db::{self, event, member, registration};
 use crate::domain::events;
 use crate::domain::events::federation::{self, Via};
+use crate::domain::mail::{self, MailKind};
 use crate::domain::validate;
 use crate::domain::viewer::Viewer;
 use crate::error::{AppError, AppResult};
@@ -209,6 +210,10 @@ pub async fn register(
         }
     };
     federation::answer(&txn, state, &e, me, via, Some(saved.status), None).await?;
+    if me.local {
+        let key = format!("registration:{}:{}", saved.id, saved.updated_at.timestamp_micros());
+        mail::queue(&txn, state, me.id, MailKind::Registration, Some(&saved), None, key).await?;
+    }
     if federates {
         let now = events::lock(&txn, event_id).await?;
         federation::publish(&txn, state, &now, federation::Change::Update, true).await?;
@@ -275,7 +280,7 @@ pub async fn release(state: &AppState, member_id: Uuid, before: &event::Model) -
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("registration"))?;
-    let saved = withdraw(&txn, r).await?;
+    let saved = withdraw(&txn, state, r).await?;
     if federates {
         let now = events::lock(&txn, event_id).await?;
         federation::publish(&txn, state, &now, federation::Change::Update, true).await?;
@@ -287,7 +292,11 @@ pub async fn release(state: &AppState, member_id: Uuid, before: &event::Model) -
 
 /// Cancels one registration in the caller's transaction: its seat (or its place on the
 /// waitlist, or its request) is released, and a freed seat goes to the waitlist.
-async fn withdraw<C: ConnectionTrait>(conn: &C, r: registration::Model) -> AppResult<registration::Model> {
+async fn withdraw<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    r: registration::Model,
+) -> AppResult<registration::Model> {
     let event_id = r.event_id;
     events::lock(conn, event_id).await?;
     // Re-read under the lock: another request may have moved it meanwhile.
@@ -306,13 +315,13 @@ async fn withdraw<C: ConnectionTrait>(conn: &C, r: registration::Model) -> AppRe
     row.waitlist_seq = Set(None);
     row.updated_at = Set(Utc::now());
     let saved = row.update(conn).await?;
-    promote_waitlist(conn, event_id).await?;
+    promote_waitlist(conn, state, event_id).await?;
     Ok(saved)
 }
 
 /// Withdraws every live registration of a member (their account is going away), in the
 /// caller's transaction; answers the events whose seats changed.
-pub async fn withdraw_all<C: ConnectionTrait>(conn: &C, member_id: Uuid) -> AppResult<Vec<Uuid>> {
+pub async fn withdraw_all<C: ConnectionTrait>(conn: &C, state: &AppState, member_id: Uuid) -> AppResult<Vec<Uuid>> {
     let live = registration::Entity::find()
         .filter(registration::Column::MemberId.eq(member_id))
         .filter(registration::Column::Status.is_in([
@@ -325,14 +334,14 @@ pub async fn withdraw_all<C: ConnectionTrait>(conn: &C, member_id: Uuid) -> AppR
     let mut events = Vec::with_capacity(live.len());
     for r in live {
         events.push(r.event_id);
-        withdraw(conn, r).await?;
+        withdraw(conn, state, r).await?;
     }
     Ok(events)
 }
 
 /// Moves waitlisted registrations, oldest first, into open seats. Runs in the transaction of
-/// the change that freed seats.
-pub async fn promote_waitlist<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> AppResult<u32> {
+/// the change that freed seats; each promoted member is mailed.
+pub async fn promote_waitlist<C: ConnectionTrait>(conn: &C, state: &AppState, event_id: Uuid) -> AppResult<u32> {
     let mut promoted = 0;
     loop {
         let Some(next) = registration::Entity::find()
@@ -354,7 +363,9 @@ pub async fn promote_waitlist<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> A
         row.status = Set(RegistrationStatus::Going);
         row.waitlist_seq = Set(None);
         row.updated_at = Set(Utc::now());
-        row.update(conn).await?;
+        let moved = row.update(conn).await?;
+        let key = format!("promoted:{}:{}", moved.id, moved.updated_at.timestamp_micros());
+        mail::queue(conn, state, moved.member_id, MailKind::WaitlistPromotion, Some(&moved), None, key).await?;
         promoted += 1;
     }
 }
@@ -408,6 +419,8 @@ pub async fn review(
     row.status = Set(status);
     row.updated_at = Set(Utc::now());
     let saved = row.update(&txn).await?;
+    let key = format!("held:{}:{}", saved.id, saved.updated_at.timestamp_micros());
+    mail::queue(&txn, state, saved.member_id, MailKind::HeldSeat, Some(&saved), None, key).await?;
     txn.commit().await?;
     state.bus.publish(&state.db, Change::Event { id: e.id }).await;
     Ok(saved)

@@ -165,6 +165,13 @@ pub async fn remind_due(state: &AppState, now: DateTime<Utc>) -> AppResult<usize
     Ok(soon.len())
 }
 
+/// Mails waiting to be sent, and given up on (for operators).
+pub async fn queue_counts(state: &AppState) -> AppResult<(u64, u64)> {
+    use sea_orm::PaginatorTrait;
+    let count = |s: MailState| mail::Entity::find().filter(mail::Column::State.eq(s)).count(&state.db);
+    Ok((count(MailState::Pending).await?, count(MailState::Failed).await?))
+}
+
 fn kind_name(kind: MailKind) -> String {
     kind.to_value()
 }

@@ -108,6 +108,10 @@ async fn read_now(state: &State, out: &mut String) -> Result<(), sea_orm::DbErr>
         let st = if st == DeliveryState::Pending { "pending" } else { "failed" };
         let _ = writeln!(out, "weave_deliveries{{server=\"{}\",state=\"{st}\"}} {n}", label(&server));
     }
+    let mails = crate::domain::mail::queue_counts(state).await.unwrap_or_default();
+    gauge_header(out, "weave_mails", "Mails to members waiting to be sent (pending) or given up on (failed).");
+    let _ = writeln!(out, "weave_mails{{state=\"pending\"}} {}", mails.0);
+    let _ = writeln!(out, "weave_mails{{state=\"failed\"}} {}", mails.1);
     let status = crate::federation::delivery::status(state).await?;
     gauge_header(out, "weave_deliveries_total_by_state", "Deliveries waiting or given up on, all servers.");
     let _ = writeln!(out, "weave_deliveries_total_by_state{{state=\"pending\"}} {}", status.pending);

@@ -225,6 +225,17 @@ async fn members_get_the_mails_they_expect_once_and_can_stop_them() {
         app.client.post(format!("{}/mail/unsubscribe?token=forged.token.here", app.address)).send().await.unwrap();
     assert_eq!(forged.status(), 400);
 
+    // After the event: the prompt to reflect comes by mail with its notification, once.
+    let ended = starts + chrono::Duration::hours(3);
+    let prompted = weave::domain::learning::prompt_once(&app.state, ended).await.unwrap();
+    assert!(prompted >= 1);
+    weave::domain::learning::prompt_once(&app.state, ended).await.unwrap();
+    let all = sink.wait_for(5 + prompted).await;
+    let prompts: Vec<Mail> = all[5..].iter().map(|m| read(m)).collect();
+    assert_eq!(prompts.len(), prompted);
+    assert!(prompts.iter().any(|m| m.to.contains("carl@") && m.subject == "How did it go? Evaluation clinic"));
+    let so_far = 5 + prompted;
+
     // The hosts cancel: everyone still registered hears of it, once.
     app.ok(
         "mutation($e: ID!) { cancelEvent(id: $e, reason: \"The venue closed.\") { status } }",
@@ -232,13 +243,13 @@ async fn members_get_the_mails_they_expect_once_and_can_stop_them() {
         Some(&ann.access),
     )
     .await;
-    let all = sink.wait_for(7).await;
-    let cancelled: Vec<Mail> = all[5..].iter().map(|m| read(m)).collect();
+    let all = sink.wait_for(so_far + 2).await;
+    let cancelled: Vec<Mail> = all[so_far..].iter().map(|m| read(m)).collect();
     assert!(cancelled
         .iter()
         .all(|m| m.subject == "Cancelled: Evaluation clinic" && m.text.contains("The venue closed.")));
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    assert_eq!(sink.count(), 7, "each mail once, and none to Dave for his registration");
+    assert_eq!(sink.count(), so_far + 2, "each mail once, and none to Dave for his registration");
 }
 
 #[tokio::test]

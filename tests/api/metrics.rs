@@ -84,6 +84,7 @@ async fn metrics_are_served_behind_the_token_and_counters_move() {
     assert!(value(&before, "process_resident_memory_bytes", &[]) > 1e6);
     assert!(value(&before, "weave_db_pool_connections", &[("state", "max")]) >= 1.0);
     assert!(text.contains("weave_deliveries_total_by_state{state=\"pending\"}"));
+    assert!(text.contains("weave_mails{state=\"pending\"} 0"));
 
     // The same anonymous query again is answered from the response cache; a member's runs; a
     // bad one fails: the counters move by them.

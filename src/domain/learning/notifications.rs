@@ -76,12 +76,8 @@ pub async fn prompt_once(state: &AppState, now: DateTime<Utc>) -> AppResult<usiz
     for e in ended {
         let key = format!("prompt:{}", e.id);
         let people = participants(&state.db, &e).await?;
-        let asked = insert_once(state, NotificationKind::ReflectionPrompt, people, Some(e.id), None, &key, now).await?;
-        made += asked.len();
-        for member in asked {
-            let kind = crate::domain::mail::MailKind::ReflectionPrompt;
-            crate::domain::mail::queue(&state.db, state, member, kind, None, Some(e.id), key.clone()).await?;
-        }
+        let kinds = (NotificationKind::ReflectionPrompt, Some(crate::domain::mail::MailKind::ReflectionPrompt));
+        made += insert_once(state, kinds, people, Some(e.id), None, &key, now).await?.len();
         made += prompt_elsewhere(state, &e, &key, now).await?;
     }
     let due = learning_question::Entity::find()
@@ -96,7 +92,9 @@ pub async fn prompt_once(state: &AppState, now: DateTime<Utc>) -> AppResult<usiz
     for q in due {
         let (Some(owner), Some(at)) = (q.owner_id, q.next_review_at) else { continue };
         let key = format!("review:{}:{}", q.id, at.timestamp());
-        made += insert_once(state, NotificationKind::ReviewDue, vec![owner], None, Some(q.id), &key, now).await?.len();
+        made += insert_once(state, (NotificationKind::ReviewDue, None), vec![owner], None, Some(q.id), &key, now)
+            .await?
+            .len();
     }
     Ok(made)
 }
@@ -199,11 +197,11 @@ async fn prompt_elsewhere(state: &AppState, e: &event::Model, key: &str, now: Da
     Ok(sent)
 }
 
-/// Adds one notification per member under `key` unless they have it; tells the live
-/// subscribers of those who got one. Answers who got one.
+/// Adds one notification per member under `key` unless they have it, with its mail when the
+/// kind has one; tells the live subscribers of those who got one. Answers who got one.
 async fn insert_once(
     state: &AppState,
-    kind: NotificationKind,
+    (kind, mail): (NotificationKind, Option<crate::domain::mail::MailKind>),
     members: Vec<Uuid>,
     event_id: Option<Uuid>,
     question_id: Option<Uuid>,
@@ -250,6 +248,12 @@ async fn insert_once(
         )
         .exec_without_returning(&txn)
         .await?;
+    // The mail that goes with it, in the same transaction (`domain::mail` makes it once).
+    if let Some(kind) = mail {
+        for m in &new {
+            crate::domain::mail::queue(&txn, state, *m, kind, None, event_id, key.to_owned()).await?;
+        }
+    }
     txn.commit().await?;
     for m in &new {
         state.bus.publish(&state.db, Change::Notified { member: *m }).await;

@@ -254,6 +254,9 @@ pub enum NotificationKind {
     /// A report they made was resolved.
     #[sea_orm(string_value = "REPORT_RESOLVED")]
     ReportResolved,
+    /// A report they handle (as an admin or the group's moderator) waits in the queue.
+    #[sea_orm(string_value = "REPORT_FILED")]
+    ReportFiled,
 }
 
 /// Where an invitation to a group stands.

@@ -78,6 +78,23 @@ async fn reports_reach_the_queue_and_moderators_act_on_them() {
     let long = json!({"i": {"subjectId": post, "reason": "SPAM", "comment": "x".repeat(1001)}});
     assert_eq!(code(&app.gql(REPORT, long, Some(&carl.access)).await), "BAD_USER_INPUT");
 
+    // The admin and the group's moderator are told of the post's report; the reported is not.
+    let filed = "{ notifications { edges { node { kind report { id } } } } }";
+    let told = |v: Value| {
+        v["notifications"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["node"]["kind"] == "REPORT_FILED" && e["node"]["report"]["id"] == r["id"])
+            .count()
+    };
+    assert_eq!(told(app.ok(filed, json!({}), Some(&mia.access)).await), 1);
+    assert_eq!(told(app.ok(filed, json!({}), Some(&ann.access)).await), 1);
+    let bobs = app.ok(filed, json!({}), Some(&bob.access)).await;
+    let any_filed =
+        bobs["notifications"]["edges"].as_array().unwrap().iter().any(|e| e["node"]["kind"] == "REPORT_FILED");
+    assert!(!any_filed, "the reported member hears nothing of the report");
+
     // The reported member sees no queue, and not the report by id.
     assert_eq!(code(&app.gql(QUEUE, json!({}), Some(&bob.access)).await), "FORBIDDEN");
     let node = "query($id: ID!) { node(id: $id) { id } }";

@@ -58,6 +58,7 @@ pub async fn receive_flag(state: &AppState, flag: ReceivedFlag) -> AppResult<usi
     let room = (MAX_OPEN_PER_SERVER - open_from_server) as usize;
     let txn = db::begin_write(&state.db).await?;
     let mut filed = 0;
+    let mut told = Vec::new();
     for s in subjects.iter().take(room) {
         let repeat = report::Entity::find()
             .filter(report::Column::SubjectId.eq(s.id))
@@ -68,12 +69,16 @@ pub async fn receive_flag(state: &AppState, flag: ReceivedFlag) -> AppResult<usi
         if repeat > 0 {
             continue;
         }
-        new_row(s, None, Some(flag.origin_domain.clone()), ReportReason::Other, comment.clone(), false)
+        let row = new_row(s, None, Some(flag.origin_domain.clone()), ReportReason::Other, comment.clone(), false)
             .insert(&txn)
             .await?;
+        told.extend(super::tell_handlers(&txn, &row).await?);
         filed += 1;
     }
     txn.commit().await?;
+    told.sort();
+    told.dedup();
+    super::announce(state, told).await;
     Ok(filed)
 }
 

@@ -67,7 +67,9 @@ pub async fn report(state: &AppState, viewer: &Viewer, input: NewReport) -> AppR
         flag::forward(&txn, state, to, &subject, comment.as_deref()).await?;
     }
     let row = new_row(&subject, Some(me.id), None, input.reason, comment, forwarded).insert(&txn).await?;
+    let told = tell_handlers(&txn, &row).await?;
     txn.commit().await?;
+    announce(state, told).await;
     Ok(row)
 }
 
@@ -97,6 +99,69 @@ fn new_row(
         resolution_note: Set(None),
         resolved_at: Set(None),
         created_at: Set(Utc::now()),
+    }
+}
+
+/// Most people told of one new report.
+const MAX_TOLD: u64 = 50;
+
+/// Tells those who handle a new report (the instance's admins; for content, the group's
+/// moderators too) with a REPORT_FILED notification, in the report's transaction: never its
+/// reporter, never the reported. Answers who was told.
+pub(crate) async fn tell_handlers<C: ConnectionTrait>(conn: &C, r: &report::Model) -> AppResult<Vec<Uuid>> {
+    use crate::db::enums::{MemberStatus, NotificationKind};
+    use crate::db::notification;
+    let mut handlers: Vec<Uuid> = member::Entity::find()
+        .select_only()
+        .column(member::Column::Id)
+        .filter(member::Column::IsAdmin.eq(true))
+        .filter(member::Column::Local.eq(true))
+        .filter(member::Column::Status.eq(MemberStatus::Active))
+        .limit(MAX_TOLD)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if let Some(g) = r.group_id {
+        let moderators: Vec<Uuid> = membership::Entity::find()
+            .select_only()
+            .column(membership::Column::MemberId)
+            .filter(membership::Column::GroupId.eq(g))
+            .filter(membership::Column::Role.is_in([Role::Moderator, Role::Admin, Role::Owner]))
+            .limit(MAX_TOLD)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        handlers.extend(moderators);
+    }
+    handlers.sort();
+    handlers.dedup();
+    handlers.retain(|h| Some(*h) != r.author_id && Some(*h) != r.reporter_id);
+    handlers.truncate(MAX_TOLD as usize);
+    let rows: Vec<notification::ActiveModel> = handlers
+        .iter()
+        .map(|h| notification::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            member_id: Set(*h),
+            kind: Set(NotificationKind::ReportFiled),
+            event_id: Set(None),
+            question_id: Set(None),
+            invitation_id: Set(None),
+            report_id: Set(Some(r.id)),
+            once_key: Set(format!("report-filed:{}", r.id)),
+            read_at: Set(None),
+            created_at: Set(r.created_at),
+        })
+        .collect();
+    if !rows.is_empty() {
+        notification::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    }
+    Ok(handlers)
+}
+
+/// Tells live subscribers of new notifications, after commit.
+pub(crate) async fn announce(state: &AppState, members: Vec<Uuid>) {
+    for member in members {
+        state.bus.publish(&state.db, crate::bus::Change::Notified { member }).await;
     }
 }
 

@@ -89,6 +89,8 @@ mirror_enum!(
         GroupInvitation,
         /// A report they made was resolved (`report`).
         ReportResolved,
+        /// A report they handle waits in the moderation queue (`report`).
+        ReportFiled,
     }
 );
 

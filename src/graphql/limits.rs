@@ -251,7 +251,12 @@ impl Extension for LimitsExtension {
         // Analysed before the library's own parse step, whose checks (recursion depth,
         // directives) expand fragments without bound. A document that does not parse is left
         // to the library, which explains why.
-        if let Ok(doc) = async_graphql::parser::parse_query(query) {
+        // A text seen before is read from its kept document (`documents`) instead.
+        let doc = match super::documents::kept(query).await {
+            Some(doc) => Some(doc),
+            None => async_graphql::parser::parse_query(query).ok().map(Arc::new),
+        };
+        if let Some(doc) = doc {
             let facts = facts(&doc);
             refuse_wide(&facts)?;
             if let Ok(mut slot) = self.facts.lock() {

@@ -17,6 +17,7 @@ macro_rules! mirror_enum {
 }
 
 pub mod cache;
+mod documents;
 mod events;
 mod federation;
 mod feed;
@@ -126,6 +127,8 @@ fn schema_builder(
         .extension(limits::Limits)
         // No control characters in any string of a request (see `text`).
         .extension(text::InputText)
+        // Innermost: parsed documents kept by their text (see `documents`).
+        .extension(documents::ParsedDocuments)
         .limit_recursive_depth(32)
         .limit_directives(20)
         .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME)

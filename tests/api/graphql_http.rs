@@ -336,3 +336,18 @@ async fn graphiql_is_served_from_weave_itself_or_a_chosen_cdn() {
     assert!(sources.contains(&"https://cdn.jsdelivr.net/npm/graphiql@4.1.2/graphiql.min.js".to_string()));
     assert!(sources.iter().any(|s| s.ends_with("/weave-graphiql.js") && s.starts_with("/graphiql/")));
 }
+
+/// Documents are parsed once per text and kept; every request's variables are still validated
+/// and checked, whatever was kept.
+#[tokio::test]
+async fn a_kept_document_is_still_validated_with_each_requests_variables() {
+    let app = spawn_app().await;
+    let q = "query Named($h: String!) { group(handle: $h) { name } }";
+    for _ in 0..2 {
+        assert_eq!(app.ok(q, json!({"h": "community"}), None).await["group"]["name"], "Community");
+    }
+    assert_eq!(code(&app.gql(q, json!({"h": 123}), None).await), "BAD_USER_INPUT");
+    assert_eq!(code(&app.gql(q, json!({}), None).await), "BAD_USER_INPUT");
+    assert_eq!(code(&app.gql(q, json!({"h": "comm\u{0}unity"}), None).await), "BAD_USER_INPUT");
+    assert_eq!(app.ok(q, json!({"h": "community"}), None).await["group"]["name"], "Community");
+}

@@ -101,8 +101,14 @@ pub struct ResolveReportInput {
 pub struct Report(pub report::Model);
 
 impl Report {
+    /// `reports::handles`, with the viewer's role from the request's loader (one batch for a
+    /// whole queue page).
     async fn handled_by_viewer(&self, ctx: &Context<'_>) -> Result<bool> {
-        Ok(reports::may_handle(&ctx.state().db, ctx.viewer(), &self.0).await?)
+        let role = match self.0.group_id {
+            Some(g) => super::types::viewer_role(ctx, g).await?,
+            None => None,
+        };
+        Ok(reports::handles(ctx.viewer(), role, &self.0))
     }
 }
 

@@ -36,7 +36,10 @@ pub use harvests::{
     actions_of, add_to_harvest, create_action, create_harvest, get_harvest, harvests, items_of, themes, update_action,
     update_harvest, ActionChanges, HarvestChanges, NewAction, NewHarvest,
 };
-pub use notifications::{mark_read, notifications, notify_invited, prompt_once, spawn_prompts, unread_count};
+pub use notifications::{
+    mark_read, notifications, notify_invited, prompt_once, row as notification_row, spawn_prompts, unread_count,
+    About as NotificationAbout,
+};
 pub use questions::{
     create_question, evidence_counts, get_question, load_questions, questions, update_question, NewQuestion,
     QuestionChanges,

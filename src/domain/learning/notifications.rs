@@ -167,18 +167,13 @@ async fn prompt_elsewhere(state: &AppState, e: &event::Model, key: &str, now: Da
     let mut sent = 0;
     for person in new {
         let txn = db::begin_write(&state.db).await?;
-        let inserted = notification::Entity::insert(notification::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            member_id: Set(person.id),
-            kind: Set(NotificationKind::ReflectionPrompt),
-            event_id: Set(Some(e.id)),
-            question_id: Set(None),
-            invitation_id: Set(None),
-            report_id: Set(None),
-            once_key: Set(key.to_owned()),
-            read_at: Set(None),
-            created_at: Set(now),
-        })
+        let inserted = notification::Entity::insert(row(
+            person.id,
+            NotificationKind::ReflectionPrompt,
+            About { event: Some(e.id), ..About::default() },
+            key.to_owned(),
+            now,
+        ))
         .on_conflict(
             OnConflict::columns([notification::Column::MemberId, notification::Column::OnceKey])
                 .do_nothing()
@@ -227,17 +222,8 @@ async fn insert_once(
     if new.is_empty() {
         return Ok(new);
     }
-    let rows = new.iter().map(|m| notification::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        member_id: Set(*m),
-        kind: Set(kind),
-        event_id: Set(event_id),
-        question_id: Set(question_id),
-        invitation_id: Set(None),
-        report_id: Set(None),
-        once_key: Set(key.to_owned()),
-        read_at: Set(None),
-        created_at: Set(now),
+    let rows = new.iter().map(|m| {
+        row(*m, kind, About { event: event_id, question: question_id, ..About::default() }, key.to_owned(), now)
     });
     // A concurrent round (another replica) may have made some: those are skipped.
     notification::Entity::insert_many(rows)
@@ -277,24 +263,51 @@ pub fn spawn_prompts(state: crate::state::State) {
     });
 }
 
+/// What a notification is about: the one of these its kind names.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct About {
+    pub event: Option<Uuid>,
+    pub question: Option<Uuid>,
+    pub invitation: Option<Uuid>,
+    pub report: Option<Uuid>,
+}
+
+/// A new, unread notification: the one shape every kind is written in. `once_key` makes it
+/// once per member (inserts skip a repeat).
+pub fn row(
+    member_id: Uuid,
+    kind: NotificationKind,
+    about: About,
+    once_key: String,
+    at: DateTime<Utc>,
+) -> notification::ActiveModel {
+    notification::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        member_id: Set(member_id),
+        kind: Set(kind),
+        event_id: Set(about.event),
+        question_id: Set(about.question),
+        invitation_id: Set(about.invitation),
+        report_id: Set(about.report),
+        once_key: Set(once_key),
+        read_at: Set(None),
+        created_at: Set(at),
+    }
+}
+
 /// Tells an invited member, in the invitation's transaction (once per invitation made: a new
 /// invitation after a decline is news again). The caller tells live subscribers after commit.
 pub async fn notify_invited<C: sea_orm::ConnectionTrait>(
     txn: &C,
     invitation: &crate::db::group_invitation::Model,
 ) -> AppResult<()> {
-    notification::Entity::insert(notification::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        member_id: Set(invitation.member_id),
-        kind: Set(NotificationKind::GroupInvitation),
-        event_id: Set(None),
-        question_id: Set(None),
-        invitation_id: Set(Some(invitation.id)),
-        report_id: Set(None),
-        once_key: Set(format!("invitation:{}:{}", invitation.id, invitation.created_at.timestamp_micros())),
-        read_at: Set(None),
-        created_at: Set(invitation.created_at),
-    })
+    notification::Entity::insert(row(
+        invitation.member_id,
+        NotificationKind::GroupInvitation,
+        About { invitation: Some(invitation.id), ..About::default() },
+        format!("invitation:{}:{}", invitation.id, invitation.created_at.timestamp_micros()),
+        invitation.created_at,
+    ))
     .on_conflict(
         OnConflict::columns([notification::Column::MemberId, notification::Column::OnceKey]).do_nothing().to_owned(),
     )

@@ -139,17 +139,15 @@ pub(crate) async fn tell_handlers<C: ConnectionTrait>(conn: &C, r: &report::Mode
     handlers.truncate(MAX_TOLD as usize);
     let rows: Vec<notification::ActiveModel> = handlers
         .iter()
-        .map(|h| notification::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            member_id: Set(*h),
-            kind: Set(NotificationKind::ReportFiled),
-            event_id: Set(None),
-            question_id: Set(None),
-            invitation_id: Set(None),
-            report_id: Set(Some(r.id)),
-            once_key: Set(format!("report-filed:{}", r.id)),
-            read_at: Set(None),
-            created_at: Set(r.created_at),
+        .map(|h| {
+            let about = crate::domain::learning::NotificationAbout { report: Some(r.id), ..Default::default() };
+            crate::domain::learning::notification_row(
+                *h,
+                NotificationKind::ReportFiled,
+                about,
+                format!("report-filed:{}", r.id),
+                r.created_at,
+            )
         })
         .collect();
     if !rows.is_empty() {
@@ -165,20 +163,25 @@ pub(crate) async fn announce(state: &AppState, members: Vec<Uuid>) {
     }
 }
 
-/// Whether the viewer handles this report: admins every one, a group's moderators those of
-/// its content; never one about the viewer or the viewer's own content.
-pub async fn may_handle<C: ConnectionTrait>(conn: &C, viewer: &Viewer, r: &report::Model) -> AppResult<bool> {
-    let Some(me) = viewer.optional()? else { return Ok(false) };
+/// Whether the viewer handles this report, given their role in its group (`None` for a report
+/// of a member): admins every one, a group's moderators those of its content; never one about
+/// the viewer or the viewer's own content. Callers with the role at hand (the API's loader)
+/// ask this; others [`may_handle`].
+pub fn handles(viewer: &Viewer, role_in_group: Option<Role>, r: &report::Model) -> bool {
+    let Ok(Some(me)) = viewer.optional() else { return false };
     if r.author_id == Some(me.id) {
-        return Ok(false);
+        return false;
     }
-    if me.is_admin {
-        return Ok(true);
-    }
-    match r.group_id {
-        Some(g) => Ok(groups::moderates(groups::role_in(conn, viewer, g).await?)),
-        None => Ok(false),
-    }
+    me.is_admin || (r.group_id.is_some() && groups::moderates(role_in_group))
+}
+
+/// [`handles`], reading the viewer's role in the report's group.
+pub async fn may_handle<C: ConnectionTrait>(conn: &C, viewer: &Viewer, r: &report::Model) -> AppResult<bool> {
+    let role = match r.group_id {
+        Some(g) => groups::role_in(conn, viewer, g).await?,
+        None => None,
+    };
+    Ok(handles(viewer, role, r))
 }
 
 /// The groups a member moderates (their queue), by membership.

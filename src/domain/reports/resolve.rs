@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use super::may_handle;
 use crate::db::enums::{ModerationAction, NotificationKind, ReportStatus, ReportSubject};
-use crate::db::{self, member, moderation_log, notification, report};
+use crate::db::{self, member, moderation_log, report};
+use crate::domain::learning::NotificationAbout;
 use crate::domain::viewer::Viewer;
 use crate::domain::{events, learning, members, moderation, resources, threads, validate};
 use crate::error::{AppError, AppResult};
@@ -201,18 +202,13 @@ pub async fn resolve(state: &AppState, viewer: &Viewer, input: Resolution) -> Ap
     let mut told = Vec::new();
     for x in &resolved {
         let Some(reporter) = x.reporter_id else { continue };
-        notification::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            member_id: Set(reporter),
-            kind: Set(NotificationKind::ReportResolved),
-            event_id: Set(None),
-            question_id: Set(None),
-            invitation_id: Set(None),
-            report_id: Set(Some(x.id)),
-            once_key: Set(format!("report:{}", x.id)),
-            read_at: Set(None),
-            created_at: Set(now),
-        }
+        crate::domain::learning::notification_row(
+            reporter,
+            NotificationKind::ReportResolved,
+            NotificationAbout { report: Some(x.id), ..NotificationAbout::default() },
+            format!("report:{}", x.id),
+            now,
+        )
         .insert(&txn)
         .await?;
         told.push(reporter);

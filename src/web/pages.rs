@@ -188,10 +188,8 @@ fn listing_failed(e: crate::error::AppError) -> HttpResponse {
 
 /// A member's public profile: what anyone may see of it through the API.
 fn profile(m: &crate::db::member::Model) -> Markup {
-    let strings = |v: &serde_json::Value| -> Vec<String> {
-        v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
-    };
-    let (interests, links) = (strings(&m.interests), strings(&m.links));
+    use crate::domain::members::listed;
+    let (interests, links) = (listed(&m.interests), listed(&m.links));
     html! {
         dl.profile {
             @if let Some(p) = &m.pronouns { dt { "Pronouns" } dd { (p) } }

@@ -25,7 +25,7 @@ pub use admin::{create_invite, pending, set_status};
 pub use deletion::delete_account;
 pub use export::{export, following_csv};
 pub use password::{change_password, create_reset_link, request_reset, reset_password};
-pub use profile::{update_profile, ProfileChanges, SECTORS};
+pub use profile::{listed, update_profile, ProfileChanges, SECTORS};
 pub use signin::login;
 pub(crate) use store::escape_like;
 pub use store::{count_local, find_by_handle, find_by_id, find_named, list, load_many};

@@ -26,6 +26,11 @@ pub struct ProfileChanges {
     pub avatar: Option<Option<uuid::Uuid>>,
 }
 
+/// A profile list (interests, links) as stored: its strings, in order.
+pub fn listed(v: &serde_json::Value) -> Vec<String> {
+    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
 pub const SECTORS: &[&str] = &["FUNDER", "RESEARCHER", "PRACTITIONER", "POLICYMAKER", "EDUCATOR", "COMMUNITY", "OTHER"];
 
 pub async fn update_profile(state: &AppState, viewer: &Viewer, changes: ProfileChanges) -> AppResult<member::Model> {

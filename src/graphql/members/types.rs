@@ -76,10 +76,6 @@ pub enum AccountStatus {
 
 pub struct Member(pub member::Model);
 
-fn json_strings(v: &serde_json::Value) -> Vec<String> {
-    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
-}
-
 /// A person: an account here, or one on another server that this server knows.
 #[Object]
 impl Member {
@@ -125,11 +121,11 @@ impl Member {
     }
     /// Short labels of what they work on, in their order.
     async fn interests(&self) -> Vec<String> {
-        json_strings(&self.0.interests)
+        domain::members::listed(&self.0.interests)
     }
     /// Their http(s) links, in their order.
     async fn links(&self) -> Vec<String> {
-        json_strings(&self.0.links)
+        domain::members::listed(&self.0.links)
     }
     /// The avatar's address (`avatar { url }`), kept for older clients.
     async fn avatar_url(&self) -> Option<&str> {

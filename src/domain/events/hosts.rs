@@ -1,6 +1,9 @@
 //! An event's host groups (`event_host` rows): its own group first, then co-hosts, confirmed
 //! or invited.
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QueryResult,
+    QuerySelect, RelationTrait, Set,
+};
 use std::collections::HashMap;
 
 use uuid::Uuid;
@@ -9,6 +12,30 @@ use crate::db::{event, event_host, group, membership};
 use crate::domain::groups;
 use crate::domain::viewer::Viewer;
 use crate::error::AppResult;
+
+/// A host row read with its group in one statement: the group's own columns, unprefixed, and
+/// two more. (sea-orm's two-model select would name every cell of the group with a formatted
+/// prefix: a tenth of the events page's CPU, measured with `perf`.)
+struct HostRow {
+    event_id: Uuid,
+    confirmed: bool,
+    group: group::Model,
+}
+
+impl HostRow {
+    const EVENT: &'static str = "host_event_id";
+    const CONFIRMED: &'static str = "host_confirmed";
+}
+
+impl FromQueryResult for HostRow {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(HostRow {
+            event_id: res.try_get(pre, Self::EVENT)?,
+            confirmed: res.try_get(pre, Self::CONFIRMED)?,
+            group: group::Model::from_query_result(res, pre)?,
+        })
+    }
+}
 
 /// The host group ids of an event (its confirmed `event_host` rows): its own group first, then
 /// co-hosts.
@@ -34,16 +61,19 @@ pub async fn hosts_and_invited_of_many<C: ConnectionTrait>(
     events: &[(Uuid, Uuid)],
 ) -> AppResult<HashMap<Uuid, EventHosts>> {
     let mut out: HashMap<Uuid, EventHosts> = events.iter().map(|(e, _)| (*e, EventHosts::default())).collect();
-    let rows = event_host::Entity::find()
-        .find_also_related(group::Entity)
+    let rows = group::Entity::find()
+        .join(JoinType::InnerJoin, event_host::Relation::Group.def().rev())
+        .column_as(event_host::Column::EventId, HostRow::EVENT)
+        .column_as(event_host::Column::Confirmed, HostRow::CONFIRMED)
         .filter(event_host::Column::EventId.is_in(events.iter().map(|(e, _)| *e)))
         .order_by_asc(event_host::Column::EventId)
         .order_by_asc(event_host::Column::Position)
+        .into_model::<HostRow>()
         .all(conn)
         .await?;
-    for (h, g) in rows {
-        let (Some(g), Some(found)) = (g, out.get_mut(&h.event_id)) else { continue };
-        if h.confirmed {
+    for HostRow { event_id, confirmed, group: g } in rows {
+        let Some(found) = out.get_mut(&event_id) else { continue };
+        if confirmed {
             found.hosts.push(g);
         } else {
             found.invited.push(g);

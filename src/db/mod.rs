@@ -20,6 +20,7 @@ pub mod refresh_token;
 pub mod registration;
 pub mod report_link;
 pub mod resonance;
+mod sqlite;
 pub mod version;
 
 use std::time::Duration;
@@ -65,6 +66,7 @@ pub async fn connect(url: &str, pool: Option<u32>) -> Result<DatabaseConnection,
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
+        opts.map_sqlx_sqlite_pool_opts(sqlite::stable_plans);
     } else {
         opts.max_connections(pool.unwrap_or(32));
     }

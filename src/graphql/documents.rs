@@ -1,15 +1,14 @@
 //! Parsed documents, kept by their text: a client app sends the same few operations again and
 //! again, so each is parsed (and passes the library's depth and directive checks) once, and
 //! later requests with the same text take the parsed document from here. Validation still runs
-//! on every request (it depends on the variables), and so does every other extension's check.
+//! on every request (it depends on the variables), and so does every other request check.
 //!
-//! The extension sits innermost in the chain, right around the library's own parse step; the
+//! The request checks (`limits`) call it right around the library's own parse step; the
 //! cache is bounded by the texts' size and drops what is least used.
 use std::sync::{Arc, LazyLock};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ServerResult, Variables};
+use async_graphql::ServerResult;
 use moka::future::Cache;
 
 /// Longest text kept (longer documents are parsed each time).
@@ -32,31 +31,20 @@ pub async fn kept(text: &str) -> Option<Arc<ExecutableDocument>> {
     DOCUMENTS.get(text).await
 }
 
-/// Installs the cache on a schema (last, so that it wraps the library's parse step only).
-pub struct ParsedDocuments;
-
-impl ExtensionFactory for ParsedDocuments {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ParsedDocuments)
+/// The document for this text: `kept` (what [`kept`] answered), else the library's parse step
+/// (`parse`: parsing and its depth and directive checks), which is then kept. Called by the
+/// request checks (`limits`), around the library's parse step only.
+pub async fn kept_or_parsed(
+    query: &str,
+    kept: Option<Arc<ExecutableDocument>>,
+    parse: impl std::future::Future<Output = ServerResult<ExecutableDocument>>,
+) -> ServerResult<ExecutableDocument> {
+    if let Some(doc) = kept {
+        return Ok((*doc).clone());
     }
-}
-
-#[async_trait::async_trait]
-impl Extension for ParsedDocuments {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        if let Some(doc) = kept(query).await {
-            return Ok((*doc).clone());
-        }
-        let doc = next.run(ctx, query, variables).await?;
-        if query.len() <= MAX_TEXT {
-            DOCUMENTS.insert(Arc::from(query), Arc::new(doc.clone())).await;
-        }
-        Ok(doc)
+    let doc = parse.await?;
+    if query.len() <= MAX_TEXT {
+        DOCUMENTS.insert(Arc::from(query), Arc::new(doc.clone())).await;
     }
+    Ok(doc)
 }

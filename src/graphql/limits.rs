@@ -1,5 +1,10 @@
 //! What one GraphQL document may cost, checked after validation and before anything runs.
 //!
+//! [`Limits`] is the schema's only extension and runs every request check: its parse step
+//! also takes kept documents (`documents`) and refuses control characters (`text`). The
+//! engine passes every field of an answer through each extension's `resolve` hook, so a
+//! second extension would cost on every field (see docs/benchmarks.md).
+//!
 //! - **Cost** (async-graphql's complexity): every field costs 1 plus its children; a list or
 //!   connection field costs its page size (`first`, or the default page when absent) times its
 //!   children, so nesting pages multiplies. A document may cost at most [`MAX_COMPLEXITY`].
@@ -252,18 +257,21 @@ impl Extension for LimitsExtension {
         // directives) expand fragments without bound. A document that does not parse is left
         // to the library, which explains why.
         // A text seen before is read from its kept document (`documents`) instead.
-        let doc = match super::documents::kept(query).await {
-            Some(doc) => Some(doc),
+        let kept = super::documents::kept(query).await;
+        let analysed = match &kept {
+            Some(doc) => Some(doc.clone()),
             None => async_graphql::parser::parse_query(query).ok().map(Arc::new),
         };
-        if let Some(doc) = doc {
+        if let Some(doc) = analysed {
             let facts = facts(&doc);
             refuse_wide(&facts)?;
             if let Ok(mut slot) = self.facts.lock() {
                 *slot = Some(facts);
             }
         }
-        next.run(ctx, query, variables).await
+        let doc = super::documents::kept_or_parsed(query, kept, next.run(ctx, query, variables)).await?;
+        super::text::check(&doc, variables)?;
+        Ok(doc)
     }
 
     async fn validation(

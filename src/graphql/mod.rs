@@ -123,12 +123,11 @@ fn schema_builder(
     federation: Option<Federation>,
 ) -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
-        // Cost, width and depth (see `limits`); introspection-only documents may nest deeper.
+        // The one extension, the request checks (`limits`): cost, width and depth
+        // (introspection-only documents may nest deeper), no control characters in any string
+        // (`text`), and parsed documents kept by their text (`documents`). One, not three: the
+        // engine runs every field of an answer through each extension's `resolve` hook.
         .extension(limits::Limits)
-        // No control characters in any string of a request (see `text`).
-        .extension(text::InputText)
-        // Innermost: parsed documents kept by their text (see `documents`).
-        .extension(documents::ParsedDocuments)
         .limit_recursive_depth(32)
         .limit_directives(20)
         .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME)

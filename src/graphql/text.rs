@@ -6,61 +6,40 @@
 //!
 //! The walk visits each operation and fragment once (spreads are not followed), so it costs the
 //! size of the document and the variables, both bounded by the request size.
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{Directive, ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{ErrorExtensionValues, Name, Positioned, ServerError, ServerResult, Variables};
 use async_graphql_value::{ConstValue, Value};
 
 use crate::ap::bounds::has_forbidden_chars;
 
-/// Installs the check on a schema.
-pub struct InputText;
-
-impl ExtensionFactory for InputText {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(InputText)
+/// Refuses a request whose document or variables hold a forbidden character (see above).
+/// Run by the request checks (`limits`) on every request, on the parsed document.
+pub fn check(doc: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
+    // Inline literals: the field is the input-object field or argument holding the string.
+    if let Some(field) = find_in_arguments(doc, &|argument, value| value_bad(value, argument)) {
+        return Err(refusal(&field));
     }
-}
-
-#[async_trait::async_trait]
-impl Extension for InputText {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        // Inline literals: the field is the input-object field or argument holding the string.
-        if let Some(field) = find_in_arguments(&doc, &|argument, value| value_bad(value, argument)) {
-            return Err(refusal(&field));
+    // Variables (and their defaults): the innermost input-object field, else the argument
+    // the variable is passed to, else the variable.
+    let used_as = |name: &str| {
+        find_in_arguments(doc, &|argument, value| value_uses(value, name, argument)).unwrap_or_else(|| clean_name(name))
+    };
+    for (name, value) in variables.iter() {
+        if has_forbidden_chars(name) {
+            return Err(refusal(&clean_name(name)));
         }
-        // Variables (and their defaults): the innermost input-object field, else the argument
-        // the variable is passed to, else the variable.
-        let used_as = |name: &str| {
-            find_in_arguments(&doc, &|argument, value| value_uses(value, name, argument))
-                .unwrap_or_else(|| clean_name(name))
-        };
-        for (name, value) in variables.iter() {
-            if has_forbidden_chars(name) {
-                return Err(refusal(&clean_name(name)));
-            }
-            if let Some(field) = const_bad(value, None) {
-                return Err(refusal(&field.unwrap_or_else(|| used_as(name))));
-            }
+        if let Some(field) = const_bad(value, None) {
+            return Err(refusal(&field.unwrap_or_else(|| used_as(name))));
         }
-        for (_, op) in doc.operations.iter() {
-            for var in &op.node.variable_definitions {
-                if let Some(field) = var.node.default_value.as_ref().and_then(|d| const_bad(&d.node, None)) {
-                    return Err(refusal(&field.unwrap_or_else(|| used_as(&var.node.name.node))));
-                }
-            }
-        }
-        Ok(doc)
     }
+    for (_, op) in doc.operations.iter() {
+        for var in &op.node.variable_definitions {
+            if let Some(field) = var.node.default_value.as_ref().and_then(|d| const_bad(&d.node, None)) {
+                return Err(refusal(&field.unwrap_or_else(|| used_as(&var.node.name.node))));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn refusal(field: &str) -> ServerError {

@@ -3,7 +3,10 @@
 //! was computed under is still current, so a cached answer is never older than the data.
 //!
 //! - SQLite: `PRAGMA data_version` on a connection of its own that never writes. It changes
-//!   whenever another connection (any writer in this process or another) commits.
+//!   whenever another connection (any writer in this process or another) commits. It counts
+//!   for one connection only (a new one starts again from the same number), so the probe's
+//!   connection is kept open for good, and the token also names which connection read it: a
+//!   read during which the probe reconnected gives no token.
 //! - PostgreSQL: `pg_current_snapshot()`. Two statements whose snapshots are equal (same xmin,
 //!   xmax and in-progress list) see exactly the same rows, on every replica sharing the
 //!   database. Any transaction that writes changes it, on any database of the cluster: a
@@ -15,6 +18,7 @@
 //! version is current for them), so under load one read serves many requests. The reads run
 //! in the askers' own tasks: nothing depends on a background task being scheduled.
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
@@ -23,6 +27,8 @@ use tokio::sync::Mutex;
 pub struct DataVersion {
     probe: DatabaseConnection,
     backend: DbBackend,
+    /// SQLite: connections the probe has opened (its `data_version` counts per connection).
+    connections: Arc<AtomicU64>,
     /// Reads begun so far; a read's number is taken when it begins.
     begun: AtomicU64,
     /// The last finished read: its number and what it read.
@@ -51,8 +57,17 @@ impl DataVersion {
             .min_connections(1)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10));
+        let connections = Arc::new(AtomicU64::new(0));
+        let opened = connections.clone();
+        opts.map_sqlx_sqlite_pool_opts(move |pool| {
+            let opened = opened.clone();
+            pool.idle_timeout(None).max_lifetime(None).after_connect(move |_, _| {
+                opened.fetch_add(1, Ordering::SeqCst);
+                Box::pin(async { Ok(()) })
+            })
+        });
         let probe = Database::connect(opts).await?;
-        Ok(Some(DataVersion { probe, backend, begun: AtomicU64::new(0), last: Mutex::new((0, None)) }))
+        Ok(Some(DataVersion { probe, backend, connections, begun: AtomicU64::new(0), last: Mutex::new((0, None)) }))
     }
 
     /// The current token, read after this call began; `None` when it cannot be read (callers
@@ -65,7 +80,16 @@ impl DataVersion {
             return last.1.clone();
         }
         let number = self.begun.fetch_add(1, Ordering::SeqCst) + 1;
-        let version = read(&self.probe, self.backend).await;
+        let version = match self.backend {
+            DbBackend::Sqlite => {
+                // Which connection read it: the same before and after, or no token.
+                let before = self.connections.load(Ordering::SeqCst);
+                let read = read(&self.probe, self.backend).await;
+                let after = self.connections.load(Ordering::SeqCst);
+                read.filter(|_| before == after).map(|v| format!("{after}:{v}"))
+            }
+            _ => read(&self.probe, self.backend).await,
+        };
         *last = (number, version.clone());
         version
     }

@@ -109,7 +109,8 @@ pub struct Config {
     /// proxy without `trust_proxy`) are not rate-limited.
     pub rate_limit_exempt_loopback: bool,
     /// Anonymous GraphQL queries are answered from memory while the data they read is
-    /// unchanged (see `graphql::cache`).
+    /// unchanged (see `graphql::cache`), and queries share rows any viewer reads alike
+    /// (`domain::shared_rows`); both need the data version, which `false` leaves unread.
     pub response_cache: bool,
     /// Seats of one event that people from one other server may take at once: the larger of
     /// this count and [`Config::remote_domain_seat_percent`] of its capacity. Past it, their

@@ -26,6 +26,7 @@ pub mod reports;
 pub mod resources;
 pub mod search;
 pub mod sessions;
+pub mod shared_rows;
 pub mod tags;
 pub mod threads;
 pub mod validate;

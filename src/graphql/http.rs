@@ -103,6 +103,16 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 /// names no member, or names a suspended one makes an `Invalid` viewer: an error wherever
 /// identity matters, never anonymous.
 pub async fn resolve_viewer(state: &AppState, authorization: Option<&str>) -> Viewer {
+    resolve_viewer_at(state, authorization, None).await
+}
+
+/// [`resolve_viewer`], reading the member through a query's shared rows (the row as of the
+/// data version the request began at, so a suspension committed before it counts).
+async fn resolve_viewer_at(
+    state: &AppState,
+    authorization: Option<&str>,
+    shared: Option<&crate::domain::shared_rows::SharedAt>,
+) -> Viewer {
     let Some(raw) = authorization.map(str::trim).filter(|s| !s.is_empty()) else { return Viewer::Anonymous };
     let Some(token) = raw.strip_prefix("Bearer ").or_else(|| raw.strip_prefix("bearer ")) else {
         return Viewer::Invalid("Authorization must be `Bearer <accessToken>`".into());
@@ -112,7 +122,18 @@ pub async fn resolve_viewer(state: &AppState, authorization: Option<&str>) -> Vi
         Err(crate::error::AppError::Unauthenticated(why)) => return Viewer::Invalid(why),
         Err(_) => return Viewer::Invalid("invalid access token".into()),
     };
-    match crate::domain::members::find_by_id(&state.db, claims.sub).await {
+    let found = crate::domain::shared_rows::through(
+        shared,
+        |s| &s.members,
+        &[claims.sub],
+        |ids| async move {
+            let rows = crate::domain::members::load_many(&state.db, &ids).await?;
+            Ok::<_, crate::error::AppError>(rows.into_iter().map(|m| (m.id, m)).collect())
+        },
+    )
+    .await
+    .map(|mut found| found.remove(&claims.sub));
+    match found {
         Ok(Some(m)) if crate::domain::visibility::may_sign_in(&m) => Viewer::Member(Box::new(m)),
         Ok(Some(_)) => Viewer::Invalid("this account is suspended or deleted".into()),
         Ok(None) => Viewer::Invalid("the access token's account no longer exists".into()),
@@ -183,25 +204,36 @@ async fn execute_request(
     cacheable: bool,
 ) -> HttpResponse {
     let authorization = bearer(req.headers());
+    let is_query = runs_query(&request).await;
+    // The data version: for the anonymous cache, and for queries' shared rows.
+    let version = match &state.data_version {
+        Some(data) if is_query || (authorization.is_none() && cacheable) => data.current().await,
+        _ => None,
+    };
     let mut cached = None;
-    if let (None, Some(data), true) = (&authorization, &state.data_version, cacheable) {
-        if let (Some(key), Some(version)) = (
-            Key::new(media, &request.query, request.operation_name.as_deref(), &request.variables),
-            data.current().await,
-        ) {
-            cached = Some((key, version));
+    if let (None, Some(version), true) = (&authorization, &version, cacheable) {
+        if let Some(key) = Key::new(media, &request.query, request.operation_name.as_deref(), &request.variables) {
+            cached = Some((key, version.clone()));
         }
     }
+    let rows = req.app_data::<web::Data<crate::domain::shared_rows::SharedRows>>();
+    let shared = match (rows, version.as_deref()) {
+        (Some(rows), Some(v)) if is_query => {
+            Some(crate::domain::shared_rows::SharedAt::new(rows.clone().into_inner(), v))
+        }
+        _ => None,
+    };
     let request = request
-        .data(Loaders::new(&state.db))
+        .data(Loaders::reading(&state.db, shared.clone()))
         .data(client_addr(&state.config, &req))
         .data(crate::federation::resolve::RemoteBudget::default());
     let answered = match cached {
-        None => run(&state, &schema, authorization.as_deref(), media, request).await,
+        None => run(&state, &schema, authorization.as_deref(), shared.as_ref(), media, request).await,
         // Run apart from this request, so that the requests waiting for this computation
         // still get its answer if this one's client goes away.
         Some((key, version)) => {
-            let task = actix_web::rt::spawn(answer_anonymous(state, schema, cache, key, version, media, request));
+            let anonymous = Anonymous { key, version, is_query, shared };
+            let task = actix_web::rt::spawn(answer_anonymous(state, schema, cache, anonymous, media, request));
             task.await.unwrap_or(Err(()))
         }
     };
@@ -218,25 +250,32 @@ struct Answered {
     keepable: bool,
 }
 
+/// What an anonymous request brings to the cache: its key, the data version it began at,
+/// whether it runs a query, and the shared rows it reads.
+struct Anonymous {
+    key: Key,
+    version: String,
+    is_query: bool,
+    shared: Option<crate::domain::shared_rows::SharedAt>,
+}
+
 /// An anonymous request's answer: the kept one, the one an identical request is computing, or
 /// its own (kept when it is a query's and the data did not change while it was computed).
 async fn answer_anonymous(
     state: web::Data<State>,
     schema: web::Data<WeaveSchema>,
     cache: web::Data<ResponseCache>,
-    key: Key,
-    version: String,
+    anonymous: Anonymous,
     media: &'static str,
     request: async_graphql::Request,
 ) -> Result<Answered, ()> {
+    let Anonymous { key, version, is_query, shared } = anonymous;
     let mut request = Some(request);
     let mut own = None;
     let kept = cache
         .get_or_compute(key, version.clone(), async {
             let request = request.take()?;
-            let is_query =
-                operation_type(&request.query, request.operation_name.as_deref()) == Some(OperationType::Query);
-            let answered = run(&state, &schema, None, media, request).await;
+            let answered = run(&state, &schema, None, shared.as_ref(), media, request).await;
             let unchanged = match &state.data_version {
                 Some(data) => data.current().await.as_deref() == Some(version.as_str()),
                 None => false,
@@ -255,7 +294,7 @@ async fn answer_anonymous(
         (None, Ok(body)) => Ok(Answered { status: actix_web::http::StatusCode::OK, body, keepable: true }),
         // The computation waited for kept nothing: compute this request's own answer.
         (None, Err(_)) => match request {
-            Some(request) => run(&state, &schema, None, media, request).await,
+            Some(request) => run(&state, &schema, None, shared.as_ref(), media, request).await,
             None => Err(()),
         },
     }
@@ -267,10 +306,11 @@ async fn run(
     state: &web::Data<State>,
     schema: &WeaveSchema,
     authorization: Option<&str>,
+    shared: Option<&crate::domain::shared_rows::SharedAt>,
     media: &'static str,
     request: async_graphql::Request,
 ) -> Result<Answered, ()> {
-    let viewer = resolve_viewer(state, authorization).await;
+    let viewer = resolve_viewer_at(state, authorization, shared).await;
     let operation = crate::metrics::enabled()
         .then(|| request.operation_name.clone().or_else(|| crate::metrics::first_operation_name(&request.query)));
     let mut response = schema.execute(request.data(viewer)).await;
@@ -323,8 +363,24 @@ async fn run(
 /// The type of the operation a request would run: `None` when the document does not parse or
 /// names no single operation (execution then reports why).
 pub fn operation_type(query: &str, operation_name: Option<&str>) -> Option<OperationType> {
+    type_in(&async_graphql::parser::parse_query(query).ok()?, operation_name)
+}
+
+/// Whether a request runs a query, read from its kept document when there is one.
+async fn runs_query(request: &async_graphql::Request) -> bool {
+    let name = request.operation_name.as_deref();
+    let ty = match super::documents::kept(&request.query).await {
+        Some(doc) => type_in(&doc, name),
+        None => operation_type(&request.query, name),
+    };
+    ty == Some(OperationType::Query)
+}
+
+fn type_in(
+    doc: &async_graphql::parser::types::ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<OperationType> {
     use async_graphql::parser::types::DocumentOperations;
-    let doc = async_graphql::parser::parse_query(query).ok()?;
     match (operation_name, &doc.operations) {
         (_, DocumentOperations::Single(op)) => Some(op.node.ty),
         (Some(name), DocumentOperations::Multiple(ops)) => ops.get(name).map(|op| op.node.ty),

@@ -11,6 +11,7 @@ use crate::db::{
     actor, event, group, harvest_action, harvest_item, learning_question, member, post, reflection, registration,
     resource, thread,
 };
+use crate::domain::shared_rows::{through, SharedAt};
 use crate::domain::{actors, events, events::registrations, follows, groups, learning, members, resources, threads};
 
 pub struct Loaders {
@@ -75,13 +76,27 @@ impl Loaders {
 
     /// Fresh per request, so nothing cached outlives it or crosses between viewers.
     pub fn new(db: &DatabaseConnection) -> Self {
+        Loaders::reading(db, None)
+    }
+
+    /// As [`new`](Self::new), but members, groups and hosts are read through `shared` (rows
+    /// that read the same whoever asks, kept while the data version holds: for queries).
+    pub fn reading(db: &DatabaseConnection, shared: Option<SharedAt>) -> Self {
         Loaders {
-            members: DataLoader::with_cache(MemberLoader(db.clone()), tokio::spawn, HashMapCache::default()),
-            groups: DataLoader::with_cache(GroupLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            members: DataLoader::with_cache(
+                MemberLoader(db.clone(), shared.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            groups: DataLoader::with_cache(
+                GroupLoader(db.clone(), shared.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
             actors: DataLoader::with_cache(ActorLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             followers: DataLoader::with_cache(FollowerCountLoader(db.clone()), tokio::spawn, HashMapCache::default()),
             events: DataLoader::with_cache(EventLoader(db.clone()), tokio::spawn, HashMapCache::default()),
-            hosts: DataLoader::with_cache(HostsLoader(db.clone()), tokio::spawn, HashMapCache::default()),
+            hosts: DataLoader::with_cache(HostsLoader(db.clone(), shared), tokio::spawn, HashMapCache::default()),
             registrations: DataLoader::with_cache(
                 RegistrationLoader(db.clone()),
                 tokio::spawn,
@@ -123,8 +138,9 @@ impl Loaders {
     }
 }
 
-pub struct MemberLoader(DatabaseConnection);
-pub struct GroupLoader(DatabaseConnection);
+/// Members and groups by id; through the shared rows when the request has them.
+pub struct MemberLoader(DatabaseConnection, Option<SharedAt>);
+pub struct GroupLoader(DatabaseConnection, Option<SharedAt>);
 /// Accepted-follower counts by (actor kind, id): a list of groups counts in one query.
 pub struct ActorLoader(DatabaseConnection);
 pub struct FollowerCountLoader(DatabaseConnection);
@@ -134,7 +150,7 @@ pub struct EventLoader(DatabaseConnection);
 /// An event's host groups and the groups invited to co-host, by (event id, its group id): its
 /// `event_host` rows with their groups, a list's in one statement (`domain::events::EventHosts`:
 /// an event without host rows is hosted by its own group).
-pub struct HostsLoader(DatabaseConnection);
+pub struct HostsLoader(DatabaseConnection, Option<SharedAt>);
 /// Registrations by (member, event): `myRegistration` across a list in one query.
 pub struct RegistrationLoader(DatabaseConnection);
 
@@ -176,8 +192,16 @@ impl Loader<Uuid> for MemberLoader {
     type Value = member::Model;
     type Error = LoadError;
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, member::Model>, LoadError> {
-        let rows = members::load_many(&self.0, keys).await.map_err(load_error)?;
-        Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+        through(
+            self.1.as_ref(),
+            |s| &s.members,
+            keys,
+            |keys| async move {
+                let rows = members::load_many(&self.0, &keys).await.map_err(load_error)?;
+                Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+            },
+        )
+        .await
     }
 }
 
@@ -185,8 +209,16 @@ impl Loader<Uuid> for GroupLoader {
     type Value = group::Model;
     type Error = LoadError;
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, group::Model>, LoadError> {
-        let rows = groups::load_many(&self.0, keys).await.map_err(load_error)?;
-        Ok(rows.into_iter().map(|g| (g.id, g)).collect())
+        through(
+            self.1.as_ref(),
+            |s| &s.groups,
+            keys,
+            |keys| async move {
+                let rows = groups::load_many(&self.0, &keys).await.map_err(load_error)?;
+                Ok(rows.into_iter().map(|g| (g.id, g)).collect())
+            },
+        )
+        .await
     }
 }
 
@@ -212,8 +244,16 @@ impl Loader<(Uuid, Uuid)> for HostsLoader {
     type Value = events::EventHosts;
     type Error = LoadError;
     async fn load(&self, keys: &[(Uuid, Uuid)]) -> Result<HashMap<(Uuid, Uuid), Self::Value>, LoadError> {
-        let mut found = events::hosts_and_invited_of_many(&self.0, keys).await.map_err(load_error)?;
-        Ok(keys.iter().map(|k| (*k, found.remove(&k.0).unwrap_or_default())).collect())
+        through(
+            self.1.as_ref(),
+            |s| &s.hosts,
+            keys,
+            |keys| async move {
+                let mut found = events::hosts_and_invited_of_many(&self.0, &keys).await.map_err(load_error)?;
+                Ok(keys.iter().map(|k| (*k, found.remove(&k.0).unwrap_or_default())).collect())
+            },
+        )
+        .await
     }
 }
 

@@ -35,6 +35,8 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
     let limits = aw::Data::from(limits);
     let max_body = state.config.max_body_bytes;
     let responses = aw::Data::new(graphql::cache::ResponseCache::default());
+    // This server's rows that read the same whoever asks (`domain::shared_rows`).
+    let shared_rows = aw::Data::new(crate::domain::shared_rows::SharedRows::default());
     let server = HttpServer::new(move || {
         App::new()
             // Innermost: per-address limits on `/graphql`, the pages and calendars, and the
@@ -66,6 +68,7 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
             .app_data(aw::Data::new(state.clone()))
             .app_data(aw::Data::new(schema.clone()))
             .app_data(responses.clone())
+            .app_data(shared_rows.clone())
             .app_data(limits.clone())
             .app_data(aw::PayloadConfig::new(max_body))
             .app_data(aw::JsonConfig::default().limit(max_body))

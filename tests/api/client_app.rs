@@ -540,6 +540,7 @@ async fn a_members_home_screen_is_one_request_with_a_fixed_number_of_statements(
         let app = &app;
         let token = ada.access.clone();
         async move {
+            app.new_data_version().await;
             let before = app.state.statements.get();
             let v = app.ok(&home(n), json!({}), Some(&token)).await;
             (app.state.statements.get() - before, v)

@@ -730,8 +730,17 @@ async fn subscribers_on_one_replica_see_changes_made_on_another() {
     assert_eq!(msg["payload"]["data"]["eventChanged"]["seatsTaken"], 1, "{msg}");
 }
 
-/// Statements the server runs for one GraphQL request.
+/// Statements the server runs for one GraphQL request, at the data version as it is.
+async fn statements_now(app: &TestApp, query: &str, token: Option<&str>) -> (u64, Value) {
+    let before = app.state.statements.get();
+    let v = app.ok(query, json!({}), token).await;
+    (app.state.statements.get() - before, v)
+}
+
+/// Statements the server runs for one GraphQL request, at a new data version (so none of its
+/// rows come from an earlier request's: `domain::shared_rows`).
 async fn statements_for(app: &TestApp, query: &str, token: Option<&str>) -> (u64, Value) {
+    app.new_data_version().await;
     let before = app.state.statements.get();
     let v = app.ok(query, json!({}), token).await;
     (app.state.statements.get() - before, v)
@@ -788,6 +797,51 @@ async fn an_events_page_runs_a_fixed_number_of_statements() {
     assert_eq!(without, 1);
 }
 
+/// Rows that read the same whoever asks (members, groups, an event's hosts) are kept between
+/// queries while the data is unchanged: another member's next page reads them from memory.
+/// Any commit ends that: the next page shows the change.
+#[tokio::test]
+async fn queries_share_rows_that_read_the_same_whoever_asks_until_the_data_changes() {
+    let app = spawn_app().await;
+    let host = app.register("host").await;
+    let amy = app.register("amy").await;
+    let group = create_group(&app, &host, "circle", "Circle").await;
+    for n in 0..5 {
+        let mut input = small(10, 0);
+        input["title"] = json!(format!("Circle {n}"));
+        create_event(&app, &host, &group, input).await;
+    }
+    let page = "{ events(first: 5) { edges { node { id organizer { displayName } hosts { handle name } } } } }";
+    // Amy's page reads her own row, the events, their hosts and their organiser.
+    let (first, _) = statements_for(&app, page, Some(&amy.access)).await;
+    assert!(first >= 4, "{first} statements");
+    // The host's page (the host is the organiser, so their row is kept too) reads the events.
+    let before = app.state.statements.get();
+    let v = app.ok(page, json!({}), Some(&host.access)).await;
+    let second = app.state.statements.get() - before;
+    if app.state.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        // (On PostgreSQL the data version is the cluster's snapshot, which the tests running
+        // alongside keep changing.)
+        assert_eq!(second, 1, "only the events' rows are read again");
+    }
+    assert_eq!(v["events"]["edges"][4]["node"]["hosts"], json!([{"handle": "circle", "name": "Circle"}]));
+    // A change is seen at once, by everyone.
+    app.ok(
+        r#"mutation { updateProfile(input: {displayName: "Hostess"}) { displayName } }"#,
+        json!({}),
+        Some(&host.access),
+    )
+    .await;
+    let v = app.ok(page, json!({}), Some(&amy.access)).await;
+    assert_eq!(v["events"]["edges"][0]["node"]["organizer"]["displayName"], "Hostess");
+    // A suspension too: the suspended member's next query is refused, kept row or not.
+    let admin = app.admin("boss").await;
+    app.ok("mutation($id: ID!) { suspendMember(memberId: $id) { id } }", json!({"id": amy.id}), Some(&admin.access))
+        .await;
+    let v = app.gql(page, json!({}), Some(&amy.access)).await;
+    assert_eq!(v["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{v}");
+}
+
 #[tokio::test]
 async fn an_events_page_loads_the_invited_co_hosts_of_all_its_events_at_once() {
     let app = spawn_app().await;
@@ -837,10 +891,10 @@ async fn anonymous_answers_are_kept_only_while_the_data_is_unchanged() {
     let group = create_group(&app, &host, "circle", "Circle").await;
     let page = "query Page { events(first: 10) { totalCount edges { node { title seatsTaken } } } }";
 
-    let (first, v) = statements_for(&app, page, None).await;
+    let (first, v) = statements_now(&app, page, None).await;
     assert!(first > 0);
     assert_eq!(v["events"]["totalCount"], 0);
-    let (again, same) = statements_for(&app, page, None).await;
+    let (again, same) = statements_now(&app, page, None).await;
     assert_eq!(same, v);
     if sqlite {
         // Served from the cache. (On PostgreSQL the data version is the cluster's snapshot,
@@ -848,15 +902,15 @@ async fn anonymous_answers_are_kept_only_while_the_data_is_unchanged() {
         assert_eq!(again, 0, "the unchanged answer is not computed again");
     }
     // A signed-in viewer is never answered from the cache.
-    let (signed_in, _) = statements_for(&app, page, Some(&host.access)).await;
+    let (signed_in, _) = statements_now(&app, page, Some(&host.access)).await;
     assert!(signed_in > 0);
 
     // Changes made on the other instance are seen at once.
     let e = create_event(&other, &host, &group, small(5, 0)).await;
-    let (n, v) = statements_for(&app, page, None).await;
+    let (n, v) = statements_now(&app, page, None).await;
     assert!(n > 0);
     assert_eq!(v["events"]["totalCount"], 1, "{v}");
-    statements_for(&app, page, None).await;
+    statements_now(&app, page, None).await;
     assert_eq!(rsvp(&other, e["id"].as_str().unwrap(), &amy).await["status"], "GOING");
     let v = app.ok(page, json!({}), None).await;
     assert_eq!(v["events"]["edges"][0]["node"]["seatsTaken"], 1, "{v}");
@@ -864,7 +918,7 @@ async fn anonymous_answers_are_kept_only_while_the_data_is_unchanged() {
     // Nothing is kept for longer than a second, even when no data changes.
     app.ok(page, json!({}), None).await;
     tokio::time::sleep(weave::graphql::cache::MAX_AGE + std::time::Duration::from_millis(100)).await;
-    let (n, _) = statements_for(&app, page, None).await;
+    let (n, _) = statements_now(&app, page, None).await;
     assert!(n > 0, "an answer older than a second is computed again");
 
     // Mutations are never kept, even anonymous ones: each login gets its own tokens.

@@ -243,6 +243,26 @@ impl TestApp {
         resp.json().await.expect("json response")
     }
 
+    /// Commits changes no test reads (a sign-in failure of no account, added and taken away),
+    /// so that the next request begins at a new data version and reads no row an earlier
+    /// request kept (`domain::shared_rows`). (A write that changes no value leaves SQLite's
+    /// data version as it was.)
+    pub async fn new_data_version(&self) {
+        use sea_orm::{ActiveModelTrait as _, EntityTrait as _, Set};
+        use weave::db::login_failure;
+        let id = uuid::Uuid::new_v4();
+        login_failure::ActiveModel {
+            id: Set(id),
+            account_key: Set("(a new data version)".into()),
+            ip: Set(String::new()),
+            created_at: Set(chrono::Utc::now()),
+        }
+        .insert(&self.state.db)
+        .await
+        .expect("add");
+        login_failure::Entity::delete_by_id(id).exec(&self.state.db).await.expect("take away");
+    }
+
     /// Like [`gql`] but asserts there were no errors and returns `data`.
     pub async fn ok(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
         let v = self.gql(query, variables, token).await;

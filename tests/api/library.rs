@@ -446,6 +446,7 @@ async fn one_search_box_finds_every_kind_and_respects_visibility() {
 }
 
 async fn statements_for(app: &TestApp, query: &str, vars: Value) -> (u64, Value) {
+    app.new_data_version().await;
     let before = app.state.statements.get();
     let v = app.ok(query, vars, None).await;
     (app.state.statements.get() - before, v)

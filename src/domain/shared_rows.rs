@@ -1,0 +1,273 @@
+//! Rows that read the same whoever asks (members, groups, an event's hosts), kept between
+//! requests while the committed data is unchanged (`db::version`): a client app's next query
+//! reads its page's organisers, authors and host groups, and the signed-in member's own row,
+//! from memory instead of the database.
+//!
+//! - **Keyed by the data version** a request read before it began: any commit, by this
+//!   process or another replica, moves the version, and the next request starts a new
+//!   generation. A row kept under a version was read after that version was current, so it is
+//!   never older than what the request reading it was promised.
+//! - **Rows, never answers**: who may see a member, a group or an event is still decided by
+//!   the fields that hand them out, for each request's own viewer.
+//! - **Queries only** (the caller's rule): a mutation reads its own writes, which the version
+//!   it began with does not cover. (A query that looks an actor up on another server may
+//!   store what it found, and still answer with the row kept before: never older than the
+//!   version it began at.)
+//! - **Bounded**: one generation at a time, at most [`MAX_BYTES`] of each kind (weighed by
+//!   their text), and none older than [`MAX_AGE`], whatever the version says.
+use std::collections::HashMap;
+use std::fmt::{Debug, Write as _};
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
+
+use crate::db::{group, member};
+use crate::domain::events::EventHosts;
+
+/// What the rows of one kind may weigh in a generation (see [`weight`]).
+pub const MAX_BYTES: usize = 8 << 20;
+/// A generation's age past which it answers nothing: a backstop, should a version ever repeat.
+pub const MAX_AGE: Duration = Duration::from_secs(5);
+
+struct Generation<K, V> {
+    version: Arc<str>,
+    born: Instant,
+    bytes: usize,
+    rows: HashMap<K, V>,
+}
+
+impl<K, V> Generation<K, V> {
+    fn answers(&self, version: &str) -> bool {
+        &*self.version == version && self.born.elapsed() < MAX_AGE
+    }
+}
+
+/// What a row weighs: its size plus the length of its text as `Debug` writes it (every string
+/// it holds), counted without allocating.
+fn weight<V: Debug>(row: &V) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut count = Count(std::mem::size_of::<V>());
+    let _ = write!(count, "{row:?}");
+    count.0
+}
+
+/// One kind of row, kept for the current generation.
+pub struct Kept<K, V>(Mutex<Option<Generation<K, V>>>);
+
+impl<K: Eq + Hash + Clone, V: Clone + Debug> Kept<K, V> {
+    fn new() -> Self {
+        Kept(Mutex::new(None))
+    }
+
+    /// The lock, whatever a panic elsewhere left: a poisoned generation is dropped.
+    fn lock(&self) -> MutexGuard<'_, Option<Generation<K, V>>> {
+        self.0.lock().unwrap_or_else(|poisoned: PoisonError<_>| {
+            let mut guard = poisoned.into_inner();
+            *guard = None;
+            self.0.clear_poison();
+            guard
+        })
+    }
+
+    /// The rows kept for `keys` at `version`, and the keys it lacks.
+    fn get(&self, version: &str, keys: &[K]) -> (HashMap<K, V>, Vec<K>) {
+        let mut found = HashMap::with_capacity(keys.len());
+        let mut missing = Vec::new();
+        let guard = self.lock();
+        match guard.as_ref().filter(|g| g.answers(version)) {
+            Some(g) => {
+                for k in keys {
+                    match g.rows.get(k) {
+                        Some(v) => {
+                            found.insert(k.clone(), v.clone());
+                        }
+                        None => missing.push(k.clone()),
+                    }
+                }
+            }
+            None => missing.extend_from_slice(keys),
+        }
+        (found, missing)
+    }
+
+    /// Keeps rows read at `version` (after it was current); another version's generation, or
+    /// one too old, gives way (and is dropped once the lock is let go).
+    fn keep<'a>(&self, version: &Arc<str>, rows: impl Iterator<Item = (&'a K, &'a V)>)
+    where
+        K: 'a,
+        V: 'a,
+    {
+        let mut guard = self.lock();
+        let mut old = None;
+        if !guard.as_ref().is_some_and(|g| g.answers(version)) {
+            let fresh = Generation { version: version.clone(), born: Instant::now(), bytes: 0, rows: HashMap::new() };
+            old = guard.replace(fresh);
+        }
+        if let Some(g) = guard.as_mut() {
+            for (k, v) in rows {
+                let w = weight(v);
+                if g.bytes.saturating_add(w) > MAX_BYTES {
+                    break;
+                }
+                if g.rows.insert(k.clone(), v.clone()).is_none() {
+                    g.bytes += w;
+                }
+            }
+        }
+        drop(guard);
+        drop(old);
+    }
+}
+
+/// The kinds kept: one per server (each instance has its own, as its own database).
+pub struct SharedRows {
+    pub members: Kept<Uuid, member::Model>,
+    pub groups: Kept<Uuid, group::Model>,
+    /// By (event id, its group id), as the hosts loader asks.
+    pub hosts: Kept<(Uuid, Uuid), EventHosts>,
+}
+
+impl Default for SharedRows {
+    fn default() -> Self {
+        SharedRows { members: Kept::new(), groups: Kept::new(), hosts: Kept::new() }
+    }
+}
+
+/// The store as one request sees it: at the data version it read before it began.
+#[derive(Clone)]
+pub struct SharedAt {
+    rows: Arc<SharedRows>,
+    version: Arc<str>,
+}
+
+impl SharedAt {
+    pub fn new(rows: Arc<SharedRows>, version: &str) -> Self {
+        SharedAt { rows, version: Arc::from(version) }
+    }
+
+    /// The rows for `keys` of the kind `kind` picks: kept ones, and those `fetch` reads for
+    /// the rest (then kept). Keys `fetch` finds nothing for are left out, and asked again.
+    pub async fn through<K, V, E, Fut>(
+        &self,
+        kind: fn(&SharedRows) -> &Kept<K, V>,
+        keys: &[K],
+        fetch: impl FnOnce(Vec<K>) -> Fut,
+    ) -> Result<HashMap<K, V>, E>
+    where
+        K: Eq + Hash + Clone,
+        V: Clone + Debug,
+        Fut: Future<Output = Result<HashMap<K, V>, E>>,
+    {
+        let kept = kind(&self.rows);
+        let (mut found, missing) = kept.get(&self.version, keys);
+        if !missing.is_empty() {
+            let fetched = fetch(missing).await?;
+            kept.keep(&self.version, fetched.iter());
+            found.extend(fetched);
+        }
+        Ok(found)
+    }
+}
+
+/// Reads through `at` when there is one, else straight from `fetch`.
+pub async fn through<K, V, E, Fut>(
+    at: Option<&SharedAt>,
+    kind: fn(&SharedRows) -> &Kept<K, V>,
+    keys: &[K],
+    fetch: impl FnOnce(Vec<K>) -> Fut,
+) -> Result<HashMap<K, V>, E>
+where
+    K: Eq + Hash + Clone,
+    V: Clone + Debug,
+    Fut: Future<Output = Result<HashMap<K, V>, E>>,
+{
+    match at {
+        Some(at) => at.through(kind, keys, fetch).await,
+        None => fetch(keys.to_vec()).await,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn kept() -> Kept<u32, String> {
+        Kept::new()
+    }
+
+    #[test]
+    fn a_generation_answers_only_its_own_version() {
+        let k = kept();
+        let v1: Arc<str> = Arc::from("1");
+        k.keep(&v1, [(&1, &"one".to_string())].into_iter());
+        let (found, missing) = k.get("1", &[1, 2]);
+        assert_eq!(found.get(&1).map(String::as_str), Some("one"));
+        assert_eq!(missing, vec![2]);
+        // Another version: nothing kept answers it, and keeping under it drops the old rows.
+        let (found, missing) = k.get("2", &[1]);
+        assert!(found.is_empty());
+        assert_eq!(missing, vec![1]);
+        k.keep(&Arc::from("2"), [(&2, &"two".to_string())].into_iter());
+        assert_eq!(k.get("1", &[1]).1, vec![1]);
+        assert_eq!(k.get("2", &[2]).0.len(), 1);
+    }
+
+    #[test]
+    fn a_generation_weighs_at_most_max_bytes() {
+        let k = kept();
+        let v: Arc<str> = Arc::from("1");
+        // Rows of about 64 KiB each: 8 MiB holds fewer than 128 of them.
+        let rows: Vec<(u32, String)> = (0..200).map(|i| (i, "x".repeat(64 << 10))).collect();
+        k.keep(&v, rows.iter().map(|(a, b)| (a, b)));
+        let all: Vec<u32> = rows.iter().map(|(i, _)| *i).collect();
+        let (found, missing) = k.get("1", &all);
+        assert!(!found.is_empty() && found.len() < 128, "{} kept", found.len());
+        assert_eq!(found.len() + missing.len(), 200);
+    }
+
+    #[test]
+    fn a_generation_answers_nothing_once_too_old() {
+        let k = kept();
+        let v: Arc<str> = Arc::from("1");
+        k.keep(&v, [(&1, &"one".to_string())].into_iter());
+        if let Some(g) = k.lock().as_mut() {
+            g.born -= MAX_AGE;
+        }
+        assert_eq!(k.get("1", &[1]).1, vec![1], "the same version, but too old");
+    }
+
+    #[tokio::test]
+    async fn through_fetches_only_what_is_missing() {
+        let shared = SharedAt::new(Arc::new(SharedRows::default()), "7");
+        let id = Uuid::now_v7();
+        let fetch_count = std::sync::atomic::AtomicUsize::new(0);
+        for _ in 0..3 {
+            let found: HashMap<Uuid, EventHosts> = shared
+                .through(
+                    |s| &s.hosts,
+                    &[(id, id)],
+                    |keys| {
+                        fetch_count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        async move { Ok::<_, ()>(keys.into_iter().map(|k| (k, EventHosts::default())).collect()) }
+                    },
+                )
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|((e, _), h)| (e, h))
+                .collect();
+            assert_eq!(found.len(), 1);
+        }
+        assert_eq!(fetch_count.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+}

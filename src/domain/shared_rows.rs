@@ -153,32 +153,11 @@ impl SharedAt {
     pub fn new(rows: Arc<SharedRows>, version: &str) -> Self {
         SharedAt { rows, version: Arc::from(version) }
     }
-
-    /// The rows for `keys` of the kind `kind` picks: kept ones, and those `fetch` reads for
-    /// the rest (then kept). Keys `fetch` finds nothing for are left out, and asked again.
-    pub async fn through<K, V, E, Fut>(
-        &self,
-        kind: fn(&SharedRows) -> &Kept<K, V>,
-        keys: &[K],
-        fetch: impl FnOnce(Vec<K>) -> Fut,
-    ) -> Result<HashMap<K, V>, E>
-    where
-        K: Eq + Hash + Clone,
-        V: Clone + Debug,
-        Fut: Future<Output = Result<HashMap<K, V>, E>>,
-    {
-        let kept = kind(&self.rows);
-        let (mut found, missing) = kept.get(&self.version, keys);
-        if !missing.is_empty() {
-            let fetched = fetch(missing).await?;
-            kept.keep(&self.version, fetched.iter());
-            found.extend(fetched);
-        }
-        Ok(found)
-    }
 }
 
-/// Reads through `at` when there is one, else straight from `fetch`.
+/// The rows for `keys` of the kind `kind` picks: through `at` when the request has one (kept
+/// rows, and those `fetch` reads for the rest, then kept), else straight from `fetch`. Keys
+/// `fetch` finds nothing for are left out, and asked again.
 pub async fn through<K, V, E, Fut>(
     at: Option<&SharedAt>,
     kind: fn(&SharedRows) -> &Kept<K, V>,
@@ -190,10 +169,15 @@ where
     V: Clone + Debug,
     Fut: Future<Output = Result<HashMap<K, V>, E>>,
 {
-    match at {
-        Some(at) => at.through(kind, keys, fetch).await,
-        None => fetch(keys.to_vec()).await,
+    let Some(at) = at else { return fetch(keys.to_vec()).await };
+    let kept = kind(&at.rows);
+    let (mut found, missing) = kept.get(&at.version, keys);
+    if !missing.is_empty() {
+        let fetched = fetch(missing).await?;
+        kept.keep(&at.version, fetched.iter());
+        found.extend(fetched);
     }
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -252,20 +236,20 @@ mod tests {
         let id = Uuid::now_v7();
         let fetch_count = std::sync::atomic::AtomicUsize::new(0);
         for _ in 0..3 {
-            let found: HashMap<Uuid, EventHosts> = shared
-                .through(
-                    |s| &s.hosts,
-                    &[(id, id)],
-                    |keys| {
-                        fetch_count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        async move { Ok::<_, ()>(keys.into_iter().map(|k| (k, EventHosts::default())).collect()) }
-                    },
-                )
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|((e, _), h)| (e, h))
-                .collect();
+            let found: HashMap<Uuid, EventHosts> = through(
+                Some(&shared),
+                |s| &s.hosts,
+                &[(id, id)],
+                |keys| {
+                    fetch_count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    async move { Ok::<_, ()>(keys.into_iter().map(|k| (k, EventHosts::default())).collect()) }
+                },
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|((e, _), h)| (e, h))
+            .collect();
             assert_eq!(found.len(), 1);
         }
         assert_eq!(fetch_count.load(std::sync::atomic::Ordering::SeqCst), 1);

@@ -36,21 +36,20 @@ pub fn stable_plans(pool: PoolOptions<Sqlite>) -> PoolOptions<Sqlite> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     /// Every connection of the pool has the flag on: SQLite reports it back (`-1` reads
     /// without changing it). Several connections are held at once, so that more than the first
     /// is opened and checked.
     #[tokio::test]
-    async fn every_pool_connection_plans_without_bound_values() {
-        let dir = tempfile::tempdir().unwrap();
+    async fn every_pool_connection_plans_without_bound_values() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
         let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
-        let db = super::super::connect(&url, Some(3)).await.unwrap();
+        let db = super::super::connect(&url, Some(3)).await?;
         let pool = db.get_sqlite_connection_pool();
         let mut held = Vec::new();
         for _ in 0..3 {
-            let mut conn = pool.acquire().await.unwrap();
-            let mut handle = conn.lock_handle().await.unwrap();
+            let mut conn = pool.acquire().await?;
+            let mut handle = conn.lock_handle().await?;
             let mut flag: std::ffi::c_int = -7;
             let read: std::ffi::c_int = -1;
             // SAFETY: an open, locked handle; SQLite writes the flag into `flag`.
@@ -67,5 +66,6 @@ mod tests {
             drop(handle);
             held.push(conn);
         }
+        Ok(())
     }
 }

@@ -181,7 +181,6 @@ where
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -231,7 +230,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn through_fetches_only_what_is_missing() {
+    async fn through_fetches_only_what_is_missing() -> Result<(), ()> {
         let shared = SharedAt::new(Arc::new(SharedRows::default()), "7");
         let id = Uuid::now_v7();
         let fetch_count = std::sync::atomic::AtomicUsize::new(0);
@@ -245,13 +244,13 @@ mod tests {
                     async move { Ok::<_, ()>(keys.into_iter().map(|k| (k, EventHosts::default())).collect()) }
                 },
             )
-            .await
-            .unwrap()
+            .await?
             .into_iter()
             .map(|((e, _), h)| (e, h))
             .collect();
             assert_eq!(found.len(), 1);
         }
         assert_eq!(fetch_count.load(std::sync::atomic::Ordering::SeqCst), 1);
+        Ok(())
     }
 }

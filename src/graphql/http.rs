@@ -126,10 +126,7 @@ async fn resolve_viewer_at(
         shared,
         |s| &s.members,
         &[claims.sub],
-        |ids| async move {
-            let rows = crate::domain::members::load_many(&state.db, &ids).await?;
-            Ok::<_, crate::error::AppError>(rows.into_iter().map(|m| (m.id, m)).collect())
-        },
+        |ids| async move { crate::domain::members::by_ids(&state.db, &ids).await },
     )
     .await
     .map(|mut found| found.remove(&claims.sub));

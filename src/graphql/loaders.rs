@@ -196,10 +196,7 @@ impl Loader<Uuid> for MemberLoader {
             self.1.as_ref(),
             |s| &s.members,
             keys,
-            |keys| async move {
-                let rows = members::load_many(&self.0, &keys).await.map_err(load_error)?;
-                Ok(rows.into_iter().map(|m| (m.id, m)).collect())
-            },
+            |keys| async move { members::by_ids(&self.0, &keys).await.map_err(load_error) },
         )
         .await
     }

@@ -57,3 +57,11 @@ pub async fn count_local<C: ConnectionTrait>(conn: &C) -> AppResult<u64> {
 pub async fn load_many<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppResult<Vec<member::Model>> {
     Ok(member::Entity::find().filter(member::Column::Id.is_in(ids.iter().copied())).all(conn).await?)
 }
+
+/// [`load_many`] by id (the API's loader and the signed-in member's own row read through it).
+pub async fn by_ids<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, member::Model>> {
+    Ok(load_many(conn, ids).await?.into_iter().map(|m| (m.id, m)).collect())
+}

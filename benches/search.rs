@@ -1,8 +1,10 @@
 //! Full-text search latency over a large discussion: T threads and P posts (100,000 by
 //! default) are written through the domain (`threads::create`, `threads::add_post` and the
 //! search index, in transactions of 1,000), then `search(query:)` is asked over HTTP, one
-//! request at a time, for single words, two words, prefixes and words that match nothing.
-//! Reports the seeding time and p50 / p95 / p99 per kind of query.
+//! request at a time, for single words, two words, prefixes and words that match nothing:
+//! signed in (a member's token on every request, as client apps send it: every query runs)
+//! and anonymous (repeated anonymous queries may be answered from the response cache).
+//! Reports the seeding time and p50 / p95 / p99 per kind of query and mode.
 //!
 //! `cargo bench --bench search` (SQLite). On PostgreSQL: `WEAVE_BENCH_DATABASE_URL=postgres://…/db`
 //! naming an existing empty database. `WEAVE_BENCH_POSTS` (100000), `WEAVE_BENCH_THREADS` (1000),
@@ -108,13 +110,30 @@ async fn main() {
     let seeding = started.elapsed();
 
     let client = reqwest::Client::new();
-    let ask = |q: String| {
+    let login: Value = client
+        .post(format!("{base}/graphql"))
+        .json(&json!({
+            "query": "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
+            "variables": {"i": {"usernameOrEmail": "bench_admin", "password": "bench password 1"}}
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["data"]["login"]["accessToken"].as_str().expect("signed in").to_string();
+    let ask = |q: String, signed_in: bool| {
         let client = &client;
         let base = &base;
+        let token = &token;
         async move {
             let started = Instant::now();
-            let v: Value = client
-                .post(format!("{base}/graphql"))
+            let mut request = client.post(format!("{base}/graphql"));
+            if signed_in {
+                request = request.bearer_auth(token);
+            }
+            let v: Value = request
                 .json(&json!({
                     "query": "query($q: String!) { search(query: $q, first: 10) { members { id } groups { id } events { id } resources { id } threads { id title postCount } } }",
                     "variables": {"q": q}
@@ -141,21 +160,24 @@ async fn main() {
         ("prefix", Box::new(|i| word(i % 256)[..4].to_string())),
         ("no match", Box::new(|i| format!("zzq{i}"))),
     ];
-    for (name, make) in kinds {
-        let mut times = Vec::with_capacity(queries);
-        let mut found = 0;
-        for i in 0..queries {
-            let (t, n) = ask(make(i)).await;
-            times.push(t);
-            found += n;
-        }
-        times.sort();
-        println!(
-            "  {name:<12} p50 {:>6.2} ms  p95 {:>6.2} ms  p99 {:>6.2} ms  ({queries} queries, {:.1} threads found on average)",
+    for (signed_in, mode) in [(true, "signed in"), (false, "anonymous")] {
+        println!(" {mode}:");
+        for (name, make) in &kinds {
+            let mut times = Vec::with_capacity(queries);
+            let mut found = 0;
+            for i in 0..queries {
+                let (t, n) = ask(make(i), signed_in).await;
+                times.push(t);
+                found += n;
+            }
+            times.sort();
+            println!(
+                "  {name:<12} p50 {:>6.2} ms  p95 {:>6.2} ms  p99 {:>6.2} ms  ({queries} queries, {:.1} threads found on average)",
             percentile(&times, 0.5),
             percentile(&times, 0.95),
             percentile(&times, 0.99),
-            found as f64 / queries as f64
-        );
+                found as f64 / queries as f64
+            );
+        }
     }
 }

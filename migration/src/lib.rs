@@ -27,6 +27,7 @@ mod m0023_notification_invitation;
 mod m0024_instance_profile;
 mod m0025_reports;
 mod m0026_mail;
+mod m0027_search_kinds;
 mod tag_rows;
 
 pub struct Migrator;
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0024_instance_profile::Migration),
             Box::new(m0025_reports::Migration),
             Box::new(m0026_mail::Migration),
+            Box::new(m0027_search_kinds::Migration),
         ]
     }
 }

@@ -8,6 +8,8 @@ use uuid::Uuid;
 use weave::db::enums::{ActorKind, MemberStatus};
 use weave::db::{actor, group, member};
 
+pub mod signed;
+
 /// `name` from the environment as a number, else `default`.
 pub fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)

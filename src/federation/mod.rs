@@ -21,7 +21,29 @@ use crate::state::State;
 
 pub use activitypub_federation::config::Data as FedData;
 
-pub type Federation = FederationConfig<State>;
+/// The library's configuration for this instance, and what deliveries are sent with (the same
+/// HTTP client, and the signing keys once parsed).
+#[derive(Clone)]
+pub struct Federation {
+    config: FederationConfig<State>,
+    outbound: std::sync::Arc<delivery::Outbound>,
+}
+
+impl std::ops::Deref for Federation {
+    type Target = FederationConfig<State>;
+    fn deref(&self) -> &Self::Target {
+        &self.config
+    }
+}
+
+impl Federation {
+    pub fn config(&self) -> &FederationConfig<State> {
+        &self.config
+    }
+    pub(crate) fn outbound(&self) -> &delivery::Outbound {
+        &self.outbound
+    }
+}
 
 /// The body of a refusal (`{"error": "…"}`).
 #[derive(serde::Serialize)]
@@ -139,24 +161,21 @@ pub async fn build(state: State) -> anyhow::Result<Federation> {
     // (Mastodon's secure mode, GoToSocial) answer us.
     let instance =
         crate::domain::actors::instance(&state).await.map_err(|e| anyhow::anyhow!("instance actor: {e:?}"))?;
+    // Fetched documents lose NUL and control characters before anything parses them.
+    let client = reqwest_middleware::ClientBuilder::new(client).with(fetched::CleanFetched).build();
+    let timeout = Duration::from_secs(10);
     let config = FederationConfig::builder()
         .domain(state.config.domain.clone())
         .signed_fetch_actor(&instance)
         .app_data(state.clone())
-        .client(
-            reqwest_middleware::ClientBuilder::new(client)
-                .with(delivery::RecordRejection)
-                // Fetched documents lose NUL and control characters before anything parses them.
-                .with(fetched::CleanFetched)
-                .build(),
-        )
+        .client(client.clone())
         .debug(debug)
         .allow_http_urls(debug)
         .http_signature_compat(true)
-        .request_timeout(Duration::from_secs(10))
+        .request_timeout(timeout)
         .http_fetch_limit(50)
         .url_verifier(Box::new(BlocklistVerifier { db: state.db.clone() }))
         .build()
         .await?;
-    Ok(config)
+    Ok(Federation { config, outbound: std::sync::Arc::new(delivery::Outbound::new(client, timeout)) })
 }

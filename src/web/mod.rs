@@ -86,7 +86,7 @@ pub fn server(listener: TcpListener, state: State, federation: Federation) -> an
             .configure(mail::configure)
             .service(
                 aw::scope("")
-                    .wrap(FederationMiddleware::new(federation.clone()))
+                    .wrap(FederationMiddleware::new(federation.config().clone()))
                     .configure(crate::federation::collections::configure),
             )
     })

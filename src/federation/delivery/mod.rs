@@ -1,15 +1,16 @@
 //! Delivery workers for the transactional outbox. A worker claims due deliveries (on
 //! PostgreSQL with `FOR UPDATE SKIP LOCKED`, so replicas share the queue; SQLite has one
-//! writer), signs each with its actor's key through activitypub_federation, POSTs it, and
+//! writer), signs each with its actor's key, POSTs it, and
 //! records the outcome: done, retry later with exponential backoff (about two days in all), or
 //! failed. Servers that fail for two days are marked dead and skipped until they answer again.
 //! Everything lives in the database: a restarted worker picks up where the last one stopped.
 //!
-//! `queue.rs` claims, prunes and counts deliveries; `send.rs` signs and sends one and says
-//! what came of it; `servers.rs` keeps each receiving server's health (alive or dead).
+//! `queue.rs` claims, prunes and counts deliveries; `send.rs` sends one and says what came
+//! of it; `sign.rs` signs and POSTs it; `servers.rs` keeps each receiving server's health (alive or dead).
 mod queue;
 mod send;
 mod servers;
+mod sign;
 
 use std::time::Duration;
 
@@ -23,10 +24,10 @@ use crate::db::enums::DeliveryState;
 use crate::state::State;
 use queue::claim;
 pub use queue::{by_server, prune, status, QueueStatus};
-pub use send::RecordRejection;
 use send::{load_activity, send, Outcome};
 pub use servers::mark_alive;
 use servers::record_failure;
+pub use sign::Outbound;
 
 /// Seconds to wait after the n-th failed attempt; after the last, the delivery fails.
 /// The first waits are short: most failures are a busy or restarting server, and a change
@@ -52,7 +53,7 @@ impl Report {
 /// Runs one round: claims what is due at `now`, sends it (several at a time), records the
 /// outcomes. Tests call this to drain the queue; workers call it in a loop.
 pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Result<Report, sea_orm::DbErr> {
-    let state: State = (**fed).clone();
+    let state: State = (*fed.config).clone();
     let rows = claim(&state, now, limit).await?;
     let mut ready = std::collections::HashMap::new();
     for id in rows.iter().map(|r| r.activity_id).collect::<std::collections::BTreeSet<_>>() {

@@ -1,4 +1,4 @@
-//! Signing and sending one delivery through activitypub_federation, and what came of it.
+//! Sending one delivery (signed by `sign.rs`), and what came of it.
 use activitypub_federation::activity_sending::SendActivityTask;
 use activitypub_federation::traits::Activity;
 use chrono::{DateTime, Utc};
@@ -7,6 +7,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::servers::{dead_since, DEAD_PROBE_SECS, GIVE_UP_ON_DEAD_SECS};
+use super::sign::PostError;
 use crate::db::{delivery, outbound_activity};
 use crate::domain::actors::ApActor;
 use crate::federation::{FedData, FedError, Federation};
@@ -52,40 +53,6 @@ pub(super) enum Outcome {
     /// The receiving server answered with a permanent 4xx: failed, with its status kept.
     Rejected(String),
     Postpone(DateTime<Utc>),
-}
-
-tokio::task_local! {
-    /// The status of a permanent refusal (4xx other than 408 and 429) seen while sending one
-    /// delivery. The library counts those as delivered; we keep them.
-    static REJECTED_WITH: std::sync::Mutex<Option<reqwest::StatusCode>>;
-}
-
-/// Notes permanent 4xx answers for the delivery being sent (see [`REJECTED_WITH`]); other
-/// requests pass through untouched.
-pub struct RecordRejection;
-
-#[async_trait::async_trait]
-impl reqwest_middleware::Middleware for RecordRejection {
-    async fn handle(
-        &self,
-        req: reqwest::Request,
-        extensions: &mut http::Extensions,
-        next: reqwest_middleware::Next<'_>,
-    ) -> reqwest_middleware::Result<reqwest::Response> {
-        let response = next.run(req, extensions).await?;
-        let status = response.status();
-        if status.is_client_error()
-            && status != reqwest::StatusCode::REQUEST_TIMEOUT
-            && status != reqwest::StatusCode::TOO_MANY_REQUESTS
-        {
-            let _ = REJECTED_WITH.try_with(|slot| {
-                if let Ok(mut slot) = slot.lock() {
-                    *slot = Some(status);
-                }
-            });
-        }
-        Ok(response)
-    }
 }
 
 /// Why the library dropped an inbox before sending: a local or disallowed address is final;
@@ -155,24 +122,37 @@ pub(super) async fn send(fed: &Federation, row: &delivery::Model, ready: &Ready,
         Ok(r) => r,
         Err(outcome) => return outcome.clone(),
     };
+    // The library decides which inboxes may be sent to (not ours, allowed schemes, resolvable
+    // to a public address, not blocked); the signature and the POST are `sign.rs`'s.
     let data = fed.to_request_data();
-    let tasks = match SendActivityTask::prepare(stored, signer, vec![inbox.clone()], &data).await {
-        Ok(t) => t,
+    let kept = match SendActivityTask::prepare(stored, signer, vec![inbox.clone()], &data).await {
+        Ok(tasks) => !tasks.is_empty(),
         Err(e) => return Outcome::Retry(format!("preparing: {e}")),
     };
-    let Some(task) = tasks.into_iter().next() else {
+    if !kept {
         return classify_dropped_inbox(state, &inbox);
+    }
+    let Ok(body) = serde_json::to_vec(&stored.json) else {
+        return Outcome::Skipped("stored activity is malformed".into());
     };
-    let rejected = std::sync::Mutex::new(None);
-    let (result, rejected) = REJECTED_WITH
-        .scope(rejected, async {
-            let result = task.sign_and_send(&data).await;
-            (result, REJECTED_WITH.with(|r| r.lock().ok().and_then(|r| *r)))
-        })
-        .await;
-    match (result, rejected) {
-        (Ok(()), Some(status)) => Outcome::Rejected(format!("refused by the receiving server: HTTP {status}")),
-        (Ok(()), None) => Outcome::Sent,
-        (Err(e), _) => Outcome::Retry(e.to_string()),
+    match fed.outbound().post(signer, &inbox, body).await {
+        Ok(response) => answered(response.status()),
+        Err(PostError::Key) => Outcome::Skipped("the signing actor's key cannot be read".into()),
+        Err(PostError::Failed(e)) => Outcome::Retry(e),
+    }
+}
+
+/// What an answer means (as Mastodon reads its own deliveries' answers): 2xx delivered; a
+/// 4xx other than 408 and 429 a permanent refusal; anything else worth another try.
+fn answered(status: reqwest::StatusCode) -> Outcome {
+    if status.is_success() {
+        Outcome::Sent
+    } else if status.is_client_error()
+        && status != reqwest::StatusCode::REQUEST_TIMEOUT
+        && status != reqwest::StatusCode::TOO_MANY_REQUESTS
+    {
+        Outcome::Rejected(format!("refused by the receiving server: HTTP {status}"))
+    } else {
+        Outcome::Retry(format!("the receiving server answered HTTP {status}"))
     }
 }

@@ -6,7 +6,10 @@
 //!
 //! The server runs in a child process so that its CPU is measured alone; the requests are
 //! signed before the clock starts. The remote accounts are stored ahead (verified, fresh) and
-//! share one key, so no actor is fetched during the run.
+//! share one key, so no actor is fetched during the run. They live on 100 servers (10 voters
+//! each, `localhost:10000` and up, where nothing listens; nothing is sent there during the run):
+//! one server may hold only its share of an event's seats and waitlist (10 of 50 here), and
+//! the rest of its voters would wait for the hosts' review instead.
 //!
 //! `cargo bench --bench votes` (SQLite). `WEAVE_BENCH_DATABASE_URL=postgres://…/db` for an
 //! existing empty PostgreSQL database; `WEAVE_BENCH_VOTES` (1000), `WEAVE_BENCH_SEATS` (50).
@@ -19,7 +22,10 @@ mod common;
 use common::signed::{announce_and_wait, is_server, send_all, shared_key, spawn_server, store_remote_accounts, Target};
 use common::{env_num, Instance};
 
-const REMOTE: &str = "localhost:9";
+/// The server of the `i`th voter (10 per server).
+fn remote(i: usize) -> String {
+    format!("localhost:{}", 10_000 + i / 10)
+}
 
 /// The child: a Weave server with one event and N remote accounts. Prints
 /// `port poll_url key_pem_base64`, then serves until its stdin closes.
@@ -47,10 +53,10 @@ async fn server(votes: usize, seats: usize) {
     // The voters' server: another authority than ours (nothing is fetched from it).
     let accounts = (0..votes).map(|i| {
         (
-            format!("http://{REMOTE}/remote/u{i}"),
+            format!("http://{}/remote/u{i}", remote(i)),
             format!("u{i}"),
-            REMOTE.to_string(),
-            format!("http://{REMOTE}/remote/inbox"),
+            remote(i),
+            format!("http://{}/remote/inbox", remote(i)),
         )
     });
     store_remote_accounts(&state, &public, accounts).await;
@@ -81,7 +87,7 @@ async fn main() {
     // Every request signed before the clock starts.
     let requests = target
         .sign_all((0..votes).map(|i| {
-            let actor = format!("http://{REMOTE}/remote/u{i}");
+            let actor = format!("http://{}/remote/u{i}", remote(i));
             let activity = json!({
                 "@context": "https://www.w3.org/ns/activitystreams",
                 "id": format!("{actor}/statuses/1/activity"), "type": "Create", "actor": actor,

@@ -21,6 +21,9 @@ pub const MAX_MATCHES: u64 = 500;
 /// At most this many of a query's matches are ranked, the newest: a word found in most of a
 /// large discussion would otherwise be ranked in every entry before the best are kept.
 const RANKED: i64 = 2000;
+/// Every kind but threads and posts (a new kind belongs here too).
+const NOT_THREADS: [Kind; 6] =
+    [Kind::Member, Kind::Group, Kind::Event, Kind::Resource, Kind::Question, Kind::Reflection];
 /// Characters of body text indexed per entry.
 const MAX_BODY: usize = 20_000;
 
@@ -241,12 +244,16 @@ pub async fn matching<C: ConnectionTrait>(conn: &C, kind: Kind, q: &str, limit: 
         }
         _ => {
             let words: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
-            // The kind is a column of the index, so a search of a small kind matches in it
-            // alone. Threads (with their posts, most of the index) are filtered after: a kind
-            // phrase that matches most entries makes bm25 count them all for its weight.
+            // The kind is a column of the index, so a search of one kind matches in it alone.
+            // Threads (with their posts, most of the index) are asked for as "not any other
+            // kind": a kind phrase that matches most entries would make bm25 read all of them
+            // for its weight, where the other kinds' lists are short.
+            let words = words.join(" ");
             let query = match kind {
-                Kind::Thread => format!("{{title body}} : ({})", words.join(" ")),
-                _ => format!("kind : {} AND {{title body}} : ({})", kind.as_str(), words.join(" ")),
+                Kind::Thread | Kind::Post => {
+                    format!("{{title body}} : ({words}) NOT kind : ({})", NOT_THREADS.map(Kind::as_str).join(" OR "))
+                }
+                _ => format!("kind : {} AND {{title body}} : ({words})", kind.as_str()),
             };
             Statement::from_sql_and_values(
                 backend,

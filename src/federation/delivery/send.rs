@@ -136,23 +136,44 @@ pub(super) async fn send(fed: &Federation, row: &delivery::Model, ready: &Ready,
         return Outcome::Skipped("stored activity is malformed".into());
     };
     match fed.outbound().post(signer, &inbox, body).await {
-        Ok(response) => answered(response.status()),
+        Ok(response) => answered(response).await,
         Err(PostError::Key) => Outcome::Skipped("the signing actor's key cannot be read".into()),
         Err(PostError::Failed(e)) => Outcome::Retry(e),
     }
 }
 
 /// What an answer means (as Mastodon reads its own deliveries' answers): 2xx delivered; a
-/// 4xx other than 408 and 429 a permanent refusal; anything else worth another try.
-fn answered(status: reqwest::StatusCode) -> Outcome {
+/// 4xx other than 408 and 429 a permanent refusal; anything else worth another try. The
+/// first KiB of a refusal's body is kept with it (the remote's explanation).
+async fn answered(response: reqwest::Response) -> Outcome {
+    let status = response.status();
     if status.is_success() {
-        Outcome::Sent
-    } else if status.is_client_error()
+        return Outcome::Sent;
+    }
+    let said = first_kib(response).await;
+    if status.is_client_error()
         && status != reqwest::StatusCode::REQUEST_TIMEOUT
         && status != reqwest::StatusCode::TOO_MANY_REQUESTS
     {
-        Outcome::Rejected(format!("refused by the receiving server: HTTP {status}"))
+        Outcome::Rejected(format!("refused by the receiving server: HTTP {status}{said}"))
     } else {
-        Outcome::Retry(format!("the receiving server answered HTTP {status}"))
+        Outcome::Retry(format!("the receiving server answered HTTP {status}{said}"))
+    }
+}
+
+/// Up to 1 KiB of an answer's body as text (read at most 4 KiB of it), prefixed ": ".
+async fn first_kib(mut response: reqwest::Response) -> String {
+    let mut body = Vec::new();
+    while body.len() < 4096 {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    let text: String = String::from_utf8_lossy(&body).chars().filter(|c| !c.is_control()).take(1024).collect();
+    if text.trim().is_empty() {
+        String::new()
+    } else {
+        format!(": {}", text.trim())
     }
 }

@@ -20,7 +20,8 @@ use crate::domain::actors::ApActor;
 
 /// How long a signature stays valid (as the library's).
 const EXPIRES_AFTER: Duration = Duration::from_secs(3_600);
-/// Parsed keys kept at most; past this the store starts again (local signers are few).
+/// Parsed keys kept at most; past this the store starts again (local signers are few, and a
+/// key parses in about a millisecond).
 const MAX_KEYS: usize = 4_096;
 
 /// What deliveries are sent with: the federation's HTTP client and the parsed signing keys.
@@ -53,9 +54,7 @@ impl Outbound {
                 }
             }
         }
-        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-        let der = base64::engine::general_purpose::STANDARD.decode(body.trim()).ok()?;
-        let pair = Arc::new(RsaKeyPair::from_pkcs8(&der).ok()?);
+        let pair = Arc::new(parse_key(pem)?);
         if let Ok(mut keys) = self.keys.lock() {
             if keys.len() >= MAX_KEYS {
                 keys.clear();
@@ -86,15 +85,27 @@ impl Outbound {
             .header("host", host)
             .header("date", httpdate::fmt_http_date(std::time::SystemTime::now()))
             .signature_with_digest(config, format!("{}#main-key", signer.id), Sha256::new(), body, move |signing| {
-                let mut signature = vec![0; key.public().modulus_len()];
-                key.sign(&RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), signing.as_bytes(), &mut signature)
-                    .map_err(|_| SignFailed("the signature could not be made".into()))?;
-                Ok::<_, SignFailed>(base64::engine::general_purpose::STANDARD.encode(signature))
+                sign(&key, signing)
             })
             .await
             .map_err(|e| PostError::Failed(e.0))?;
         self.client.execute(request).await.map_err(|e| PostError::Failed(e.to_string()))
     }
+}
+
+/// A PKCS#8 PEM private key (as `generate_actor_keypair` writes every local actor's).
+fn parse_key(pem: &str) -> Option<RsaKeyPair> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(body.trim()).ok()?;
+    RsaKeyPair::from_pkcs8(&der).ok()
+}
+
+/// The base64 `rsa-sha256` (PKCS#1 v1.5) signature of a signing string.
+fn sign(key: &RsaKeyPair, signing: &str) -> Result<String, SignFailed> {
+    let mut signature = vec![0; key.public().modulus_len()];
+    key.sign(&RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), signing.as_bytes(), &mut signature)
+        .map_err(|_| SignFailed("the signature could not be made".into()))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(signature))
 }
 
 /// Signing failed, and why.
@@ -112,8 +123,10 @@ impl From<reqwest::Error> for SignFailed {
     }
 }
 
-/// Digest and signature are made where the delivery runs: each is well under a millisecond,
-/// less than handing it to another thread and back costs.
+/// Digest and signature are made where the delivery runs (the workers' runtime): a signature
+/// takes well under a millisecond, about what handing it to a blocking thread and back costs in
+/// switches. The workers' tasks share that runtime with the bus listener and mail, which wait
+/// at most one signature per delivery in flight.
 struct Inline;
 
 impl Spawn for Inline {
@@ -128,5 +141,29 @@ impl Spawn for Inline {
         Out: Send + 'static,
     {
         std::future::ready(Ok(func()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rsa::pkcs8::DecodePrivateKey as _;
+    use sha2::{Digest as _, Sha256};
+
+    /// ring signs exactly what the federation library's `rsa` signing made (PKCS#1 v1.5 is
+    /// deterministic), so peers verify deliveries as before.
+    #[test]
+    fn ring_signs_the_bytes_the_library_signed() -> Result<(), String> {
+        let keys = activitypub_federation::http_signatures::generate_actor_keypair().map_err(|e| e.to_string())?;
+        let signing = "(request-target): post /inbox\nhost: partner.example:8443\ndate: Sat, 05 Dec 2026 10:00:00 GMT";
+        let ours =
+            super::sign(&super::parse_key(&keys.private_key).ok_or("ring reads the key")?, signing).map_err(|e| e.0)?;
+        let key = rsa::RsaPrivateKey::from_pkcs8_pem(&keys.private_key).map_err(|e| e.to_string())?;
+        let theirs = key
+            .sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(signing.as_bytes()))
+            .map_err(|e| e.to_string())?;
+        use base64::Engine as _;
+        assert_eq!(ours, base64::engine::general_purpose::STANDARD.encode(theirs));
+        assert!(super::parse_key("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----").is_none());
+        Ok(())
     }
 }

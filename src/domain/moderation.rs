@@ -1,6 +1,6 @@
 //! Instance-level moderation: the domain block list.
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::db::enums::DeliveryState;
 use crate::db::{self, delivery, domain_block};
@@ -68,11 +68,34 @@ pub async fn list(state: &AppState, viewer: &Viewer) -> AppResult<Vec<domain_blo
 /// Whether a URL is on a blocked domain (see [`crate::ap::block_candidates`]): the one check
 /// behind the inbox, every fetch and every delivery.
 pub async fn is_blocked(db: &sea_orm::DatabaseConnection, url: &url::Url) -> Result<bool, sea_orm::DbErr> {
-    let candidates = crate::ap::block_candidates(url);
-    if candidates.is_empty() {
-        return Ok(false);
+    Ok(Blocks::load(db, [url]).await?.covers(url))
+}
+
+/// The block-list entries that bear on a set of URLs, read in one query: a round of
+/// deliveries asks once for all its inboxes.
+pub struct Blocks(std::collections::HashSet<String>);
+
+impl Blocks {
+    pub async fn load<'a, C: sea_orm::ConnectionTrait>(
+        db: &C,
+        urls: impl IntoIterator<Item = &'a url::Url>,
+    ) -> Result<Blocks, sea_orm::DbErr> {
+        let candidates: std::collections::BTreeSet<String> =
+            urls.into_iter().flat_map(crate::ap::block_candidates).collect();
+        if candidates.is_empty() {
+            return Ok(Blocks(Default::default()));
+        }
+        let query = domain_block::Entity::find().select_only().column(domain_block::Column::Domain);
+        // Many hosts (a fan-out to every follower's server): the whole list, which moderators
+        // keep, is one read instead of many.
+        let query =
+            if candidates.len() > 500 { query } else { query.filter(domain_block::Column::Domain.is_in(candidates)) };
+        let found = query.into_tuple::<String>().all(db).await?.into_iter().collect();
+        Ok(Blocks(found))
     }
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    let n = domain_block::Entity::find().filter(domain_block::Column::Domain.is_in(candidates)).count(db).await?;
-    Ok(n > 0)
+
+    /// Whether `url` is blocked by one of the loaded entries (it must be among the loaded URLs).
+    pub fn covers(&self, url: &url::Url) -> bool {
+        !self.0.is_empty() && crate::ap::block_candidates(url).iter().any(|c| self.0.contains(c))
+    }
 }

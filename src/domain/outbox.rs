@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::ap;
 use crate::db::enums::{DeliveryState, FollowState};
-use crate::db::{actor, delivery, domain_block, follow, group, member, outbound_activity};
+use crate::db::{actor, delivery, follow, group, member, outbound_activity};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -91,8 +91,7 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, state: &AppState, out: Outgoi
     .await?;
 
     let local = state.config.domain.to_lowercase();
-    let blocked: BTreeSet<String> =
-        domain_block::Entity::find().all(conn).await?.into_iter().map(|b| b.domain.to_lowercase()).collect();
+    let blocks = crate::domain::moderation::Blocks::load(conn, &out.inboxes).await?;
     let mut seen = BTreeSet::new();
     let mut rows = Vec::new();
     for inbox in out.inboxes {
@@ -100,7 +99,7 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, state: &AppState, out: Outgoi
         if authority.is_empty() || authority == local || !seen.insert(inbox.to_string()) {
             continue;
         }
-        if ap::block_candidates(&inbox).iter().any(|c| blocked.contains(c)) {
+        if blocks.covers(&inbox) {
             continue;
         }
         rows.push(delivery::ActiveModel {

@@ -24,9 +24,9 @@ use crate::db::enums::DeliveryState;
 use crate::state::State;
 use queue::claim;
 pub use queue::{by_server, prune, status, QueueStatus};
-use send::{load_activity, send, Outcome};
+use send::{load_activity, send, Outcome, Round};
 pub use servers::mark_alive;
-use servers::record_failure;
+use servers::{known_alive, record_failure, write_alive};
 pub use sign::Outbound;
 
 /// Seconds to wait after the n-th failed attempt; after the last, the delivery fails.
@@ -55,6 +55,11 @@ impl Report {
 pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Result<Report, sea_orm::DbErr> {
     let state: State = (*fed.config).clone();
     let rows = claim(&state, now, limit).await?;
+    if rows.is_empty() {
+        return Ok(Report::default());
+    }
+    let round = Round::load(&state, &rows).await?;
+    let round = &round;
     let mut ready = std::collections::HashMap::new();
     for id in rows.iter().map(|r| r.activity_id).collect::<std::collections::BTreeSet<_>>() {
         ready.insert(id, load_activity(&state, id).await);
@@ -78,7 +83,7 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
             let mut done = Vec::with_capacity(rows.len());
             for row in rows {
                 let outcome = match ready.get(&row.activity_id) {
-                    Some(r) => send(fed, &row, r, now).await,
+                    Some(r) => send(fed, round, &row, r, now).await,
                     None => Outcome::Retry("activity was not loaded".into()),
                 };
                 done.push((row, outcome));
@@ -90,6 +95,10 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
         .collect()
         .await;
     let mut report = Report::default();
+    // Servers that answered, written alive once each (and only if their health says otherwise
+    // or is old); deliveries done, written in one statement.
+    let mut answered = std::collections::BTreeSet::new();
+    let mut done = Vec::new();
     for (row, outcome) in outcomes {
         if let Outcome::Postpone(until) = outcome {
             let mut active: delivery::ActiveModel = row.into();
@@ -106,10 +115,10 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
         active.updated_at = Set(Utc::now());
         match outcome {
             Outcome::Sent => {
-                active.state = Set(DeliveryState::Done);
-                active.last_error = Set(None);
                 report.sent += 1;
-                mark_alive(&state, &row.domain).await;
+                answered.insert(row.domain);
+                done.push(row.id);
+                continue;
             }
             Outcome::Skipped(why) => {
                 active.state = Set(DeliveryState::Skipped);
@@ -121,7 +130,7 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
                 active.state = Set(DeliveryState::Failed);
                 active.last_error = Set(Some(why));
                 report.failed += 1;
-                mark_alive(&state, &row.domain).await;
+                answered.insert(row.domain);
             }
             Outcome::Postpone(_) => {}
             Outcome::Retry(why) => {
@@ -142,7 +151,31 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
         }
         active.update(&state.db).await?;
     }
+    mark_done(&state, &done).await?;
+    for domain in answered {
+        if !known_alive(round.health.get(&domain), Utc::now()) {
+            write_alive(&state, &domain).await;
+        }
+    }
     Ok(report)
+}
+
+/// Records delivered rows as done, in one statement per 500.
+async fn mark_done(state: &State, ids: &[uuid::Uuid]) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait as _};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    for chunk in ids.chunks(500) {
+        delivery::Entity::update_many()
+            .col_expr(delivery::Column::State, Expr::value(DeliveryState::Done))
+            .col_expr(delivery::Column::Attempts, Expr::col(delivery::Column::Attempts).add(1))
+            .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(delivery::Column::LastError, Expr::value(Option::<String>::None))
+            .col_expr(delivery::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(delivery::Column::Id.is_in(chunk.iter().copied()))
+            .exec(&state.db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Starts `n` background workers. Each loops over [`run_once`], pausing when idle.

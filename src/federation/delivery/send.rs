@@ -1,49 +1,18 @@
 //! Sending one delivery (signed by `sign.rs`), and what came of it.
-use activitypub_federation::activity_sending::SendActivityTask;
-use activitypub_federation::traits::Activity;
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use sea_orm::EntityTrait;
-use serde::Serialize;
 use url::Url;
 
-use super::servers::{dead_since, DEAD_PROBE_SECS, GIVE_UP_ON_DEAD_SECS};
+use super::servers::{dead_since, health, DEAD_PROBE_SECS, GIVE_UP_ON_DEAD_SECS};
 use super::sign::PostError;
-use crate::db::{delivery, outbound_activity};
+use crate::db::{delivery, outbound_activity, remote_instance};
 use crate::domain::actors::ApActor;
-use crate::federation::{FedData, FedError, Federation};
-use crate::state::{AppState, State};
-
-/// A stored activity, re-serialised exactly as it was written.
-#[derive(Debug, Clone)]
-pub(super) struct Stored {
-    id: Url,
-    actor: Url,
-    json: serde_json::Value,
-}
-
-impl Serialize for Stored {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.json.serialize(s)
-    }
-}
-
-#[async_trait::async_trait]
-impl Activity for Stored {
-    type DataType = State;
-    type Error = FedError;
-    fn id(&self) -> &Url {
-        &self.id
-    }
-    fn actor(&self) -> &Url {
-        &self.actor
-    }
-    async fn verify(&self, _: &FedData<State>) -> Result<(), FedError> {
-        Ok(())
-    }
-    async fn receive(self, _: &FedData<State>) -> Result<(), FedError> {
-        Ok(())
-    }
-}
+use crate::domain::moderation::Blocks;
+use crate::federation::Federation;
+use crate::state::AppState;
 
 #[derive(Clone)]
 pub(super) enum Outcome {
@@ -55,30 +24,34 @@ pub(super) enum Outcome {
     Postpone(DateTime<Utc>),
 }
 
-/// Why the library dropped an inbox before sending: a local or disallowed address is final;
-/// anything else (the name does not resolve, or resolves to a private address) may change, so
-/// the delivery is retried.
-fn classify_dropped_inbox(state: &AppState, inbox: &Url) -> Outcome {
-    if crate::ap::authority(inbox) == state.config.domain.to_lowercase() {
-        return Outcome::Skipped("the inbox is on this server".into());
-    }
+/// Which inboxes may be sent to at all, whatever they answer: not on this server, https (http
+/// too in the tests' debug mode), named by a domain (an address literal never is), and without
+/// an explicit port outside debug mode. That the name resolves to a public address is checked
+/// when connecting, by the client's resolver (so a name cannot change between the check and
+/// the connection).
+fn refused_inbox(state: &AppState, inbox: &Url) -> Option<&'static str> {
     let debug = state.config.federation_debug;
-    let permanent = match inbox.scheme() {
-        "https" => None,
-        "http" if debug => None,
-        _ => Some("the inbox URL's scheme is not allowed"),
+    if crate::ap::authority(inbox) == state.config.domain.to_lowercase() {
+        return Some("the inbox is on this server");
     }
-    .or_else(|| inbox.domain().is_none().then_some("the inbox URL has no domain name"))
-    .or_else(|| (!debug && inbox.port().is_some()).then_some("the inbox URL has an explicit port"));
-    match permanent {
-        Some(why) => Outcome::Skipped(why.into()),
-        None => Outcome::Retry("the inbox's server name did not resolve to a public address".into()),
+    match inbox.scheme() {
+        "https" => {}
+        "http" if debug => {}
+        _ => return Some("the inbox URL's scheme is not allowed"),
     }
+    let Some(domain) = inbox.domain() else { return Some("the inbox URL has no domain name") };
+    if domain.is_empty() || !domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
+        return Some("the inbox URL's domain name is malformed");
+    }
+    if !debug && inbox.port().is_some() {
+        return Some("the inbox URL has an explicit port");
+    }
+    None
 }
 
-/// An activity ready to sign: its document and its signer. Loaded once per round for all the
-/// deliveries of that activity (a group's post goes to many inboxes).
-pub(super) type Ready = Result<(Stored, ApActor), Outcome>;
+/// An activity ready to sign: its document (serialised once) and its signer. Loaded once per
+/// round for all the deliveries of that activity (a group's post goes to many inboxes).
+pub(super) type Ready = Result<(Arc<Vec<u8>>, ApActor), Outcome>;
 
 pub(super) async fn load_activity(state: &AppState, activity_id: uuid::Uuid) -> Ready {
     let activity = match outbound_activity::Entity::find_by_id(activity_id).one(&state.db).await {
@@ -91,17 +64,41 @@ pub(super) async fn load_activity(state: &AppState, activity_id: uuid::Uuid) -> 
         Ok(_) => return Err(Outcome::Skipped("the signing actor has no key".into())),
         Err(e) => return Err(Outcome::Retry(format!("loading the signer: {e:?}"))),
     };
-    let (Ok(json), Ok(id)) =
-        (serde_json::from_str::<serde_json::Value>(&activity.payload), Url::parse(&activity.ap_id))
-    else {
-        return Err(Outcome::Skipped("stored activity is malformed".into()));
-    };
-    Ok((Stored { id, actor: signer.id.clone(), json }, signer))
+    // Sent exactly as stored; it must still be one JSON object.
+    match serde_json::from_str::<serde_json::Value>(&activity.payload) {
+        Ok(serde_json::Value::Object(_)) => Ok((Arc::new(activity.payload.into_bytes()), signer)),
+        _ => Err(Outcome::Skipped("stored activity is malformed".into())),
+    }
 }
 
-pub(super) async fn send(fed: &Federation, row: &delivery::Model, ready: &Ready, now: DateTime<Utc>) -> Outcome {
+/// What a round knows of the servers it sends to, read once for all its deliveries: their
+/// health and the block-list entries that bear on their inboxes.
+pub(super) struct Round {
+    pub(super) health: HashMap<String, remote_instance::Model>,
+    blocks: Result<Blocks, String>,
+}
+
+impl Round {
+    pub(super) async fn load(state: &AppState, rows: &[delivery::Model]) -> Result<Round, sea_orm::DbErr> {
+        let mut domains: Vec<&str> = rows.iter().map(|r| r.domain.as_str()).collect();
+        domains.sort_unstable();
+        domains.dedup();
+        let health = health(state, &domains).await?;
+        let inboxes: Vec<Url> = rows.iter().filter_map(|r| Url::parse(&r.inbox_url).ok()).collect();
+        let blocks = Blocks::load(&state.db, &inboxes).await.map_err(|e| format!("checking the block list: {e}"));
+        Ok(Round { health, blocks })
+    }
+}
+
+pub(super) async fn send(
+    fed: &Federation,
+    round: &Round,
+    row: &delivery::Model,
+    ready: &Ready,
+    now: DateTime<Utc>,
+) -> Outcome {
     let state: &AppState = fed;
-    if let Some((dead_since, failing_since)) = dead_since(state, &row.domain).await {
+    if let Some((dead_since, failing_since)) = dead_since(round.health.get(&row.domain)) {
         let probe_at = dead_since + chrono::Duration::seconds(DEAD_PROBE_SECS);
         if now < probe_at {
             if (now - failing_since).num_seconds() > GIVE_UP_ON_DEAD_SECS {
@@ -113,29 +110,19 @@ pub(super) async fn send(fed: &Federation, row: &delivery::Model, ready: &Ready,
     let Ok(inbox) = Url::parse(&row.inbox_url) else {
         return Outcome::Skipped("the inbox URL is malformed".into());
     };
-    match crate::domain::moderation::is_blocked(&state.db, &inbox).await {
-        Ok(true) => return Outcome::Skipped("the receiving domain is blocked".into()),
-        Ok(false) => {}
-        Err(e) => return Outcome::Retry(format!("checking the block list: {e}")),
+    if let Some(why) = refused_inbox(state, &inbox) {
+        return Outcome::Skipped(why.into());
     }
-    let (stored, signer) = match ready {
+    match &round.blocks {
+        Ok(blocks) if blocks.covers(&inbox) => return Outcome::Skipped("the receiving domain is blocked".into()),
+        Ok(_) => {}
+        Err(e) => return Outcome::Retry(e.clone()),
+    }
+    let (body, signer) = match ready {
         Ok(r) => r,
         Err(outcome) => return outcome.clone(),
     };
-    // The library decides which inboxes may be sent to (not ours, allowed schemes, resolvable
-    // to a public address, not blocked); the signature and the POST are `sign.rs`'s.
-    let data = fed.to_request_data();
-    let kept = match SendActivityTask::prepare(stored, signer, vec![inbox.clone()], &data).await {
-        Ok(tasks) => !tasks.is_empty(),
-        Err(e) => return Outcome::Retry(format!("preparing: {e}")),
-    };
-    if !kept {
-        return classify_dropped_inbox(state, &inbox);
-    }
-    let Ok(body) = serde_json::to_vec(&stored.json) else {
-        return Outcome::Skipped("stored activity is malformed".into());
-    };
-    match fed.outbound().post(signer, &inbox, body).await {
+    match fed.outbound().post(signer, &inbox, body.as_ref().clone()).await {
         Ok(response) => answered(response).await,
         Err(PostError::Key) => Outcome::Skipped("the signing actor's key cannot be read".into()),
         Err(PostError::Failed(e)) => Outcome::Retry(e),

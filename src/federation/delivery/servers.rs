@@ -1,8 +1,10 @@
 //! Each receiving server's health: a server failing for two days is dead, and its deliveries
 //! wait for a probe.
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::db::remote_instance;
 use crate::state::AppState;
@@ -14,15 +16,53 @@ const DEAD_AFTER_SECS: i64 = 2 * 24 * 3_600;
 pub(super) const DEAD_PROBE_SECS: i64 = 6 * 3_600;
 pub(super) const GIVE_UP_ON_DEAD_SECS: i64 = 7 * 24 * 3_600;
 
+/// A healthy server's last success is written again only this long after the last write:
+/// a busy partner's every answer need not be a write.
+const ALIVE_REWRITE_SECS: i64 = 600;
+
+/// The stored health of the servers a round sends to, in one query.
+pub(super) async fn health(
+    state: &AppState,
+    domains: &[&str],
+) -> Result<HashMap<String, remote_instance::Model>, sea_orm::DbErr> {
+    let mut found = HashMap::new();
+    for chunk in domains.chunks(500) {
+        let rows = remote_instance::Entity::find()
+            .filter(remote_instance::Column::Domain.is_in(chunk.iter().copied()))
+            .all(&state.db)
+            .await?;
+        found.extend(rows.into_iter().map(|r| (r.domain.clone(), r)));
+    }
+    Ok(found)
+}
+
 /// When a dead server was last found dead, and since when it has been failing.
-pub(super) async fn dead_since(state: &AppState, domain: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    let r = remote_instance::Entity::find_by_id(domain.to_string()).one(&state.db).await.ok().flatten()?;
+pub(super) fn dead_since(health: Option<&remote_instance::Model>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let r = health?;
     let dead = r.dead_since?;
     Some((dead, r.first_failure_at.unwrap_or(dead)))
 }
 
+/// Whether the stored health already says "alive" recently enough that an answer from the
+/// server changes nothing worth writing.
+pub(super) fn known_alive(health: Option<&remote_instance::Model>, now: DateTime<Utc>) -> bool {
+    health.is_some_and(|r| {
+        r.failures == 0
+            && r.dead_since.is_none()
+            && r.last_success_at.is_some_and(|at| (now - at).num_seconds() < ALIVE_REWRITE_SECS)
+    })
+}
+
 /// A server answered (a delivery succeeded or it sent us a valid activity): not dead.
 pub async fn mark_alive(state: &AppState, domain: &str) {
+    let health = remote_instance::Entity::find_by_id(domain.to_string()).one(&state.db).await.ok().flatten();
+    if !known_alive(health.as_ref(), Utc::now()) {
+        write_alive(state, domain).await;
+    }
+}
+
+/// Records a server as alive, whatever its stored health says.
+pub(super) async fn write_alive(state: &AppState, domain: &str) {
     let row = remote_instance::ActiveModel {
         domain: Set(domain.to_string()),
         failures: Set(0),

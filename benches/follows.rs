@@ -115,15 +115,8 @@ async fn main() {
     let delivered_cpu = cpu_seconds_of(child.id()) - sent.cpu_before;
     let delivered = received.load(Ordering::Relaxed);
 
-    let collection: serde_json::Value = client
-        .get(format!("{group}/followers"))
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let collection =
+        common::json_of(client.get(format!("{group}/followers")).header("accept", "application/activity+json")).await;
     let followers = collection["totalItems"].as_u64().unwrap_or(0) as usize;
     println!("inbound follows: {follows} at once from {servers} servers, of one group");
     println!("  accepted (202)         {}", sent.accepted);

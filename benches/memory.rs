@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+mod common;
+
 const REGISTER: &str = "mutation($u:String!,$e:String!){ register(input:{username:$u,email:$e,password:\"correct horse battery\"}){ accessToken } }";
 const LOGIN: &str =
     "mutation($u:String!){ login(input:{usernameOrEmail:$u,password:\"correct horse battery\"}){ accessToken } }";
@@ -74,15 +76,7 @@ async fn start() -> Server {
 }
 
 async fn gql(client: &reqwest::Client, url: &str, query: &str, variables: Value) -> Value {
-    let v: Value = client
-        .post(format!("{url}/graphql"))
-        .json(&json!({"query": query, "variables": variables}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = common::gql(client, url, None, query, variables).await;
     assert!(v.get("errors").is_none(), "{v}");
     v
 }

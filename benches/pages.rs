@@ -85,16 +85,8 @@ async fn main() {
     let mut ids = Vec::new();
     for zone in &zones {
         let q = "mutation($input: CreateEventInput!) { createEvent(input: $input) { id } }";
-        let v: Value = client
-            .post(format!("{}/graphql", instance.base))
-            .bearer_auth(&token)
-            .json(&json!({"query": q, "variables": {"input": input(&instance.community.id.to_string(), zone)}}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let variables = json!({"input": input(&instance.community.id.to_string(), zone)});
+        let v = common::gql(&client, &instance.base, Some(&token), q, variables).await;
         let id = v["data"]["createEvent"]["id"].as_str().unwrap_or_else(|| panic!("{v}")).to_string();
         ids.push(id);
     }

@@ -15,16 +15,7 @@ mod common;
 use common::{env_num, Instance};
 
 async fn gql(client: &reqwest::Client, base: &str, token: &str, query: &str, variables: Value) -> Value {
-    client
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token)
-        .json(&json!({"query": query, "variables": variables}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    common::gql(client, base, Some(token), query, variables).await
 }
 
 #[actix_web::main]

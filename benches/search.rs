@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 use uuid::Uuid;
 use weave::domain::threads::{self, NewPost, NewThread};
 
@@ -110,18 +110,14 @@ async fn main() {
     let seeding = started.elapsed();
 
     let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{base}/graphql"))
-        .json(&json!({
-            "query": "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
-            "variables": {"i": {"usernameOrEmail": "bench_admin", "password": "bench password 1"}}
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let login = common::gql(
+        &client,
+        &base,
+        None,
+        "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
+        json!({"i": {"usernameOrEmail": "bench_admin", "password": "bench password 1"}}),
+    )
+    .await;
     let token = login["data"]["login"]["accessToken"].as_str().expect("signed in").to_string();
     let ask = |q: String, signed_in: bool| {
         let client = &client;
@@ -129,21 +125,8 @@ async fn main() {
         let token = &token;
         async move {
             let started = Instant::now();
-            let mut request = client.post(format!("{base}/graphql"));
-            if signed_in {
-                request = request.bearer_auth(token);
-            }
-            let v: Value = request
-                .json(&json!({
-                    "query": "query($q: String!) { search(query: $q, first: 10) { members { id } groups { id } events { id } resources { id } threads { id title postCount } } }",
-                    "variables": {"q": q}
-                }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let query = "query($q: String!) { search(query: $q, first: 10) { members { id } groups { id } events { id } resources { id } threads { id title postCount } } }";
+            let v = common::gql(client, base, signed_in.then_some(token.as_str()), query, json!({"q": q})).await;
             assert!(v.get("errors").is_none(), "{v}");
             (started.elapsed(), v["data"]["search"]["threads"].as_array().map(Vec::len).unwrap_or(0))
         }

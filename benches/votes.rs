@@ -100,15 +100,8 @@ async fn main() {
     let sent = send_all(client, &child, requests).await;
     let (accepted, wall, cpu) = (sent.accepted, sent.wall, sent.cpu);
 
-    let counts: serde_json::Value = client
-        .post(format!("http://127.0.0.1:{port}/graphql"))
-        .json(&json!({"query": format!("{{ event(id: \"{event_id}\") {{ seatsTaken waitlistCount }} }}")}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let query = format!("{{ event(id: \"{event_id}\") {{ seatsTaken waitlistCount }} }}");
+    let counts = common::gql(client, &format!("http://127.0.0.1:{port}"), None, &query, json!({})).await;
     let going = counts["data"]["event"]["seatsTaken"].as_u64().unwrap_or(0) as usize;
     let waitlisted = counts["data"]["event"]["waitlistCount"].as_u64().unwrap_or(0) as usize;
     println!("poll votes: {votes} at once on a {seats}-seat event with a waitlist");

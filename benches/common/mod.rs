@@ -10,6 +10,26 @@ use weave::db::{actor, group, member};
 
 pub mod signed;
 
+/// Sends a request and reads its answer as JSON (a bench stops at the first failure).
+pub async fn json_of(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// A GraphQL request to `base`'s endpoint, with `token` when given, and its answer.
+pub async fn gql(
+    client: &reqwest::Client,
+    base: &str,
+    token: Option<&str>,
+    query: &str,
+    variables: serde_json::Value,
+) -> serde_json::Value {
+    let mut request = client.post(format!("{base}/graphql"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    json_of(request.json(&serde_json::json!({"query": query, "variables": variables}))).await
+}
+
 /// `name` from the environment as a number, else `default`.
 pub fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)

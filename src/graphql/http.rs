@@ -197,11 +197,11 @@ async fn execute_request(
     cache: web::Data<ResponseCache>,
     req: HttpRequest,
     media: &'static str,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     cacheable: bool,
 ) -> HttpResponse {
     let authorization = bearer(req.headers());
-    let is_query = runs_query(&request).await;
+    let is_query = runs_query(&mut request);
     // The data version: for the anonymous cache, and for queries' shared rows.
     let version = match &state.data_version {
         Some(data) if is_query || (authorization.is_none() && cacheable) => data.current().await,
@@ -310,7 +310,7 @@ async fn run(
     let viewer = resolve_viewer_at(state, authorization, shared).await;
     let operation = crate::metrics::enabled()
         .then(|| request.operation_name.clone().or_else(|| crate::metrics::first_operation_name(&request.query)));
-    let mut response = schema.execute(request.data(viewer)).await;
+    let mut response = super::execute(schema, request.data(viewer)).await;
     // Errors raised by the engine itself (syntax, validation, limits, input coercion) carry
     // no code; every error a client sees has one.
     for error in &mut response.errors {
@@ -363,13 +363,10 @@ pub fn operation_type(query: &str, operation_name: Option<&str>) -> Option<Opera
     type_in(&async_graphql::parser::parse_query(query).ok()?, operation_name)
 }
 
-/// Whether a request runs a query, read from its kept document when there is one.
-async fn runs_query(request: &async_graphql::Request) -> bool {
-    let name = request.operation_name.as_deref();
-    let ty = match super::documents::kept(&request.query).await {
-        Some(doc) => type_in(&doc, name),
-        None => operation_type(&request.query, name),
-    };
+/// Whether a request runs a query. Parses the request (once: the engine runs the parsed document).
+fn runs_query(request: &mut async_graphql::Request) -> bool {
+    let name = request.operation_name.clone();
+    let ty = request.parsed_query().ok().and_then(|doc| type_in(doc, name.as_deref()));
     ty == Some(OperationType::Query)
 }
 

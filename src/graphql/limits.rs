@@ -1,9 +1,11 @@
-//! What one GraphQL document may cost, checked after validation and before anything runs.
+//! What one GraphQL document may cost, checked before the engine runs anything.
 //!
-//! [`Limits`] is the schema's only extension and runs every request check: its parse step
-//! also takes kept documents (`documents`) and refuses control characters (`text`). The
-//! engine passes every field of an answer through each extension's `resolve` hook, so a
-//! second extension would cost on every field (see docs/benchmarks.md).
+//! [`admit`] runs every request check on every transport (HTTP and WebSocket): it parses the
+//! request once (the engine then runs that parsed document), refuses documents that are too
+//! wide or too deep, and refuses control characters (`text`). The schema sets the engine's own
+//! cost limit. These checks are not an engine extension: the engine passes every field of an
+//! answer through each extension's `resolve` hook as soon as there is one, a boxed future and two
+//! registry look-ups per field (see docs/benchmarks.md).
 //!
 //! - **Cost** (async-graphql's complexity): every field costs 1 plus its children; a list or
 //!   connection field costs its page size (`first`, or the default page when absent) times its
@@ -11,19 +13,16 @@
 //!   Every field returning a list must carry `#[graphql(complexity = "...")]` through
 //!   [`page_cost`] (or [`list_cost`] for unpaged lists); otherwise it would count as one item.
 //! - **Root fields**: at most [`MAX_ROOT_FIELDS`] per operation (aliases included).
-//! - **Depth**: at most [`MAX_DEPTH`], except for documents that only introspect the schema
-//!   (`__schema`, `__type`, `__typename` at the root): standard tooling (graphql-js
-//!   `getIntrospectionQuery()`) nests `ofType` deeper than that; they may reach
-//!   [`MAX_INTROSPECTION_DEPTH`].
+//! - **Depth** (fields nested, fragments expanded): at most [`MAX_DEPTH`], except for documents
+//!   that only introspect the schema (`__schema`, `__type`, `__typename` at the root): standard
+//!   tooling (graphql-js `getIntrospectionQuery()`) nests `ofType` deeper than that; they may
+//!   reach [`MAX_INTROSPECTION_DEPTH`] (the schema's depth limit, which the engine checks).
 //! - **Introspection size**: in any document, list-valued introspection fields (`types`,
 //!   `fields`, `args`, …) nest at most [`MAX_INTROSPECTION_LISTS`] deep (the standard query's
 //!   `types → fields → args`), so an answer never grows beyond a few copies of the schema
 //!   (`fields → type → fields → …` would multiply it at every level).
-use std::sync::{Arc, Mutex};
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
 use async_graphql::parser::types::{ExecutableDocument, Field, FragmentDefinition, Selection, SelectionSet};
-use async_graphql::{ErrorExtensionValues, Name, Positioned, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{ErrorExtensionValues, Name, Positioned, Request, ServerError, ServerResult};
 
 use crate::domain::pagination::{DEFAULT_PAGE, MAX_PAGE};
 
@@ -63,6 +62,8 @@ const MAX_EXPANDED_SELECTIONS: usize = 100_000;
 #[derive(Default, Clone, Copy)]
 struct Facts {
     expanded_too_far: bool,
+    /// Fields nested, fragments expanded (as the engine counts depth).
+    depth: usize,
     root_fields: usize,
     introspection_only: bool,
     introspection_lists: usize,
@@ -107,34 +108,42 @@ fn root_fields<'a>(
     }
 }
 
-/// Walks every selection, fragments expanded, until `steps` runs out.
+/// Walks every selection, fragments expanded, until `steps` runs out; answers the deepest
+/// nesting of fields below `set`.
 fn expand<'a>(
     set: &'a SelectionSet,
     fragments: &'a std::collections::HashMap<Name, Positioned<FragmentDefinition>>,
     seen: &mut Vec<&'a str>,
     steps: &mut usize,
-) {
+) -> usize {
+    let mut deepest = 0;
     for sel in &set.items {
         *steps = steps.saturating_sub(1);
         if *steps == 0 {
-            return;
+            return deepest;
         }
-        match &sel.node {
-            Selection::Field(f) => expand(&f.node.selection_set.node, fragments, seen, steps),
+        let depth = match &sel.node {
+            Selection::Field(f) => 1 + expand(&f.node.selection_set.node, fragments, seen, steps),
             Selection::InlineFragment(f) => expand(&f.node.selection_set.node, fragments, seen, steps),
             Selection::FragmentSpread(s) => {
                 let name = s.node.fragment_name.node.as_str();
                 if seen.contains(&name) {
                     continue;
                 }
-                if let Some(def) = fragments.get(name) {
-                    seen.push(name);
-                    expand(&def.node.selection_set.node, fragments, seen, steps);
-                    seen.pop();
+                match fragments.get(name) {
+                    Some(def) => {
+                        seen.push(name);
+                        let depth = expand(&def.node.selection_set.node, fragments, seen, steps);
+                        seen.pop();
+                        depth
+                    }
+                    None => 0,
                 }
             }
-        }
+        };
+        deepest = deepest.max(depth);
     }
+    deepest
 }
 
 /// The deepest nesting of list-valued introspection fields under `set`.
@@ -203,7 +212,8 @@ fn facts(doc: &ExecutableDocument) -> Facts {
         }
     }
     for (_, op) in doc.operations.iter() {
-        expand(&op.node.selection_set.node, &doc.fragments, &mut Vec::new(), &mut steps);
+        let depth = expand(&op.node.selection_set.node, &doc.fragments, &mut Vec::new(), &mut steps);
+        facts.depth = facts.depth.max(depth);
     }
     facts.expanded_too_far = steps == 0;
     facts
@@ -231,75 +241,41 @@ fn refuse_wide(facts: &Facts) -> ServerResult<()> {
     Ok(())
 }
 
-/// Installs the checks on a schema.
-pub struct Limits;
-
-impl ExtensionFactory for Limits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsExtension { facts: Mutex::new(None) })
-    }
+/// The message for a document over the cost budget, in place of the engine's own.
+pub fn too_complex() -> String {
+    format!(
+        "Query is too complex: it costs more than the budget of {MAX_COMPLEXITY} per request (a list field costs \
+         its `first` times what each item selects)"
+    )
 }
 
-struct LimitsExtension {
-    facts: Mutex<Option<Facts>>,
+/// The engine's words for a document over the schema's cost limit ([`MAX_COMPLEXITY`]).
+pub const ENGINE_TOO_COMPLEX: &str = "Query is too complex.";
+
+/// Every request check, before the engine runs the request: parses it (once; the engine runs
+/// the parsed document) and refuses what is too wide, too deep, or holds control characters.
+/// A document that does not parse passes: the engine answers with its syntax error.
+pub fn admit(request: &mut Request) -> ServerResult<()> {
+    // The variables step aside while the parsed document is borrowed.
+    let variables = std::mem::take(&mut request.variables);
+    let checked = match request.parsed_query() {
+        Ok(doc) => check(doc, &variables),
+        Err(_) => Ok(()),
+    };
+    request.variables = variables;
+    checked
 }
 
-#[async_trait::async_trait]
-impl Extension for LimitsExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        // Analysed before the library's own parse step, whose checks (recursion depth,
-        // directives) expand fragments without bound. A document that does not parse is left
-        // to the library, which explains why.
-        // A text seen before is read from its kept document (`documents`) instead.
-        let kept = super::documents::kept(query).await;
-        let analysed = match &kept {
-            Some(doc) => Some(doc.clone()),
-            None => async_graphql::parser::parse_query(query).ok().map(Arc::new),
-        };
-        if let Some(doc) = analysed {
-            let facts = facts(&doc);
-            refuse_wide(&facts)?;
-            if let Ok(mut slot) = self.facts.lock() {
-                *slot = Some(facts);
-            }
-        }
-        let doc = super::documents::kept_or_parsed(query, kept, next.run(ctx, query, variables)).await?;
-        super::text::check(&doc, variables)?;
-        Ok(doc)
+fn check(doc: &ExecutableDocument, variables: &async_graphql::Variables) -> ServerResult<()> {
+    let facts = facts(doc);
+    refuse_wide(&facts)?;
+    if !facts.introspection_only && facts.depth > MAX_DEPTH {
+        return Err(refusal(format!(
+            "Query is nested too deep: depth {}, more than the limit of {MAX_DEPTH}",
+            facts.depth
+        )));
     }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let facts = self.facts.lock().ok().and_then(|f| *f);
-        let Some(facts) = facts else {
-            return Err(vec![refusal("the document could not be analysed".into())]);
-        };
-        let result = next.run(ctx).await?;
-        let depth_limit = if facts.introspection_only { MAX_INTROSPECTION_DEPTH } else { MAX_DEPTH };
-        if result.depth > depth_limit {
-            return Err(vec![refusal(format!(
-                "Query is nested too deep: depth {}, more than the limit of {depth_limit}",
-                result.depth
-            ))]);
-        }
-        if result.complexity > MAX_COMPLEXITY {
-            return Err(vec![refusal(format!(
-                "Query is too complex: it costs {}, more than the budget of {MAX_COMPLEXITY} per request \
-                 (a list field costs its `first` times what each item selects)",
-                result.complexity
-            ))]);
-        }
-        Ok(result)
-    }
+    super::text::check(doc, variables)
 }
 
 #[cfg(test)]

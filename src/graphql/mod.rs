@@ -17,7 +17,6 @@ macro_rules! mirror_enum {
 }
 
 pub mod cache;
-mod documents;
 mod events;
 mod federation;
 mod feed;
@@ -98,6 +97,46 @@ pub type WeaveSchema = Schema<Query, Mutation, Subscription>;
 
 pub use limits::{MAX_COMPLEXITY, MAX_DEPTH};
 
+/// Runs a request: the request checks ([`limits::admit`]), then the engine. Every transport
+/// (HTTP, WebSocket) comes in here.
+pub async fn execute(schema: &WeaveSchema, mut request: async_graphql::Request) -> async_graphql::Response {
+    if let Err(refused) = limits::admit(&mut request) {
+        return async_graphql::Response::from_errors(vec![refused]);
+    }
+    let mut response = schema.execute(request).await;
+    reword(&mut response);
+    response
+}
+
+/// [`execute`] for a subscription (or any operation sent over a socket): a stream of answers.
+pub fn execute_stream(
+    schema: &WeaveSchema,
+    mut request: async_graphql::Request,
+    session: std::sync::Arc<async_graphql::Data>,
+) -> futures_util::stream::BoxStream<'static, async_graphql::Response> {
+    use futures_util::StreamExt as _;
+    if let Err(refused) = limits::admit(&mut request) {
+        return futures_util::stream::once(std::future::ready(async_graphql::Response::from_errors(vec![refused])))
+            .boxed();
+    }
+    schema
+        .execute_stream_with_session_data(request, session)
+        .map(|mut response| {
+            reword(&mut response);
+            response
+        })
+        .boxed()
+}
+
+/// The engine's refusal of a costly document, in our words (with the budget).
+fn reword(response: &mut async_graphql::Response) {
+    for error in &mut response.errors {
+        if error.message == limits::ENGINE_TOO_COMPLEX {
+            error.message = limits::too_complex();
+        }
+    }
+}
+
 pub fn build_schema(state: Option<State>, federation: Option<Federation>) -> WeaveSchema {
     schema_builder(state, federation).finish()
 }
@@ -123,11 +162,11 @@ fn schema_builder(
     federation: Option<Federation>,
 ) -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
-        // The one extension, the request checks (`limits`): cost, width and depth
-        // (introspection-only documents may nest deeper), no control characters in any string
-        // (`text`), and parsed documents kept by their text (`documents`). One, not three: the
-        // engine runs every field of an answer through each extension's `resolve` hook.
-        .extension(limits::Limits)
+        // No extension: the request checks run before the engine (`limits::admit`), because
+        // the engine runs every field of an answer through each extension's `resolve` hook.
+        // The cost budget and the introspection depth are the engine's to count.
+        .limit_complexity(limits::MAX_COMPLEXITY)
+        .limit_depth(limits::MAX_INTROSPECTION_DEPTH)
         .limit_recursive_depth(32)
         .limit_directives(20)
         .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME)

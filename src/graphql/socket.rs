@@ -128,7 +128,7 @@ impl Executor for SocketExecutor {
     /// Not used by the engine (every operation is a stream); checks all the same.
     async fn execute(&self, request: Request) -> Response {
         match self.check().await {
-            Ok(viewer) => self.schema.execute(Self::prepare(request, viewer)).await,
+            Ok(viewer) => super::execute(&self.schema, Self::prepare(request, viewer)).await,
             Err(Close(_, why)) => Response::from_errors(vec![async_graphql::ServerError::new(why, None)]),
         }
     }
@@ -144,7 +144,7 @@ impl Executor for SocketExecutor {
                 }
             };
             let request = Self::prepare(request, viewer);
-            let responses = this.schema.execute_stream_with_session_data(request, session_data.unwrap_or_default());
+            let responses = super::execute_stream(&this.schema, request, session_data.unwrap_or_default());
             Some(futures_util::stream::unfold((responses, this), |(mut responses, this)| async move {
                 let response = responses.next().await?;
                 if let Err(close) = this.check_if_older(RECHECK_ON_EVENT).await {

@@ -8,6 +8,7 @@ mod client_app;
 mod content_keys;
 mod delivery;
 mod event_federation;
+mod event_lists;
 mod events;
 mod federation;
 mod fixtures;

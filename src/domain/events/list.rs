@@ -117,7 +117,7 @@ pub async fn list(
     }
     cond = cond.add(listable(viewer)?);
     let total = if page.count_total { event::Entity::find().filter(cond.clone()).count(&state.db).await? } else { 0 };
-    let mut q = event::Entity::find().filter(cond);
+    let mut q = rows_select(state.db.get_database_backend(), page.without_long).filter(cond);
     if let Some((starts, id)) = page.after {
         q = q.filter(if filter.descending {
             Condition::any()
@@ -208,13 +208,53 @@ pub struct EventPage {
     pub after: Option<(DateTime<Utc>, Uuid)>,
     /// Whether to count all matches (`totalCount`): a statement of its own.
     pub count_total: bool,
+    /// Whether the rows may leave out what only an event's own page shows ([`LONG_COLUMNS`]):
+    /// the caller shows none of it.
+    pub without_long: bool,
 }
 
 impl EventPage {
     pub fn new(first: Option<i32>, after: Option<&str>) -> AppResult<Self> {
         let first = PageRequest::new(first, None)?.first;
-        Ok(EventPage { first, after: after.map(decode_cursor).transpose()?, count_total: true })
+        Ok(EventPage { first, after: after.map(decode_cursor).transpose()?, count_total: true, without_long: false })
     }
+}
+
+/// The columns a list may leave out: long texts and the documents (JSON) that only an event's
+/// own page shows. A row read without them has them empty (no text, empty lists), so only a
+/// caller that shows none of them may ask for that ([`EventPage::without_long`]).
+pub const LONG_COLUMNS: [event::Column; 7] = [
+    event::Column::Description,
+    event::Column::DescriptionHtml,
+    event::Column::RefundPolicy,
+    event::Column::Agenda,
+    event::Column::Faq,
+    event::Column::Facilitators,
+    event::Column::Tags,
+];
+
+/// The select of a page's rows: every column, or with [`LONG_COLUMNS`] read as empty.
+fn rows_select(backend: sea_orm::DbBackend, without_long: bool) -> sea_orm::Select<event::Entity> {
+    use sea_orm::{ColumnTrait as _, IdenStatic as _, Iterable as _};
+    let q = event::Entity::find();
+    if !without_long {
+        return q;
+    }
+    let empty_list = match backend {
+        sea_orm::DbBackend::Postgres => "'[]'::json",
+        _ => "'[]'",
+    };
+    let mut q = q
+        .select_only()
+        .columns(event::Column::iter().filter(|c| !LONG_COLUMNS.iter().any(|l| l.as_str() == c.as_str())));
+    for column in LONG_COLUMNS {
+        let empty = match column.def().get_column_type() {
+            sea_orm::ColumnType::Json | sea_orm::ColumnType::JsonBinary => Expr::cust(empty_list),
+            _ => Expr::cust("NULL"),
+        };
+        q = q.expr_as(empty, column.as_str());
+    }
+    q
 }
 
 /// The cursor of an event in start-time order.

@@ -25,6 +25,7 @@ pub async fn list_events(
 ) -> Result<Conn<Event>> {
     let mut page = EventPage::new(first, after.as_deref())?;
     page.count_total = wants_total(ctx);
+    page.without_long = !shows_long(ctx);
     let filter = DomainFilter {
         group_handle: filter.group_handle,
         from: filter.from,
@@ -41,6 +42,17 @@ pub async fn list_events(
     let page = events::list(ctx.state(), ctx.viewer(), filter, page).await?;
     prime(ctx, &page.items).await?;
     Ok(event_connection(page))
+}
+
+/// The fields that show what `events::LONG_COLUMNS` hold: a page that selects none of them
+/// (under `edges.node` or `nodes`) reads its rows without those columns.
+const LONG_FIELDS: [&str; 7] =
+    ["description", "descriptionSource", "refundPolicy", "agenda", "faq", "facilitators", "tags"];
+
+fn shows_long(ctx: &Context<'_>) -> bool {
+    let look = ctx.look_ahead();
+    let (edges, nodes) = (look.field("edges").field("node"), look.field("nodes"));
+    LONG_FIELDS.iter().any(|f| edges.field(f).exists() || nodes.field(f).exists())
 }
 
 /// Loads what the selected fields of a list's events need, one batch per kind, before the

@@ -150,7 +150,10 @@ impl UrlVerifier for BlocklistVerifier {
 /// loopback peers; otherwise https only, no explicit ports, no private addresses.
 pub async fn build(state: State) -> anyhow::Result<Federation> {
     let debug = state.config.federation_debug;
+    // No proxy from the environment: a proxy would resolve the remote names itself, past the
+    // resolver below that refuses private addresses.
     let client = reqwest::Client::builder()
+        .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
         .connect_timeout(Duration::from_secs(5))

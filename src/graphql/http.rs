@@ -201,6 +201,7 @@ async fn execute_request(
     cacheable: bool,
 ) -> HttpResponse {
     let authorization = bearer(req.headers());
+    super::documents::prepare(&mut request).await;
     let is_query = runs_query(&mut request);
     // The data version: for the anonymous cache, and for queries' shared rows.
     let version = match &state.data_version {
@@ -310,16 +311,7 @@ async fn run(
     let viewer = resolve_viewer_at(state, authorization, shared).await;
     let operation = crate::metrics::enabled()
         .then(|| request.operation_name.clone().or_else(|| crate::metrics::first_operation_name(&request.query)));
-    let mut response = super::execute(schema, request.data(viewer)).await;
-    // Errors raised by the engine itself (syntax, validation, limits, input coercion) carry
-    // no code; every error a client sees has one.
-    for error in &mut response.errors {
-        let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
-        if !has_code {
-            error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
-        }
-    }
-
+    let response = super::execute(schema, request.data(viewer)).await;
     // A response with errors but no data, whose errors have no path, failed before execution
     // (syntax, validation, unknown operation): a request error.
     let request_failed = response.data == async_graphql::Value::Null
@@ -363,7 +355,7 @@ pub fn operation_type(query: &str, operation_name: Option<&str>) -> Option<Opera
     type_in(&async_graphql::parser::parse_query(query).ok()?, operation_name)
 }
 
-/// Whether a request runs a query. Parses the request (once: the engine runs the parsed document).
+/// Whether a request runs a query, read from its parsed document (the engine runs that one).
 fn runs_query(request: &mut async_graphql::Request) -> bool {
     let name = request.operation_name.clone();
     let ty = request.parsed_query().ok().and_then(|doc| type_in(doc, name.as_deref()));

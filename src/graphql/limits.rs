@@ -1,7 +1,8 @@
 //! What one GraphQL document may cost, checked before the engine runs anything.
 //!
-//! [`admit`] runs every request check on every transport (HTTP and WebSocket): it parses the
-//! request once (the engine then runs that parsed document), refuses documents that are too
+//! [`admit`] runs every request check on every transport (HTTP and WebSocket) on the request's
+//! parsed document (parsed once, or a copy of the one kept for its text on HTTP: `documents`;
+//! the engine runs that document), refuses documents that are too
 //! wide or too deep, and refuses control characters (`text`). The schema sets the engine's own
 //! cost limit. These checks are not an engine extension: the engine passes every field of an
 //! answer through each extension's `resolve` hook as soon as there is one, a boxed future and two
@@ -123,6 +124,8 @@ fn expand<'a>(
             return deepest;
         }
         let depth = match &sel.node {
+            // The engine does not count `__typename` (it has no selection).
+            Selection::Field(f) if f.node.name.node == "__typename" => 0,
             Selection::Field(f) => 1 + expand(&f.node.selection_set.node, fragments, seen, steps),
             Selection::InlineFragment(f) => expand(&f.node.selection_set.node, fragments, seen, steps),
             Selection::FragmentSpread(s) => {
@@ -241,16 +244,21 @@ fn refuse_wide(facts: &Facts) -> ServerResult<()> {
     Ok(())
 }
 
-/// The message for a document over the cost budget, in place of the engine's own.
-pub fn too_complex() -> String {
-    format!(
-        "Query is too complex: it costs more than the budget of {MAX_COMPLEXITY} per request (a list field costs \
-         its `first` times what each item selects)"
-    )
+/// The engine's refusals of a document over the schema's limits ([`MAX_COMPLEXITY`], and
+/// [`MAX_INTROSPECTION_DEPTH`] for the documents that may nest deeper than [`MAX_DEPTH`]), in
+/// our words, naming the limit.
+pub fn reworded(engine_message: &str) -> Option<String> {
+    match engine_message {
+        "Query is too complex." => Some(format!(
+            "Query is too complex: it costs more than the budget of {MAX_COMPLEXITY} per request (a list field \
+             costs its `first` times what each item selects)"
+        )),
+        "Query is nested too deep." => Some(format!(
+            "Query is nested too deep: more than the limit of {MAX_INTROSPECTION_DEPTH} for introspection"
+        )),
+        _ => None,
+    }
 }
-
-/// The engine's words for a document over the schema's cost limit ([`MAX_COMPLEXITY`]).
-pub const ENGINE_TOO_COMPLEX: &str = "Query is too complex.";
 
 /// Every request check, before the engine runs the request: parses it (once; the engine runs
 /// the parsed document) and refuses what is too wide, too deep, or holds control characters.
@@ -290,6 +298,22 @@ mod tests {
         assert_eq!(page_cost(Some(i32::MAX), 3), 301);
         assert_eq!(page_cost(Some(-5), 3), 1);
         assert_eq!(page_cost(Some(100), usize::MAX), COST_CEILING);
+    }
+
+    #[test]
+    fn depth_counts_fields_through_fragments_as_the_engine_does() {
+        let parse = |q: &str| async_graphql::parser::parse_query(q).unwrap_or_else(|e| panic!("{q}: {e}"));
+        assert_eq!(facts(&parse("{ a { b { c } } }")).depth, 3);
+        // `__typename` is not counted; fragments count what they hold.
+        assert_eq!(facts(&parse("{ a { b { __typename } } }")).depth, 2);
+        assert_eq!(facts(&parse("{ a { ...F } } fragment F on T { b { ... on T { c { d } } } }")).depth, 4);
+    }
+
+    #[test]
+    fn the_engines_limit_refusals_are_reworded_with_the_limit() {
+        assert!(reworded("Query is too complex.").is_some_and(|m| m.contains("5000")));
+        assert!(reworded("Query is nested too deep.").is_some_and(|m| m.contains("30")));
+        assert!(reworded("something else").is_none());
     }
 
     #[test]

@@ -17,6 +17,7 @@ macro_rules! mirror_enum {
 }
 
 pub mod cache;
+mod documents;
 mod events;
 mod federation;
 mod feed;
@@ -128,11 +129,17 @@ pub fn execute_stream(
         .boxed()
 }
 
-/// The engine's refusal of a costly document, in our words (with the budget).
+/// Errors raised by the engine itself (syntax, validation, limits, input coercion) carry no
+/// code: every error a client sees gets one, and the engine's limit refusals are put in our
+/// words (with the limit).
 fn reword(response: &mut async_graphql::Response) {
     for error in &mut response.errors {
-        if error.message == limits::ENGINE_TOO_COMPLEX {
-            error.message = limits::too_complex();
+        if let Some(ours) = limits::reworded(&error.message) {
+            error.message = ours;
+        }
+        let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
         }
     }
 }

@@ -98,7 +98,11 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
     // Servers that answered, written alive once each (and only if their health says otherwise
     // or is old); deliveries done, written in one statement.
     let mut answered = std::collections::BTreeSet::new();
-    let mut done = Vec::new();
+    let mut failed = std::collections::BTreeSet::new();
+    // Delivered rows first: a failing write below must not have them sent again.
+    let done: Vec<uuid::Uuid> =
+        outcomes.iter().filter(|(_, o)| matches!(o, Outcome::Sent)).map(|(row, _)| row.id).collect();
+    mark_done(&state, &done).await?;
     for (row, outcome) in outcomes {
         if let Outcome::Postpone(until) = outcome {
             let mut active: delivery::ActiveModel = row.into();
@@ -117,7 +121,6 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
             Outcome::Sent => {
                 report.sent += 1;
                 answered.insert(row.domain);
-                done.push(row.id);
                 continue;
             }
             Outcome::Skipped(why) => {
@@ -136,6 +139,7 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
             Outcome::Retry(why) => {
                 tracing::debug!(inbox = %row.inbox_url, attempt = attempts, error = %why, "delivery failed");
                 record_failure(&state, &row.domain, now).await;
+                failed.insert(row.domain.clone());
                 match BACKOFF_SECS.get((attempts - 1).max(0) as usize) {
                     Some(wait) => {
                         active.next_attempt_at = Set(now + chrono::Duration::seconds(*wait));
@@ -151,9 +155,9 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
         }
         active.update(&state.db).await?;
     }
-    mark_done(&state, &done).await?;
     for domain in answered {
-        if !known_alive(round.health.get(&domain), Utc::now()) {
+        // A failure recorded this round is newer than the health the round read.
+        if failed.contains(&domain) || !known_alive(round.health.get(&domain), Utc::now()) {
             write_alive(&state, &domain).await;
         }
     }

@@ -64,12 +64,6 @@ impl Key {
         Some(Key { media, query: query.to_owned(), operation_name: operation_name.map(str::to_owned), variables })
     }
 
-    /// Whether the operation the request runs is a query (only queries are kept).
-    pub fn is_query(&self) -> bool {
-        super::http::operation_type(&self.query, self.operation_name.as_deref())
-            == Some(async_graphql::parser::types::OperationType::Query)
-    }
-
     fn size(&self) -> usize {
         self.query.len() + self.variables.len() + self.operation_name.as_ref().map_or(0, String::len)
     }

@@ -169,27 +169,23 @@ async fn execute(
     if !matches!(body.extensions, None | Some(serde_json::Value::Null) | Some(serde_json::Value::Object(_))) {
         return request_error(media, actix_web::http::StatusCode::BAD_REQUEST, "`extensions` must be an object");
     }
+    let mut request = async_graphql::Request::new(query).variables(variables);
+    if let Some(name) = operation_name {
+        request = request.operation_name(name);
+    }
+    super::documents::prepare(&mut request).await;
     // GET must not change anything: find the operation that would run.
-    if is_get
-        && matches!(
-            operation_type(&query, operation_name.as_deref()),
-            Some(OperationType::Mutation) | Some(OperationType::Subscription)
-        )
-    {
+    if is_get && matches!(operation(&mut request), Some(OperationType::Mutation) | Some(OperationType::Subscription)) {
         return HttpResponse::MethodNotAllowed()
             .insert_header((header::ALLOW, "POST"))
             .content_type(format!("{media}; charset=utf-8"))
             .json(serde_json::json!({"errors": [{"message": "only queries may be sent with GET; use POST"}]}));
     }
-
-    let mut request = async_graphql::Request::new(query).variables(variables);
-    if let Some(name) = operation_name {
-        request = request.operation_name(name);
-    }
     execute_request(state, schema, cache, req, media, request, true).await
 }
 
-/// Runs a request that passed the transport's checks. `cacheable`: an anonymous query may be
+/// Runs a request that passed the transport's checks, its document prepared
+/// (`documents::prepare`). `cacheable`: an anonymous query may be
 /// answered from the cache (see `cache`), or by the identical request already computing it.
 async fn execute_request(
     state: web::Data<State>,
@@ -201,8 +197,7 @@ async fn execute_request(
     cacheable: bool,
 ) -> HttpResponse {
     let authorization = bearer(req.headers());
-    super::documents::prepare(&mut request).await;
-    let is_query = runs_query(&mut request);
+    let is_query = operation(&mut request) == Some(OperationType::Query);
     // The data version: for the anonymous cache, and for queries' shared rows.
     let version = match &state.data_version {
         Some(data) if is_query || (authorization.is_none() && cacheable) => data.current().await,
@@ -349,17 +344,10 @@ async fn run(
     }
 }
 
-/// The type of the operation a request would run: `None` when the document does not parse or
-/// names no single operation (execution then reports why).
-pub fn operation_type(query: &str, operation_name: Option<&str>) -> Option<OperationType> {
-    type_in(&async_graphql::parser::parse_query(query).ok()?, operation_name)
-}
-
-/// Whether a request runs a query, read from its parsed document (the engine runs that one).
-fn runs_query(request: &mut async_graphql::Request) -> bool {
+/// The operation a request runs, read from its parsed document (the engine runs that one).
+fn operation(request: &mut async_graphql::Request) -> Option<OperationType> {
     let name = request.operation_name.clone();
-    let ty = request.parsed_query().ok().and_then(|doc| type_in(doc, name.as_deref()));
-    ty == Some(OperationType::Query)
+    request.parsed_query().ok().and_then(|doc| type_in(doc, name.as_deref()))
 }
 
 fn type_in(
@@ -414,7 +402,10 @@ async fn post(
                 );
             }
             return match super::upload::receive(payload, full_type.as_deref(), state.config.max_body_bytes).await {
-                Ok(request) => execute_request(state, schema, cache, req, media, request, false).await,
+                Ok(mut request) => {
+                    super::documents::prepare(&mut request).await;
+                    execute_request(state, schema, cache, req, media, request, false).await
+                }
                 Err((status, message)) => request_error(media, status, message),
             };
         }

@@ -104,6 +104,11 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
         outcomes.iter().filter(|(_, o)| matches!(o, Outcome::Sent)).map(|(row, _)| row.id).collect();
     mark_done(&state, &done).await?;
     for (row, outcome) in outcomes {
+        if let Outcome::Sent = outcome {
+            report.sent += 1;
+            answered.insert(row.domain);
+            continue;
+        }
         if let Outcome::Postpone(until) = outcome {
             let mut active: delivery::ActiveModel = row.into();
             active.next_attempt_at = Set(until);
@@ -118,11 +123,6 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
         active.locked_until = Set(None);
         active.updated_at = Set(Utc::now());
         match outcome {
-            Outcome::Sent => {
-                report.sent += 1;
-                answered.insert(row.domain);
-                continue;
-            }
             Outcome::Skipped(why) => {
                 active.state = Set(DeliveryState::Skipped);
                 active.last_error = Set(Some(why));
@@ -135,10 +135,9 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
                 report.failed += 1;
                 answered.insert(row.domain);
             }
-            Outcome::Postpone(_) => {}
+            Outcome::Sent | Outcome::Postpone(_) => {}
             Outcome::Retry(why) => {
                 tracing::debug!(inbox = %row.inbox_url, attempt = attempts, error = %why, "delivery failed");
-                record_failure(&state, &row.domain, now).await;
                 failed.insert(row.domain.clone());
                 match BACKOFF_SECS.get((attempts - 1).max(0) as usize) {
                     Some(wait) => {
@@ -154,6 +153,10 @@ pub async fn run_once(fed: &Federation, now: DateTime<Utc>, limit: u64) -> Resul
             }
         }
         active.update(&state.db).await?;
+    }
+    // One failure per server and round, however many of its deliveries failed.
+    for domain in &failed {
+        record_failure(&state, domain, now).await;
     }
     for domain in answered {
         // A failure recorded this round is newer than the health the round read.

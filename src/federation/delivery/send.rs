@@ -1,6 +1,5 @@
 //! Sending one delivery (signed by `sign.rs`), and what came of it.
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::EntityTrait;
@@ -49,9 +48,10 @@ fn refused_inbox(state: &AppState, inbox: &Url) -> Option<&'static str> {
     None
 }
 
-/// An activity ready to sign: its document (serialised once) and its signer. Loaded once per
+/// An activity ready to sign: its document as stored (shared by its deliveries, not copied)
+/// and its signer. Loaded once per
 /// round for all the deliveries of that activity (a group's post goes to many inboxes).
-pub(super) type Ready = Result<(Arc<Vec<u8>>, ApActor), Outcome>;
+pub(super) type Ready = Result<(bytes::Bytes, ApActor), Outcome>;
 
 pub(super) async fn load_activity(state: &AppState, activity_id: uuid::Uuid) -> Ready {
     let activity = match outbound_activity::Entity::find_by_id(activity_id).one(&state.db).await {
@@ -66,7 +66,7 @@ pub(super) async fn load_activity(state: &AppState, activity_id: uuid::Uuid) -> 
     };
     // Sent exactly as stored; it must still be one JSON object.
     match serde_json::from_str::<serde_json::Value>(&activity.payload) {
-        Ok(serde_json::Value::Object(_)) => Ok((Arc::new(activity.payload.into_bytes()), signer)),
+        Ok(serde_json::Value::Object(_)) => Ok((bytes::Bytes::from(activity.payload), signer)),
         _ => Err(Outcome::Skipped("stored activity is malformed".into())),
     }
 }
@@ -122,7 +122,7 @@ pub(super) async fn send(
         Ok(r) => r,
         Err(outcome) => return outcome.clone(),
     };
-    match fed.outbound().post(signer, &inbox, body.as_ref().clone()).await {
+    match fed.outbound().post(signer, &inbox, body.clone()).await {
         Ok(response) => answered(response).await,
         Err(PostError::Key) => Outcome::Skipped("the signing actor's key cannot be read".into()),
         Err(PostError::Failed(e)) => Outcome::Retry(e),

@@ -69,7 +69,7 @@ impl Outbound {
         &self,
         signer: &ApActor,
         inbox: &Url,
-        body: Vec<u8>,
+        body: bytes::Bytes,
     ) -> Result<reqwest::Response, PostError> {
         let key = self.key(signer).ok_or(PostError::Key)?;
         let host = match inbox.port() {

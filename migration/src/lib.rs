@@ -1,6 +1,8 @@
 //! Database migrations for Weave. One file per migration; they run automatically at start-up.
 pub use sea_orm_migration::prelude::*;
 
+pub mod data_version;
+
 mod m0001_foundation;
 mod m0002_federation;
 mod m0003_inbound_handled;
@@ -28,6 +30,7 @@ mod m0024_instance_profile;
 mod m0025_reports;
 mod m0026_mail;
 mod m0027_search_kinds;
+mod m0028_data_version;
 mod tag_rows;
 
 pub struct Migrator;
@@ -63,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0025_reports::Migration),
             Box::new(m0026_mail::Migration),
             Box::new(m0027_search_kinds::Migration),
+            Box::new(m0028_data_version::Migration),
         ]
     }
 }

@@ -42,13 +42,15 @@ impl StatementCounter {
     }
 }
 
-/// Connects, applies pending migrations, and counts the statements run from then on.
+/// Connects, applies pending migrations, and counts the statements run from then on (and
+/// notes the tables they name for a [`version::recording`] in progress).
 pub async fn connect_counted(url: &str, pool: Option<u32>) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
     let mut db = connect(url, pool).await?;
     let counter = StatementCounter::default();
     let inner = counter.0.clone();
-    db.set_metric_callback(move |_| {
+    db.set_metric_callback(move |info| {
         inner.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        version::saw(&info.statement.sql);
     });
     Ok((db, counter))
 }

@@ -3,9 +3,9 @@
 //! reads its page's organisers, authors and host groups, and the signed-in member's own row,
 //! from memory instead of the database.
 //!
-//! - **Keyed by the data version** a request read before it began: any commit, by this
-//!   process or another replica, moves the version, and the next request starts a new
-//!   generation. A row kept under a version was read after that version was current, so it is
+//! - **Keyed by the data version** a request read before it began (the token of its
+//!   `db::version::Snapshot`): any commit, by this process or another replica, moves a
+//!   table's counter and so the token, and the next request starts a new generation. A row kept under a version was read after that version was current, so it is
 //!   never older than what the request reading it was promised.
 //! - **Rows, never answers**: who may see a member, a group or an event is still decided by
 //!   the fields that hand them out, for each request's own viewer.

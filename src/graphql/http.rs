@@ -210,9 +210,10 @@ async fn execute_request(
         }
     }
     let rows = req.app_data::<web::Data<crate::domain::shared_rows::SharedRows>>();
-    let shared = match (rows, version.as_deref()) {
-        (Some(rows), Some(v)) if is_query => {
-            Some(crate::domain::shared_rows::SharedAt::new(rows.clone().into_inner(), v))
+    // Not for an answer that may be kept: its tables are learnt from the statements it runs.
+    let shared = match (rows, &version) {
+        (Some(rows), Some(v)) if is_query && cached.is_none() => {
+            Some(crate::domain::shared_rows::SharedAt::new(rows.clone().into_inner(), v.token()))
         }
         _ => None,
     };
@@ -224,8 +225,8 @@ async fn execute_request(
         None => run(&state, &schema, authorization.as_deref(), shared.as_ref(), media, request).await,
         // Run apart from this request, so that the requests waiting for this computation
         // still get its answer if this one's client goes away.
-        Some((key, version)) => {
-            let anonymous = Anonymous { key, version, is_query, shared };
+        Some((key, at)) => {
+            let anonymous = Anonymous { key, at, is_query };
             let task = actix_web::rt::spawn(answer_anonymous(state, schema, cache, anonymous, media, request));
             task.await.unwrap_or(Err(()))
         }
@@ -243,13 +244,12 @@ struct Answered {
     keepable: bool,
 }
 
-/// What an anonymous request brings to the cache: its key, the data version it began at,
-/// whether it runs a query, and the shared rows it reads.
+/// What an anonymous request brings to the cache: its key, the data as it saw it when it
+/// began, and whether it runs a query.
 struct Anonymous {
     key: Key,
-    version: String,
+    at: std::sync::Arc<crate::db::version::Snapshot>,
     is_query: bool,
-    shared: Option<crate::domain::shared_rows::SharedAt>,
 }
 
 /// An anonymous request's answer: the kept one, the one an identical request is computing, or
@@ -262,19 +262,24 @@ async fn answer_anonymous(
     media: &'static str,
     request: async_graphql::Request,
 ) -> Result<Answered, ()> {
-    let Anonymous { key, version, is_query, shared } = anonymous;
+    let Anonymous { key, at, is_query } = anonymous;
+    let Some(data) = &state.data_version else { return run(&state, &schema, None, None, media, request).await };
     let mut request = Some(request);
     let mut own = None;
     let kept = cache
-        .get_or_compute(key, version.clone(), async {
+        .get_or_compute(key, &at, async {
             let request = request.take()?;
-            let answered = run(&state, &schema, None, shared.as_ref(), media, request).await;
-            let unchanged = match &state.data_version {
-                Some(data) => data.current().await.as_deref() == Some(version.as_str()),
-                None => false,
-            };
+            let (answered, reads) = crate::db::version::recording(data.tables(), async {
+                run(&state, &schema, None, None, media, request).await
+            })
+            .await;
             let keep = match &answered {
-                Ok(a) if a.keepable && is_query && unchanged => Some(a.body.clone()),
+                Ok(a) if a.keepable && is_query => {
+                    // Kept only if what it read did not change while it was computed.
+                    let now = data.current().await;
+                    now.filter(|now| now.pick(reads) == at.pick(reads))
+                        .map(|_| crate::graphql::cache::Computed { body: a.body.clone(), reads })
+                }
                 _ => None,
             };
             own = Some(answered);
@@ -287,7 +292,7 @@ async fn answer_anonymous(
         (None, Ok(body)) => Ok(Answered { status: actix_web::http::StatusCode::OK, body, keepable: true }),
         // The computation waited for kept nothing: compute this request's own answer.
         (None, Err(_)) => match request {
-            Some(request) => run(&state, &schema, None, shared.as_ref(), media, request).await,
+            Some(request) => run(&state, &schema, None, None, media, request).await,
             None => Err(()),
         },
     }

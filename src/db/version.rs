@@ -8,8 +8,7 @@
 //! The GraphQL response cache (`graphql::cache`) runs an anonymous query [`recording`] which
 //! tables its statements name, and keeps its answer while those tables' counters are unchanged:
 //! a reply in a thread moves the `post` and `thread` counters and leaves the kept events pages
-//! alone. The shared rows (`domain::shared_rows`) use the snapshot's [`token`](Snapshot::token),
-//! which any change moves.
+//! alone. The shared rows (`domain::shared_rows`) are kept the same way, kind by kind.
 //!
 //! The probe has its own connection so that it never waits behind request queries and is not
 //! counted in [`super::StatementCounter`]. Concurrent askers share reads: one read runs at a
@@ -41,7 +40,7 @@ pub struct Tables {
 }
 
 impl Tables {
-    fn new(names: Vec<String>) -> Option<Tables> {
+    pub fn new(names: Vec<String>) -> Option<Tables> {
         if names.len() > MAX_TABLES {
             return None;
         }
@@ -113,7 +112,7 @@ impl Reads {
         self.0[usize::from(table / 64)] |= 1 << (table % 64);
     }
 
-    fn union(self, other: Reads) -> Reads {
+    pub fn union(self, other: Reads) -> Reads {
         Reads([self.0[0] | other.0[0], self.0[1] | other.0[1]])
     }
 
@@ -127,7 +126,7 @@ impl Reads {
     }
 
     #[cfg(test)]
-    pub fn of(tables: &[u8]) -> Reads {
+    pub(crate) fn of(tables: &[u8]) -> Reads {
         let mut reads = Reads::default();
         for t in tables {
             reads.add(*t);
@@ -140,24 +139,17 @@ impl Reads {
 #[derive(Debug)]
 pub struct Snapshot {
     counters: Box<[i64]>,
-    token: String,
 }
 
 impl Snapshot {
     pub fn new(counters: Vec<i64>) -> Snapshot {
-        let token = counters.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        Snapshot { counters: counters.into_boxed_slice(), token }
+        Snapshot { counters: counters.into_boxed_slice() }
     }
 
     /// The counters of the tables in `reads`, in order (a table this snapshot lacks reads as
     /// -1, which no counter ever is).
     pub fn pick(&self, reads: Reads) -> Box<[i64]> {
         reads.positions().map(|i| self.counters.get(i).copied().unwrap_or(-1)).collect()
-    }
-
-    /// A text that changes whenever any counter does.
-    pub fn token(&self) -> &str {
-        &self.token
     }
 }
 
@@ -180,14 +172,23 @@ pub async fn recording<F: Future>(tables: Arc<Tables>, work: F) -> (F::Output, R
     (output, seen)
 }
 
+/// Tells the [`recording`] in progress, if any, that its computation read `reads` (rows it
+/// took from memory that were read from them).
+pub fn note(reads: Reads) {
+    if reads != Reads::default() {
+        let _ = RECORDER.try_with(|r| {
+            r.seen[0].fetch_or(reads.0[0], Ordering::SeqCst);
+            r.seen[1].fetch_or(reads.0[1], Ordering::SeqCst);
+        });
+    }
+}
+
 /// Called for every statement run on the request connection (its metric callback): within
 /// [`recording`], notes the tables the statement names.
 pub fn saw(sql: &str) {
-    let _ = RECORDER.try_with(|r| {
-        let named = r.tables.named_in(sql);
-        r.seen[0].fetch_or(named.0[0], Ordering::SeqCst);
-        r.seen[1].fetch_or(named.0[1], Ordering::SeqCst);
-    });
+    if let Ok(named) = RECORDER.try_with(|r| r.tables.named_in(sql)) {
+        note(named);
+    }
 }
 
 /// Starts `work` as a task of its own that records into the starting task's [`recording`], if
@@ -311,7 +312,6 @@ mod tests {
         let s = Snapshot::new(vec![5, 7, 9, 11]);
         assert_eq!(&*s.pick(Reads::of(&[1, 3])), &[7, 11]);
         assert_eq!(&*s.pick(Reads::of(&[100])), &[-1]);
-        assert_eq!(s.token(), "5,7,9,11");
         assert!(Reads::of(&[1]).within(Reads::of(&[1, 3])));
         assert!(!Reads::of(&[1, 70]).within(Reads::of(&[1, 3])));
     }

@@ -1,20 +1,24 @@
 //! Rows that read the same whoever asks (members, groups, an event's hosts), kept between
-//! requests while the committed data is unchanged (`db::version`): a client app's next query
-//! reads its page's organisers, authors and host groups, and the signed-in member's own row,
-//! from memory instead of the database.
+//! requests while the tables they were read from are unchanged (`db::version`): a client app's
+//! next query reads its page's organisers, authors and host groups, and the signed-in member's
+//! own row, from memory instead of the database, also while replies are being written.
 //!
-//! - **Keyed by the data version** a request read before it began (the token of its
-//!   `db::version::Snapshot`): any commit, by this process or another replica, moves a
-//!   table's counter and so the token, and the next request starts a new generation. A row kept under a version was read after that version was current, so it is
-//!   never older than what the request reading it was promised.
+//! - **Kept with the tables they were read from**: the statements that fetch a kind's rows are
+//!   recorded (`db::version::recording`), and its generation answers a request only while
+//!   those tables' counters, as the request read them before it began, are the ones the
+//!   generation was started under. A commit to one of them, by this process or another
+//!   replica, starts a new generation. A row kept was read after those counters were current,
+//!   so it is never older than what the request reading it was promised.
 //! - **Rows, never answers**: who may see a member, a group or an event is still decided by
 //!   the fields that hand them out, for each request's own viewer.
-//! - **Queries only** (the caller's rule): a mutation reads its own writes, which the version
-//!   it began with does not cover. (A query that looks an actor up on another server may
-//!   store what it found, and still answer with the row kept before: never older than the
-//!   version it began at.)
+//! - **Queries only** (the caller's rule): a mutation reads its own writes, which the counters
+//!   it began with do not cover. (A query that looks an actor up on another server may store
+//!   what it found, and still answer with the row kept before: never older than the counters
+//!   it began at.)
+//! - **Recorded**: a computation being recorded for the response cache is told which tables
+//!   the rows it took from here were read from, as if it had read them itself.
 //! - **Bounded**: one generation at a time, at most [`MAX_BYTES`] of each kind (weighed by
-//!   their text), and none older than [`MAX_AGE`], whatever the version says.
+//!   their text), and none older than [`MAX_AGE`], whatever the counters say.
 use std::collections::HashMap;
 use std::fmt::{Debug, Write as _};
 use std::future::Future;
@@ -24,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
+use crate::db::version::{note, recording, Reads, Snapshot, Tables};
 use crate::db::{group, member};
 use crate::domain::events::EventHosts;
 
@@ -33,15 +38,17 @@ pub const MAX_BYTES: usize = 8 << 20;
 pub const MAX_AGE: Duration = Duration::from_secs(5);
 
 struct Generation<K, V> {
-    version: Arc<str>,
+    /// The tables its rows were read from, and their counters when it started.
+    reads: Reads,
+    counters: Box<[i64]>,
     born: Instant,
     bytes: usize,
     rows: HashMap<K, V>,
 }
 
 impl<K, V> Generation<K, V> {
-    fn answers(&self, version: &str) -> bool {
-        &*self.version == version && self.born.elapsed() < MAX_AGE
+    fn answers(&self, at: &Snapshot) -> bool {
+        self.born.elapsed() < MAX_AGE && at.pick(self.reads) == self.counters
     }
 }
 
@@ -78,12 +85,14 @@ impl<K: Eq + Hash + Clone, V: Clone + Debug> Kept<K, V> {
         })
     }
 
-    /// The rows kept for `keys` at `version`, and the keys it lacks.
-    fn get(&self, version: &str, keys: &[K]) -> (HashMap<K, V>, Vec<K>) {
+    /// The rows kept for `keys` for a request that read `at`, the keys it lacks, and the tables
+    /// the rows found were read from.
+    fn get(&self, at: &Snapshot, keys: &[K]) -> (HashMap<K, V>, Vec<K>, Reads) {
         let mut found = HashMap::with_capacity(keys.len());
         let mut missing = Vec::new();
         let guard = self.lock();
-        match guard.as_ref().filter(|g| g.answers(version)) {
+        let mut reads = Reads::default();
+        match guard.as_ref().filter(|g| g.answers(at)) {
             Some(g) => {
                 for k in keys {
                     match g.rows.get(k) {
@@ -93,24 +102,42 @@ impl<K: Eq + Hash + Clone, V: Clone + Debug> Kept<K, V> {
                         None => missing.push(k.clone()),
                     }
                 }
+                if !found.is_empty() {
+                    reads = g.reads;
+                }
             }
             None => missing.extend_from_slice(keys),
         }
-        (found, missing)
+        (found, missing, reads)
     }
 
-    /// Keeps rows read at `version` (after it was current); another version's generation, or
-    /// one too old, gives way (and is dropped once the lock is let go).
-    fn keep<'a>(&self, version: &Arc<str>, rows: impl Iterator<Item = (&'a K, &'a V)>)
+    /// Keeps rows read from the tables `reads` by a request that read `at` before: in the
+    /// generation that answers `at` (which then follows `reads` too), or else in a new one
+    /// (the old one is dropped once the lock is let go).
+    fn keep<'a>(&self, at: &Snapshot, reads: Reads, rows: impl Iterator<Item = (&'a K, &'a V)>)
     where
         K: 'a,
         V: 'a,
     {
         let mut guard = self.lock();
         let mut old = None;
-        if !guard.as_ref().is_some_and(|g| g.answers(version)) {
-            let fresh = Generation { version: version.clone(), born: Instant::now(), bytes: 0, rows: HashMap::new() };
-            old = guard.replace(fresh);
+        match guard.as_mut().filter(|g| g.answers(at)) {
+            Some(g) => {
+                // Its rows depend on its tables only, which `at` agrees with: they hold under
+                // the union as well.
+                g.reads = g.reads.union(reads);
+                g.counters = at.pick(g.reads);
+            }
+            None => {
+                let fresh = Generation {
+                    reads,
+                    counters: at.pick(reads),
+                    born: Instant::now(),
+                    bytes: 0,
+                    rows: HashMap::new(),
+                };
+                old = guard.replace(fresh);
+            }
         }
         if let Some(g) = guard.as_mut() {
             for (k, v) in rows {
@@ -142,16 +169,17 @@ impl Default for SharedRows {
     }
 }
 
-/// The store as one request sees it: at the data version it read before it began.
+/// The store as one request sees it: with the counters it read before it began.
 #[derive(Clone)]
 pub struct SharedAt {
     rows: Arc<SharedRows>,
-    version: Arc<str>,
+    at: Arc<Snapshot>,
+    tables: Arc<Tables>,
 }
 
 impl SharedAt {
-    pub fn new(rows: Arc<SharedRows>, version: &str) -> Self {
-        SharedAt { rows, version: Arc::from(version) }
+    pub fn new(rows: Arc<SharedRows>, at: Arc<Snapshot>, tables: Arc<Tables>) -> Self {
+        SharedAt { rows, at, tables }
     }
 }
 
@@ -171,10 +199,13 @@ where
 {
     let Some(at) = at else { return fetch(keys.to_vec()).await };
     let kept = kind(&at.rows);
-    let (mut found, missing) = kept.get(&at.version, keys);
+    let (mut found, missing, kept_reads) = kept.get(&at.at, keys);
+    note(kept_reads);
     if !missing.is_empty() {
-        let fetched = fetch(missing).await?;
-        kept.keep(&at.version, fetched.iter());
+        let (fetched, reads) = recording(at.tables.clone(), fetch(missing)).await;
+        note(reads);
+        let fetched = fetched?;
+        kept.keep(&at.at, reads, fetched.iter());
         found.extend(fetched);
     }
     Ok(found)
@@ -188,32 +219,40 @@ mod tests {
         Kept::new()
     }
 
+    fn at(counters: &[i64]) -> Snapshot {
+        Snapshot::new(counters.to_vec())
+    }
+
     #[test]
-    fn a_generation_answers_only_its_own_version() {
+    fn a_generation_answers_while_its_tables_are_unchanged() {
         let k = kept();
-        let v1: Arc<str> = Arc::from("1");
-        k.keep(&v1, [(&1, &"one".to_string())].into_iter());
-        let (found, missing) = k.get("1", &[1, 2]);
+        let t0 = Reads::of(&[0]);
+        k.keep(&at(&[1, 1]), t0, [(&1, &"one".to_string())].into_iter());
+        let (found, missing, reads) = k.get(&at(&[1, 1]), &[1, 2]);
         assert_eq!(found.get(&1).map(String::as_str), Some("one"));
-        assert_eq!(missing, vec![2]);
-        // Another version: nothing kept answers it, and keeping under it drops the old rows.
-        let (found, missing) = k.get("2", &[1]);
+        assert_eq!((missing, reads), (vec![2], t0));
+        assert_eq!(k.get(&at(&[1, 5]), &[1]).0.len(), 1, "another table changed");
+        // Its table changed: nothing kept answers, and keeping drops the old rows.
+        let (found, missing, reads) = k.get(&at(&[2, 5]), &[1]);
         assert!(found.is_empty());
-        assert_eq!(missing, vec![1]);
-        k.keep(&Arc::from("2"), [(&2, &"two".to_string())].into_iter());
-        assert_eq!(k.get("1", &[1]).1, vec![1]);
-        assert_eq!(k.get("2", &[2]).0.len(), 1);
+        assert_eq!((missing, reads), (vec![1], Reads::default()));
+        k.keep(&at(&[2, 5]), t0, [(&2, &"two".to_string())].into_iter());
+        assert_eq!(k.get(&at(&[1, 5]), &[1]).1, vec![1]);
+        assert_eq!(k.get(&at(&[2, 5]), &[2]).0.len(), 1);
+        // Rows read from another table too: the generation follows both.
+        k.keep(&at(&[2, 5]), Reads::of(&[1]), [(&3, &"three".to_string())].into_iter());
+        assert_eq!(k.get(&at(&[2, 5]), &[2, 3]).2, Reads::of(&[0, 1]));
+        assert!(k.get(&at(&[2, 6]), &[2]).0.is_empty(), "table 1 changed");
     }
 
     #[test]
     fn a_generation_weighs_at_most_max_bytes() {
         let k = kept();
-        let v: Arc<str> = Arc::from("1");
         // Rows of about 64 KiB each: 8 MiB holds fewer than 128 of them.
         let rows: Vec<(u32, String)> = (0..200).map(|i| (i, "x".repeat(64 << 10))).collect();
-        k.keep(&v, rows.iter().map(|(a, b)| (a, b)));
+        k.keep(&at(&[1]), Reads::of(&[0]), rows.iter().map(|(a, b)| (a, b)));
         let all: Vec<u32> = rows.iter().map(|(i, _)| *i).collect();
-        let (found, missing) = k.get("1", &all);
+        let (found, missing, _) = k.get(&at(&[1]), &all);
         assert!(!found.is_empty() && found.len() < 128, "{} kept", found.len());
         assert_eq!(found.len() + missing.len(), 200);
     }
@@ -221,17 +260,17 @@ mod tests {
     #[test]
     fn a_generation_answers_nothing_once_too_old() {
         let k = kept();
-        let v: Arc<str> = Arc::from("1");
-        k.keep(&v, [(&1, &"one".to_string())].into_iter());
+        k.keep(&at(&[1]), Reads::of(&[0]), [(&1, &"one".to_string())].into_iter());
         if let Some(g) = k.lock().as_mut() {
             g.born -= MAX_AGE;
         }
-        assert_eq!(k.get("1", &[1]).1, vec![1], "the same version, but too old");
+        assert_eq!(k.get(&at(&[1]), &[1]).1, vec![1], "the same counters, but too old");
     }
 
     #[tokio::test]
     async fn through_fetches_only_what_is_missing() -> Result<(), ()> {
-        let shared = SharedAt::new(Arc::new(SharedRows::default()), "7");
+        let tables = Arc::new(Tables::new(vec!["member".into()]).unwrap_or_else(|| unreachable!()));
+        let shared = SharedAt::new(Arc::new(SharedRows::default()), Arc::new(at(&[7])), tables);
         let id = Uuid::now_v7();
         let fetch_count = std::sync::atomic::AtomicUsize::new(0);
         for _ in 0..3 {

@@ -210,10 +210,9 @@ async fn execute_request(
         }
     }
     let rows = req.app_data::<web::Data<crate::domain::shared_rows::SharedRows>>();
-    // Not for an answer that may be kept: its tables are learnt from the statements it runs.
-    let shared = match (rows, &version) {
-        (Some(rows), Some(v)) if is_query && cached.is_none() => {
-            Some(crate::domain::shared_rows::SharedAt::new(rows.clone().into_inner(), v.token()))
+    let shared = match (rows, &version, &state.data_version) {
+        (Some(rows), Some(at), Some(data)) if is_query => {
+            Some(crate::domain::shared_rows::SharedAt::new(rows.clone().into_inner(), at.clone(), data.tables()))
         }
         _ => None,
     };
@@ -226,7 +225,7 @@ async fn execute_request(
         // Run apart from this request, so that the requests waiting for this computation
         // still get its answer if this one's client goes away.
         Some((key, at)) => {
-            let anonymous = Anonymous { key, at, is_query };
+            let anonymous = Anonymous { key, at, is_query, shared };
             let task = actix_web::rt::spawn(answer_anonymous(state, schema, cache, anonymous, media, request));
             task.await.unwrap_or(Err(()))
         }
@@ -245,11 +244,12 @@ struct Answered {
 }
 
 /// What an anonymous request brings to the cache: its key, the data as it saw it when it
-/// began, and whether it runs a query.
+/// began, whether it runs a query, and the shared rows it reads.
 struct Anonymous {
     key: Key,
     at: std::sync::Arc<crate::db::version::Snapshot>,
     is_query: bool,
+    shared: Option<crate::domain::shared_rows::SharedAt>,
 }
 
 /// An anonymous request's answer: the kept one, the one an identical request is computing, or
@@ -262,15 +262,17 @@ async fn answer_anonymous(
     media: &'static str,
     request: async_graphql::Request,
 ) -> Result<Answered, ()> {
-    let Anonymous { key, at, is_query } = anonymous;
-    let Some(data) = &state.data_version else { return run(&state, &schema, None, None, media, request).await };
+    let Anonymous { key, at, is_query, shared } = anonymous;
+    let Some(data) = &state.data_version else {
+        return run(&state, &schema, None, shared.as_ref(), media, request).await;
+    };
     let mut request = Some(request);
     let mut own = None;
     let kept = cache
         .get_or_compute(key, &at, async {
             let request = request.take()?;
             let (answered, reads) = crate::db::version::recording(data.tables(), async {
-                run(&state, &schema, None, None, media, request).await
+                run(&state, &schema, None, shared.as_ref(), media, request).await
             })
             .await;
             let keep = match &answered {
@@ -292,7 +294,7 @@ async fn answer_anonymous(
         (None, Ok(body)) => Ok(Answered { status: actix_web::http::StatusCode::OK, body, keepable: true }),
         // The computation waited for kept nothing: compute this request's own answer.
         (None, Err(_)) => match request {
-            Some(request) => run(&state, &schema, None, None, media, request).await,
+            Some(request) => run(&state, &schema, None, shared.as_ref(), media, request).await,
             None => Err(()),
         },
     }

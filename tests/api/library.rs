@@ -479,7 +479,7 @@ async fn thread_pages_run_a_fixed_number_of_statements() {
     let (full, v) = statements_for(&app, &threads(12), json!({})).await;
     assert_eq!(v["threads"]["edges"].as_array().unwrap().len(), 12);
     assert_eq!(small, full, "statements grow with the page");
-    assert!(full <= 4, "{full} statements");
+    assert!((1..=4).contains(&full), "{full} statements");
     let posts = |n: usize| {
         format!("query($id: ID!) {{ thread(id: $id) {{ id title postCount posts(first: {n}) {{ totalCount edges {{ node {{ id body createdAt author {{ handle displayName }} }} }} }} }} }}")
     };
@@ -487,5 +487,5 @@ async fn thread_pages_run_a_fixed_number_of_statements() {
     let (full, v) = statements_for(&app, &posts(13), json!({"id": first})).await;
     assert_eq!(v["thread"]["posts"]["edges"].as_array().unwrap().len(), 13);
     assert_eq!(small, full, "statements grow with the page");
-    assert!(full <= 4, "{full} statements");
+    assert!((1..=4).contains(&full), "{full} statements");
 }

@@ -416,12 +416,16 @@ impl Event {
     /// GOING registrants by country and sector, in buckets of at least 5 (smaller ones merge
     /// into `OTHER`); null while fewer than 5 are going.
     async fn attendance(&self, ctx: &Context<'_>) -> Result<Option<Attendance>> {
-        let tally = |v: Vec<(String, i32)>| v.into_iter().map(|(key, count)| Tally { key, count }).collect();
-        Ok(registrations::attendance(&ctx.state().db, &self.0).await?.map(|a| Attendance {
-            going: a.going,
-            by_country: tally(a.by_country),
-            by_sector: tally(a.by_sector),
-        }))
+        // Boxed: its future would otherwise size every field's future of this type.
+        Box::pin(async move {
+            let tally = |v: Vec<(String, i32)>| v.into_iter().map(|(key, count)| Tally { key, count }).collect();
+            Ok(registrations::attendance(&ctx.state().db, &self.0).await?.map(|a| Attendance {
+                going: a.going,
+                by_country: tally(a.by_country),
+                by_sector: tally(a.by_sector),
+            }))
+        })
+        .await
     }
     /// The registrations, for hosts only (null for everyone else).
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
@@ -432,13 +436,17 @@ impl Event {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Option<Conn<Registration>>> {
-        if !self.is_host(ctx).await? {
-            return Ok(None);
-        }
-        let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
-        let rows =
-            registrations::list_for_hosts(ctx.state(), ctx.viewer(), &self.0, status.map(Into::into), page).await?;
-        Ok(Some(connection(rows, |r| r.id, Registration)))
+        // Boxed: its future would otherwise size every field's future of this type.
+        Box::pin(async move {
+            if !self.is_host(ctx).await? {
+                return Ok(None);
+            }
+            let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
+            let rows =
+                registrations::list_for_hosts(ctx.state(), ctx.viewer(), &self.0, status.map(Into::into), page).await?;
+            Ok(Some(connection(rows, |r| r.id, Registration)))
+        })
+        .await
     }
     /// Open requests for held seats (hosts; 0 for others).
     async fn request_count(&self, ctx: &Context<'_>) -> Result<i32> {

@@ -118,9 +118,13 @@ impl Group {
     /// Members and their roles; join requests (PENDING) only for the group's moderators.
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn members(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<Membership>> {
-        let page = domain::pagination::PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
-        let rows = domain::groups::memberships(ctx.state(), ctx.viewer(), self.0.id, page).await?;
-        Ok(connection(rows, |m| m.id, Membership))
+        // Boxed: its future would otherwise size every field's future of this type.
+        Box::pin(async move {
+            let page = domain::pagination::PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
+            let rows = domain::groups::memberships(ctx.state(), ctx.viewer(), self.0.id, page).await?;
+            Ok(connection(rows, |m| m.id, Membership))
+        })
+        .await
     }
     /// Open join requests, oldest first: for the group's moderators (null for everyone else).
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
@@ -130,9 +134,13 @@ impl Group {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Option<Conn<Membership>>> {
-        let page = domain::pagination::PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
-        let rows = domain::groups::join_requests(ctx.state(), ctx.viewer(), self.0.id, page).await?;
-        Ok(rows.map(|rows| connection(rows, |m| m.id, Membership)))
+        // Boxed: its future would otherwise size every field's future of this type.
+        Box::pin(async move {
+            let page = domain::pagination::PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
+            let rows = domain::groups::join_requests(ctx.state(), ctx.viewer(), self.0.id, page).await?;
+            Ok(rows.map(|rows| connection(rows, |m| m.id, Membership)))
+        })
+        .await
     }
     /// Events this group hosts or co-hosts, by start time.
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
@@ -142,25 +150,37 @@ impl Group {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Conn<crate::graphql::events::Event>> {
-        let filter = crate::graphql::events::EventFilter {
-            group_handle: Some(self.0.handle.clone()),
-            include_remote: Some(true),
-            ..Default::default()
-        };
-        crate::graphql::events::list_events(ctx, filter, first, after).await
+        // Boxed: its future would otherwise size every field's future of this type.
+        Box::pin(async move {
+            let filter = crate::graphql::events::EventFilter {
+                group_handle: Some(self.0.handle.clone()),
+                include_remote: Some(true),
+                ..Default::default()
+            };
+            crate::graphql::events::list_events(ctx, filter, first, after).await
+        })
+        .await
     }
     /// Events of other groups this group is invited to co-host and has not answered, soonest
     /// first (at most 50): for the group's admins; empty for everyone else. Answer with
     /// `answerCoHostInvitation`.
     #[graphql(complexity = "50 * child_complexity")]
     async fn co_host_invitations(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::events::Event>> {
-        let rows = domain::events::cohost_invitations(ctx.state(), ctx.viewer(), self.0.id, 50).await?;
-        Ok(rows.into_iter().map(crate::graphql::events::Event).collect())
+        // Boxed: its future would otherwise size every field's future of this type.
+        Box::pin(async move {
+            let rows = domain::events::cohost_invitations(ctx.state(), ctx.viewer(), self.0.id, 50).await?;
+            Ok(rows.into_iter().map(crate::graphql::events::Event).collect())
+        })
+        .await
     }
     /// The viewer's own membership, if any.
     async fn my_membership(&self, ctx: &Context<'_>) -> Result<Option<Membership>> {
-        let Some(me) = ctx.viewer().optional()? else { return Ok(None) };
-        Ok(domain::groups::membership_of(&ctx.state().db, self.0.id, me.id).await?.map(Membership))
+        // Boxed: its future would otherwise size every field's future of this type.
+        Box::pin(async move {
+            let Some(me) = ctx.viewer().optional()? else { return Ok(None) };
+            Ok(domain::groups::membership_of(&ctx.state().db, self.0.id, me.id).await?.map(Membership))
+        })
+        .await
     }
     /// When it was made (for a remote group: when this server first learned of it).
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {

@@ -142,11 +142,15 @@ impl Member {
     /// The secret address of this member's calendar of the events they are GOING to; only for
     /// the member themself.
     async fn calendar_url(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        if !domain::visibility::member_private_visible(&self.0, ctx.viewer()) {
-            return Ok(None);
-        }
-        let token = domain::events::calendar::token(ctx.state(), ctx.viewer()).await?;
-        Ok(Some(domain::events::calendar::url(ctx.state(), &token)))
+        // Boxed: its future would otherwise size every field's future of this type.
+        Box::pin(async move {
+            if !domain::visibility::member_private_visible(&self.0, ctx.viewer()) {
+                return Ok(None);
+            }
+            let token = domain::events::calendar::token(ctx.state(), ctx.viewer()).await?;
+            Ok(Some(domain::events::calendar::url(ctx.state(), &token)))
+        })
+        .await
     }
     /// Whether the account is on this server.
     async fn local(&self) -> bool {
@@ -194,17 +198,21 @@ impl Member {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Option<Conn<crate::graphql::events::Registration>>> {
-        let page = domain::pagination::PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
-        let rows = domain::events::registrations::of_member(
-            ctx.state(),
-            ctx.viewer(),
-            &self.0,
-            upcoming,
-            status.map(Into::into),
-            page,
-        )
-        .await?;
-        Ok(rows.map(|rows| connection(rows, |r| r.id, crate::graphql::events::Registration)))
+        // Boxed: its future would otherwise size every field's future of this type.
+        Box::pin(async move {
+            let page = domain::pagination::PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
+            let rows = domain::events::registrations::of_member(
+                ctx.state(),
+                ctx.viewer(),
+                &self.0,
+                upcoming,
+                status.map(Into::into),
+                page,
+            )
+            .await?;
+            Ok(rows.map(|rows| connection(rows, |r| r.id, crate::graphql::events::Registration)))
+        })
+        .await
     }
     /// Their memberships (join requests included), in the order made: for the member themself
     /// and instance admins (null for everyone else).
@@ -215,16 +223,24 @@ impl Member {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Option<Conn<crate::graphql::groups::Membership>>> {
-        let page = domain::pagination::PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
-        let rows = domain::groups::memberships_of(ctx.state(), ctx.viewer(), &self.0, page).await?;
-        Ok(rows.map(|rows| connection(rows, |m| m.id, crate::graphql::groups::Membership)))
+        // Boxed: its future would otherwise size every field's future of this type.
+        Box::pin(async move {
+            let page = domain::pagination::PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
+            let rows = domain::groups::memberships_of(ctx.state(), ctx.viewer(), &self.0, page).await?;
+            Ok(rows.map(|rows| connection(rows, |m| m.id, crate::graphql::groups::Membership)))
+        })
+        .await
     }
     /// Their open invitations to groups, newest first: for the member themself and instance
     /// admins (null for everyone else).
     #[graphql(complexity = "crate::domain::groups::MAX_OPEN_INVITATIONS as usize * child_complexity")]
     async fn invitations(&self, ctx: &Context<'_>) -> Result<Option<Vec<crate::graphql::groups::GroupInvitation>>> {
-        let rows = domain::groups::open_invitations(&ctx.state().db, ctx.viewer(), &self.0).await?;
-        Ok(rows.map(|rows| rows.into_iter().map(crate::graphql::groups::GroupInvitation).collect()))
+        // Boxed: its future would otherwise size every field's future of this type.
+        Box::pin(async move {
+            let rows = domain::groups::open_invitations(&ctx.state().db, ctx.viewer(), &self.0).await?;
+            Ok(rows.map(|rows| rows.into_iter().map(crate::graphql::groups::GroupInvitation).collect()))
+        })
+        .await
     }
     /// When the account was made (for a remote member: when this server first learned of it).
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {

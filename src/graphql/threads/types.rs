@@ -64,7 +64,8 @@ impl Thread {
     }
     /// The event it is about, when the viewer may see it.
     async fn event(&self, ctx: &Context<'_>) -> Result<Option<Event>> {
-        visible_event(ctx, self.0.event_id).await
+        // Boxed: its future would otherwise size every field's future of this type.
+        Box::pin(async move { visible_event(ctx, self.0.event_id).await }).await
     }
     /// The library entry it is about.
     async fn resource(&self, ctx: &Context<'_>) -> Result<Option<Resource>> {
@@ -74,10 +75,14 @@ impl Thread {
     /// The opening post's Markdown as written: for its author and the group's moderators
     /// (null for others, and for threads from other servers).
     async fn body_source(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        if !self.0.local || !self.may_edit(ctx).await? {
-            return Ok(None);
-        }
-        Ok(threads::opening_post(&ctx.state().db, self.0.id).await?.and_then(|p| p.body))
+        // Boxed: its future would otherwise size every field's future of this type.
+        Box::pin(async move {
+            if !self.0.local || !self.may_edit(ctx).await? {
+                return Ok(None);
+            }
+            Ok(threads::opening_post(&ctx.state().db, self.0.id).await?.and_then(|p| p.body))
+        })
+        .await
     }
     /// Whether the viewer may change its title and kind (`updateThread`).
     async fn viewer_can_edit(&self, ctx: &Context<'_>) -> Result<bool> {
@@ -94,11 +99,15 @@ impl Thread {
     /// The posts in tree order: the opening post, then each reply followed by its replies.
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn posts(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<Post>> {
-        let after = after.as_deref().map(threads::decode_post_cursor).transpose()?;
-        let page = PageRequest::new(first, None)?.count_total(wants_total(ctx));
-        let page = threads::posts(&ctx.state().db, self.0.id, page, after).await?;
-        prime_members(ctx, page.items.iter().filter_map(|p| p.author_id)).await?;
-        Ok(post_connection(page))
+        // Boxed: its future would otherwise size every field's future of this type.
+        Box::pin(async move {
+            let after = after.as_deref().map(threads::decode_post_cursor).transpose()?;
+            let page = PageRequest::new(first, None)?.count_total(wants_total(ctx));
+            let page = threads::posts(&ctx.state().db, self.0.id, page, after).await?;
+            prime_members(ctx, page.items.iter().filter_map(|p| p.author_id)).await?;
+            Ok(post_connection(page))
+        })
+        .await
     }
     /// A locked thread takes no replies (`reply` answers CONFLICT).
     async fn locked(&self) -> bool {

@@ -33,9 +33,11 @@ impl MigrationTrait for Migration {
         for table in &tracked {
             let drops = match backend {
                 sea_orm_migration::sea_orm::DbBackend::Postgres => {
-                    vec![format!("DROP TRIGGER data_version_{table} ON \"{table}\"")]
+                    vec![format!("DROP TRIGGER IF EXISTS data_version_{table} ON \"{table}\"")]
                 }
-                _ => ["i", "u", "d"].iter().map(|s| format!("DROP TRIGGER data_version_{table}_{s}")).collect(),
+                _ => {
+                    ["i", "u", "d"].iter().map(|s| format!("DROP TRIGGER IF EXISTS data_version_{table}_{s}")).collect()
+                }
             };
             for sql in drops {
                 db.execute_unprepared(&sql).await?;

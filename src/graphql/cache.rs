@@ -21,7 +21,9 @@
 //! that read a table outside the learnt ones is kept under what it read instead.
 //!
 //! Identical anonymous requests that miss together (after a change) wait for the first of them
-//! instead of each running the query: one computation per page and state of its tables.
+//! instead of each running the query: one computation per page and state of its tables. (Not
+//! before the request's tables are learnt: its first computations, at start or after the
+//! learnt tables were evicted, run side by side.)
 //!
 //! Only queries are kept (never mutations, subscriptions or answers with errors), only for
 //! requests without an `Authorization` header, and within a memory budget. Rate limits still

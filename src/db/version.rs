@@ -97,10 +97,6 @@ impl Tables {
         }
         std::str::from_utf8(&lower[..word.len()]).ok().and_then(|w| self.index.get(w).copied())
     }
-
-    pub fn names(&self) -> &[String] {
-        &self.names
-    }
 }
 
 /// A set of tables (by their counter's position).

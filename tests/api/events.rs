@@ -822,14 +822,7 @@ async fn queries_share_rows_that_read_the_same_whoever_asks_until_the_data_chang
     assert_eq!(second, 1, "only the events' rows are read again");
     assert_eq!(v["events"]["edges"][4]["node"]["hosts"], json!([{"handle": "circle", "name": "Circle"}]));
     // A discussion changes none of the tables those rows were read from: they stay.
-    let t = app
-        .ok(
-            "mutation($i: CreateThreadInput!) { createThread(input: $i) { id } }",
-            json!({"i": {"groupId": group, "title": "Agenda", "body": "What should we cover?"}}),
-            Some(&host.access),
-        )
-        .await["createThread"]["id"]
-        .clone();
+    let t = start_thread(&app, &host, &group).await;
     app.ok(
         "mutation($i: ReplyInput!) { reply(input: $i) { id } }",
         json!({"i": {"threadId": t, "body": "Seats."}}),
@@ -893,6 +886,17 @@ async fn an_events_page_loads_the_invited_co_hosts_of_all_its_events_at_once() {
     assert_eq!(both, full_page);
 }
 
+/// A thread opened by `who` in `group`: its id.
+async fn start_thread(app: &TestApp, who: &Account, group: &str) -> Value {
+    app.ok(
+        "mutation($i: CreateThreadInput!) { createThread(input: $i) { id } }",
+        json!({"i": {"groupId": group, "title": "Agenda", "body": "What should we cover?"}}),
+        Some(&who.access),
+    )
+    .await["createThread"]["id"]
+        .clone()
+}
+
 /// Every table has a change counter, so the response cache is on and sees every change.
 #[tokio::test]
 async fn every_table_has_a_change_counter() {
@@ -942,14 +946,7 @@ async fn anonymous_answers_are_kept_only_while_the_data_is_unchanged() {
 
     // A discussion on the other instance changes no table the page read: it stays kept, while
     // the thread's own page shows the reply.
-    let t = other
-        .ok(
-            "mutation($i: CreateThreadInput!) { createThread(input: $i) { id } }",
-            json!({"i": {"groupId": group, "title": "Agenda", "body": "What should we cover?"}}),
-            Some(&host.access),
-        )
-        .await["createThread"]["id"]
-        .clone();
+    let t = start_thread(&other, &host, &group).await;
     let posts = "query($t: ID!) { thread(id: $t) { posts(first: 10) { totalCount } } }";
     assert_eq!(app.ok(posts, json!({"t": t}), None).await["thread"]["posts"]["totalCount"], 1);
     other

@@ -157,10 +157,10 @@ impl<K: Eq + Hash + Clone, V: Clone + Debug> Kept<K, V> {
 
 /// The kinds kept: one per server (each instance has its own, as its own database).
 pub struct SharedRows {
-    pub members: Kept<Uuid, member::Model>,
-    pub groups: Kept<Uuid, group::Model>,
+    pub members: Kept<Uuid, Arc<member::Model>>,
+    pub groups: Kept<Uuid, Arc<group::Model>>,
     /// By (event id, its group id), as the hosts loader asks.
-    pub hosts: Kept<(Uuid, Uuid), EventHosts>,
+    pub hosts: Kept<(Uuid, Uuid), Arc<EventHosts>>,
 }
 
 impl Default for SharedRows {
@@ -274,13 +274,13 @@ mod tests {
         let id = Uuid::now_v7();
         let fetch_count = std::sync::atomic::AtomicUsize::new(0);
         for _ in 0..3 {
-            let found: HashMap<Uuid, EventHosts> = through(
+            let found: HashMap<Uuid, Arc<EventHosts>> = through(
                 Some(&shared),
                 |s| &s.hosts,
                 &[(id, id)],
                 |keys| {
                     fetch_count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    async move { Ok::<_, ()>(keys.into_iter().map(|k| (k, EventHosts::default())).collect()) }
+                    async move { Ok::<_, ()>(keys.into_iter().map(|k| (k, Arc::default())).collect()) }
                 },
             )
             .await?

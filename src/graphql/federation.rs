@@ -64,8 +64,12 @@ impl FollowRequest {
         let id = self.0.follower_id;
         let Some(actor) = loaded(ctx.loaders().actors.load_one(id).await)? else { return Ok(None) };
         Ok(match actor.kind {
-            ActorKind::Member => loaded(ctx.loaders().members.load_one(id).await)?.map(|m| (m.handle, m.ap_id)),
-            ActorKind::Group => loaded(ctx.loaders().groups.load_one(id).await)?.map(|g| (g.handle, g.ap_id)),
+            ActorKind::Member => {
+                loaded(ctx.loaders().members.load_one(id).await)?.map(|m| (m.handle.clone(), m.ap_id.clone()))
+            }
+            ActorKind::Group => {
+                loaded(ctx.loaders().groups.load_one(id).await)?.map(|g| (g.handle.clone(), g.ap_id.clone()))
+            }
             ActorKind::Instance => None,
         })
     }
@@ -258,7 +262,7 @@ impl FederationMutation {
             public_followers: input.public_followers,
             banner: crate::graphql::media::change("bannerId", input.banner_id)?,
         };
-        Ok(Group(groups::update(ctx.state(), ctx.viewer(), id, changes).await?))
+        Ok(Group::from(groups::update(ctx.state(), ctx.viewer(), id, changes).await?))
     }
 
     /// Blocks a server (instance admins): its activities are refused, nothing is sent to it.

@@ -131,7 +131,9 @@ async fn resolve_viewer_at(
     .await
     .map(|mut found| found.remove(&claims.sub));
     match found {
-        Ok(Some(m)) if crate::domain::visibility::may_sign_in(&m) => Viewer::Member(Box::new(m)),
+        Ok(Some(m)) if crate::domain::visibility::may_sign_in(&m) => {
+            Viewer::Member(Box::new(std::sync::Arc::unwrap_or_clone(m)))
+        }
         Ok(Some(_)) => Viewer::Invalid("this account is suspended or deleted".into()),
         Ok(None) => Viewer::Invalid("the access token's account no longer exists".into()),
         Err(_) => Viewer::Invalid("could not check the access token".into()),

@@ -220,10 +220,12 @@ fn load_error(e: crate::error::AppError) -> LoadError {
     LoadError(Arc::new(gql.message))
 }
 
+/// Shared (`Arc`), as the shared rows keep them: a list's rows hand out the same few members
+/// and groups many times.
 impl Loader<Uuid> for MemberLoader {
-    type Value = member::Model;
+    type Value = Arc<member::Model>;
     type Error = LoadError;
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, member::Model>, LoadError> {
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
         through(
             self.1.as_ref(),
             |s| &s.members,
@@ -235,16 +237,16 @@ impl Loader<Uuid> for MemberLoader {
 }
 
 impl Loader<Uuid> for GroupLoader {
-    type Value = group::Model;
+    type Value = Arc<group::Model>;
     type Error = LoadError;
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, group::Model>, LoadError> {
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
         through(
             self.1.as_ref(),
             |s| &s.groups,
             keys,
             |keys| async move {
                 let rows = groups::load_many(&self.0, &keys).await.map_err(load_error)?;
-                Ok(rows.into_iter().map(|g| (g.id, g)).collect())
+                Ok(rows.into_iter().map(|g| (g.id, Arc::new(g))).collect())
             },
         )
         .await
@@ -270,7 +272,7 @@ impl Loader<Uuid> for EventLoader {
 }
 
 impl Loader<(Uuid, Uuid)> for HostsLoader {
-    type Value = events::EventHosts;
+    type Value = Arc<events::EventHosts>;
     type Error = LoadError;
     async fn load(&self, keys: &[(Uuid, Uuid)]) -> Result<HashMap<(Uuid, Uuid), Self::Value>, LoadError> {
         through(
@@ -279,7 +281,7 @@ impl Loader<(Uuid, Uuid)> for HostsLoader {
             keys,
             |keys| async move {
                 let mut found = events::hosts_and_invited_of_many(&self.0, &keys).await.map_err(load_error)?;
-                Ok(keys.iter().map(|k| (*k, found.remove(&k.0).unwrap_or_default())).collect())
+                Ok(keys.iter().map(|k| (*k, Arc::new(found.remove(&k.0).unwrap_or_default()))).collect())
             },
         )
         .await

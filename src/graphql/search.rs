@@ -125,8 +125,8 @@ impl SearchQuery {
             learning_questions: next(&found.questions),
             reflections: next(&found.reflections),
         };
-        let mut members: Vec<Member> = found.members.items.into_iter().map(Member).collect();
-        let mut groups: Vec<Group> = found.groups.items.into_iter().map(Group).collect();
+        let mut members: Vec<Member> = found.members.items.into_iter().map(Member::from).collect();
+        let mut groups: Vec<Group> = found.groups.items.into_iter().map(Group::from).collect();
         let looks_for_people = matches!(kind, None | Some(SearchKind::Members) | Some(SearchKind::Groups));
         if after.is_none() && looks_for_people && handles::is_remote(&q, &state.config.domain) {
             // A failed remote look-up is no result, not an error of the whole search.
@@ -134,12 +134,12 @@ impl SearchQuery {
                 Ok(Some(Found::Member(m)))
                     if kind != Some(SearchKind::Groups) && !members.iter().any(|x| x.0.id == m.id) =>
                 {
-                    members.insert(0, Member(*m))
+                    members.insert(0, Member::from(*m))
                 }
                 Ok(Some(Found::Group(g)))
                     if kind != Some(SearchKind::Members) && !groups.iter().any(|x| x.0.id == g.id) =>
                 {
-                    groups.insert(0, Group(*g))
+                    groups.insert(0, Group::from(*g))
                 }
                 _ => {}
             }

@@ -259,3 +259,49 @@ async fn members_take_their_data_with_them() {
         .unwrap();
     assert_eq!(doc["following"][0]["handle"], handle.as_str());
 }
+
+/// The directory reads its page's ids, then the rows by id through the shared rows: a second
+/// viewer's page costs the count and the ids alone, in sign-up order, and a changed profile
+/// (or a suspension) shows at once.
+#[tokio::test]
+async fn the_directory_reads_rows_by_id_and_shows_changes_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin("steward").await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let carol = app.register("carol").await;
+    let page = "{ members(first: 3) { totalCount pageInfo { hasNextPage } edges { node { username displayName } } } }";
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v["members"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["username"].as_str().unwrap().into())
+            .collect()
+    };
+    app.new_data_version().await;
+    let before = app.state.statements.get();
+    let v = app.ok(page, json!({}), Some(&alice.access)).await;
+    let first = app.state.statements.get() - before;
+    assert_eq!(names(&v), ["steward", "alice", "bob"]);
+    assert_eq!(
+        (v["members"]["totalCount"].as_i64(), v["members"]["pageInfo"]["hasNextPage"].as_bool()),
+        (Some(4), Some(true))
+    );
+    assert!(first >= 3, "{first} statements: the count, the ids, the rows");
+    // Another viewer: the rows (and the viewer's own) are kept.
+    let before = app.state.statements.get();
+    let again = app.ok(page, json!({}), Some(&bob.access)).await;
+    assert_eq!(app.state.statements.get() - before, 2, "the count and the ids");
+    assert_eq!(again, v);
+    // A change is seen at once.
+    app.ok(UPDATE, json!({"i": {"displayName": "Bobby"}}), Some(&bob.access)).await;
+    let v = app.ok(page, json!({}), Some(&carol.access)).await;
+    assert_eq!(v["members"]["edges"][2]["node"]["displayName"], "Bobby");
+    // A suspended member leaves the directory.
+    let id = app.ok("{ member(handle: \"bob\") { id } }", json!({}), Some(&admin.access)).await["member"]["id"].clone();
+    app.ok("mutation($id: ID!) { suspendMember(memberId: $id) { id } }", json!({"id": id}), Some(&admin.access)).await;
+    let v = app.ok(page, json!({}), Some(&carol.access)).await;
+    assert_eq!(names(&v), ["steward", "alice", "carol"]);
+    assert_eq!(v["members"]["totalCount"], 3);
+}

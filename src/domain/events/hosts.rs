@@ -5,6 +5,7 @@ use sea_orm::{
     QuerySelect, RelationTrait, Set,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use uuid::Uuid;
 
@@ -47,10 +48,11 @@ pub async fn host_ids<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResu
 #[derive(Clone, Debug, Default)]
 pub struct EventHosts {
     /// In host order: its own group first, then co-hosts. An event without host rows is hosted
-    /// by its own group alone.
-    pub hosts: Vec<group::Model>,
+    /// by its own group alone. Shared (`Arc`): a page's events show the same few groups, and
+    /// each of their fields hands one out.
+    pub hosts: Vec<Arc<group::Model>>,
     /// In the order invited.
-    pub invited: Vec<group::Model>,
+    pub invited: Vec<Arc<group::Model>>,
 }
 
 /// The [`EventHosts`] of many events (a list's), given as `(event id, its group id)`: the host
@@ -74,17 +76,17 @@ pub async fn hosts_and_invited_of_many<C: ConnectionTrait>(
     for HostRow { event_id, confirmed, group: g } in rows {
         let Some(found) = out.get_mut(&event_id) else { continue };
         if confirmed {
-            found.hosts.push(g);
+            found.hosts.push(Arc::new(g));
         } else {
-            found.invited.push(g);
+            found.invited.push(Arc::new(g));
         }
     }
     // No host rows: its group is its host.
     let unhosted: Vec<Uuid> =
         events.iter().filter(|(e, _)| out.get(e).is_some_and(|f| f.hosts.is_empty())).map(|(_, g)| *g).collect();
     if !unhosted.is_empty() {
-        let own: HashMap<Uuid, group::Model> =
-            groups::load_many(conn, &unhosted).await?.into_iter().map(|g| (g.id, g)).collect();
+        let own: HashMap<Uuid, Arc<group::Model>> =
+            groups::load_many(conn, &unhosted).await?.into_iter().map(|g| (g.id, Arc::new(g))).collect();
         for (e, g) in events {
             if let (Some(found), Some(g)) = (out.get_mut(e), own.get(g)) {
                 if found.hosts.is_empty() {
@@ -97,7 +99,7 @@ pub async fn hosts_and_invited_of_many<C: ConnectionTrait>(
 }
 
 /// The host groups of one event, in order (the event page).
-pub async fn hosts<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Vec<group::Model>> {
+pub async fn hosts<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Vec<Arc<group::Model>>> {
     Ok(hosts_and_invited_of_many(conn, &[(e.id, e.group_id)]).await?.remove(&e.id).unwrap_or_default().hosts)
 }
 

@@ -28,4 +28,4 @@ pub use password::{change_password, create_reset_link, request_reset, reset_pass
 pub use profile::{listed, update_profile, ProfileChanges, SECTORS};
 pub use signin::login;
 pub(crate) use store::escape_like;
-pub use store::{by_ids, count_local, find_by_handle, find_by_id, find_named, list, load_many};
+pub use store::{by_ids, count_local, find_by_handle, find_by_id, find_named, list_ids, load_many};

@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use crate::db::enums::MemberStatus;
 use crate::db::member;
-use crate::domain::pagination::{keyset, Page, PageRequest};
+use crate::domain::pagination::{keyset_keys, Page, PageRequest};
 use crate::domain::{handles, search, visibility};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -28,15 +28,20 @@ pub async fn find_by_id<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<Opt
     Ok(member::Entity::find_by_id(id).one(conn).await?)
 }
 
-/// Members in the directory (see [`visibility::member_directory`]), optionally filtered by a
-/// full-text search (see `domain::search`), in sign-up order.
-pub async fn list(state: &AppState, search: Option<&str>, page: PageRequest) -> AppResult<Page<member::Model>> {
+/// The ids of a page of members in the directory (see [`visibility::member_directory`]),
+/// optionally filtered by a full-text search (see `domain::search`), in sign-up order: the
+/// caller reads the rows by id (the API, through its loaders, from the shared rows).
+pub async fn list_ids(state: &AppState, search: Option<&str>, page: PageRequest) -> AppResult<Page<Uuid>> {
+    keyset_keys(&state.db, directory(state, search).await?, member::Column::Id, page).await
+}
+
+async fn directory(state: &AppState, search: Option<&str>) -> AppResult<sea_orm::Select<member::Entity>> {
     let mut filter = visibility::member_directory();
     if let Some(q) = search.map(str::trim).filter(|q| !q.is_empty()) {
         let ids = search::matching(&state.db, search::Kind::Member, q, search::MAX_MATCHES).await?;
         filter = filter.add(member::Column::Id.is_in(ids));
     }
-    keyset(&state.db, member::Entity::find().filter(filter), member::Column::Id, page).await
+    Ok(member::Entity::find().filter(filter))
 }
 
 /// LIKE patterns treat `%` and `_` as wildcards; a search for them means the characters.
@@ -58,10 +63,11 @@ pub async fn load_many<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppResult<
     Ok(member::Entity::find().filter(member::Column::Id.is_in(ids.iter().copied())).all(conn).await?)
 }
 
-/// [`load_many`] by id (the API's loader and the signed-in member's own row read through it).
+/// [`load_many`] by id, shared (`Arc`): the API's loader and the signed-in member's own row
+/// read through it, and the shared rows keep them.
 pub async fn by_ids<C: ConnectionTrait>(
     conn: &C,
     ids: &[Uuid],
-) -> AppResult<std::collections::HashMap<Uuid, member::Model>> {
-    Ok(load_many(conn, ids).await?.into_iter().map(|m| (m.id, m)).collect())
+) -> AppResult<std::collections::HashMap<Uuid, std::sync::Arc<member::Model>>> {
+    Ok(load_many(conn, ids).await?.into_iter().map(|m| (m.id, std::sync::Arc::new(m))).collect())
 }

@@ -71,8 +71,9 @@ async fn prime(ctx: &Context<'_>, rows: &[event::Model]) -> Result<()> {
             // The hosts and invited co-hosts with their groups in one statement; the groups
             // also answer `group`.
             let hosts = loaders.hosts.load_many(rows.iter().map(|e| (e.id, e.group_id))).await.map_err(load_failed)?;
-            let groups = hosts.into_values().flat_map(|h| h.hosts.into_iter().chain(h.invited));
-            loaders.groups.feed_many(groups.map(|g| (g.id, g))).await;
+            let groups: Vec<_> =
+                hosts.values().flat_map(|h| h.hosts.iter().chain(&h.invited)).map(|g| (g.id, g.clone())).collect();
+            loaders.groups.feed_many(groups).await;
         }
         Ok::<_, async_graphql::Error>(())
     };

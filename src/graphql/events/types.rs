@@ -176,12 +176,12 @@ impl Event {
     }
 
     /// Its hosts and invited co-hosts, through the request's loader (a list's in one batch).
-    async fn hosting(&self, ctx: &Context<'_>) -> Result<events::EventHosts> {
+    async fn hosting(&self, ctx: &Context<'_>) -> Result<std::sync::Arc<events::EventHosts>> {
         Ok(loaded(ctx.loaders().hosts.load_one((self.0.id, self.0.group_id)).await)?.unwrap_or_default())
     }
 
-    async fn host_groups(&self, ctx: &Context<'_>) -> Result<Vec<crate::db::group::Model>> {
-        Ok(self.hosting(ctx).await?.hosts)
+    async fn host_groups(&self, ctx: &Context<'_>) -> Result<Vec<std::sync::Arc<crate::db::group::Model>>> {
+        Ok(self.hosting(ctx).await?.hosts.clone())
     }
 
     /// Whether the viewer is one of the event's hosts, from the request's loaders: the
@@ -372,7 +372,7 @@ impl Event {
     /// Groups invited to co-host that have not answered yet: they become hosts when an admin
     /// of theirs accepts (a partner on another server: when it answers the `Offer`).
     async fn invited_hosts(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
-        Ok(self.hosting(ctx).await?.invited.into_iter().map(Group).collect())
+        Ok(self.hosting(ctx).await?.invited.iter().cloned().map(Group).collect())
     }
     /// Labels to find it by (`EventFilter.tag`).
     async fn tags(&self) -> Vec<String> {

@@ -36,7 +36,7 @@ pub struct GroupQuery;
 impl GroupQuery {
     /// `community` (local) or `network@partner.example` (remote).
     async fn group(&self, ctx: &Context<'_>, handle: String) -> Result<Option<Group>> {
-        Ok(resolve::group_by_handle(&ctx.fed(), &handle, ctx.lookup(), ctx.viewer()).await?.map(Group))
+        Ok(resolve::group_by_handle(&ctx.fed(), &handle, ctx.lookup(), ctx.viewer()).await?.map(Group::from))
     }
 
     /// The group directory, oldest first, optionally searched by name, handle or summary.
@@ -49,7 +49,7 @@ impl GroupQuery {
         after: Option<String>,
     ) -> Result<Conn<Group>> {
         let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
-        Ok(connection(groups::list(ctx.state(), search.as_deref(), page).await?, |g| g.id, Group))
+        Ok(connection(groups::list(ctx.state(), search.as_deref(), page).await?, |g| g.id, Group::from))
     }
 }
 
@@ -69,7 +69,7 @@ impl GroupMutation {
             manually_approves_followers: input.manually_approves_followers.unwrap_or(false),
         };
         let (group, _owner) = groups::create(ctx.state(), ctx.viewer(), new).await?;
-        Ok(Group(group))
+        Ok(Group::from(group))
     }
 
     /// MEMBER in open groups, PENDING where moderators approve members. Idempotent.

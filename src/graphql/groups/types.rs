@@ -56,7 +56,15 @@ impl From<MembershipRole> for Role {
     }
 }
 
-pub struct Group(pub group::Model);
+/// Shared (`Arc`) with the request's loaders and the shared rows: a list hands out the same
+/// few groups many times.
+pub struct Group(pub std::sync::Arc<group::Model>);
+
+impl From<group::Model> for Group {
+    fn from(g: group::Model) -> Self {
+        Group(std::sync::Arc::new(g))
+    }
+}
 
 /// A group: a community here, or a partner network on another server.
 #[Object]

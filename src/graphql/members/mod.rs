@@ -6,10 +6,10 @@ pub use types::{visible_member, AuthPayload, Member, Sector};
 
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 
-use super::types::{connection, parse_id, wants_total, Conn, Result};
+use super::types::{connection, load_failed, parse_id, wants_total, Conn, Result};
 use super::ContextExt as _;
 use crate::domain::members::{self, NewAccount, ProfileChanges};
-use crate::domain::pagination::PageRequest;
+use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::sessions;
 use crate::error::AppError;
 use crate::federation::resolve;
@@ -75,12 +75,12 @@ impl MemberQuery {
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
         let Some(me) = ctx.viewer().optional()? else { return Ok(None) };
         // Re-read: the token's snapshot may predate a profile change.
-        Ok(members::find_by_id(&ctx.state().db, me.id).await?.map(Member))
+        Ok(members::find_by_id(&ctx.state().db, me.id).await?.map(Member::from))
     }
 
     /// `alice` (local) or `alice@other.example` (remote).
     async fn member(&self, ctx: &Context<'_>, handle: String) -> Result<Option<Member>> {
-        Ok(resolve::member_by_handle(&ctx.fed(), &handle, ctx.lookup(), ctx.viewer()).await?.map(Member))
+        Ok(resolve::member_by_handle(&ctx.fed(), &handle, ctx.lookup(), ctx.viewer()).await?.map(Member::from))
     }
 
     /// The member directory, optionally searched by name, handle or organization.
@@ -93,8 +93,12 @@ impl MemberQuery {
         after: Option<String>,
     ) -> Result<Conn<Member>> {
         let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
-        let rows = members::list(ctx.state(), search.as_deref(), page).await?;
-        Ok(connection(rows, |m| m.id, Member))
+        // The page's ids, then their rows through the loader (kept between requests while the
+        // member table is unchanged: `domain::shared_rows`).
+        let ids = members::list_ids(ctx.state(), search.as_deref(), page).await?;
+        let mut rows = ctx.loaders().members.load_many(ids.items.iter().copied()).await.map_err(load_failed)?;
+        let items = ids.items.iter().filter_map(|id| rows.remove(id)).collect();
+        Ok(connection(Page { items, has_next: ids.has_next, total: ids.total }, |m| m.id, Member))
     }
 
     /// Accounts awaiting approval (instance admins).
@@ -107,7 +111,7 @@ impl MemberQuery {
     ) -> Result<Conn<Member>> {
         let page = PageRequest::new(first, after.as_deref())?.count_total(wants_total(ctx));
         let rows = members::pending(ctx.state(), ctx.viewer(), page).await?;
-        Ok(connection(rows, |m| m.id, Member))
+        Ok(connection(rows, |m| m.id, Member::from))
     }
 }
 
@@ -186,19 +190,19 @@ impl MemberMutation {
             discoverable: input.discoverable,
             avatar: crate::graphql::media::change("avatarId", input.avatar_id)?,
         };
-        Ok(Member(members::update_profile(ctx.state(), ctx.viewer(), changes).await?))
+        Ok(Member::from(members::update_profile(ctx.state(), ctx.viewer(), changes).await?))
     }
 
     /// Approves an account awaiting approval (instance admins).
     async fn approve_member(&self, ctx: &Context<'_>, member_id: ID) -> Result<Member> {
         let id = parse_id("memberId", &member_id)?;
-        Ok(Member(members::set_status(ctx.state(), ctx.viewer(), id, true).await?))
+        Ok(Member::from(members::set_status(ctx.state(), ctx.viewer(), id, true).await?))
     }
 
     /// Suspends an account and ends its sessions (instance admins).
     async fn suspend_member(&self, ctx: &Context<'_>, member_id: ID) -> Result<Member> {
         let id = parse_id("memberId", &member_id)?;
-        Ok(Member(members::set_status(ctx.state(), ctx.viewer(), id, false).await?))
+        Ok(Member::from(members::set_status(ctx.state(), ctx.viewer(), id, false).await?))
     }
 
     /// Deletes the signed-in member's account (the password confirms). Followers on other

@@ -74,7 +74,15 @@ pub enum AccountStatus {
     Deleted,
 }
 
-pub struct Member(pub member::Model);
+/// Shared (`Arc`) with the request's loaders and the shared rows: a list hands out the same
+/// few organisers and authors many times.
+pub struct Member(pub std::sync::Arc<member::Model>);
+
+impl From<member::Model> for Member {
+    fn from(m: member::Model) -> Self {
+        Member(std::sync::Arc::new(m))
+    }
+}
 
 /// A person: an account here, or one on another server that this server knows.
 #[Object]
@@ -262,6 +270,6 @@ pub struct AuthPayload {
 
 impl From<domain::sessions::Session> for AuthPayload {
     fn from(s: domain::sessions::Session) -> Self {
-        AuthPayload { access_token: s.access_token, refresh_token: s.refresh_token, member: Member(s.member) }
+        AuthPayload { access_token: s.access_token, refresh_token: s.refresh_token, member: Member::from(s.member) }
     }
 }

@@ -34,7 +34,7 @@ pub async fn document_of<C: ConnectionTrait>(
 /// The ActivityPub ids of the co-hosting groups that accepted (listed as `contributors`).
 pub async fn confirmed_cohosts<C: ConnectionTrait>(conn: &C, e: &event::Model) -> AppResult<Vec<String>> {
     let hosts = crate::domain::events::hosts(conn, e).await?;
-    Ok(hosts.into_iter().filter(|g| g.id != e.group_id).map(|g| g.ap_id).collect())
+    Ok(hosts.iter().filter(|g| g.id != e.group_id).map(|g| g.ap_id.clone()).collect())
 }
 
 /// Sends a change of a local event to its group's followers, in the caller's transaction, from

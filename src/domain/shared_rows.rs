@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use crate::db::version::{note, recording, Reads, Snapshot, Tables};
-use crate::db::{group, member};
+use crate::db::{event, group, member};
 use crate::domain::events::EventHosts;
 
 /// What the rows of one kind may weigh in a generation (see [`weight`]).
@@ -161,11 +161,14 @@ pub struct SharedRows {
     pub groups: Kept<Uuid, Arc<group::Model>>,
     /// By (event id, its group id), as the hosts loader asks.
     pub hosts: Kept<(Uuid, Uuid), Arc<EventHosts>>,
+    /// Events by id: an events page's rows (who may see which is decided by the statement
+    /// that picks the page's ids, and by the fields, for each request's own viewer).
+    pub events: Kept<Uuid, Arc<event::Model>>,
 }
 
 impl Default for SharedRows {
     fn default() -> Self {
-        SharedRows { members: Kept::new(), groups: Kept::new(), hosts: Kept::new() }
+        SharedRows { members: Kept::new(), groups: Kept::new(), hosts: Kept::new(), events: Kept::new() }
     }
 }
 

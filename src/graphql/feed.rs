@@ -27,7 +27,7 @@ pub enum FeedItem {
 impl From<FeedEntry> for FeedItem {
     fn from(e: FeedEntry) -> Self {
         match e {
-            FeedEntry::Event(x) => FeedItem::Event(Event(x)),
+            FeedEntry::Event(x) => FeedItem::Event(Event::from(x)),
             FeedEntry::Thread(x) => FeedItem::Thread(Thread(x)),
             FeedEntry::Post(x) => FeedItem::Post(Post(x)),
             FeedEntry::Resource(x) => FeedItem::Resource(Resource(x)),

@@ -99,7 +99,11 @@ impl Loaders {
                 crate::db::version::spawn,
                 HashMapCache::default(),
             ),
-            events: DataLoader::with_cache(EventLoader(db.clone()), crate::db::version::spawn, HashMapCache::default()),
+            events: DataLoader::with_cache(
+                EventLoader(db.clone(), shared.clone()),
+                crate::db::version::spawn,
+                HashMapCache::default(),
+            ),
             hosts: DataLoader::with_cache(
                 HostsLoader(db.clone(), shared),
                 crate::db::version::spawn,
@@ -177,8 +181,9 @@ pub struct GroupLoader(DatabaseConnection, Option<SharedAt>);
 pub struct ActorLoader(DatabaseConnection);
 pub struct FollowerCountLoader(DatabaseConnection);
 
-/// Events by id (a registration's event). Visibility was checked where the id came from.
-pub struct EventLoader(DatabaseConnection);
+/// Events by id (an events page's rows, a registration's event), through the shared rows when
+/// the request has them. Visibility was checked where the id came from.
+pub struct EventLoader(DatabaseConnection, Option<SharedAt>);
 /// An event's host groups and the groups invited to co-host, by (event id, its group id): its
 /// `event_host` rows with their groups, a list's in one statement (`domain::events::EventHosts`:
 /// an event without host rows is hosted by its own group).
@@ -263,11 +268,19 @@ impl Loader<Uuid> for FollowerCountLoader {
 }
 
 impl Loader<Uuid> for EventLoader {
-    type Value = event::Model;
+    type Value = Arc<event::Model>;
     type Error = LoadError;
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, event::Model>, LoadError> {
-        let rows = events::load_many(&self.0, keys).await.map_err(load_error)?;
-        Ok(rows.into_iter().map(|e| (e.id, e)).collect())
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        through(
+            self.1.as_ref(),
+            |s| &s.events,
+            keys,
+            |keys| async move {
+                let rows = events::load_many(&self.0, &keys).await.map_err(load_error)?;
+                Ok(rows.into_iter().map(|e| (e.id, Arc::new(e))).collect())
+            },
+        )
+        .await
     }
 }
 

@@ -149,7 +149,7 @@ impl SearchQuery {
         Ok(SearchResults {
             members,
             groups,
-            events: found.events.items.into_iter().map(Event).collect(),
+            events: found.events.items.into_iter().map(Event::from).collect(),
             resources: found.resources.items.into_iter().map(Resource).collect(),
             threads: found.threads.items.into_iter().map(Thread).collect(),
             learning_questions: found.questions.items.into_iter().map(LearningQuestion).collect(),

@@ -127,7 +127,7 @@ async fn group_feed(path: web::Path<String>, state: web::Data<State>) -> HttpRes
         ..Default::default()
     };
     let mut rows = Vec::new();
-    let mut page = EventPage { first: 100, after: None, count_total: false, without_long: false };
+    let mut page = EventPage { first: 100, after: None, count_total: false };
     loop {
         let p = match events::list(&state, &Viewer::Anonymous, filter.clone(), page).await {
             Ok(p) => p,

@@ -1,6 +1,6 @@
-//! The events list reads an event's long texts and documents (description, agenda, FAQ,
-//! facilitators, tags, refund policy) only when the page shows one of them, and then in full,
-//! however the page asks for them (`edges.node`, `nodes`, fragments).
+//! The events list shows an event's long texts and documents (description, agenda, FAQ,
+//! facilitators, tags, refund policy) in full, however the page asks for them (`edges.node`,
+//! `nodes`, fragments), and a page without them still lists its events.
 use serde_json::{json, Value};
 
 use crate::helpers::spawn_app;
@@ -8,7 +8,7 @@ use crate::helpers::spawn_app;
 const LONG: &str = "title description refundPolicy agenda { title } faq { question } facilitators { role } tags";
 
 #[tokio::test]
-async fn a_list_shows_long_fields_in_full_when_asked_and_reads_without_them_otherwise() {
+async fn a_list_shows_long_fields_in_full_however_it_asks_for_them() {
     let app = spawn_app().await;
     let ann = app.register("ann").await;
     app.register("rachel").await;

@@ -34,15 +34,33 @@ pub struct EventFilter {
     pub descending: bool,
 }
 
-/// A page of events ordered by start time, as the viewer may see them: published and
-/// cancelled PUBLIC events, MEMBERS events of groups they belong to, and drafts of groups
-/// they moderate. UNLISTED events are reachable by id only.
+/// A page of events ordered by start time, as the viewer may see them (see [`list_ids`]).
 pub async fn list(
     state: &AppState,
     viewer: &Viewer,
     filter: EventFilter,
     page: EventPage,
 ) -> AppResult<Page<event::Model>> {
+    let ids = list_ids(state, viewer, filter, page).await?;
+    if ids.items.is_empty() {
+        return Ok(Page { items: vec![], has_next: ids.has_next, total: ids.total });
+    }
+    let mut rows: std::collections::HashMap<Uuid, event::Model> =
+        super::load_many(&state.db, &ids.items).await?.into_iter().map(|e| (e.id, e)).collect();
+    let items = ids.items.iter().filter_map(|id| rows.remove(id)).collect();
+    Ok(Page { items, has_next: ids.has_next, total: ids.total })
+}
+
+/// The ids of a page of events ordered by start time, as the viewer may see them: published
+/// and cancelled PUBLIC events, MEMBERS events of groups they belong to, and drafts of groups
+/// they moderate. UNLISTED events are reachable by id only. The caller reads the rows by id
+/// ([`list`]; the API through its loaders, from the shared rows).
+pub async fn list_ids(
+    state: &AppState,
+    viewer: &Viewer,
+    filter: EventFilter,
+    page: EventPage,
+) -> AppResult<Page<Uuid>> {
     let mut cond = Condition::all();
     if let Some(h) = filter.group_handle.as_deref() {
         let Some(g) = groups::find_named(state, h).await? else {
@@ -117,7 +135,7 @@ pub async fn list(
     }
     cond = cond.add(listable(viewer)?);
     let total = if page.count_total { event::Entity::find().filter(cond.clone()).count(&state.db).await? } else { 0 };
-    let mut q = rows_select(state.db.get_database_backend(), page.without_long).filter(cond);
+    let mut q = event::Entity::find().select_only().column(event::Column::Id).filter(cond);
     if let Some((starts, id)) = page.after {
         q = q.filter(if filter.descending {
             Condition::any()
@@ -130,13 +148,14 @@ pub async fn list(
         });
     }
     let order = if filter.descending { sea_orm::Order::Desc } else { sea_orm::Order::Asc };
-    let rows = q
+    let ids = q
         .order_by(event::Column::StartsAt, order.clone())
         .order_by(event::Column::Id, order)
         .limit(page.first + 1)
+        .into_tuple::<Uuid>()
         .all(&state.db)
         .await?;
-    Ok(Page::from_overfetch(rows, PageRequest { first: page.first, after: None, count_total: page.count_total }, total))
+    Ok(Page::from_overfetch(ids, PageRequest { first: page.first, after: None, count_total: page.count_total }, total))
 }
 
 /// The registrations that hold or wait for a seat.
@@ -208,53 +227,13 @@ pub struct EventPage {
     pub after: Option<(DateTime<Utc>, Uuid)>,
     /// Whether to count all matches (`totalCount`): a statement of its own.
     pub count_total: bool,
-    /// Whether the rows may leave out what only an event's own page shows ([`LONG_COLUMNS`]):
-    /// the caller shows none of it.
-    pub without_long: bool,
 }
 
 impl EventPage {
     pub fn new(first: Option<i32>, after: Option<&str>) -> AppResult<Self> {
         let first = PageRequest::new(first, None)?.first;
-        Ok(EventPage { first, after: after.map(decode_cursor).transpose()?, count_total: true, without_long: false })
+        Ok(EventPage { first, after: after.map(decode_cursor).transpose()?, count_total: true })
     }
-}
-
-/// The columns a list may leave out: long texts and the documents (JSON) that only an event's
-/// own page shows. A row read without them has them empty (no text, empty lists), so only a
-/// caller that shows none of them may ask for that ([`EventPage::without_long`]).
-pub const LONG_COLUMNS: [event::Column; 7] = [
-    event::Column::Description,
-    event::Column::DescriptionHtml,
-    event::Column::RefundPolicy,
-    event::Column::Agenda,
-    event::Column::Faq,
-    event::Column::Facilitators,
-    event::Column::Tags,
-];
-
-/// The select of a page's rows: every column, or with [`LONG_COLUMNS`] read as empty.
-fn rows_select(backend: sea_orm::DbBackend, without_long: bool) -> sea_orm::Select<event::Entity> {
-    use sea_orm::{ColumnTrait as _, IdenStatic as _, Iterable as _};
-    let q = event::Entity::find();
-    if !without_long {
-        return q;
-    }
-    let empty_list = match backend {
-        sea_orm::DbBackend::Postgres => "'[]'::json",
-        _ => "'[]'",
-    };
-    let mut q = q
-        .select_only()
-        .columns(event::Column::iter().filter(|c| !LONG_COLUMNS.iter().any(|l| l.as_str() == c.as_str())));
-    for column in LONG_COLUMNS {
-        let empty = match column.def().get_column_type() {
-            sea_orm::ColumnType::Json | sea_orm::ColumnType::JsonBinary => Expr::cust(empty_list),
-            _ => Expr::cust("NULL"),
-        };
-        q = q.expr_as(empty, column.as_str());
-    }
-    q
 }
 
 /// The cursor of an event in start-time order.

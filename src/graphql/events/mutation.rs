@@ -28,7 +28,7 @@ impl EventMutation {
         let picture = crate::graphql::media::change("pictureId", std::mem::take(&mut input.picture_id))?;
         resolve_co_hosts(ctx, input.co_hosts.as_deref()).await;
         let fields = events::EventFields { picture, ..input.into() };
-        Ok(Event(events::create(ctx.state(), ctx.viewer(), group, fields).await?))
+        Ok(Event::from(events::create(ctx.state(), ctx.viewer(), group, fields).await?))
     }
 
     /// Changes an event of this server (its hosts); a cancelled one cannot change (CONFLICT). Seats
@@ -38,7 +38,7 @@ impl EventMutation {
         let picture = crate::graphql::media::change("pictureId", std::mem::take(&mut input.picture_id))?;
         resolve_co_hosts(ctx, input.co_hosts.as_deref()).await;
         let fields = events::EventFields { picture, ..input.into() };
-        Ok(Event(events::update(ctx.state(), ctx.viewer(), id, fields).await?))
+        Ok(Event::from(events::update(ctx.state(), ctx.viewer(), id, fields).await?))
     }
 
     /// An admin of a group invited to co-host an event answers: `accept: true` makes the group
@@ -52,14 +52,14 @@ impl EventMutation {
     ) -> Result<Event> {
         let event = parse_id("eventId", &event_id)?;
         let group = parse_id("groupId", &group_id)?;
-        Ok(Event(events::answer_cohost(ctx.state(), ctx.viewer(), event, group, accept).await?))
+        Ok(Event::from(events::answer_cohost(ctx.state(), ctx.viewer(), event, group, accept).await?))
     }
 
     /// Cancels an event of this server (its hosts), with an optional reason (`cancelReason`): it
     /// stays listed, marked CANCELLED, and refuses registrations. Cancelling again changes nothing.
     async fn cancel_event(&self, ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<Event> {
         let id = parse_id("id", &id)?;
-        Ok(Event(events::cancel(ctx.state(), ctx.viewer(), id, reason).await?))
+        Ok(Event::from(events::cancel(ctx.state(), ctx.viewer(), id, reason).await?))
     }
 
     /// GOING while seats are left; REQUESTED (for a held seat, with `message`) when only held

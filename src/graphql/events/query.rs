@@ -4,13 +4,16 @@ use async_graphql::{Context, Object, ID};
 
 use super::inputs::EventFilter;
 use super::types::Event;
+use std::sync::Arc;
+
 use crate::db::event;
 use crate::domain::events::{self, EventFilter as DomainFilter, EventPage};
+use crate::domain::pagination::Page;
 use crate::graphql::types::{load_failed, parse_id, wants_total, Conn, ConnectionTotal, Result};
 use crate::graphql::ContextExt as _;
 
 /// A page of events in start-time order as a Relay connection.
-pub fn event_connection(page: crate::domain::pagination::Page<event::Model>) -> Conn<Event> {
+pub fn event_connection(page: crate::domain::pagination::Page<Arc<event::Model>>) -> Conn<Event> {
     let mut conn =
         Connection::with_additional_fields(false, page.has_next, ConnectionTotal { total_count: page.total as i64 });
     conn.edges.extend(page.items.into_iter().map(|e| Edge::new(events::cursor(&e), Event(e))));
@@ -25,7 +28,6 @@ pub async fn list_events(
 ) -> Result<Conn<Event>> {
     let mut page = EventPage::new(first, after.as_deref())?;
     page.count_total = wants_total(ctx);
-    page.without_long = !shows_long(ctx);
     let filter = DomainFilter {
         group_handle: filter.group_handle,
         from: filter.from,
@@ -39,26 +41,19 @@ pub async fn list_events(
         city: filter.city,
         descending: filter.order == Some(crate::graphql::types::SortOrder::Desc),
     };
-    let page = events::list(ctx.state(), ctx.viewer(), filter, page).await?;
-    prime(ctx, &page.items).await?;
-    Ok(event_connection(page))
-}
-
-/// The fields that show what `events::LONG_COLUMNS` hold: a page that selects none of them
-/// (under `edges.node` or `nodes`) reads its rows without those columns.
-const LONG_FIELDS: [&str; 7] =
-    ["description", "descriptionSource", "refundPolicy", "agenda", "faq", "facilitators", "tags"];
-
-fn shows_long(ctx: &Context<'_>) -> bool {
-    let look = ctx.look_ahead();
-    let (edges, nodes) = (look.field("edges").field("node"), look.field("nodes"));
-    LONG_FIELDS.iter().any(|f| edges.field(f).exists() || nodes.field(f).exists())
+    // The page's ids, then their rows through the loader (kept between requests while the
+    // event table is unchanged: `domain::shared_rows`).
+    let ids = events::list_ids(ctx.state(), ctx.viewer(), filter, page).await?;
+    let mut rows = ctx.loaders().events.load_many(ids.items.iter().copied()).await.map_err(load_failed)?;
+    let items: Vec<_> = ids.items.iter().filter_map(|id| rows.remove(id)).collect();
+    prime(ctx, &items).await?;
+    Ok(event_connection(Page { items, has_next: ids.has_next, total: ids.total }))
 }
 
 /// Loads what the selected fields of a list's events need, one batch per kind, before the
 /// fields resolve (they then read the request's loader cache): the statement count of a page
 /// does not depend on its size or on how the engine schedules its fields.
-async fn prime(ctx: &Context<'_>, rows: &[event::Model]) -> Result<()> {
+async fn prime(ctx: &Context<'_>, rows: &[Arc<event::Model>]) -> Result<()> {
     let node = ctx.look_ahead().field("edges").field("node");
     let ids: Vec<uuid::Uuid> = rows.iter().map(|e| e.id).collect();
     let me = ctx.viewer().optional()?.map(|m| m.id);
@@ -107,7 +102,7 @@ impl EventQuery {
     /// An event the viewer may see; null otherwise.
     async fn event(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Event>> {
         let id = parse_id("id", &id)?;
-        Ok(events::find(ctx.state(), ctx.viewer(), id).await?.map(Event))
+        Ok(events::find(ctx.state(), ctx.viewer(), id).await?.map(Event::from))
     }
 
     /// Events ordered by start.

@@ -34,7 +34,7 @@ impl EventSubscription {
                     Err(RecvError::Closed) => return None,
                 }
                 let current = events::find(&state, &viewer, id).await.ok().flatten()?;
-                return Some((Event(current), (rx, state, viewer)));
+                return Some((Event::from(current), (rx, state, viewer)));
             }
         }))
     }

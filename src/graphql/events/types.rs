@@ -167,7 +167,13 @@ impl Facilitator {
 /// An event. Its small lists (sessions, agenda, FAQ, facilitators: stored with the row; hosts:
 /// one batched statement per page) are bounded by validation and cost as one item each in the
 /// query cost model; only paged lists multiply (see `crate::graphql::limits`).
-pub struct Event(pub event::Model);
+pub struct Event(pub std::sync::Arc<event::Model>);
+
+impl From<event::Model> for Event {
+    fn from(e: event::Model) -> Self {
+        Event(std::sync::Arc::new(e))
+    }
+}
 
 impl Event {
     async fn my_registration_row(&self, ctx: &Context<'_>) -> Result<Option<registration::Model>> {

@@ -177,7 +177,7 @@ impl Group {
         // Boxed: its future would otherwise size every field's future of this type.
         Box::pin(async move {
             let rows = domain::events::cohost_invitations(ctx.state(), ctx.viewer(), self.0.id, 50).await?;
-            Ok(rows.into_iter().map(crate::graphql::events::Event).collect())
+            Ok(rows.into_iter().map(crate::graphql::events::Event::from).collect())
         })
         .await
     }

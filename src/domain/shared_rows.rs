@@ -1,4 +1,4 @@
-//! Rows that read the same whoever asks (members, groups, an event's hosts), kept between
+//! Rows that read the same whoever asks (members, groups, an event's hosts, events), kept between
 //! requests while the tables they were read from are unchanged (`db::version`): a client app's
 //! next query reads its page's organisers, authors and host groups, and the signed-in member's
 //! own row, from memory instead of the database, also while replies are being written.

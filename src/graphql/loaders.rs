@@ -79,8 +79,8 @@ impl Loaders {
         Loaders::reading(db, None)
     }
 
-    /// As [`new`](Self::new), but members, groups and hosts are read through `shared` (rows
-    /// that read the same whoever asks, kept while the data version holds: for queries).
+    /// As [`new`](Self::new), but members, groups, hosts and events are read through `shared`
+    /// (rows that read the same whoever asks, kept while the data version holds: for queries).
     pub fn reading(db: &DatabaseConnection, shared: Option<SharedAt>) -> Self {
         Loaders {
             members: DataLoader::with_cache(

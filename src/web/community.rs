@@ -48,8 +48,9 @@ pub async fn events(state: &AppState, group: Option<&str>, after: Option<&str>) 
     let filter = EventFilter { group_handle: group.map(str::to_string), from: Some(Utc::now()), ..Default::default() };
     let mut page = EventPage::new(Some(PAGE), after)?;
     page.count_total = false;
-    let found = events::list(state, &Viewer::Anonymous, filter, page).await?;
-    let next = found.has_next.then(|| found.items.last().map(events::cursor)).flatten();
+    let listed = events::list(state, &Viewer::Anonymous, filter, page).await?;
+    let next = listed.page.has_next.then(|| listed.last.map(|k| k.cursor())).flatten();
+    let found = listed.page;
     Ok(html! {
         h2 { "Upcoming events" }
         @if found.items.is_empty() {

@@ -129,11 +129,11 @@ async fn group_feed(path: web::Path<String>, state: web::Data<State>) -> HttpRes
     let mut rows = Vec::new();
     let mut page = EventPage { first: 100, after: None, count_total: false };
     loop {
-        let p = match events::list(&state, &Viewer::Anonymous, filter.clone(), page).await {
-            Ok(p) => p,
+        let (p, last) = match events::list(&state, &Viewer::Anonymous, filter.clone(), page).await {
+            Ok(listed) => (listed.page, listed.last),
             Err(e) => return failed(e),
         };
-        page.after = p.items.last().map(|e| (e.starts_at, e.id));
+        page.after = last.map(|k| (k.starts_at, k.id));
         let more = p.has_next && rows.len() + p.items.len() < 500;
         rows.extend(p.items);
         if !more {

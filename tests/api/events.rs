@@ -825,7 +825,7 @@ async fn queries_share_rows_that_read_the_same_whoever_asks_until_the_data_chang
     let before = app.state.statements.get();
     let v = app.ok(page, json!({}), Some(&host.access)).await;
     let second = app.state.statements.get() - before;
-    assert_eq!(second, 1, "only the events' rows are read again");
+    assert_eq!(second, 1, "only the page's ids are read again");
     assert_eq!(v["events"]["edges"][4]["node"]["hosts"], json!([{"handle": "circle", "name": "Circle"}]));
     // A discussion changes none of the tables those rows were read from: they stay.
     let t = start_thread(&app, &host, &group).await;
@@ -847,6 +847,14 @@ async fn queries_share_rows_that_read_the_same_whoever_asks_until_the_data_chang
     .await;
     let v = app.ok(page, json!({}), Some(&amy.access)).await;
     assert_eq!(v["events"]["edges"][0]["node"]["organizer"]["displayName"], "Hostess");
+    // An event's own change (its rows are kept too), and a cancelled event's status.
+    let first = v["events"]["edges"][0]["node"]["id"].clone();
+    let rename = "mutation($id: ID!) { updateEvent(id: $id, input: {title: \"Renamed\"}) { title } }";
+    app.ok(rename, json!({"id": first}), Some(&host.access)).await;
+    app.ok("mutation($id: ID!) { cancelEvent(id: $id) { status } }", json!({"id": first}), Some(&host.access)).await;
+    let q = "{ events(first: 5) { edges { node { id title status } } } }";
+    let v = app.ok(q, json!({}), Some(&amy.access)).await;
+    assert_eq!(v["events"]["edges"][0]["node"], json!({"id": first, "title": "Renamed", "status": "CANCELLED"}));
     // A suspension too: the suspended member's next query is refused, kept row or not.
     let admin = app.admin("boss").await;
     app.ok("mutation($id: ID!) { suspendMember(memberId: $id) { id } }", json!({"id": amy.id}), Some(&admin.access))

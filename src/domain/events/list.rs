@@ -34,24 +34,44 @@ pub struct EventFilter {
     pub descending: bool,
 }
 
-/// A page of events ordered by start time, as the viewer may see them (see [`list_ids`]).
-pub async fn list(
-    state: &AppState,
-    viewer: &Viewer,
-    filter: EventFilter,
-    page: EventPage,
-) -> AppResult<Page<event::Model>> {
-    let ids = list_ids(state, viewer, filter, page).await?;
-    if ids.items.is_empty() {
-        return Ok(Page { items: vec![], has_next: ids.has_next, total: ids.total });
-    }
-    let mut rows: std::collections::HashMap<Uuid, event::Model> =
-        super::load_many(&state.db, &ids.items).await?.into_iter().map(|e| (e.id, e)).collect();
-    let items = ids.items.iter().filter_map(|id| rows.remove(id)).collect();
-    Ok(Page { items, has_next: ids.has_next, total: ids.total })
+/// An event's place in start-time order, as the statement that ordered a page read it: the
+/// page's cursors come from here, never from a row read afterwards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventKey {
+    pub id: Uuid,
+    pub starts_at: DateTime<Utc>,
 }
 
-/// The ids of a page of events ordered by start time, as the viewer may see them: published
+impl EventKey {
+    /// The cursor of the page that ends here (see [`decode_cursor`]).
+    pub fn cursor(&self) -> String {
+        let raw = format!("{}|{}", self.starts_at.timestamp_micros(), self.id);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    }
+}
+
+/// A page of events with their rows (see [`list_ids`]), and where it ends (its last key, also
+/// when that row is gone by the time it is read).
+pub struct Listed {
+    pub page: Page<event::Model>,
+    pub last: Option<EventKey>,
+}
+
+/// A page of events ordered by start time, as the viewer may see them (see [`list_ids`]).
+pub async fn list(state: &AppState, viewer: &Viewer, filter: EventFilter, page: EventPage) -> AppResult<Listed> {
+    let keys = list_ids(state, viewer, filter, page).await?;
+    let last = keys.items.last().copied();
+    let ids: Vec<Uuid> = keys.items.iter().map(|k| k.id).collect();
+    let mut rows: std::collections::HashMap<Uuid, event::Model> = if ids.is_empty() {
+        Default::default()
+    } else {
+        super::load_many(&state.db, &ids).await?.into_iter().map(|e| (e.id, e)).collect()
+    };
+    let items = ids.iter().filter_map(|id| rows.remove(id)).collect();
+    Ok(Listed { page: Page { items, has_next: keys.has_next, total: keys.total }, last })
+}
+
+/// The keys of a page of events ordered by start time, as the viewer may see them: published
 /// and cancelled PUBLIC events, MEMBERS events of groups they belong to, and drafts of groups
 /// they moderate. UNLISTED events are reachable by id only. The caller reads the rows by id
 /// ([`list`]; the API through its loaders, from the shared rows).
@@ -60,7 +80,7 @@ pub async fn list_ids(
     viewer: &Viewer,
     filter: EventFilter,
     page: EventPage,
-) -> AppResult<Page<Uuid>> {
+) -> AppResult<Page<EventKey>> {
     let mut cond = Condition::all();
     if let Some(h) = filter.group_handle.as_deref() {
         let Some(g) = groups::find_named(state, h).await? else {
@@ -135,7 +155,8 @@ pub async fn list_ids(
     }
     cond = cond.add(listable(viewer)?);
     let total = if page.count_total { event::Entity::find().filter(cond.clone()).count(&state.db).await? } else { 0 };
-    let mut q = event::Entity::find().select_only().column(event::Column::Id).filter(cond);
+    let mut q =
+        event::Entity::find().select_only().column(event::Column::Id).column(event::Column::StartsAt).filter(cond);
     if let Some((starts, id)) = page.after {
         q = q.filter(if filter.descending {
             Condition::any()
@@ -148,14 +169,17 @@ pub async fn list_ids(
         });
     }
     let order = if filter.descending { sea_orm::Order::Desc } else { sea_orm::Order::Asc };
-    let ids = q
+    let keys = q
         .order_by(event::Column::StartsAt, order.clone())
         .order_by(event::Column::Id, order)
         .limit(page.first + 1)
-        .into_tuple::<Uuid>()
+        .into_tuple::<(Uuid, DateTime<Utc>)>()
         .all(&state.db)
-        .await?;
-    Ok(Page::from_overfetch(ids, PageRequest { first: page.first, after: None, count_total: page.count_total }, total))
+        .await?
+        .into_iter()
+        .map(|(id, starts_at)| EventKey { id, starts_at })
+        .collect();
+    Ok(Page::from_overfetch(keys, PageRequest { first: page.first, after: None, count_total: page.count_total }, total))
 }
 
 /// The registrations that hold or wait for a seat.
@@ -234,12 +258,6 @@ impl EventPage {
         let first = PageRequest::new(first, None)?.first;
         Ok(EventPage { first, after: after.map(decode_cursor).transpose()?, count_total: true })
     }
-}
-
-/// The cursor of an event in start-time order.
-pub fn cursor(e: &event::Model) -> String {
-    let raw = format!("{}|{}", e.starts_at.timestamp_micros(), e.id);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
 /// Reads a cursor made by [`cursor`].

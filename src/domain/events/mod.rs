@@ -41,7 +41,7 @@ pub use cohosts::{answer_cohost, cohost_invitations};
 pub use document::document;
 pub use hosts::{host_ids, hosts, hosts_and_invited_of_many, EventHosts};
 pub(crate) use list::listable;
-pub use list::{cursor, decode_cursor, list, list_ids, EventFilter, EventPage};
+pub use list::{decode_cursor, list, list_ids, EventFilter, EventKey, EventPage, Listed};
 pub use lookup::{find, get, load_many, lock, organizer};
 pub use rules::{
     ensure_changeable, manages, may_manage, may_view, open_seats, parse_zone, Hosting, MAX_AGENDA, MAX_CO_HOSTS,

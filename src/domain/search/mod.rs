@@ -229,19 +229,23 @@ pub async fn matching<C: ConnectionTrait>(conn: &C, kind: Kind, q: &str, limit: 
             let query: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
             // The kinds are written into the text (they are this module's constants), so that
             // the planner picks the partial GIN index they imply even for a generic plan. The
-            // newest RANKED matches are ranked, and each owner keeps its best. How to find them
-            // is the planner's choice, from the index's statistics: a rare word's few matches
-            // through the GIN index, a common word's newest by walking the primary key down
-            // until RANKED have matched (a tenth of the rows for a word in a tenth of them,
-            // instead of visiting every match).
+            // newest RANKED matches are ranked, and each owner keeps its best. For threads and
+            // posts (most of the index, so the word statistics describe them) how to find them
+            // is the planner's choice: a rare word's few matches through the GIN index, a
+            // common word's newest by walking the primary key down until RANKED have matched
+            // (a tenth of the rows for a word in a tenth of them, instead of visiting every
+            // match). Other kinds always go through their index (`id + 0`): a word common in
+            // discussions may be rare among members, and a walk would read the whole table.
+            let order = if matches!(kind, Kind::Thread | Kind::Post) { "id" } else { "id + 0" };
             let sql = format!(
                 "SELECT owner_id FROM (SELECT n.owner_id, max(ts_rank(n.document, q)) AS rank \
                  FROM (SELECT owner_id, document FROM search_entry \
-                 WHERE document @@ to_tsquery('simple', $1) AND kind IN ('{}', '{}') ORDER BY id DESC LIMIT $3) AS n, \
+                 WHERE document @@ to_tsquery('simple', $1) AND kind IN ('{}', '{}') ORDER BY {} DESC LIMIT $3) AS n, \
                  to_tsquery('simple', $1) AS q GROUP BY n.owner_id) AS hits \
                  ORDER BY rank DESC LIMIT $2",
                 kinds[0],
-                kinds[kinds.len() - 1]
+                kinds[kinds.len() - 1],
+                order
             );
             Statement::from_sql_and_values(backend, sql, [query.join(" & ").into(), limit.into(), RANKED.into()])
         }

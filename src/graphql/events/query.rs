@@ -7,16 +7,17 @@ use super::types::Event;
 use std::sync::Arc;
 
 use crate::db::event;
-use crate::domain::events::{self, EventFilter as DomainFilter, EventPage};
+use crate::domain::events::{self, EventFilter as DomainFilter, EventKey, EventPage};
 use crate::domain::pagination::Page;
 use crate::graphql::types::{load_failed, parse_id, wants_total, Conn, ConnectionTotal, Result};
 use crate::graphql::ContextExt as _;
 
-/// A page of events in start-time order as a Relay connection.
-pub fn event_connection(page: crate::domain::pagination::Page<Arc<event::Model>>) -> Conn<Event> {
+/// A page of events in start-time order as a Relay connection: each edge's cursor from the key
+/// the page was ordered by.
+fn event_connection(page: Page<(EventKey, Arc<event::Model>)>) -> Conn<Event> {
     let mut conn =
         Connection::with_additional_fields(false, page.has_next, ConnectionTotal { total_count: page.total as i64 });
-    conn.edges.extend(page.items.into_iter().map(|e| Edge::new(events::cursor(&e), Event(e))));
+    conn.edges.extend(page.items.into_iter().map(|(k, e)| Edge::new(k.cursor(), Event(e))));
     conn
 }
 
@@ -43,11 +44,12 @@ pub async fn list_events(
     };
     // The page's ids, then their rows through the loader (kept between requests while the
     // event table is unchanged: `domain::shared_rows`).
-    let ids = events::list_ids(ctx.state(), ctx.viewer(), filter, page).await?;
-    let mut rows = ctx.loaders().events.load_many(ids.items.iter().copied()).await.map_err(load_failed)?;
-    let items: Vec<_> = ids.items.iter().filter_map(|id| rows.remove(id)).collect();
-    prime(ctx, &items).await?;
-    Ok(event_connection(Page { items, has_next: ids.has_next, total: ids.total }))
+    let keys = events::list_ids(ctx.state(), ctx.viewer(), filter, page).await?;
+    let mut rows = ctx.loaders().events.load_many(keys.items.iter().map(|k| k.id)).await.map_err(load_failed)?;
+    let items: Vec<_> = keys.items.iter().filter_map(|k| rows.remove(&k.id).map(|e| (*k, e))).collect();
+    let events: Vec<Arc<event::Model>> = items.iter().map(|(_, e)| e.clone()).collect();
+    prime(ctx, &events).await?;
+    Ok(event_connection(Page { items, has_next: keys.has_next, total: keys.total }))
 }
 
 /// Loads what the selected fields of a list's events need, one batch per kind, before the

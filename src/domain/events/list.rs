@@ -260,7 +260,7 @@ impl EventPage {
     }
 }
 
-/// Reads a cursor made by [`cursor`].
+/// Reads a cursor made by [`EventKey::cursor`].
 pub fn decode_cursor(c: &str) -> AppResult<(DateTime<Utc>, Uuid)> {
     let bad = || AppError::bad_input("after", "after is not a cursor from this API");
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;

@@ -1,4 +1,6 @@
 //! Relay-style keyset pagination over UUID v7 primary keys (time-ordered).
+use std::collections::HashMap;
+
 use base64::Engine as _;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
@@ -54,6 +56,18 @@ impl<T> Page<T> {
         let has_next = items.len() as u64 > req.first;
         items.truncate(req.first as usize);
         Page { items, has_next, total }
+    }
+
+    /// This page of keys with each key's row from `rows` (read by key after the keys were),
+    /// in the page's order: a key whose row is gone by then is left out, the page one shorter.
+    pub fn fill<I: Eq + std::hash::Hash, V>(self, mut rows: HashMap<I, V>, id: impl Fn(&T) -> I) -> Page<(T, V)> {
+        let items = self.items.into_iter().filter_map(|k| rows.remove(&id(&k)).map(|v| (k, v))).collect();
+        Page { items, has_next: self.has_next, total: self.total }
+    }
+
+    /// The page with each item mapped.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), has_next: self.has_next, total: self.total }
     }
 }
 

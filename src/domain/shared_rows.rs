@@ -1,4 +1,5 @@
-//! Rows that read the same whoever asks (members, groups, an event's hosts, events), kept between
+//! Rows that read the same whoever asks (members, groups, an event's hosts, events, threads and
+//! posts), kept between
 //! requests while the tables they were read from are unchanged (`db::version`): a client app's
 //! next query reads its page's organisers, authors and host groups, and the signed-in member's
 //! own row, from memory instead of the database, also while replies are being written.
@@ -29,7 +30,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use crate::db::version::{note, recording, Reads, Snapshot, Tables};
-use crate::db::{event, group, member};
+use crate::db::{event, group, member, post, thread};
 use crate::domain::events::EventHosts;
 
 /// What the rows of one kind may weigh in a generation (see [`weight`]).
@@ -164,11 +165,22 @@ pub struct SharedRows {
     /// Events by id: an events page's rows (who may see which is decided by the statement
     /// that picks the page's ids, and by the fields, for each request's own viewer).
     pub events: Kept<Uuid, Arc<event::Model>>,
+    /// Threads and posts by id: a thread's page of posts, a post's thread (who may see a thread
+    /// and its posts is asked of `domain::visibility` for each request's own viewer).
+    pub threads: Kept<Uuid, Arc<thread::Model>>,
+    pub posts: Kept<Uuid, Arc<post::Model>>,
 }
 
 impl Default for SharedRows {
     fn default() -> Self {
-        SharedRows { members: Kept::new(), groups: Kept::new(), hosts: Kept::new(), events: Kept::new() }
+        SharedRows {
+            members: Kept::new(),
+            groups: Kept::new(),
+            hosts: Kept::new(),
+            events: Kept::new(),
+            threads: Kept::new(),
+            posts: Kept::new(),
+        }
     }
 }
 

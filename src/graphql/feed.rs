@@ -28,8 +28,8 @@ impl From<FeedEntry> for FeedItem {
     fn from(e: FeedEntry) -> Self {
         match e {
             FeedEntry::Event(x) => FeedItem::Event(Event::from(x)),
-            FeedEntry::Thread(x) => FeedItem::Thread(Thread(x)),
-            FeedEntry::Post(x) => FeedItem::Post(Post(x)),
+            FeedEntry::Thread(x) => FeedItem::Thread(Thread::from(x)),
+            FeedEntry::Post(x) => FeedItem::Post(Post::from(x)),
             FeedEntry::Resource(x) => FeedItem::Resource(Resource(x)),
             FeedEntry::Reflection(x) => FeedItem::Reflection(Reflection(x)),
         }

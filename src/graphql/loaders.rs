@@ -79,7 +79,7 @@ impl Loaders {
         Loaders::reading(db, None)
     }
 
-    /// As [`new`](Self::new), but members, groups, hosts and events are read through `shared`
+    /// As [`new`](Self::new), but members, groups, hosts, events, threads and posts are read through `shared`
     /// (rows that read the same whoever asks, kept while the data version holds: for queries).
     pub fn reading(db: &DatabaseConnection, shared: Option<SharedAt>) -> Self {
         Loaders {
@@ -105,7 +105,7 @@ impl Loaders {
                 HashMapCache::default(),
             ),
             hosts: DataLoader::with_cache(
-                HostsLoader(db.clone(), shared),
+                HostsLoader(db.clone(), shared.clone()),
                 crate::db::version::spawn,
                 HashMapCache::default(),
             ),
@@ -116,11 +116,15 @@ impl Loaders {
             ),
             roles: DataLoader::with_cache(RolesLoader(db.clone()), crate::db::version::spawn, HashMapCache::default()),
             threads: DataLoader::with_cache(
-                ThreadLoader(db.clone()),
+                ThreadLoader(db.clone(), shared.clone()),
                 crate::db::version::spawn,
                 HashMapCache::default(),
             ),
-            posts: DataLoader::with_cache(PostLoader(db.clone()), crate::db::version::spawn, HashMapCache::default()),
+            posts: DataLoader::with_cache(
+                PostLoader(db.clone(), shared.clone()),
+                crate::db::version::spawn,
+                HashMapCache::default(),
+            ),
             resources: DataLoader::with_cache(
                 ResourceLoader(db.clone()),
                 crate::db::version::spawn,
@@ -194,10 +198,11 @@ pub struct RegistrationLoader(DatabaseConnection);
 /// A member's roles by group (hosts' rights over the events of a list in one query).
 pub struct RolesLoader(DatabaseConnection);
 
-/// Threads, posts and resources by id (a post's thread and parent, a resource's thread).
+/// Threads, posts and resources by id (a thread's posts, a post's thread and parent, a
+/// resource's thread); threads and posts through the shared rows when the request has them.
 /// Visibility is checked by the fields that hand them out.
-pub struct ThreadLoader(DatabaseConnection);
-pub struct PostLoader(DatabaseConnection);
+pub struct ThreadLoader(DatabaseConnection, Option<SharedAt>);
+pub struct PostLoader(DatabaseConnection, Option<SharedAt>);
 pub struct ResourceLoader(DatabaseConnection);
 pub struct QuestionLoader(DatabaseConnection);
 pub struct ReflectionLoader(DatabaseConnection);
@@ -241,46 +246,12 @@ impl Loader<Uuid> for MemberLoader {
     }
 }
 
-impl Loader<Uuid> for GroupLoader {
-    type Value = Arc<group::Model>;
-    type Error = LoadError;
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-        through(
-            self.1.as_ref(),
-            |s| &s.groups,
-            keys,
-            |keys| async move {
-                let rows = groups::load_many(&self.0, &keys).await.map_err(load_error)?;
-                Ok(rows.into_iter().map(|g| (g.id, Arc::new(g))).collect())
-            },
-        )
-        .await
-    }
-}
-
 impl Loader<Uuid> for FollowerCountLoader {
     type Value = u64;
     type Error = LoadError;
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, u64>, LoadError> {
         let counts = follows::followers_counts(&self.0, keys).await.map_err(load_error)?;
         Ok(keys.iter().map(|id| (*id, counts.get(id).copied().unwrap_or(0))).collect())
-    }
-}
-
-impl Loader<Uuid> for EventLoader {
-    type Value = Arc<event::Model>;
-    type Error = LoadError;
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-        through(
-            self.1.as_ref(),
-            |s| &s.events,
-            keys,
-            |keys| async move {
-                let rows = events::load_many(&self.0, &keys).await.map_err(load_error)?;
-                Ok(rows.into_iter().map(|e| (e.id, Arc::new(e))).collect())
-            },
-        )
-        .await
     }
 }
 
@@ -346,8 +317,35 @@ macro_rules! by_id_loader {
 }
 
 by_id_loader!(ActorLoader, actor::Model, actors::load_many);
-by_id_loader!(ThreadLoader, thread::Model, threads::load_many);
-by_id_loader!(PostLoader, post::Model, threads::load_posts);
+
+/// A loader of rows by id, shared (`Arc`) and read through the shared rows of `kind` when the
+/// request has them.
+macro_rules! shared_by_id_loader {
+    ($loader:ident, $model:ty, $kind:ident, $load:path) => {
+        impl Loader<Uuid> for $loader {
+            type Value = Arc<$model>;
+            type Error = LoadError;
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+                through(
+                    self.1.as_ref(),
+                    |s| &s.$kind,
+                    keys,
+                    |keys| async move {
+                        let rows = $load(&self.0, &keys).await.map_err(load_error)?;
+                        Ok(rows.into_iter().map(|r| (r.id, Arc::new(r))).collect())
+                    },
+                )
+                .await
+            }
+        }
+    };
+}
+
+shared_by_id_loader!(GroupLoader, group::Model, groups, groups::load_many);
+shared_by_id_loader!(EventLoader, event::Model, events, events::load_many);
+shared_by_id_loader!(ThreadLoader, thread::Model, threads, threads::load_many);
+shared_by_id_loader!(PostLoader, post::Model, posts, threads::load_posts);
+
 by_id_loader!(ResourceLoader, resource::Model, resources::load_many);
 
 by_id_loader!(QuestionLoader, learning_question::Model, learning::load_questions);

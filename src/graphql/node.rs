@@ -68,10 +68,10 @@ pub(crate) async fn lookup(ctx: &Context<'_>, id: Uuid) -> Result<Option<Node>> 
         return Ok(Some(Node::Event(e)));
     }
     if let Some(t) = found(threads::get(&state.db, viewer, id).await)? {
-        return Ok(Some(Node::Thread(Thread(t))));
+        return Ok(Some(Node::Thread(Thread::from(t))));
     }
     if let Some(p) = found(threads::get_post(&state.db, viewer, id).await)? {
-        return Ok(Some(Node::Post(Post(p))));
+        return Ok(Some(Node::Post(Post::from(p))));
     }
     if let Some(r) = resources::find(state, id).await? {
         return Ok(Some(Node::Resource(Resource(r))));

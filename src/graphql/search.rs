@@ -151,7 +151,7 @@ impl SearchQuery {
             groups,
             events: found.events.items.into_iter().map(Event::from).collect(),
             resources: found.resources.items.into_iter().map(Resource).collect(),
-            threads: found.threads.items.into_iter().map(Thread).collect(),
+            threads: found.threads.items.into_iter().map(Thread::from).collect(),
             learning_questions: found.questions.items.into_iter().map(LearningQuestion).collect(),
             reflections: found.reflections.items.into_iter().map(Reflection).collect(),
             next,

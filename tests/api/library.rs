@@ -487,5 +487,61 @@ async fn thread_pages_run_a_fixed_number_of_statements() {
     let (full, v) = statements_for(&app, &posts(13), json!({"id": first})).await;
     assert_eq!(v["thread"]["posts"]["edges"].as_array().unwrap().len(), 13);
     assert_eq!(small, full, "statements grow with the page");
-    assert!((1..=4).contains(&full), "{full} statements");
+    // The thread, COUNT, the page's keys, their rows, their authors.
+    assert!((1..=5).contains(&full), "{full} statements");
+    // Once its rows are kept (`domain::shared_rows`), a member's page reads the count and the
+    // keys: the thread, the posts, the authors and the member's own row come from memory.
+    let before = app.state.statements.get();
+    let v = app.ok(&posts(13), json!({"id": first}), Some(&alice.access)).await;
+    assert_eq!(v["thread"]["posts"]["edges"].as_array().unwrap().len(), 13);
+    assert_eq!(app.state.statements.get() - before, 2);
+}
+
+async fn signed_in_posts(app: &TestApp, who: &Account, thread: &str) -> (u64, Value) {
+    let q = "query($id: ID!) { thread(id: $id) { title postCount posts(first: 10) { totalCount edges { cursor node { id body deleted author { username } } } } } }";
+    let before = app.state.statements.get();
+    let v = app.ok(q, json!({"id": thread}), Some(&who.access)).await;
+    (app.state.statements.get() - before, v["thread"].clone())
+}
+
+/// A thread and its posts are read by id from the shared rows once kept: a reply, an edit, a
+/// deletion, a rename and hiding the thread are seen at once, by every member.
+#[tokio::test]
+async fn a_threads_kept_posts_show_every_change_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin("steward").await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let carol = app.register("carol").await;
+    let community = group_id(&app, "community").await;
+    let thread = create_thread(&app, &alice, &community, "Kept", "Opening").await;
+    let b1 = reply(&app, &bob, &thread, None, "First reply").await["data"]["reply"]["id"].as_str().unwrap().to_string();
+    let (_, t) = signed_in_posts(&app, &carol, &thread).await;
+    assert_eq!(t["posts"]["totalCount"], 2);
+    // Bob's page is read from what Carol's kept, but for the count and the keys.
+    let (n, t) = signed_in_posts(&app, &bob, &thread).await;
+    assert_eq!(n, 2, "{t}");
+    assert_eq!(t["posts"]["edges"][1]["node"]["body"], "<p>First reply</p>\n");
+    let edit = "mutation($id: ID!, $b: String!) { editPost(id: $id, body: $b) { id } }";
+    app.ok(edit, json!({"id": b1, "b": "First reply, edited"}), Some(&bob.access)).await;
+    let (_, t) = signed_in_posts(&app, &carol, &thread).await;
+    assert_eq!(t["posts"]["edges"][1]["node"]["body"], "<p>First reply, edited</p>\n");
+    let c1 =
+        reply(&app, &carol, &thread, Some(&b1), "Carol's").await["data"]["reply"]["id"].as_str().unwrap().to_string();
+    let (_, t) = signed_in_posts(&app, &alice, &thread).await;
+    assert_eq!((t["postCount"].clone(), t["posts"]["totalCount"].clone()), (json!(3), json!(3)));
+    assert_eq!(t["posts"]["edges"][2]["node"]["id"], c1.as_str());
+    app.ok("mutation($id: ID!) { deletePost(id: $id) { id } }", json!({"id": b1}), Some(&bob.access)).await;
+    let (_, t) = signed_in_posts(&app, &carol, &thread).await;
+    let gone = &t["posts"]["edges"][1]["node"];
+    assert_eq!(
+        (gone["deleted"].clone(), gone["body"].clone(), gone["author"].clone()),
+        (json!(true), json!(""), Value::Null)
+    );
+    let update = "mutation($id: ID!, $i: UpdateThreadInput!) { updateThread(id: $id, input: $i) { id } }";
+    app.ok(update, json!({"id": thread, "i": {"title": "Kept, renamed"}}), Some(&alice.access)).await;
+    assert_eq!(signed_in_posts(&app, &carol, &thread).await.1["title"], "Kept, renamed");
+    app.ok(update, json!({"id": thread, "i": {"hidden": true}}), Some(&admin.access)).await;
+    assert!(signed_in_posts(&app, &carol, &thread).await.1.is_null(), "hidden from members at once");
+    assert_eq!(signed_in_posts(&app, &admin, &thread).await.1["posts"]["totalCount"], 3);
 }

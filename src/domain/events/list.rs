@@ -62,13 +62,12 @@ pub async fn list(state: &AppState, viewer: &Viewer, filter: EventFilter, page: 
     let keys = list_ids(state, viewer, filter, page).await?;
     let last = keys.items.last().copied();
     let ids: Vec<Uuid> = keys.items.iter().map(|k| k.id).collect();
-    let mut rows: std::collections::HashMap<Uuid, event::Model> = if ids.is_empty() {
+    let rows: std::collections::HashMap<Uuid, event::Model> = if ids.is_empty() {
         Default::default()
     } else {
         super::load_many(&state.db, &ids).await?.into_iter().map(|e| (e.id, e)).collect()
     };
-    let items = ids.iter().filter_map(|id| rows.remove(id)).collect();
-    Ok(Listed { page: Page { items, has_next: keys.has_next, total: keys.total }, last })
+    Ok(Listed { page: keys.fill(rows, |k| k.id).map(|(_, e)| e), last })
 }
 
 /// The keys of a page of events ordered by start time, as the viewer may see them: published

@@ -19,10 +19,10 @@ mod rules;
 mod store;
 
 pub use changes::{create, update, NewThread, ThreadChanges};
-pub use list::{cursor, decode_cursor, decode_post_cursor, list, post_cursor, posts, ThreadFilter};
+pub use list::{cursor, decode_cursor, decode_post_cursor, list, post_keys, posts, PostKey, ThreadFilter};
 pub use posts::{add_post, delete_post, edit_post, erase, reindex, reply, NewPost};
 pub use rules::{check_open, may_edit_post, may_edit_thread, may_manage_thread};
-pub use store::{find, get, get_post, load_many, load_posts, lock, opening_post};
+pub use store::{get, get_post, load_many, load_posts, lock, opening_post};
 
 /// Replies nest at most this deep; a reply to a post this deep joins its parent's replies.
 pub const MAX_DEPTH: i32 = 24;

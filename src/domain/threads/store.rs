@@ -6,7 +6,6 @@ use crate::db::{post, thread};
 use crate::domain::viewer::Viewer;
 use crate::domain::visibility;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 
 /// A thread the viewer may see, or NOT_FOUND.
 pub async fn get<C: ConnectionTrait>(conn: &C, viewer: &Viewer, id: Uuid) -> AppResult<thread::Model> {
@@ -15,15 +14,6 @@ pub async fn get<C: ConnectionTrait>(conn: &C, viewer: &Viewer, id: Uuid) -> App
         return Err(AppError::not_found("thread"));
     }
     Ok(t)
-}
-
-/// Like [`get`], but `None` when missing or hidden.
-pub async fn find(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<Option<thread::Model>> {
-    match get(&state.db, viewer, id).await {
-        Ok(t) => Ok(Some(t)),
-        Err(AppError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 /// A post the viewer may see ([`visibility::post_visible`]), or NOT_FOUND (also when the

@@ -45,11 +45,11 @@ pub async fn list_events(
     // The page's ids, then their rows through the loader (kept between requests while the
     // event table is unchanged: `domain::shared_rows`).
     let keys = events::list_ids(ctx.state(), ctx.viewer(), filter, page).await?;
-    let mut rows = ctx.loaders().events.load_many(keys.items.iter().map(|k| k.id)).await.map_err(load_failed)?;
-    let items: Vec<_> = keys.items.iter().filter_map(|k| rows.remove(&k.id).map(|e| (*k, e))).collect();
-    let events: Vec<Arc<event::Model>> = items.iter().map(|(_, e)| e.clone()).collect();
+    let rows = ctx.loaders().events.load_many(keys.items.iter().map(|k| k.id)).await.map_err(load_failed)?;
+    let page = keys.fill(rows, |k| k.id);
+    let events: Vec<Arc<event::Model>> = page.items.iter().map(|(_, e)| e.clone()).collect();
     prime(ctx, &events).await?;
-    Ok(event_connection(Page { items, has_next: keys.has_next, total: keys.total }))
+    Ok(event_connection(page))
 }
 
 /// Loads what the selected fields of a list's events need, one batch per kind, before the

@@ -12,7 +12,7 @@ use crate::graphql::events::{visible_event, Event};
 use crate::graphql::groups::{group_by_id, Group};
 use crate::graphql::members::{visible_member, Member};
 use crate::graphql::resources::Resource;
-use crate::graphql::threads::Thread;
+use crate::graphql::threads::{visible_thread, Thread};
 use crate::graphql::types::{connection, load_failed, loaded, wants_total, Conn, Result};
 use crate::graphql::ContextExt as _;
 
@@ -128,15 +128,6 @@ pub(super) async fn visible_reflections(ctx: &Context<'_>, ids: &[Uuid]) -> Resu
         .cloned()
         .map(Reflection)
         .collect())
-}
-
-async fn visible_thread(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Thread>> {
-    let Some(id) = id else { return Ok(None) };
-    let Some(t) = loaded(ctx.loaders().threads.load_one(id).await)? else { return Ok(None) };
-    if !crate::domain::visibility::thread_visible(&ctx.state().db, ctx.viewer(), &t).await? {
-        return Ok(None);
-    }
-    Ok(Some(Thread(t)))
 }
 
 pub struct LearningQuestion(pub learning_question::Model);

@@ -9,7 +9,7 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use super::types::{connection, load_failed, parse_id, wants_total, Conn, Result};
 use super::ContextExt as _;
 use crate::domain::members::{self, NewAccount, ProfileChanges};
-use crate::domain::pagination::{Page, PageRequest};
+use crate::domain::pagination::PageRequest;
 use crate::domain::sessions;
 use crate::error::AppError;
 use crate::federation::resolve;
@@ -96,9 +96,8 @@ impl MemberQuery {
         // The page's ids, then their rows through the loader (kept between requests while the
         // member table is unchanged: `domain::shared_rows`).
         let ids = members::list_ids(ctx.state(), search.as_deref(), page).await?;
-        let mut rows = ctx.loaders().members.load_many(ids.items.iter().copied()).await.map_err(load_failed)?;
-        let items = ids.items.iter().filter_map(|id| rows.remove(id)).collect();
-        Ok(connection(Page { items, has_next: ids.has_next, total: ids.total }, |m| m.id, Member))
+        let rows = ctx.loaders().members.load_many(ids.items.iter().copied()).await.map_err(load_failed)?;
+        Ok(connection(ids.fill(rows, |id| *id).map(|(_, m)| m), |m| m.id, Member))
     }
 
     /// Accounts awaiting approval (instance admins).

@@ -4,12 +4,12 @@ use chrono::{DateTime, Utc};
 
 use crate::db::enums::ResourceKind as DbResourceKind;
 use crate::db::resource;
-use crate::domain::{resources, visibility};
+use crate::domain::resources;
 use crate::graphql::events::{visible_event, Event};
 use crate::graphql::groups::{group_by_id, Group};
 use crate::graphql::members::{visible_member, Member};
-use crate::graphql::threads::Thread;
-use crate::graphql::types::{loaded, Result};
+use crate::graphql::threads::{visible_thread, Thread};
+use crate::graphql::types::Result;
 use crate::graphql::ContextExt as _;
 
 mirror_enum!(
@@ -95,9 +95,7 @@ impl Resource {
     }
     /// The thread it belongs with, when the viewer may see it.
     async fn thread(&self, ctx: &Context<'_>) -> Result<Option<Thread>> {
-        let Some(id) = self.0.thread_id else { return Ok(None) };
-        let Some(t) = loaded(ctx.loaders().threads.load_one(id).await)? else { return Ok(None) };
-        Ok(visibility::thread_visible(&ctx.state().db, ctx.viewer(), &t).await?.then_some(Thread(t)))
+        visible_thread(ctx, self.0.thread_id).await
     }
     /// Whether it is this server's (false: a partner's library, from another server).
     async fn local(&self) -> bool {

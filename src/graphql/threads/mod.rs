@@ -13,4 +13,4 @@ mod types;
 pub use mutation::ThreadMutation;
 pub use query::ThreadQuery;
 pub use subscription::ThreadSubscription;
-pub use types::{Post, Thread};
+pub use types::{visible_thread, Post, Thread};

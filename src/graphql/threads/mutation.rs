@@ -35,7 +35,7 @@ impl ThreadMutation {
             resource_id: optional_id("resourceId", input.resource_id.as_ref())?,
         };
         let (t, _) = threads::create(ctx.state(), ctx.viewer(), new).await?;
-        Ok(Thread(t))
+        Ok(Thread::from(t))
     }
 
     /// Replies in a thread (CONFLICT when it is locked).
@@ -43,7 +43,7 @@ impl ThreadMutation {
         let thread = parse_id("threadId", &input.thread_id)?;
         let parent = optional_id("parentId", input.parent_id.as_ref())?;
         resolve_mentions(ctx, &input.body).await;
-        Ok(Post(threads::reply(ctx.state(), ctx.viewer(), thread, parent, &input.body).await?))
+        Ok(Post::from(threads::reply(ctx.state(), ctx.viewer(), thread, parent, &input.body).await?))
     }
 
     /// Renames a thread or changes its kind (its author or the group's moderators); locks, pins or
@@ -57,19 +57,19 @@ impl ThreadMutation {
             pinned: input.pinned,
             hidden: input.hidden,
         };
-        Ok(Thread(threads::update(ctx.state(), ctx.viewer(), id, changes).await?))
+        Ok(Thread::from(threads::update(ctx.state(), ctx.viewer(), id, changes).await?))
     }
 
     /// The author changes their post's text.
     async fn edit_post(&self, ctx: &Context<'_>, id: ID, body: String) -> Result<Post> {
         let id = parse_id("id", &id)?;
         resolve_mentions(ctx, &body).await;
-        Ok(Post(threads::edit_post(ctx.state(), ctx.viewer(), id, &body).await?))
+        Ok(Post::from(threads::edit_post(ctx.state(), ctx.viewer(), id, &body).await?))
     }
 
     /// Its author or the group's moderators; the post keeps its place as "deleted".
     async fn delete_post(&self, ctx: &Context<'_>, id: ID) -> Result<Post> {
         let id = parse_id("id", &id)?;
-        Ok(Post(threads::delete_post(ctx.state(), ctx.viewer(), id).await?))
+        Ok(Post::from(threads::delete_post(ctx.state(), ctx.viewer(), id).await?))
     }
 }

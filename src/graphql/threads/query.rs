@@ -2,7 +2,7 @@
 use async_graphql::{Context, Object, ID};
 
 use super::inputs::ThreadFilter;
-use super::types::{thread_connection, Post, Thread};
+use super::types::{thread_connection, visible_thread, Post, Thread};
 use crate::domain::pagination::PageRequest;
 use crate::domain::threads;
 use crate::error::AppError;
@@ -54,8 +54,7 @@ pub struct ThreadQuery;
 impl ThreadQuery {
     /// A thread the viewer may see; null otherwise.
     async fn thread(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Thread>> {
-        let id = parse_id("id", &id)?;
-        Ok(threads::find(ctx.state(), ctx.viewer(), id).await?.map(Thread))
+        visible_thread(ctx, Some(parse_id("id", &id)?)).await
     }
 
     /// Threads: pinned first, then newest first.
@@ -74,7 +73,7 @@ impl ThreadQuery {
     async fn post(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Post>> {
         let id = parse_id("id", &id)?;
         match threads::get_post(&ctx.state().db, ctx.viewer(), id).await {
-            Ok(p) => Ok(Some(Post(p))),
+            Ok(p) => Ok(Some(Post::from(p))),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
         }

@@ -32,7 +32,7 @@ impl ThreadSubscription {
                     Err(RecvError::Closed) => return None,
                 };
                 match threads::get_post(&state.db, &viewer, post).await {
-                    Ok(p) => return Some((Post(p), (rx, state, viewer))),
+                    Ok(p) => return Some((Post::from(p), (rx, state, viewer))),
                     // The thread was hidden from this subscriber, or the database failed.
                     Err(_) => return None,
                 }

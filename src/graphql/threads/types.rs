@@ -1,4 +1,6 @@
 //! The `Thread` and `Post` objects.
+use std::sync::Arc;
+
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
@@ -6,13 +8,13 @@ use chrono::{DateTime, Utc};
 use crate::db::enums::ThreadKind as DbThreadKind;
 use crate::db::{post, thread};
 use crate::domain::pagination::{Page, PageRequest};
-use crate::domain::threads;
+use crate::domain::{threads, visibility};
 use crate::error::AppError;
 use crate::graphql::events::{visible_event, Event};
 use crate::graphql::groups::{group_by_id, Group};
 use crate::graphql::members::{visible_member, Member};
 use crate::graphql::resources::Resource;
-use crate::graphql::types::{loaded, prime_members, wants_total, Conn, ConnectionTotal, Result};
+use crate::graphql::types::{load_failed, loaded, prime_members, wants_total, Conn, ConnectionTotal, Result};
 use crate::graphql::ContextExt as _;
 
 mirror_enum!(
@@ -27,7 +29,25 @@ mirror_enum!(
     }
 );
 
-pub struct Thread(pub thread::Model);
+/// The thread `id` when the viewer may see it (read through the request's loader: from the
+/// shared rows for a query).
+pub async fn visible_thread(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<Thread>> {
+    let Some(id) = id else { return Ok(None) };
+    let Some(t) = loaded(ctx.loaders().threads.load_one(id).await)? else { return Ok(None) };
+    if !visibility::thread_visible(&ctx.state().db, ctx.viewer(), &t).await? {
+        return Ok(None);
+    }
+    Ok(Some(Thread(t)))
+}
+
+/// Shared (`Arc`), as the shared rows keep it.
+pub struct Thread(pub Arc<thread::Model>);
+
+impl From<thread::Model> for Thread {
+    fn from(t: thread::Model) -> Self {
+        Thread(Arc::new(t))
+    }
+}
 
 impl Thread {
     async fn role(&self, ctx: &Context<'_>) -> Result<Option<crate::db::enums::Role>> {
@@ -103,8 +123,12 @@ impl Thread {
         Box::pin(async move {
             let after = after.as_deref().map(threads::decode_post_cursor).transpose()?;
             let page = PageRequest::new(first, None)?.count_total(wants_total(ctx));
-            let page = threads::posts(&ctx.state().db, self.0.id, page, after).await?;
-            prime_members(ctx, page.items.iter().filter_map(|p| p.author_id)).await?;
+            // The page's keys, then their rows through the loader (kept between requests while
+            // the post table is unchanged: `domain::shared_rows`).
+            let keys = threads::post_keys(&ctx.state().db, self.0.id, page, after).await?;
+            let rows = ctx.loaders().posts.load_many(keys.items.iter().map(|k| k.id)).await.map_err(load_failed)?;
+            let page = keys.fill(rows, |k| k.id);
+            prime_members(ctx, page.items.iter().filter_map(|(_, p)| p.author_id)).await?;
             Ok(post_connection(page))
         })
         .await
@@ -139,7 +163,14 @@ impl Thread {
     }
 }
 
-pub struct Post(pub post::Model);
+/// Shared (`Arc`), as the shared rows keep it.
+pub struct Post(pub Arc<post::Model>);
+
+impl From<post::Model> for Post {
+    fn from(p: post::Model) -> Self {
+        Post(Arc::new(p))
+    }
+}
 
 /// A text in a thread: its opening post or a reply.
 #[Object]
@@ -213,16 +244,16 @@ impl Post {
     }
 }
 
-fn post_connection(page: Page<post::Model>) -> Conn<Post> {
+fn post_connection(page: Page<(threads::PostKey, Arc<post::Model>)>) -> Conn<Post> {
     let mut conn =
         Connection::with_additional_fields(false, page.has_next, ConnectionTotal { total_count: page.total as i64 });
-    conn.edges.extend(page.items.into_iter().map(|p| Edge::new(threads::post_cursor(&p), Post(p))));
+    conn.edges.extend(page.items.into_iter().map(|(k, p)| Edge::new(k.cursor(), Post(p))));
     conn
 }
 
 pub(super) fn thread_connection(page: Page<thread::Model>) -> Conn<Thread> {
     let mut conn =
         Connection::with_additional_fields(false, page.has_next, ConnectionTotal { total_count: page.total as i64 });
-    conn.edges.extend(page.items.into_iter().map(|t| Edge::new(threads::cursor(&t), Thread(t))));
+    conn.edges.extend(page.items.into_iter().map(|t| Edge::new(threads::cursor(&t), Thread::from(t))));
     conn
 }

@@ -57,9 +57,9 @@ pub use wording::{place, when};
 pub struct Session {
     // Rows stored before sessions were written through this type spelled the keys in snake
     // case (remote events); they read the same.
-    #[serde(alias = "starts_at")]
+    #[serde(alias = "starts_at", deserialize_with = "codec::stored_time")]
     pub starts_at: DateTime<Utc>,
-    #[serde(alias = "ends_at")]
+    #[serde(alias = "ends_at", deserialize_with = "codec::stored_time")]
     pub ends_at: DateTime<Utc>,
     #[serde(default)]
     pub title: Option<String>,

@@ -24,6 +24,7 @@ mod feed;
 mod graphiql;
 mod groups;
 pub mod http;
+mod in_place;
 mod instance;
 mod learning;
 pub mod limits;

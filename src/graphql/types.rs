@@ -5,6 +5,7 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ErrorExtensions as _, SimpleObject, ID};
 use uuid::Uuid;
 
+use super::in_place::InPlace;
 use super::loaders::LoadError;
 use super::ContextExt as _;
 use crate::domain::pagination::{encode_cursor, Page};
@@ -66,7 +67,8 @@ pub struct ConnectionTotal {
     pub total_count: i64,
 }
 
-pub type Conn<T> = Connection<String, T, ConnectionTotal, EmptyFields>;
+/// A connection whose nodes resolve in place (`in_place`): the same schema as `T`'s.
+pub type Conn<T> = Connection<String, InPlace<T>, ConnectionTotal, EmptyFields>;
 
 /// Whether the connection being resolved selects `totalCount` (else no `COUNT(*)` runs).
 pub fn wants_total(ctx: &Context<'_>) -> bool {
@@ -76,10 +78,10 @@ pub fn wants_total(ctx: &Context<'_>) -> bool {
 /// Turns a domain page into a Relay connection; `id` gives each row's cursor.
 pub fn connection<R, T>(page: Page<R>, id: impl Fn(&R) -> Uuid, wrap: impl Fn(R) -> T) -> Conn<T>
 where
-    T: async_graphql::OutputType,
+    T: async_graphql::OutputType + async_graphql::ContainerType,
 {
     let mut conn =
         Connection::with_additional_fields(false, page.has_next, ConnectionTotal { total_count: page.total as i64 });
-    conn.edges.extend(page.items.into_iter().map(|r| Edge::new(encode_cursor(id(&r)), wrap(r))));
+    conn.edges.extend(page.items.into_iter().map(|r| Edge::new(encode_cursor(id(&r)), InPlace(wrap(r)))));
     conn
 }

@@ -351,3 +351,52 @@ async fn a_kept_document_is_still_validated_with_each_requests_variables() {
     assert_eq!(code(&app.gql(q, json!({"h": "comm\u{0}unity"}), None).await), "BAD_USER_INPUT");
     assert_eq!(app.ok(q, json!({"h": "community"}), None).await["group"]["name"], "Community");
 }
+
+/// A list's objects resolve their fields in place (`graphql::in_place`), or through the
+/// engine when the selection has fragments, directives or a key given twice: either way the
+/// answer is what the query asks, its fields in the query's order.
+#[tokio::test]
+async fn list_objects_answer_aliases_typenames_fragments_and_directives() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let community = app.ok("{ group(handle: \"community\") { id } }", json!({}), None).await["group"]["id"].clone();
+    let create = "mutation($i: CreateThreadInput!) { createThread(input: $i) { id } }";
+    app.ok(create, json!({"i": {"groupId": community, "title": "In place", "body": "Hello"}}), Some(&alice.access))
+        .await;
+    let query = "query($yes: Boolean!) {
+      plain: threads(first: 5) { edges { node { __typename t: title title postCount
+        author { __typename username } group { handle } } } }
+      mixed: threads(first: 5) { edges { node { __typename title ... on Thread { kind } ...More
+        postCount @include(if: $yes) locked @skip(if: $yes) author { username } author { displayName } } } }
+    }
+    fragment More on Thread { url }";
+    let body = json!({"query": query, "variables": {"yes": true}});
+    let raw = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&alice.access)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_str(&raw).unwrap();
+    assert!(v.get("errors").is_none(), "{v}");
+    assert_eq!(
+        v["data"]["plain"]["edges"][0]["node"],
+        json!({"__typename": "Thread", "t": "In place", "title": "In place", "postCount": 1,
+               "author": {"__typename": "Member", "username": "alice"}, "group": {"handle": "community"}})
+    );
+    assert!(
+        raw.contains(r#""node":{"__typename":"Thread","t":"In place","title":"In place","postCount":1,"author":{"__typename":"Member","username":"alice"},"group":{"handle":"community"}}"#),
+        "the fields in the query's order: {raw}"
+    );
+    let mixed = &v["data"]["mixed"]["edges"][0]["node"];
+    assert_eq!(mixed["kind"], "DISCUSSION");
+    assert!(mixed["url"].as_str().unwrap().contains("/threads/"));
+    assert_eq!(mixed["postCount"], 1);
+    assert!(mixed.get("locked").is_none(), "skipped: {mixed}");
+    assert_eq!(mixed["author"], json!({"username": "alice", "displayName": null}), "two selections merged");
+}

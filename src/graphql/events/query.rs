@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::db::event;
 use crate::domain::events::{self, EventFilter as DomainFilter, EventKey, EventPage};
 use crate::domain::pagination::Page;
+use crate::graphql::in_place::InPlace;
 use crate::graphql::types::{load_failed, parse_id, wants_total, Conn, ConnectionTotal, Result};
 use crate::graphql::ContextExt as _;
 
@@ -17,7 +18,7 @@ use crate::graphql::ContextExt as _;
 fn event_connection(page: Page<(EventKey, Arc<event::Model>)>) -> Conn<Event> {
     let mut conn =
         Connection::with_additional_fields(false, page.has_next, ConnectionTotal { total_count: page.total as i64 });
-    conn.edges.extend(page.items.into_iter().map(|(k, e)| Edge::new(k.cursor(), Event(e))));
+    conn.edges.extend(page.items.into_iter().map(|(k, e)| Edge::new(k.cursor(), InPlace(Event(e)))));
     conn
 }
 

@@ -12,6 +12,7 @@ use crate::domain::pagination::PageRequest;
 use crate::domain::{events::registrations, visibility};
 use crate::error::AppError;
 use crate::graphql::groups::Group;
+use crate::graphql::in_place::InPlace;
 use crate::graphql::members::{visible_member, Member};
 use crate::graphql::types::{connection, loaded, wants_total, Conn, Result};
 use crate::graphql::ContextExt as _;
@@ -262,14 +263,14 @@ impl Event {
         self.0.ends_at
     }
     /// Its sessions (at least one), by start time, none overlapping.
-    async fn sessions(&self) -> Result<Vec<EventSession>> {
+    async fn sessions(&self) -> Result<Vec<InPlace<EventSession>>> {
         Ok(events::sessions(&self.0)?
             .into_iter()
-            .map(|s| EventSession { starts_at: s.starts_at, ends_at: s.ends_at, title: s.title })
+            .map(|s| InPlace(EventSession { starts_at: s.starts_at, ends_at: s.ends_at, title: s.title }))
             .collect())
     }
     /// Where it happens.
-    async fn location(&self, ctx: &Context<'_>) -> Result<Location> {
+    async fn location(&self, ctx: &Context<'_>) -> Result<InPlace<Location>> {
         let e = &self.0;
         let online_url = match &e.online_url {
             None => None,
@@ -279,14 +280,14 @@ impl Event {
                 visibility::online_link_visible(mine?.map(|r| r.status), host?).then(|| url.clone())
             }
         };
-        Ok(Location {
+        Ok(InPlace(Location {
             mode: e.location_mode.into(),
             venue: e.venue.clone(),
             address: e.address.clone(),
             city: e.city.clone(),
             country: e.country.clone(),
             online_url,
-        })
+        }))
     }
     /// DRAFT, PUBLISHED or CANCELLED.
     async fn status(&self) -> EventStatus {
@@ -358,22 +359,22 @@ impl Event {
         Ok(events::faq(&self.0)?.into_iter().map(|f| FaqItem { question: f.question, answer: f.answer }).collect())
     }
     /// The group it belongs to (the first of its `hosts`).
-    async fn group(&self, ctx: &Context<'_>) -> Result<Group> {
+    async fn group(&self, ctx: &Context<'_>) -> Result<InPlace<Group>> {
         // The first host is the event's own group; the hosts' batch loads it for a whole list.
         if let Some(g) = self.host_groups(ctx).await?.into_iter().find(|g| g.id == self.0.group_id) {
-            return Ok(Group(g));
+            return Ok(InPlace(Group(g)));
         }
         loaded(ctx.loaders().groups.load_one(self.0.group_id).await)?
-            .map(Group)
+            .map(|g| InPlace(Group(g)))
             .ok_or_else(|| AppError::not_found("group").into())
     }
     /// Who created it; null for another server's event or a hidden account.
-    async fn organizer(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
-        visible_member(ctx, self.0.organizer_id).await
+    async fn organizer(&self, ctx: &Context<'_>) -> Result<Option<InPlace<Member>>> {
+        Ok(visible_member(ctx, self.0.organizer_id).await?.map(InPlace))
     }
     /// Its group first, then co-hosting partner networks that accepted.
-    async fn hosts(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
-        Ok(self.host_groups(ctx).await?.into_iter().map(Group).collect())
+    async fn hosts(&self, ctx: &Context<'_>) -> Result<Vec<InPlace<Group>>> {
+        Ok(self.host_groups(ctx).await?.into_iter().map(|g| InPlace(Group(g))).collect())
     }
     /// Groups invited to co-host that have not answered yet: they become hosts when an admin
     /// of theirs accepts (a partner on another server: when it answers the `Offer`).

@@ -12,6 +12,7 @@ use crate::domain::{threads, visibility};
 use crate::error::AppError;
 use crate::graphql::events::{visible_event, Event};
 use crate::graphql::groups::{group_by_id, Group};
+use crate::graphql::in_place::InPlace;
 use crate::graphql::members::{visible_member, Member};
 use crate::graphql::resources::Resource;
 use crate::graphql::types::{load_failed, loaded, prime_members, wants_total, Conn, ConnectionTotal, Result};
@@ -75,12 +76,12 @@ impl Thread {
         self.0.kind.into()
     }
     /// Who started it; null when unknown or hidden from the viewer.
-    async fn author(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
-        visible_member(ctx, self.0.author_id).await
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<InPlace<Member>>> {
+        Ok(visible_member(ctx, self.0.author_id).await?.map(InPlace))
     }
     /// The group it belongs to.
-    async fn group(&self, ctx: &Context<'_>) -> Result<Group> {
-        group_by_id(ctx, self.0.group_id).await
+    async fn group(&self, ctx: &Context<'_>) -> Result<InPlace<Group>> {
+        Ok(InPlace(group_by_id(ctx, self.0.group_id).await?))
     }
     /// The event it is about, when the viewer may see it.
     async fn event(&self, ctx: &Context<'_>) -> Result<Option<Event>> {
@@ -201,11 +202,11 @@ impl Post {
         Ok(threads::may_edit_post(ctx.viewer().optional()?, &self.0))
     }
     /// Who wrote it; null once deleted, or when unknown or hidden from the viewer.
-    async fn author(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<InPlace<Member>>> {
         if self.0.deleted {
             return Ok(None);
         }
-        visible_member(ctx, self.0.author_id).await
+        Ok(visible_member(ctx, self.0.author_id).await?.map(InPlace))
     }
     /// The post it replies to; null for the opening post and replies to the thread itself.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Post>> {
@@ -247,13 +248,13 @@ impl Post {
 fn post_connection(page: Page<(threads::PostKey, Arc<post::Model>)>) -> Conn<Post> {
     let mut conn =
         Connection::with_additional_fields(false, page.has_next, ConnectionTotal { total_count: page.total as i64 });
-    conn.edges.extend(page.items.into_iter().map(|(k, p)| Edge::new(k.cursor(), Post(p))));
+    conn.edges.extend(page.items.into_iter().map(|(k, p)| Edge::new(k.cursor(), InPlace(Post(p)))));
     conn
 }
 
 pub(super) fn thread_connection(page: Page<thread::Model>) -> Conn<Thread> {
     let mut conn =
         Connection::with_additional_fields(false, page.has_next, ConnectionTotal { total_count: page.total as i64 });
-    conn.edges.extend(page.items.into_iter().map(|t| Edge::new(threads::cursor(&t), Thread::from(t))));
+    conn.edges.extend(page.items.into_iter().map(|t| Edge::new(threads::cursor(&t), InPlace(Thread::from(t)))));
     conn
 }

@@ -1,4 +1,5 @@
-//! Resolving a list's objects field by field in place, instead of one boxed task per field.
+//! Resolving a list's objects with their fields in one future, instead of one boxed task per
+//! field.
 //!
 //! The engine runs every field of every object as its own boxed future in a set of tasks, so a
 //! page of 50 events with 20 fields each is a thousand heap tasks, most of them answering at
@@ -7,12 +8,12 @@
 //! allocations, wakers and atomics) was the largest single cost.
 //!
 //! [`InPlace`] is the same object to the schema (its name, fields and resolvers are `T`'s): its
-//! fields are resolved by `T`'s own resolvers, one after the other, in the order the query
-//! gives, each awaited in place. The objects of a list are still resolved concurrently (the
-//! list joins them), so the request's loaders batch across the page as before; a field that
-//! waits on its loader holds up only its own object's later fields. Selection sets this does
-//! not handle in the same way as the engine (fragments, directives, a response key given
-//! twice) go to the engine's own path.
+//! fields are resolved by `T`'s own resolvers, all of them together (each field's load is
+//! queued in the same poll, so the request's loaders batch across the page as the engine's
+//! way does), held in one allocation per object, and answered in the order the query gives.
+//! Selection sets this does not handle in the same way as the engine (fragments, directives, a
+//! response key given twice) go to the engine's own path. The schema has no extensions, whose
+//! per-field hooks this would pass by (`graphql::build_schema`).
 use std::borrow::Cow;
 
 use async_graphql::parser::types::{Field, Selection};
@@ -65,21 +66,35 @@ async fn resolve_in_place<T: ContainerType + OutputType>(
     if !plain(ctx) {
         return resolve_container(ctx, root).await;
     }
-    let mut fields = async_graphql::indexmap::IndexMap::with_capacity(ctx.item.node.items.len());
-    for selection in &ctx.item.node.items {
-        let Selection::Field(field) = &selection.node else { continue };
-        let key = field.node.response_key().node.clone();
+    let fields: Vec<&Positioned<Field>> = ctx
+        .item
+        .node
+        .items
+        .iter()
+        .filter_map(|s| match &s.node {
+            Selection::Field(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    let contexts: Vec<_> = fields.iter().map(|f| ctx.with_field(f)).collect();
+    // One future per field, all of one type: `join_all` keeps them in one boxed slice and polls
+    // each until it is done.
+    let answers = futures_util::future::join_all(fields.iter().zip(&contexts).map(|(field, ctx_field)| async move {
         if field.node.name.node == "__typename" {
-            fields.insert(key, Value::String(root.introspection_type_name().into_owned()));
-            continue;
+            return Ok(Some(Value::String(root.introspection_type_name().into_owned())));
         }
-        // As the engine does: a field that fails is reported and left out of its object.
-        match root.resolve_field(&ctx.with_field(field)).await {
+        root.resolve_field(ctx_field).await
+    }))
+    .await;
+    let mut object = async_graphql::indexmap::IndexMap::with_capacity(fields.len());
+    for (field, answer) in fields.iter().zip(answers) {
+        match answer {
             Ok(value) => {
-                fields.insert(key, value.unwrap_or_default());
+                object.insert(field.node.response_key().node.clone(), value.unwrap_or_default());
             }
+            // As the engine does: a field that fails is reported and left out of its object.
             Err(e) => ctx.add_error(e),
         }
     }
-    Ok(if fields.is_empty() { Value::Null } else { Value::Object(fields) })
+    Ok(if object.is_empty() { Value::Null } else { Value::Object(object) })
 }

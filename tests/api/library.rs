@@ -545,3 +545,45 @@ async fn a_threads_kept_posts_show_every_change_at_once() {
     assert!(signed_in_posts(&app, &carol, &thread).await.1.is_null(), "hidden from members at once");
     assert_eq!(signed_in_posts(&app, &admin, &thread).await.1["posts"]["totalCount"], 3);
 }
+
+/// The fields of a list's rows load together (`graphql::in_place`): loaders that no list primes
+/// (a thread's library entry, its event) run one statement each for the whole page, whichever
+/// rows have one.
+#[tokio::test]
+async fn a_lists_unprimed_loads_batch_across_the_page() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let circle = create_group(&app, &alice, "circle").await;
+    let input =
+        json!({"groupId": circle, "title": "Guide", "kind": "TOOLKIT", "url": "https://toolkits.example/guide"});
+    let resource = create_resource(&app, &alice, input).await["data"]["createResource"]["id"].clone();
+    let mut events = vec![];
+    for title in ["Circle", "Lab"] {
+        let i = json!({"groupId": circle, "title": title, "timezone": "UTC", "location": {"mode": "ONLINE"},
+            "sessions": [{"startsAt": "2031-05-01T09:00:00Z", "endsAt": "2031-05-01T10:00:00Z"}]});
+        let v = app.ok(
+            "mutation($i: CreateEventInput!) { createEvent(input: $i) { id } }",
+            json!({"i": i}),
+            Some(&alice.access),
+        );
+        events.push(v.await["createEvent"]["id"].clone());
+    }
+    let create = "mutation($i: CreateThreadInput!) { createThread(input: $i) { id } }";
+    // The second event only on a row that also has a library entry: in a row whose fields
+    // waited for each other, its load would start after the entries' batch, as a batch of its own.
+    for (n, (e, r)) in
+        [(None, None), (Some(&events[0]), None), (None, Some(&resource)), (Some(&events[1]), Some(&resource))]
+            .into_iter()
+            .enumerate()
+    {
+        let i = json!({"groupId": circle, "title": format!("Thread {n}"), "body": "Hi", "eventId": e, "resourceId": r});
+        app.ok(create, json!({"i": i}), Some(&alice.access)).await;
+    }
+    let page = "{ threads(first: 20) { edges { node { title resource { id } event { id } } } } }";
+    let (n, v) = statements_for(&app, page, json!({})).await;
+    let edges = v["threads"]["edges"].as_array().unwrap();
+    assert_eq!(edges.iter().filter(|e| e["node"]["event"]["id"] != Value::Null).count(), 2, "{v}");
+    assert!(edges.iter().filter(|e| e["node"]["resource"]["id"] == resource).count() >= 2, "{v}");
+    // The page, the library entries, the events.
+    assert_eq!(n, 3, "{v}");
+}

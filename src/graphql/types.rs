@@ -80,8 +80,16 @@ pub fn connection<R, T>(page: Page<R>, id: impl Fn(&R) -> Uuid, wrap: impl Fn(R)
 where
     T: async_graphql::OutputType + async_graphql::ContainerType,
 {
+    connection_with(page, |r| encode_cursor(id(r)), wrap)
+}
+
+/// [`connection`] for pages in another order than their ids: `cursor` gives each row's.
+pub fn connection_with<R, T>(page: Page<R>, cursor: impl Fn(&R) -> String, wrap: impl Fn(R) -> T) -> Conn<T>
+where
+    T: async_graphql::OutputType + async_graphql::ContainerType,
+{
     let mut conn =
         Connection::with_additional_fields(false, page.has_next, ConnectionTotal { total_count: page.total as i64 });
-    conn.edges.extend(page.items.into_iter().map(|r| Edge::new(encode_cursor(id(&r)), InPlace(wrap(r)))));
+    conn.edges.extend(page.items.into_iter().map(|r| Edge::new(cursor(&r), InPlace(wrap(r)))));
     conn
 }

@@ -1,26 +1,14 @@
 //! The event and the events list, whose page loads what its rows show in one batch per kind.
-use async_graphql::connection::{Connection, Edge};
+use std::sync::Arc;
+
 use async_graphql::{Context, Object, ID};
 
 use super::inputs::EventFilter;
 use super::types::Event;
-use std::sync::Arc;
-
 use crate::db::event;
-use crate::domain::events::{self, EventFilter as DomainFilter, EventKey, EventPage};
-use crate::domain::pagination::Page;
-use crate::graphql::in_place::InPlace;
-use crate::graphql::types::{load_failed, parse_id, wants_total, Conn, ConnectionTotal, Result};
+use crate::domain::events::{self, EventFilter as DomainFilter, EventPage};
+use crate::graphql::types::{connection_with, load_failed, parse_id, wants_total, Conn, Result};
 use crate::graphql::ContextExt as _;
-
-/// A page of events in start-time order as a Relay connection: each edge's cursor from the key
-/// the page was ordered by.
-fn event_connection(page: Page<(EventKey, Arc<event::Model>)>) -> Conn<Event> {
-    let mut conn =
-        Connection::with_additional_fields(false, page.has_next, ConnectionTotal { total_count: page.total as i64 });
-    conn.edges.extend(page.items.into_iter().map(|(k, e)| Edge::new(k.cursor(), InPlace(Event(e)))));
-    conn
-}
 
 pub async fn list_events(
     ctx: &Context<'_>,
@@ -50,7 +38,8 @@ pub async fn list_events(
     let page = keys.fill(rows, |k| k.id);
     let events: Vec<Arc<event::Model>> = page.items.iter().map(|(_, e)| e.clone()).collect();
     prime(ctx, &events).await?;
-    Ok(event_connection(page))
+    // Each edge's cursor from the key the page was ordered by.
+    Ok(connection_with(page, |(k, _)| k.cursor(), |(_, e)| Event(e)))
 }
 
 /// Loads what the selected fields of a list's events need, one batch per kind, before the

@@ -1,7 +1,6 @@
 //! The `Thread` and `Post` objects.
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
 
@@ -15,7 +14,7 @@ use crate::graphql::groups::{group_by_id, Group};
 use crate::graphql::in_place::InPlace;
 use crate::graphql::members::{visible_member, Member};
 use crate::graphql::resources::Resource;
-use crate::graphql::types::{load_failed, loaded, prime_members, wants_total, Conn, ConnectionTotal, Result};
+use crate::graphql::types::{connection_with, load_failed, loaded, prime_members, wants_total, Conn, Result};
 use crate::graphql::ContextExt as _;
 
 mirror_enum!(
@@ -130,7 +129,7 @@ impl Thread {
             let rows = ctx.loaders().posts.load_many(keys.items.iter().map(|k| k.id)).await.map_err(load_failed)?;
             let page = keys.fill(rows, |k| k.id);
             prime_members(ctx, page.items.iter().filter_map(|(_, p)| p.author_id)).await?;
-            Ok(post_connection(page))
+            Ok(connection_with(page, |(k, _)| k.cursor(), |(_, p)| Post(p)))
         })
         .await
     }
@@ -245,16 +244,6 @@ impl Post {
     }
 }
 
-fn post_connection(page: Page<(threads::PostKey, Arc<post::Model>)>) -> Conn<Post> {
-    let mut conn =
-        Connection::with_additional_fields(false, page.has_next, ConnectionTotal { total_count: page.total as i64 });
-    conn.edges.extend(page.items.into_iter().map(|(k, p)| Edge::new(k.cursor(), InPlace(Post(p)))));
-    conn
-}
-
 pub(super) fn thread_connection(page: Page<thread::Model>) -> Conn<Thread> {
-    let mut conn =
-        Connection::with_additional_fields(false, page.has_next, ConnectionTotal { total_count: page.total as i64 });
-    conn.edges.extend(page.items.into_iter().map(|t| Edge::new(threads::cursor(&t), InPlace(Thread::from(t)))));
-    conn
+    connection_with(page, threads::cursor, Thread::from)
 }
